@@ -1,0 +1,45 @@
+# The two commands: `make serve` and `make test`. Both create .venv and install what they need.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: serve test lint unit contract bench install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+serve: install
+	$(BIN)/asr-emulator serve --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check emulator tests contract_tests bench
+	$(BIN)/mypy
+
+unit: install-test
+	$(BIN)/python -m pytest tests -q
+
+contract: install-test
+	$(BIN)/python -m pytest contract_tests -q
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+bench: install-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,138 @@
+"""The one ASGI app: dispatch, the control plane and the vendor dialects, built from settings.
+
+The outer layer normalises absolute-form request targets (the SDKs' proxy mode), stamps every response with
+``X-ASR-Emulator``, writes the journal and turns anything unexpected into a JSON 500 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount
+from starlette.types import Message, Receive, Scope, Send
+
+from emulator import __version__
+from emulator.config import Settings
+from emulator.control import Control
+from emulator.engine import Engine, EngineConfig
+from emulator.fixtures import load_fixtures
+from emulator.vendors.dashscope import DashScope
+
+log = logging.getLogger("asr_emulator")
+HEADER = (b"x-asr-emulator", __version__.encode())
+
+
+class Emulator:
+    """``Emulator(settings)`` is an ASGI app; ``.engine`` is its engine, ``.settings`` its settings."""
+
+    def __init__(self, settings: Settings | None = None, engine: Engine | None = None) -> None:
+        self.settings = settings = settings or Settings()
+        self.engine = engine or Engine(EngineConfig(
+            lifecycle=settings.lifecycle, seed=settings.seed, credentials=settings.credentials,
+            fetch_timeout=settings.fetch_timeout,
+        ))
+        self.engine.rate_limits = settings.rate_limits
+        self.engine.settings_hooks.append(self._restore_settings)
+        self.fixtures = load_fixtures(self.engine.scripts) if settings.load_fixtures else {}
+        self.dashscope = DashScope(self.engine, prefix=settings.dashscope_prefix, public_url=settings.public_url,
+                                   utc_offset_hours=settings.utc_offset_hours, keys=settings.dashscope_keys)
+        self.vendors = ["dashscope"]
+        self.routes: list[BaseRoute] = [
+            Mount("/_emulator", routes=Control(self).routes()),
+            *self.dashscope.routes(),
+        ]
+        self.app = Starlette(
+            routes=self.routes,
+            exception_handlers={404: self._not_found, 405: self._not_found},
+            lifespan=self._lifespan,
+        )
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        yield
+        await self.engine.media.aclose()
+
+    def _restore_settings(self) -> None:
+        self.engine.rate_limits = self.settings.rate_limits
+
+    def route_paths(self) -> list[str]:
+        from emulator.openapi import _walk
+
+        return [p for p, _ in _walk(self.routes, "")]
+
+    async def _not_found(self, request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        close = difflib.get_close_matches(request.url.path, self.route_paths(), n=3, cutoff=0.3)
+        what = "no route" if status == 404 else "method not allowed"
+        return JSONResponse({"error": f"{what} for {request.method} {request.url.path}", "closest_routes": close},
+                            status_code=status)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        scope = _origin_form(scope)
+        state = scope.setdefault("state", {})
+        started = time.perf_counter()
+        status = {"code": 500, "sent": False}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                status["sent"] = True
+                message["headers"] = [*message.get("headers", []), HEADER]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            state.setdefault("journal", {})["error"] = repr(exc)
+            if not status["sent"]:
+                body = json.dumps({"error": "internal emulator error", "detail": repr(exc)}).encode()
+                await send_wrapper({"type": "http.response.start", "status": 500,
+                                    "headers": [(b"content-type", b"application/json")]})
+                await send_wrapper({"type": "http.response.body", "body": body})
+        finally:
+            if scope["type"] == "http":
+                self._journal(scope, status["code"], started)
+
+    def _journal(self, scope: Scope, status: int, started: float) -> None:
+        fields: dict[str, Any] = dict(scope.get("state", {}).get("journal", {}))
+        if fields.get("vendor") == "_emulator":
+            return
+        self.engine.journal.record(
+            time=self.engine.clock.now(), method=scope.get("method", ""), path=scope.get("path", ""),
+            status=status, latency_ms=round((time.perf_counter() - started) * 1000, 3), **fields,
+        )
+
+
+def _origin_form(scope: Scope) -> Scope:
+    """Rewrite ``http://host/path`` request targets to origin form, keeping the host in the Host header."""
+    path: str = scope.get("path", "")
+    if not (path.startswith("http://") or path.startswith("https://")):
+        return scope
+    parts = urlsplit(path)
+    headers = [(k, v) for k, v in scope.get("headers", []) if k != b"host"]
+    headers.append((b"host", parts.netloc.encode("latin-1")))
+    new_path = parts.path or "/"
+    return {**scope, "path": new_path, "raw_path": new_path.encode("latin-1"), "headers": headers,
+            "query_string": parts.query.encode("latin-1") if parts.query else scope.get("query_string", b"")}
+
+
+def create_app(settings: Settings | None = None) -> Emulator:
+    return Emulator(settings or Settings.from_env())
+
+
+__all__ = ["Emulator", "create_app"]

@@ -1,0 +1,58 @@
+"""Settings: defaults good for local use, overridden by ``ASR_EMULATOR_*`` environment variables and CLI flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from emulator.engine.credentials import MODES, Mode
+from emulator.engine.lifecycle import parse_policy
+
+DEFAULT_DASHSCOPE_KEY = "sk-asr-emulator-local"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    lifecycle: str = "timed"
+    seed: int = 0
+    credentials: Mode = "permissive"
+    public_url: str | None = None        # base URL written into result links; default: the request's own host
+    utc_offset_hours: float = 8.0        # vendor timestamps are local time in the service's region
+    dashscope_prefix: str = "/api/v1"
+    rate_limits: bool = False
+    fetch_timeout: float = 30.0
+    load_fixtures: bool = True
+    dashscope_keys: tuple[str, ...] = field(default=(DEFAULT_DASHSCOPE_KEY,))
+
+    def __post_init__(self) -> None:
+        parse_policy(self.lifecycle)
+        if self.credentials not in MODES:
+            raise ValueError(f"credentials must be one of {', '.join(MODES)}")
+        if not self.dashscope_prefix.startswith("/"):
+            raise ValueError("dashscope_prefix must start with '/'")
+
+    def with_overrides(self, **values: Any) -> Settings:
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"ASR_EMULATOR_{f.name.upper()}")
+            if raw is None:
+                continue
+            if f.type in ("int", int):
+                values[f.name] = int(raw)
+            elif f.type in ("float", float):
+                values[f.name] = float(raw)
+            elif f.type in ("bool", bool):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif f.name.endswith("_keys"):
+                values[f.name] = tuple(k for k in raw.split(",") if k)
+            else:
+                values[f.name] = raw
+        return cls(**values)

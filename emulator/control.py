@@ -1,0 +1,301 @@
+"""The control plane under ``/_emulator/``: health, reset, clock, lifecycle, settings, jobs, faults, scripts,
+journal, media, fixtures and the OpenAPI document. JSON in, JSON out; errors are ``{"error": "..."}``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from emulator import __version__
+from emulator.engine import Blob, Job, JobStateError, Rule, Script
+from emulator.engine.audio import AudioProblem, probe
+from emulator.engine.credentials import MODES
+from emulator.web import base_url, note, read_body
+
+if TYPE_CHECKING:
+    from emulator.app import Emulator
+
+MAX_UPLOAD = 512 * 1024 * 1024
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class ControlError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def job_json(job: Job, detail: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": job.id, "vendor": job.vendor, "model": job.model, "phase": job.phase.value, "policy": job.policy,
+        "created_at": job.created_at, "phase_times": dict(job.phase_times), "reads": job.reads,
+        "test_id": job.test_id, "items": [],
+    }
+    if job.forced_failure is not None:
+        out["failure"] = {"code": job.forced_failure.code, "message": job.forced_failure.message}
+    for item in job.items:
+        entry: dict[str, Any] = {"index": item.index, "source": item.source, "ok": item.ok}
+        if item.failure is not None:
+            entry["failure"] = {"code": item.failure.code, "message": item.failure.message,
+                                "http_status": item.failure.http_status}
+        if item.audio is not None:
+            a = item.audio
+            entry["audio"] = {"container": a.container, "codec": a.codec, "sample_rate": a.sample_rate,
+                              "channels": a.channels, "duration_ms": a.duration_ms, "size": a.size}
+        if item.transcript is not None:
+            entry["transcript"] = {"backend": item.transcript.backend, "language": item.transcript.language,
+                                   "channels": [{"channel_id": c.channel_id, "text": c.text,
+                                                 "sentences": len(c.sentences)} for c in item.transcript.channels]}
+        out["items"].append(entry)
+    return out
+
+
+class Control:
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.engine = emulator.engine
+
+    def routes(self) -> list[BaseRoute]:
+        r = self._op
+        return [
+            Route("/health", r(self.health), methods=["GET"]),
+            Route("/reset", r(self.reset), methods=["POST"]),
+            Route("/clock", r(self.clock), methods=["GET", "POST"]),
+            Route("/lifecycle", r(self.lifecycle), methods=["GET", "POST"]),
+            Route("/settings", r(self.settings), methods=["GET", "POST"]),
+            Route("/jobs", r(self.jobs), methods=["GET"]),
+            Route("/jobs/{job_id}", r(self.job), methods=["GET"]),
+            Route("/jobs/{job_id}/{action}", r(self.job_action), methods=["POST"]),
+            Route("/faults", r(self.faults), methods=["GET", "POST", "DELETE"]),
+            Route("/faults/{rule_id}", r(self.fault_delete), methods=["DELETE"]),
+            Route("/scripts", r(self.scripts), methods=["POST"]),
+            Route("/journal", r(self.journal), methods=["GET", "DELETE"]),
+            Route("/media", r(self.media_upload), methods=["POST"]),
+            Route("/media/{media_id}", r(self.media_get), methods=["GET"]),
+            Route("/media/{media_id}/{name}", r(self.media_get), methods=["GET"]),
+            Route("/fixtures", r(self.fixtures), methods=["GET"]),
+            Route("/fixtures/{name}", r(self.fixture), methods=["GET"]),
+            Route("/openapi.json", r(self.openapi), methods=["GET"]),
+        ]
+
+    def _op(self, handler: Handler) -> Handler:
+        async def wrapped(request: Request) -> Response:
+            note(request, vendor="_emulator", operation=handler.__name__)
+            try:
+                return await handler(request)
+            except ControlError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=exc.status)
+            except (ValueError, TypeError, KeyError) as exc:
+                return JSONResponse({"error": f"bad request: {exc}"}, status_code=400)
+
+        wrapped.__name__ = handler.__name__
+        return wrapped
+
+    async def _json(self, request: Request) -> dict[str, Any]:
+        body = await read_body(request, 1024 * 1024)
+        if body is None:
+            raise ControlError("body too large", 413)
+        if not body.strip():
+            return {}
+        try:
+            value = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ControlError(f"body is not valid JSON: {exc}") from None
+        if not isinstance(value, dict):
+            raise ControlError("body must be a JSON object")
+        return value
+
+    # ---- state -------------------------------------------------------------------------------------------
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": __version__, "vendors": self.emulator.vendors,
+                             "jobs": self.engine.store.count_jobs(), "clock": self.engine.clock.snapshot(),
+                             "seed": self.engine.seed})
+
+    async def reset(self, request: Request) -> Response:
+        self.engine.reset()
+        return JSONResponse({"status": "ok"})
+
+    async def clock(self, request: Request) -> Response:
+        if request.method == "POST":
+            body = await self._json(request)
+            try:
+                if "mode" in body:
+                    if body["mode"] not in ("real", "manual"):
+                        raise ControlError("mode must be 'real' or 'manual'")
+                    self.engine.clock.set_mode(body["mode"], body.get("now"))
+                elif "now" in body:
+                    self.engine.clock.set(float(body["now"]))
+                if "advance" in body:
+                    self.engine.clock.advance(float(body["advance"]))
+            except ValueError as exc:
+                raise ControlError(str(exc), 409) from None
+        return JSONResponse(self.engine.clock.snapshot())
+
+    async def lifecycle(self, request: Request) -> Response:
+        if request.method == "POST":
+            body = await self._json(request)
+            policy = body.get("policy")
+            if not isinstance(policy, str):
+                raise ControlError("'policy' is required: instant, polls:N, timed or manual")
+            self.engine.set_policy(policy, body.get("vendor"), body.get("model"))
+        return JSONResponse({"default": self.engine.config.lifecycle, "overrides": self.engine.policies})
+
+    async def settings(self, request: Request) -> Response:
+        if request.method == "POST":
+            body = await self._json(request)
+            if "rate_limits" in body:
+                self.engine.rate_limits = bool(body["rate_limits"])
+            if "seed" in body:
+                self.engine.set_seed(int(body["seed"]))
+            if "credentials" in body:
+                if body["credentials"] not in MODES:
+                    raise ControlError(f"credentials must be one of {', '.join(MODES)}")
+                self.engine.credentials.mode = body["credentials"]
+        return JSONResponse({"rate_limits": self.engine.rate_limits, "seed": self.engine.seed,
+                             "credentials": self.engine.credentials.mode})
+
+    # ---- jobs --------------------------------------------------------------------------------------------
+
+    async def jobs(self, request: Request) -> Response:
+        q = request.query_params
+        jobs = self.engine.jobs(lambda j: all(q.get(k) in (None, v) for k, v in
+                                              (("vendor", j.vendor), ("model", j.model), ("test_id", j.test_id))))
+        if "phase" in q:
+            jobs = [j for j in jobs if j.phase.value == q["phase"]]
+        return JSONResponse({"jobs": [job_json(j) for j in jobs]})
+
+    def _job(self, request: Request) -> Job:
+        job = self.engine.peek(request.path_params["job_id"])
+        if job is None:
+            raise ControlError(f"no job {request.path_params['job_id']}", 404)
+        return job
+
+    async def job(self, request: Request) -> Response:
+        return JSONResponse(job_json(self._job(request), detail=True))
+
+    async def job_action(self, request: Request) -> Response:
+        job = self._job(request)
+        action = request.path_params["action"]
+        body = await self._json(request)
+        try:
+            if action == "advance":
+                self.engine.advance(job)
+            elif action == "complete":
+                self.engine.complete(job)
+            elif action == "fail":
+                code = body.get("code")
+                if not isinstance(code, str) or not code:
+                    raise ControlError("'code' (the vendor's error code) is required")
+                self.engine.fail(job, code, body.get("message"))
+            elif action == "pause":
+                self.engine.pause(job)
+            elif action == "resume":
+                self.engine.resume(job)
+            else:
+                raise ControlError(f"unknown action {action!r}: advance, complete, fail, pause or resume", 404)
+        except JobStateError as exc:
+            raise ControlError(str(exc), 409) from None
+        return JSONResponse(job_json(job))
+
+    # ---- faults, scripts, journal ------------------------------------------------------------------------
+
+    async def faults(self, request: Request) -> Response:
+        if request.method == "POST":
+            body = await self._json(request)
+            rules = body.get("rules", [body])
+            added = [self.engine.faults.add(Rule.from_json(r)) for r in rules]
+            return JSONResponse({"rules": [r.to_json() for r in added]}, status_code=201)
+        if request.method == "DELETE":
+            self.engine.faults.clear()
+        return JSONResponse({"seed": self.engine.faults.seed,
+                             "rules": [r.to_json() for r in self.engine.faults.rules()]})
+
+    async def fault_delete(self, request: Request) -> Response:
+        if not self.engine.faults.remove(request.path_params["rule_id"]):
+            raise ControlError(f"no fault rule {request.path_params['rule_id']}", 404)
+        return JSONResponse({"status": "ok"})
+
+    async def scripts(self, request: Request) -> Response:
+        body = await self._json(request)
+        if "text" not in body and "channels" not in body:
+            raise ControlError("a script needs 'text' (or 'channels': one text per channel)")
+        script = Script.from_json(body)
+        sha = body.get("sha256")
+        if body.get("media_id"):
+            sha = body["media_id"]
+        url = body.get("url")
+        if not sha and not url:
+            raise ControlError("say which audio the script is for: 'url', 'sha256' or 'media_id'")
+        self.engine.scripts.add(script, sha256=sha, url=url)
+        return JSONResponse({"status": "ok", "sha256": sha, "url": url, "script": script.to_json()}, status_code=201)
+
+    async def journal(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.engine.journal.clear()
+            return JSONResponse({"status": "ok"})
+        q = request.query_params
+        entries = self.engine.journal.entries(vendor=q.get("vendor"), operation=q.get("operation"),
+                                              job_id=q.get("job_id"), test_id=q.get("test_id"))
+        return JSONResponse({"entries": [e.to_json() for e in entries]})
+
+    # ---- media -------------------------------------------------------------------------------------------
+
+    async def media_upload(self, request: Request) -> Response:
+        name = request.query_params.get("name", "audio")
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            form = await request.form(max_part_size=MAX_UPLOAD)
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise ControlError("multipart upload needs a 'file' part")
+            data = await upload.read()
+            name = upload.filename or name
+            text = form.get("text")
+        else:
+            raw = await read_body(request, MAX_UPLOAD)
+            if raw is None:
+                raise ControlError("upload too large", 413)
+            data, text = raw, request.query_params.get("text")
+        if not data:
+            raise ControlError("the upload is empty")
+        try:
+            info = probe(data)
+        except AudioProblem as exc:
+            raise ControlError(f"not audio the emulator can read: {exc.detail}", 415) from None
+        sha = hashlib.sha256(data).hexdigest()
+        media_id = sha[:32]
+        self.engine.store.put_blob("media", media_id, Blob(data, request.headers.get("content-type", ""), name))
+        if isinstance(text, str) and text:
+            self.engine.scripts.add(Script(texts=(text,)), sha256=sha)
+        url = f"{base_url(request, self.emulator.settings.public_url)}/_emulator/media/{media_id}/{name}"
+        return JSONResponse({"id": media_id, "sha256": sha, "url": url, "size": len(data),
+                             "duration_ms": info.duration_ms, "sample_rate": info.sample_rate,
+                             "channels": info.channels}, status_code=201)
+
+    async def media_get(self, request: Request) -> Response:
+        blob = self.engine.store.get_blob("media", request.path_params["media_id"])
+        if blob is None:
+            raise ControlError("no such media", 404)
+        return Response(blob.data, media_type=blob.content_type or "application/octet-stream")
+
+    async def fixtures(self, request: Request) -> Response:
+        base = base_url(request, self.emulator.settings.public_url)
+        return JSONResponse({"fixtures": [{"name": n, "url": f"{base}/_emulator/fixtures/{n}"}
+                                          for n in self.emulator.fixtures]})
+
+    async def fixture(self, request: Request) -> Response:
+        path = self.emulator.fixtures.get(request.path_params["name"])
+        if path is None:
+            raise ControlError(f"no fixture {request.path_params['name']}", 404)
+        return FileResponse(path, media_type="audio/wav")
+
+    async def openapi(self, request: Request) -> Response:
+        from emulator.openapi import document
+
+        return JSONResponse(document(self.emulator))

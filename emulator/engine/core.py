@@ -1,0 +1,243 @@
+"""The engine: one object holding the clock, store, media, recognizer, faults, journal and credentials.
+
+Dialects call it in neutral terms; it never renders vendor bytes. Phases are settled from the job's lifecycle
+policy and the clock whenever a job is read, so no job has a thread of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import random
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from emulator.engine import lifecycle
+from emulator.engine.audio import AudioInfo, AudioProblem, probe
+from emulator.engine.clock import Clock
+from emulator.engine.credentials import Credentials, Mode
+from emulator.engine.faults import Faults
+from emulator.engine.jobs import Failure, Item, Job, Phase
+from emulator.engine.journal import Journal
+from emulator.engine.media import FetchLimits, MediaProblem, MediaResolver
+from emulator.engine.recognizer import Options, Recognizer, ScriptRegistry, Transcript
+from emulator.engine.store import MemoryStore, Store
+from emulator.engine.throttle import RateLimiter
+
+FETCH_CONCURRENCY = 8
+
+
+class JobStateError(Exception):
+    """A control-plane or vendor action that the job's phase does not allow."""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    lifecycle: str = "timed"
+    seed: int = 0
+    credentials: Mode = "permissive"
+    journal_limit: int = 10_000
+    fetch_timeout: float = 30.0
+
+
+@lru_cache(maxsize=256)
+def _policy(spec: str) -> lifecycle.Policy:
+    return lifecycle.parse_policy(spec)
+
+
+class Engine:
+    def __init__(self, config: EngineConfig | None = None, store: Store | None = None) -> None:
+        self.config = config or EngineConfig()
+        lifecycle.parse_policy(self.config.lifecycle)  # fail early on a bad default
+        self.clock = Clock()
+        self.store: Store = store or MemoryStore()
+        self.scripts = ScriptRegistry()
+        self.recognizer = Recognizer(self.scripts, seed=self.config.seed)
+        self.media = MediaResolver(self.store)
+        self.faults = Faults(seed=self.config.seed)
+        self.journal = Journal(self.config.journal_limit)
+        self.credentials = Credentials(mode=self.config.credentials)
+        self.limiter = RateLimiter(self.clock)
+        self.rate_limits = False
+        self.policies: dict[str, str] = {}      # "vendor" or "vendor/model" → policy spec
+        self.settings_hooks: list[Callable[[], None]] = []
+        self._ids = random.Random(f"ids:{self.config.seed}")
+
+    def new_id(self) -> str:
+        """A UUID4 drawn from the seeded generator: a fresh emulator with the same seed hands out the same ids."""
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    # ---- configuration -----------------------------------------------------------------------------------
+
+    @property
+    def seed(self) -> int:
+        return self.recognizer.seed
+
+    def set_seed(self, seed: int) -> None:
+        self.recognizer.seed = seed
+        self.faults.clear(seed=seed)
+        self._ids = random.Random(f"ids:{seed}")
+
+    def set_policy(self, spec: str, vendor: str | None = None, model: str | None = None) -> None:
+        lifecycle.parse_policy(spec)
+        key = "" if vendor is None else (vendor if model is None else f"{vendor}/{model}")
+        if key:
+            self.policies[key] = spec
+        else:
+            self.policies.clear()
+            self.policies[""] = spec
+
+    def policy_spec(self, vendor: str, model: str) -> str:
+        for key in (f"{vendor}/{model}", vendor, ""):
+            if key in self.policies:
+                return self.policies[key]
+        return self.config.lifecycle
+
+    def reset(self) -> None:
+        """Forget jobs, uploads, scripts, faults, the journal and overrides; the clock returns to real time."""
+        self.store.clear()
+        self.scripts.clear()
+        self.faults.clear(seed=self.config.seed)
+        self.recognizer.seed = self.config.seed
+        self._ids = random.Random(f"ids:{self.config.seed}")
+        self.journal.clear()
+        self.limiter.clear()
+        self.policies.clear()
+        self.rate_limits = False
+        self.clock.set_mode("real")
+        for hook in self.settings_hooks:
+            hook()
+
+    # ---- jobs --------------------------------------------------------------------------------------------
+
+    async def submit(
+        self, *, vendor: str, model: str, owner: str, job_id: str, sources: Sequence[str],
+        options: Options, limits: FetchLimits, params: dict[str, Any] | None = None,
+        policy: str | None = None, test_id: str | None = None, failure: Failure | None = None,
+        fail_from: Phase | None = None, no_speech_fails: bool = False, extra: dict[str, Any] | None = None,
+    ) -> Job:
+        """Fetch, probe and transcribe every source, then store a queued job (or a terminal one for ``instant``)."""
+        sem = asyncio.Semaphore(FETCH_CONCURRENCY)
+
+        async def one(index: int, source: str) -> Item:
+            async with sem:
+                return await self._item(index, source, options, limits, no_speech_fails)
+
+        items = list(await asyncio.gather(*(one(i, s) for i, s in enumerate(sources))))
+        now = self.clock.now()
+        job = Job(
+            id=job_id, vendor=vendor, model=model, owner=owner, items=items,
+            policy=policy or self.policy_spec(vendor, model), created_at=now, params=dict(params or {}),
+            phase_times={Phase.QUEUED.value: now}, test_id=test_id, forced_failure=failure,
+            fail_from=fail_from, extra=dict(extra or {}),
+        )
+        self._settle(job, now)
+        self.store.put_job(job)
+        return job
+
+    async def _item(self, index: int, source: str, options: Options, limits: FetchLimits,
+                    no_speech_fails: bool) -> Item:
+        item = Item(index=index, source=source)
+        try:
+            data = await self.media.fetch(source, limits)
+            media = await asyncio.to_thread(self._recognize, source, data, options)
+        except MediaProblem as problem:
+            item.failure = Failure(problem.code or problem.kind, problem.detail, problem.status)
+            return item
+        item.audio, item.transcript = media
+        if no_speech_fails and not item.transcript.has_speech:
+            item.failure = Failure("no_speech", "no valid speech was found in the audio")
+        return item
+
+    def _recognize(self, source: str, data: bytes, options: Options) -> tuple[AudioInfo, Transcript]:
+        try:
+            info = probe(data)
+        except AudioProblem as exc:
+            raise MediaProblem(exc.kind, exc.detail) from None
+        sha = hashlib.sha256(data).hexdigest()
+        return info, self.recognizer.transcribe(info, sha, options, url=source)
+
+    def read(self, job_id: str) -> Job | None:
+        """A vendor read: counts toward ``polls:N`` and settles the phase."""
+        job = self.store.get_job(job_id)
+        if job is None:
+            return None
+        job.reads += 1
+        self._settle(job, self.clock.now())
+        return job
+
+    def peek(self, job_id: str) -> Job | None:
+        """A read that does not count as a poll (control plane, listings)."""
+        job = self.store.get_job(job_id)
+        if job is not None:
+            self._settle(job, self.clock.now())
+        return job
+
+    def jobs(self, predicate: Callable[[Job], bool] | None = None) -> list[Job]:
+        now = self.clock.now()
+        out = []
+        for job in self.store.jobs(predicate):
+            self._settle(job, now)
+            out.append(job)
+        return out
+
+    def _settle(self, job: Job, now: float) -> None:
+        if job.phase.terminal or job.phase is Phase.PAUSED:
+            return
+        target, at = lifecycle.target(job, _policy(job.policy), now)
+        self._move(job, target, at)
+
+    def _move(self, job: Job, target: Phase, at: float) -> None:
+        if target.rank <= job.phase.rank:
+            return
+        if target.rank >= 1 and Phase.RUNNING.value not in job.phase_times and job.fail_from is not Phase.QUEUED:
+            job.phase_times[Phase.RUNNING.value] = at
+        job.phase = target
+        job.phase_times[target.value] = at
+
+    # ---- actions -----------------------------------------------------------------------------------------
+
+    def cancel(self, job: Job) -> None:
+        """Cancel a job that is still queued; raises ``JobStateError`` otherwise."""
+        self._settle(job, self.clock.now())
+        if job.phase not in (Phase.QUEUED, Phase.PAUSED):
+            raise JobStateError(f"job {job.id} is {job.phase.value}, not queued")
+        self._move(job, Phase.CANCELED, self.clock.now())
+
+    def advance(self, job: Job) -> None:
+        self._require_open(job)
+        if job.phase is Phase.PAUSED:
+            raise JobStateError(f"job {job.id} is paused; resume it first")
+        self._move(job, lifecycle.next_phase(job), self.clock.now())
+
+    def complete(self, job: Job) -> None:
+        self._require_open(job)
+        self._move(job, job.outcome(), self.clock.now())
+
+    def fail(self, job: Job, code: str, message: str | None = None) -> None:
+        self._require_open(job)
+        job.forced_failure = Failure(code, message)
+        self._move(job, Phase.FAILED, self.clock.now())
+
+    def pause(self, job: Job) -> None:
+        self._require_open(job)
+        job.extra["paused_from"] = job.phase.value
+        job.paused_at = self.clock.now()
+        job.phase = Phase.PAUSED
+        job.phase_times[Phase.PAUSED.value] = job.paused_at
+
+    def resume(self, job: Job) -> None:
+        if job.phase is not Phase.PAUSED or job.paused_at is None:
+            raise JobStateError(f"job {job.id} is {job.phase.value}, not paused")
+        job.paused_total += self.clock.now() - job.paused_at
+        job.paused_at = None
+        job.phase = Phase(job.extra.pop("paused_from", Phase.QUEUED.value))
+        self._settle(job, self.clock.now())
+
+    def _require_open(self, job: Job) -> None:
+        self._settle(job, self.clock.now())
+        if job.phase.terminal:
+            raise JobStateError(f"job {job.id} has already ended ({job.phase.value})")

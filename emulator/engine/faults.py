@@ -1,0 +1,156 @@
+"""Fault rules: ``{match} → {action}``, first matching rule wins per action kind, seeded for replay.
+
+match: ``vendor``, ``operation``, ``model``, ``media`` (substring or ``re:`` regex of an input URL), ``test_id``
+(the ``X-Test-Id`` header), ``nth`` (only the nth matching request), ``times`` (at most N hits), ``probability``.
+actions: ``error`` (a vendor error by catalogue code), ``fail_job`` (the job fails with a vendor code, optionally
+straight from ``queued``), ``latency`` (seconds added before answering), ``throttle`` (the vendor's own throttling
+error).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ACTIONS = ("error", "fail_job", "latency", "throttle")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a dialect tells the fault engine about a request."""
+
+    vendor: str
+    operation: str
+    model: str | None = None
+    media: Sequence[str] = ()
+    test_id: str | None = None
+
+
+@dataclass
+class Rule:
+    action: str
+    vendor: str | None = None
+    operation: str | None = None
+    model: str | None = None
+    media: str | None = None
+    test_id: str | None = None
+    nth: int | None = None
+    times: int | None = None
+    probability: float = 1.0
+    code: str | None = None
+    message: str | None = None
+    status: int | None = None
+    seconds: float = 0.0
+    at: str = "running"
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    seen: int = 0
+    hits: int = 0
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Rule:
+        """Validate a rule given over HTTP; raises ``ValueError`` with a message naming the field."""
+        if not isinstance(value, dict):
+            raise ValueError("a fault rule is a JSON object")
+        match = value.get("match", {})
+        action = value.get("action")
+        if isinstance(action, str):
+            action = {"type": action}
+        if not isinstance(match, dict) or not isinstance(action, dict):
+            raise ValueError("a fault rule has a 'match' object and an 'action' object")
+        kind = action.get("type")
+        if kind not in ACTIONS:
+            raise ValueError(f"action.type must be one of {', '.join(ACTIONS)}")
+        if kind in ("error", "fail_job") and not isinstance(action.get("code"), str):
+            raise ValueError(f"a {kind} action needs a vendor 'code'")
+        unknown = set(match) - {"vendor", "operation", "model", "media", "test_id", "nth", "times", "probability"}
+        if unknown:
+            raise ValueError(f"unknown match fields: {', '.join(sorted(unknown))}")
+        try:
+            rule = cls(
+                action=kind, vendor=match.get("vendor"), operation=match.get("operation"),
+                model=match.get("model"), media=match.get("media"), test_id=match.get("test_id"),
+                nth=_opt_int(match.get("nth")), times=_opt_int(match.get("times")),
+                probability=float(match.get("probability", 1.0)),
+                code=action.get("code"), message=action.get("message"), status=_opt_int(action.get("status")),
+                seconds=float(action.get("seconds", 0.0)), at=str(action.get("at", "running")),
+            )
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"bad fault rule: {exc}") from None
+        if not 0.0 <= rule.probability <= 1.0:
+            raise ValueError("probability must lie between 0 and 1")
+        if rule.at not in ("queued", "running"):
+            raise ValueError("action.at must be 'queued' or 'running'")
+        if rule.media and rule.media.startswith("re:"):
+            re.compile(rule.media[3:])
+        return rule
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def matches(self, req: Request) -> bool:
+        for key in ("vendor", "operation", "model", "test_id"):
+            want = getattr(self, key)
+            if want is not None and want != getattr(req, key):
+                return False
+        if self.media is not None:
+            if self.media.startswith("re:"):
+                pattern = re.compile(self.media[3:])
+                return any(pattern.search(m) for m in req.media)
+            return any(self.media in m for m in req.media)
+        return True
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+class Faults:
+    def __init__(self, seed: int = 0) -> None:
+        self._rules: list[Rule] = []
+        self._lock = threading.Lock()
+        self.seed = seed
+        self._rng = random.Random(seed)
+
+    def add(self, rule: Rule) -> Rule:
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def remove(self, rule_id: str) -> bool:
+        with self._lock:
+            before = len(self._rules)
+            self._rules = [r for r in self._rules if r.id != rule_id]
+            return len(self._rules) != before
+
+    def clear(self, seed: int | None = None) -> None:
+        with self._lock:
+            self._rules.clear()
+            if seed is not None:
+                self.seed = seed
+            self._rng = random.Random(self.seed)
+
+    def rules(self) -> list[Rule]:
+        return list(self._rules)
+
+    def check(self, req: Request) -> dict[str, Rule]:
+        """The rules that fire for this request, at most one per action kind (first added wins)."""
+        fired: dict[str, Rule] = {}
+        with self._lock:
+            for rule in self._rules:
+                if rule.action in fired or not rule.matches(req):
+                    continue
+                rule.seen += 1
+                if rule.nth is not None and rule.seen != rule.nth:
+                    continue
+                if rule.times is not None and rule.hits >= rule.times:
+                    continue
+                if rule.probability < 1.0 and self._rng.random() >= rule.probability:
+                    continue
+                rule.hits += 1
+                fired[rule.action] = rule
+        return fired

@@ -1,0 +1,93 @@
+"""Jobs and items in neutral words: a job has items (one per input file), each with its own result."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.engine.audio import AudioInfo
+from emulator.engine.recognizer import Transcript
+
+
+class Phase(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+    @property
+    def rank(self) -> int:
+        """Progress order: a job's rank never decreases."""
+        return _RANK[self]
+
+
+TERMINAL = frozenset({Phase.SUCCEEDED, Phase.FAILED, Phase.CANCELED})
+_RANK = {Phase.QUEUED: 0, Phase.PAUSED: 0, Phase.RUNNING: 1,
+         Phase.SUCCEEDED: 2, Phase.FAILED: 2, Phase.CANCELED: 2}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an item (or a whole job) failed.
+
+    ``code`` is either a neutral media-problem kind (see ``emulator.engine.media.MediaProblem``) or, when a test,
+    fault or magic input names one, the vendor's own code; the dialect renders both.
+    """
+
+    code: str
+    message: str | None = None
+    http_status: int | None = None
+
+
+@dataclass
+class Item:
+    index: int
+    source: str
+    audio: AudioInfo | None = None
+    transcript: Transcript | None = None
+    failure: Failure | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and self.transcript is not None
+
+
+@dataclass
+class Job:
+    id: str
+    vendor: str
+    model: str
+    owner: str
+    items: list[Item]
+    policy: str
+    created_at: float
+    params: dict[str, Any] = field(default_factory=dict)
+    phase: Phase = Phase.QUEUED
+    phase_times: dict[str, float] = field(default_factory=dict)
+    reads: int = 0
+    forced_failure: Failure | None = None
+    fail_from: Phase | None = None
+    paused_at: float | None = None
+    paused_total: float = 0.0
+    test_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def audio_ms(self) -> int:
+        return sum(i.audio.duration_ms for i in self.items if i.audio is not None)
+
+    def outcome(self) -> Phase:
+        """The terminal phase the job reaches: succeeded if any item succeeded."""
+        if self.forced_failure is not None:
+            return Phase.FAILED
+        return Phase.SUCCEEDED if any(i.ok for i in self.items) else Phase.FAILED
+
+    def item_failure(self, item: Item) -> Failure | None:
+        return self.forced_failure or item.failure

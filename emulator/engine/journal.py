@@ -1,0 +1,49 @@
+"""The journal: every request with vendor, operation, job id, status, latency and test id."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass
+class Entry:
+    seq: int
+    time: float
+    method: str
+    path: str
+    status: int
+    latency_ms: float
+    vendor: str | None = None
+    operation: str | None = None
+    job_id: str | None = None
+    code: str | None = None
+    test_id: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Journal:
+    def __init__(self, limit: int = 10_000) -> None:
+        self._entries: deque[Entry] = deque(maxlen=limit)
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def record(self, **fields: Any) -> Entry:
+        with self._lock:
+            self._seq += 1
+            entry = Entry(seq=self._seq, **fields)
+            self._entries.append(entry)
+            return entry
+
+    def entries(self, **filters: Any) -> list[Entry]:
+        wanted = {k: v for k, v in filters.items() if v is not None}
+        return [e for e in list(self._entries) if all(str(getattr(e, k)) == str(v) for k, v in wanted.items())]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

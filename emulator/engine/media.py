@@ -1,0 +1,173 @@
+"""Media resolution: an input reference to bytes, with limits, and the problems the vendors report.
+
+References resolve, first match wins: audio uploaded to the emulator (``/_emulator/media/<id>`` on any host, or a
+scheme a dialect registers, such as DashScope's ``oss://``); magic URLs on ``*.asr-emulator.test`` that synthesise
+audio or a failure without any setup; then a real ``http(s)`` download, streamed, with size and time limits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from emulator.engine.audio import AudioInfo, AudioProblem, probe, voiced_signal, wav_bytes
+from emulator.engine.store import Store
+
+MAGIC_SUFFIX = ".asr-emulator.test"
+_MEDIA_PATH = re.compile(r"/_emulator/media/([0-9a-f]{16,64})(?:/[^/]*)?$")
+
+
+class MediaProblem(Exception):
+    """A neutral media problem; the dialect maps ``kind`` (and ``status``) to its own code.
+
+    kinds: ``bad_url``, ``download_status`` (with ``status``), ``download_failed``, ``download_timeout``,
+    ``too_large``, ``length_mismatch``, ``unsupported_format``, ``decode_error``, ``no_speech``, and ``vendor``
+    (``code`` is a vendor code named by a magic URL).
+    """
+
+    def __init__(self, kind: str, detail: str, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    max_bytes: int
+    timeout: float = 30.0
+    max_redirects: int = 5
+    schemes: tuple[str, ...] = ("http", "https")
+
+
+@dataclass(frozen=True)
+class Media:
+    source: str
+    data: bytes
+    sha256: str
+    info: AudioInfo
+
+
+LocalResolver = Callable[[str], bytes | None]
+
+
+class MediaResolver:
+    def __init__(self, store: Store, client: httpx.AsyncClient | None = None) -> None:
+        self._store = store
+        self._client = client
+        self._schemes: dict[str, LocalResolver] = {}
+
+    def register_scheme(self, scheme: str, resolver: LocalResolver) -> None:
+        self._schemes[scheme] = resolver
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def resolve(self, source: str, limits: FetchLimits) -> Media:
+        data = await self.fetch(source, limits)
+        try:
+            info = probe(data)
+        except AudioProblem as exc:
+            raise MediaProblem(exc.kind, exc.detail) from None
+        return Media(source=source, data=data, sha256=hashlib.sha256(data).hexdigest(), info=info)
+
+    async def fetch(self, source: str, limits: FetchLimits) -> bytes:
+        if not isinstance(source, str) or not source.strip():
+            raise MediaProblem("bad_url", "the file URL is empty")
+        parts = urlsplit(source)
+        scheme = parts.scheme.lower()
+        if scheme in self._schemes:
+            found = self._schemes[scheme](source)
+            if found is None:
+                raise MediaProblem("download_status", f"{source} does not exist", status=404)
+            return self._check_size(found, limits)
+        if scheme not in limits.schemes or not parts.hostname:
+            raise MediaProblem("bad_url", f"unsupported URL {source!r}: only {', '.join(limits.schemes)} URLs")
+        if " " in source:
+            raise MediaProblem("bad_url", "the URL contains unencoded spaces")
+        own = _MEDIA_PATH.search(parts.path)
+        if own is not None:
+            blob = self._store.get_blob("media", own.group(1))
+            if blob is not None:
+                return self._check_size(blob.data, limits)
+        if parts.hostname.endswith(MAGIC_SUFFIX):
+            return self._check_size(magic_media(source), limits)
+        return await self._download(source, limits)
+
+    @staticmethod
+    def _check_size(data: bytes, limits: FetchLimits) -> bytes:
+        if len(data) > limits.max_bytes:
+            raise MediaProblem("too_large", f"the file is {len(data)} bytes, over the limit of {limits.max_bytes}")
+        return data
+
+    async def _download(self, url: str, limits: FetchLimits) -> bytes:
+        if self._client is None:
+            self._client = httpx.AsyncClient(trust_env=False)
+        try:
+            async with self._client.stream(
+                "GET", url, timeout=limits.timeout, follow_redirects=True,
+                extensions={"max_redirects": limits.max_redirects},
+            ) as resp:
+                if resp.status_code != 200:
+                    raise MediaProblem("download_status", f"download answered HTTP {resp.status_code}",
+                                       status=resp.status_code)
+                declared = resp.headers.get("content-length")
+                if declared is not None and declared.isdigit() and int(declared) > limits.max_bytes:
+                    raise MediaProblem("too_large", f"the file declares {declared} bytes, "
+                                                    f"over the limit of {limits.max_bytes}")
+                chunks: list[bytes] = []
+                total = 0
+                async for chunk in resp.aiter_raw():
+                    total += len(chunk)
+                    if total > limits.max_bytes:
+                        raise MediaProblem("too_large", f"the file is over the limit of {limits.max_bytes} bytes")
+                    chunks.append(chunk)
+        except httpx.TimeoutException:
+            raise MediaProblem("download_timeout", f"downloading {url} timed out after {limits.timeout:g} s") from None
+        except httpx.TooManyRedirects:
+            raise MediaProblem("download_failed", f"too many redirects for {url}") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            if "length" in str(exc).lower() or "incomplete" in str(exc).lower():
+                raise MediaProblem("length_mismatch", f"the body of {url} did not match its Content-Length") from None
+            raise MediaProblem("download_failed", f"downloading {url} failed: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise MediaProblem("download_failed", f"downloading {url} failed: {exc}") from None
+        return b"".join(chunks)
+
+
+def magic_media(url: str) -> bytes:
+    """Audio synthesised from a magic URL on ``*.asr-emulator.test``.
+
+    Query: ``duration`` (seconds, default 3), ``rate`` (16000), ``channels`` (1), ``text`` (its script),
+    ``silence=1`` (no speech), ``status=404`` (the download answers that HTTP status), ``fail=<vendor code>``.
+    """
+    q = {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
+    if "status" in q:
+        status = int(q["status"]) if q["status"].isdigit() else 500
+        raise MediaProblem("download_status", f"download answered HTTP {status}", status=status)
+    if "fail" in q:
+        raise MediaProblem("vendor", f"magic URL asks for {q['fail']}", code=q["fail"])
+    try:
+        seconds = min(float(q.get("duration", "3")), 600.0)
+        rate = int(q.get("rate", "16000"))
+        channels = max(1, min(int(q.get("channels", "1")), 8))
+    except ValueError:
+        raise MediaProblem("decode_error", "magic URL parameters are not numbers") from None
+    if seconds <= 0 or rate < 1000 or rate > 192000:
+        raise MediaProblem("decode_error", "magic URL asks for an impossible audio shape")
+    seed = int(hashlib.sha256(url.encode()).hexdigest()[:8], 16)
+    if q.get("silence") == "1":
+        one = [0] * int(seconds * rate)
+    else:
+        lead = min(0.2, seconds / 10)
+        one = voiced_signal([(lead, False), (seconds - 2 * lead, True), (lead, False)], rate, seed)
+    script = {"text": q["text"]} if "text" in q else None
+    return wav_bytes([one] * channels, rate, script)

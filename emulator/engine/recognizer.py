@@ -1,0 +1,298 @@
+"""The recognizer: a probed medium in, a neutral transcript out (channels → sentences → words, ms timings).
+
+Backends, first that answers wins: *scripted* (the text is known: registered for the content hash or URL, a
+fixture sidecar, or a script chunk embedded in the WAV) and *synthetic* (deterministic Faker text seeded by the
+content hash and the emulator's seed, in the requested language). Timings are spread over the real speech spans;
+a channel without speech has no sentences. Same input, options and seed give the same transcript.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from faker import Faker
+
+from emulator.engine.audio import AudioInfo, Span
+
+FILLERS = frozenset({"嗯", "啊", "呃", "额", "唔", "um", "uh", "er", "erm", "hmm", "uhm", "mm"})
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.](?=\s|$))")
+_TOKEN = re.compile(
+    r"(?P<word>[A-Za-z0-9À-ɏЀ-ӿ'’\-]+(?:[.,][0-9]+)*)"
+    r"|(?P<cjk>[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]|[\U00020000-\U0003134f])"
+    r"|(?P<punct>[^\sA-Za-z0-9\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])"
+    r"|(?P<space>\s+)"
+)
+LOCALES = {"zh": "zh_CN", "en": "en_US", "ja": "ja_JP", "yue": "zh_TW", "ko": "en_US", "de": "de_DE",
+           "fr": "fr_FR", "ru": "ru_RU", "es": "es_ES", "it": "it_IT", "id": "id_ID", "ms": "en_US"}
+CJK_LANGS = frozenset({"zh", "ja", "yue"})
+# speaking rates used to size synthetic text and to judge scripted text: tokens per second
+RATE = {"cjk": 4.5, "latin": 2.6}
+
+
+@dataclass(frozen=True)
+class Word:
+    begin_ms: int
+    end_ms: int
+    text: str            # as spoken, with a trailing space when the next word is separated by one
+    punctuation: str     # punctuation following the word (with its trailing space), or ""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    begin_ms: int
+    end_ms: int
+    text: str
+    words: tuple[Word, ...]
+    speaker_id: int | None = None
+    emotion: str | None = None
+
+
+@dataclass(frozen=True)
+class ChannelTranscript:
+    channel_id: int
+    sentences: tuple[Sentence, ...]
+    content_ms: int
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.sentences)
+
+
+@dataclass(frozen=True)
+class Transcript:
+    backend: str                      # "scripted" or "synthetic"
+    language: str
+    channels: tuple[ChannelTranscript, ...]
+
+    @property
+    def has_speech(self) -> bool:
+        return any(c.sentences for c in self.channels)
+
+
+@dataclass(frozen=True)
+class Options:
+    language: str = "zh"
+    channels: tuple[int, ...] | None = None     # None: every channel of the audio
+    speakers: int | None = None                 # diarization: number of speakers, or None
+    remove_disfluencies: bool = False
+    aligned_words: bool = False                 # word timings by length (aligned) or evenly spread
+    emotions: Sequence[str] = ()                # labels to choose a per-sentence emotion from, or ()
+
+
+@dataclass(frozen=True)
+class Script:
+    """Known text for a medium: one text, or one per channel; optional language and per-sentence emotions."""
+
+    texts: tuple[str, ...]
+    language: str | None = None
+    emotions: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Script:
+        raw = value.get("channels", value.get("text", ""))
+        texts = tuple(str(t) for t in raw) if isinstance(raw, list) else (str(raw),)
+        emotions = value.get("emotions", ())
+        return cls(texts=texts, language=value.get("language") or value.get("lang"),
+                   emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else ())
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.texts[0]} if len(self.texts) == 1 else {"channels": list(self.texts)}
+        if self.language:
+            out["language"] = self.language
+        if self.emotions:
+            out["emotions"] = list(self.emotions)
+        return out
+
+
+@dataclass
+class ScriptRegistry:
+    """Scripts registered by content hash or by URL (tests, the control plane, fixture sidecars)."""
+
+    by_hash: dict[str, Script] = field(default_factory=dict)
+    by_url: dict[str, Script] = field(default_factory=dict)
+    fixtures: dict[str, Script] = field(default_factory=dict)    # survive reset
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, script: Script, *, sha256: str | None = None, url: str | None = None) -> None:
+        with self._lock:
+            if sha256:
+                self.by_hash[sha256] = script
+            if url:
+                self.by_url[url] = script
+
+    def find(self, sha256: str, url: str | None) -> Script | None:
+        if url and url in self.by_url:
+            return self.by_url[url]
+        return self.by_hash.get(sha256) or self.fixtures.get(sha256)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.by_hash.clear()
+            self.by_url.clear()
+
+
+class Recognizer:
+    def __init__(self, scripts: ScriptRegistry, seed: int = 0) -> None:
+        self.scripts = scripts
+        self.seed = seed
+
+    def transcribe(self, info: AudioInfo, sha256: str, options: Options, url: str | None = None) -> Transcript:
+        script = self.scripts.find(sha256, url)
+        if script is None and info.script is not None:
+            script = Script.from_json(info.script)
+        channels = options.channels if options.channels is not None else tuple(range(info.channels))
+        language = options.language
+        out = []
+        for ch in channels:
+            spans = info.speech_spans(ch) if ch < info.channels else ()
+            rng = random.Random(f"{self.seed}:{sha256}:{ch}:{language}")
+            if script is not None:
+                text = script.texts[ch] if ch < len(script.texts) else (script.texts[0] if ch == 0 else "")
+                sentences_text = split_sentences(text) if spans else []
+                language = script.language or language
+            else:
+                with _FAKER_LOCK:
+                    sentences_text = synthetic_sentences(rng, language, spans)
+            emotions = tuple(script.emotions) if script is not None else ()
+            out.append(self._lay_out(ch, sentences_text, spans, options, rng, emotions))
+        backend = "scripted" if script is not None else "synthetic"
+        return Transcript(backend=backend, language=language, channels=tuple(out))
+
+    def _lay_out(self, ch: int, texts: list[str], spans: Sequence[Span], options: Options,
+                 rng: random.Random, emotions: tuple[str, ...]) -> ChannelTranscript:
+        if not texts or not spans:
+            return ChannelTranscript(ch, (), 0)
+        tokens = [tokenize(t) for t in texts]
+        weights = [max(1, sum(len(w) for w, _ in toks)) for toks in tokens]
+        timeline = _Timeline(spans)
+        total = sum(weights)
+        pos = 0.0
+        sentences = []
+        for i, (toks, weight) in enumerate(zip(tokens, weights, strict=True)):
+            start, end = pos / total * timeline.length, (pos + weight) / total * timeline.length
+            pos += weight
+            b, e = timeline.real(start), timeline.real(end, end=True)
+            words = _words(toks, b, e, options.aligned_words)
+            if options.remove_disfluencies:
+                words = [w for w in words if w.text.strip().lower() not in FILLERS]
+            if not words:
+                continue
+            text = "".join(w.text + w.punctuation for w in words).strip()
+            speaker = i % options.speakers if options.speakers else None
+            emotion = None
+            if options.emotions:
+                emotion = emotions[i] if i < len(emotions) else rng.choice(list(options.emotions))
+            sentences.append(Sentence(words[0].begin_ms, words[-1].end_ms, text, tuple(words), speaker, emotion))
+        content = sum(e - b for b, e in spans)
+        return ChannelTranscript(ch, tuple(sentences), content)
+
+
+class _Timeline:
+    """Maps an offset in concatenated speech time to real time."""
+
+    def __init__(self, spans: Sequence[Span]) -> None:
+        self.spans = list(spans)
+        self.length = float(sum(e - b for b, e in spans))
+
+    def real(self, offset: float, end: bool = False) -> int:
+        acc = 0.0
+        for b, e in self.spans:
+            d = e - b
+            if offset < acc + d or (end and offset <= acc + d):
+                return int(round(b + offset - acc))
+            acc += d
+        return self.spans[-1][1]
+
+
+def split_sentences(text: str) -> list[str]:
+    parts = [p.strip() for p in _SENTENCE_END.split(text.strip())]
+    return [p for p in parts if p]
+
+
+def tokenize(text: str) -> list[tuple[str, str]]:
+    """(word-with-trailing-space, following punctuation) pairs; leading punctuation joins the first word."""
+    out: list[list[str]] = []
+    lead = ""
+    for m in _TOKEN.finditer(text):
+        kind, value = m.lastgroup, m.group()
+        if kind in ("word", "cjk"):
+            out.append([lead + value, ""])
+            lead = ""
+        elif kind == "punct":
+            if out:
+                out[-1][1] += value
+            else:
+                lead += value
+        elif out:  # whitespace
+            if out[-1][1]:
+                out[-1][1] += " "
+            else:
+                out[-1][0] += " "
+    if out:
+        out[-1] = [out[-1][0].rstrip(), out[-1][1].rstrip()]
+    return [(w, p) for w, p in out]
+
+
+def _words(tokens: list[tuple[str, str]], begin: int, end: int, aligned: bool) -> list[Word]:
+    if not tokens:
+        return []
+    span = max(end - begin, len(tokens))
+    weights = [max(1, len(w.strip())) if aligned else 1 for w, _ in tokens]
+    total = sum(weights)
+    words = []
+    acc = 0
+    for (text, punct), weight in zip(tokens, weights, strict=True):
+        b = begin + span * acc // total
+        acc += weight
+        e = begin + span * acc // total
+        words.append(Word(b, max(e, b + 1), text, punct))
+    return words
+
+
+def synthetic_sentences(rng: random.Random, language: str, spans: Sequence[Span]) -> list[str]:
+    speech_s = sum(e - b for b, e in spans) / 1000.0
+    if speech_s <= 0:
+        return []
+    cjk = language in CJK_LANGS
+    budget = max(1, round(speech_s * RATE["cjk" if cjk else "latin"]))
+    fake = _faker(LOCALES.get(language, "en_US"))
+    fake.seed_instance(rng.getrandbits(32))
+    sentences: list[str] = []
+    used = 0
+    while used < budget:
+        n = min(budget - used, rng.randint(6, 14) if cjk else rng.randint(4, 10))
+        if cjk:
+            text = "".join(fake.words(nb=n * 2)).replace(" ", "")[:n]
+            used += len(text)
+            text += "。" if rng.random() > 0.15 else "？"
+            if rng.random() < 0.2:
+                text = rng.choice(["嗯，", "啊，", "呃，"]) + text
+        else:
+            words = fake.words(nb=n)
+            used += len(words)
+            text = " ".join(words).capitalize() + ("." if rng.random() > 0.15 else "?")
+            if rng.random() < 0.2:
+                text = rng.choice(["Um, ", "Uh, "]) + text[0].lower() + text[1:]
+        sentences.append(text)
+    return sentences
+
+
+_FAKERS: dict[str, Faker] = {}
+_FAKER_LOCK = threading.RLock()   # held while a shared Faker is seeded and used
+
+
+def _faker(locale: str) -> Faker:
+    """One Faker per locale (construction is slow); callers re-seed it before each use."""
+    if locale not in _FAKERS:
+        _FAKERS[locale] = Faker(locale)
+    return _FAKERS[locale]
+
+
+def content_seed(*parts: object) -> int:
+    return int(hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:12], 16)

@@ -1,0 +1,1 @@
+"""Vendor dialects: each parses, authenticates and renders one API family on top of the engine."""

@@ -1,0 +1,149 @@
+"""DashScope facts in one place: error codes with HTTP statuses and messages, models, limits, status words.
+
+Sources: ``../shared/seeds/001_0489775fe8757894.txt`` and ``002_7a28bcb0c0218d61.txt`` (models, limits, result
+shape) and the DashScope wire brief (§2.3 error table, §3 task shapes). Entries marked "unverified" are the best
+reading of the documents where the service's exact answer is not recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from emulator.engine.jobs import Phase
+
+# ---- errors: code → (HTTP status, message) -------------------------------------------------------------------
+
+ERRORS: dict[str, tuple[int, str]] = {
+    "InvalidParameter": (400, "Required parameter(s) missing or invalid, please check the request parameters."),
+    "DataInspectionFailed": (400, "Input or output data may contain inappropriate content."),
+    "BadRequest.EmptyInput": (400, "Required input parameter missing from request."),
+    "BadRequest.EmptyParameters": (400, 'Required parameter "parameters" missing from request.'),
+    "BadRequest.EmptyModel": (400, 'Required parameter "model" missing from request.'),
+    "InvalidURL": (400, "Invalid URL provided in your request."),
+    "Arrearage": (400, "Access denied, please make sure your account is in good standing."),
+    "UnsupportedOperation": (400, "Failed to cancel the task, please confirm if the task is in PENDING status."),
+    "InvalidApiKey": (401, "Invalid API-key provided."),
+    "AccessDenied": (403, "Access denied."),
+    "Workspace.AccessDenied": (403, "Workspace access denied."),
+    "Model.AccessDenied": (403, "Model access denied."),
+    "AccessDenied.Unpurchased": (403, "Access to model denied. Please make sure you are eligible for using the model."),
+    "AllocationQuota.FreeTierOnly": (403, "The free tier of the model has been exhausted."),
+    "ModelNotFound": (404, "Model can not be found."),
+    "WorkSpaceNotFound": (404, "WorkSpace can not be found."),
+    "RequestTimeOut": (408, "Request timed out, please try again later."),
+    "BadRequest.TooLarge": (413, "Payload Too Large."),
+    "BadRequest.InputDownloadFailed": (415, "Failed to download the input file."),
+    "BadRequest.UnsupportedFileFormat": (415, "Input file format is not supported."),
+    "Throttling": (429, "Requests throttling triggered."),
+    "Throttling.RateQuota": (429, "Requests rate limit exceeded, please try again later."),
+    "Throttling.AllocationQuota": (429, "Allocated quota exceeded, please increase your quota limit."),
+    "LimitRequests": (429, "You exceeded your current requests list."),
+    "PrepaidBillOverdue": (429, "The prepaid bill is overdue."),
+    "PostpaidBillOverdue": (429, "The postpaid bill is overdue."),
+    "CommodityNotPurchased": (429, "Commodity has not purchased yet."),
+    "InternalError": (500, "An internal error has occured, please try again later or contact service support."),
+    "InternalError.Algo": (500, "An internal error has occured, please try again later or contact service support."),
+    "InternalError.Timeout": (500, "An internal error has occured, please try again later or contact service support."),
+    "SystemError": (500, "An internal error has occured, please try again later or contact service support."),
+    "ModelUnavailable": (503, "Model is unavailable, please try again later."),
+    "ServiceUnavailable": (503, "Model is unavailable, please try again later."),
+    "GatewayTimeout": (504, "Gateway timeout, please try again later."),
+}
+
+# Submitting without ``X-DashScope-Async: enable`` (message from the docs; code and status unverified).
+SYNC_CALL = ("AccessDenied", "current user api does not support synchronous calls")
+# A URL the service cannot use at all (seen in a real 400 answer).
+BAD_URL_MESSAGE = "url error, please check url！"
+THROTTLE_CODE = "Throttling.RateQuota"
+
+# ---- subtask failures: what a file's problem looks like in ``results[]`` -----------------------------------
+
+DOWNLOAD_FAILED = ("InvalidFile.DownloadFailed", "The audio file cannot be downloaded.")
+SUBTASK_ERRORS: dict[str, tuple[str, str]] = {
+    "bad_url": DOWNLOAD_FAILED,
+    "download_status": DOWNLOAD_FAILED,
+    "download_failed": DOWNLOAD_FAILED,
+    "download_timeout": DOWNLOAD_FAILED,
+    "length_mismatch": DOWNLOAD_FAILED,
+    "too_large": ("InvalidFile.TooLarge", "The audio file exceeds the size limit of 2 GB."),   # unverified code
+    "unsupported_format": ("DECODE_ERROR", "DECODE_ERROR"),
+    "decode_error": ("DECODE_ERROR", "DECODE_ERROR"),
+    "no_speech": ("SUCCESS_WITH_NO_VALID_FRAGMENT", "SUCCESS_WITH_NO_VALID_FRAGMENT"),
+}
+# Vendor codes a test may name for a subtask (magic URL ``fail=``, fault ``fail_job``, control-plane ``fail``).
+SUBTASK_MESSAGES: dict[str, str] = {
+    "InvalidFile.DownloadFailed": DOWNLOAD_FAILED[1],
+    "FILE_DOWNLOAD_FAILED": "FILE_DOWNLOAD_FAILED",
+    "DECODE_ERROR": "DECODE_ERROR",
+    "SUCCESS_WITH_NO_VALID_FRAGMENT": "SUCCESS_WITH_NO_VALID_FRAGMENT",
+    "DataInspectionFailed": ERRORS["DataInspectionFailed"][1],
+    "SERVER_ERROR": "SERVER_ERROR",
+    "InternalError": ERRORS["InternalError"][1],
+}
+
+# ---- status words -------------------------------------------------------------------------------------------
+
+STATUS: dict[Phase, str] = {
+    Phase.QUEUED: "PENDING", Phase.RUNNING: "RUNNING", Phase.PAUSED: "SUSPENDED",
+    Phase.SUCCEEDED: "SUCCEEDED", Phase.FAILED: "FAILED", Phase.CANCELED: "CANCELED",
+}
+UNKNOWN_STATUS = "UNKNOWN"
+
+# ---- models -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    languages: tuple[str, ...]
+    default_language: str = "zh"
+    language_hints: bool = False       # the model honours ``language_hints``
+    sentence_ids: bool = True          # sentences carry ``sentence_id``
+    emotion_tags: bool = False         # SenseVoice rich text: event and emotion tags, no words
+    min_rate: int = 0                  # documented lowest sample rate (informational)
+
+
+_MTL = ("zh", "yue", "en", "ja", "ko", "es", "id", "fr", "de", "it", "ms")
+_V2 = ("zh", "en", "ja", "yue", "ko", "de", "fr", "ru")
+_SENSEVOICE = ("zh", "en", "ja", "ko", "yue", "de", "fr", "ru", "es", "it", "id", "ms", "auto")
+_FUN = ("zh", "en", "ja")
+MODELS: dict[str, Model] = {m.name: m for m in (
+    Model("paraformer-v2", _V2, language_hints=True),
+    Model("paraformer-8k-v2", ("zh",), min_rate=8000),
+    Model("paraformer-v1", ("zh", "en"), sentence_ids=False),
+    Model("paraformer-8k-v1", ("zh",), sentence_ids=False, min_rate=8000),
+    Model("paraformer-mtl-v1", _MTL, sentence_ids=False, language_hints=True, min_rate=16000),
+    Model("sensevoice-v1", _SENSEVOICE, language_hints=True, sentence_ids=False, emotion_tags=True),
+    Model("fun-asr", _FUN, language_hints=True),
+    Model("fun-asr-2025-11-07", _FUN, language_hints=True),
+    Model("fun-asr-2025-08-25", _FUN, language_hints=True),
+    Model("fun-asr-mtl", _MTL, language_hints=True),
+    Model("fun-asr-mtl-2025-08-25", _MTL, language_hints=True),
+)}
+MODEL_ALIASES = {"paraformer-MTL-v1": "paraformer-mtl-v1"}   # the v1 document spells it this way
+
+EMOTIONS = ("HAPPY", "SAD", "ANGRY", "NEUTRAL")
+
+# ---- request parameters (``parameters`` of a submit) ---------------------------------------------------------
+
+BOOL_PARAMS = frozenset({
+    "diarization_enabled", "disfluency_removal_enabled", "timestamp_alignment_enabled",
+    "audio_event_detection_enabled", "enable_itn", "punctuation_prediction_enabled",
+    "inverse_text_normalization_enabled",
+})
+STR_PARAMS = frozenset({"vocabulary_id", "special_word_filter", "phrase_id"})
+KNOWN_PARAMS = BOOL_PARAMS | STR_PARAMS | {"channel_id", "language_hints", "speaker_count"}
+
+# ---- limits -------------------------------------------------------------------------------------------------
+
+MAX_FILES = 100
+MAX_FILE_BYTES = 2 * 1024 ** 3
+MAX_BODY_BYTES = 1024 * 1024
+SPEAKER_COUNT = (2, 100)
+SUBMIT_RPS = 10            # per model
+QUERY_RPS = 20
+RESULT_TTL_S = 24 * 3600   # result files and task records
+UPLOAD_TTL_S = 48 * 3600
+UPLOAD_POLICY_TTL_S = 300
+LIST_MAX_PAGE_SIZE = 100
+REGION = "cn-beijing"

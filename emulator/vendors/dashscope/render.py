@@ -1,0 +1,134 @@
+"""Engine records → DashScope bytes: task outputs, subtask results and the result file behind transcription_url."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from typing import Any
+
+from emulator.engine.jobs import Failure, Item, Job, Phase
+from emulator.engine.recognizer import ChannelTranscript, Sentence
+from emulator.vendors.dashscope import catalogue as cat
+
+
+def local_time(t: float, utc_offset_hours: float) -> str:
+    """``YYYY-MM-DD HH:MM:SS.mmm`` in the service's local time."""
+    shifted = t + utc_offset_hours * 3600
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(shifted)) + f".{int(shifted * 1000) % 1000:03d}"
+
+
+def subtask_error(failure: Failure) -> tuple[str, str]:
+    if failure.code in cat.SUBTASK_ERRORS:
+        return cat.SUBTASK_ERRORS[failure.code]
+    message = failure.message or cat.SUBTASK_MESSAGES.get(failure.code) or cat.ERRORS.get(failure.code, ("", ""))[1]
+    return failure.code, message or failure.code
+
+
+def billed_seconds(job: Job) -> int:
+    """Audio seconds of the files that succeeded, once per transcribed channel."""
+    total_ms = 0
+    for item in job.items:
+        if job.item_failure(item) is None and item.audio is not None and item.transcript is not None:
+            total_ms += item.audio.duration_ms * len(item.transcript.channels)
+    return max(1, total_ms // 1000) if total_ms else 0
+
+
+class Signer:
+    """Signs result-file links so that they expire like the service's (24 h on the emulator clock)."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret.encode()
+
+    def sign(self, path: str, expires: int) -> str:
+        return hmac.new(self._secret, f"{path}\n{expires}".encode(), hashlib.sha1).hexdigest()
+
+    def valid(self, path: str, expires: str, signature: str) -> bool:
+        return expires.isdigit() and hmac.compare_digest(self.sign(path, int(expires)), signature)
+
+
+def task_output(job: Job, *, result_url: Any, utc_offset_hours: float) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The ``output`` and ``usage`` of a task query. ``result_url(job, item)`` gives an item's absolute link."""
+    submit = job.phase_times.get(Phase.QUEUED.value, job.created_at)
+    out: dict[str, Any] = {
+        "task_id": job.id,
+        "task_status": cat.STATUS[job.phase],
+        "submit_time": local_time(submit, utc_offset_hours),
+        "scheduled_time": local_time(submit, utc_offset_hours),
+    }
+    usage = None
+    if job.phase.terminal:
+        out["end_time"] = local_time(job.phase_times.get(job.phase.value, submit), utc_offset_hours)
+    ok = failed = 0
+    if job.phase in (Phase.SUCCEEDED, Phase.FAILED):
+        results = []
+        for item in job.items:
+            failure = job.item_failure(item)
+            if failure is None:
+                ok += 1
+                results.append({"file_url": item.source, "transcription_url": result_url(job, item),
+                                "subtask_status": "SUCCEEDED"})
+            else:
+                failed += 1
+                code, message = subtask_error(failure)
+                results.append({"file_url": item.source, "code": code, "message": message,
+                                "subtask_status": "FAILED"})
+        out["results"] = results
+        if job.phase is Phase.FAILED:
+            first = next(r for r in results if r["subtask_status"] == "FAILED")
+            out["code"], out["message"] = first["code"], first["message"]
+        billed = billed_seconds(job)
+        usage = {"duration": billed} if billed else None
+    out["task_metrics"] = {"TOTAL": len(job.items), "SUCCEEDED": ok, "FAILED": failed}
+    return out, usage
+
+
+def result_file(job: Job, item: Item) -> dict[str, Any]:
+    assert item.audio is not None and item.transcript is not None
+    model = cat.MODELS[job.model]
+    audio = item.audio
+    return {
+        "file_url": item.source,
+        "properties": {
+            "audio_format": audio.codec,
+            "channels": list(range(audio.channels)),
+            "original_sampling_rate": audio.sample_rate,
+            "original_duration_in_milliseconds": audio.duration_ms,
+        },
+        "transcripts": [_channel(c, model) for c in item.transcript.channels],
+    }
+
+
+def _channel(channel: ChannelTranscript, model: cat.Model) -> dict[str, Any]:
+    sentences = [_sentence(s, i, model) for i, s in enumerate(channel.sentences, start=1)]
+    return {
+        "channel_id": channel.channel_id,
+        "content_duration_in_milliseconds": channel.content_ms,
+        "text": join_sentences([s["text"] for s in sentences]),
+        "sentences": sentences,
+    }
+
+
+def join_sentences(texts: list[str]) -> str:
+    out = ""
+    for text in texts:
+        if out and out[-1] in ".?!,;:" and not text.startswith("<|"):
+            out += " "
+        out += text
+    return out
+
+
+def _sentence(sentence: Sentence, number: int, model: cat.Model) -> dict[str, Any]:
+    if model.emotion_tags:
+        text = f"<|Speech|> {sentence.text} <|/Speech|>"
+        if sentence.emotion and sentence.emotion != "NEUTRAL":
+            text += f" <|{sentence.emotion}|>"
+        return {"begin_time": sentence.begin_ms, "end_time": sentence.end_ms, "text": text}
+    out: dict[str, Any] = {"begin_time": sentence.begin_ms, "end_time": sentence.end_ms, "text": sentence.text}
+    if model.sentence_ids:
+        out["sentence_id"] = number
+    if sentence.speaker_id is not None:
+        out["speaker_id"] = sentence.speaker_id
+    out["words"] = [{"begin_time": w.begin_ms, "end_time": w.end_ms, "text": w.text, "punctuation": w.punctuation}
+                    for w in sentence.words]
+    return out

@@ -1,0 +1,424 @@
+"""DashScope file transcription over HTTP: submit, query, cancel, list, result files and temporary uploads."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import calendar
+import json
+import time
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Options, Phase, Request as FaultRequest
+from emulator.engine.store import Blob
+from emulator.vendors.dashscope import catalogue as cat
+from emulator.vendors.dashscope.render import Signer, result_file, task_output
+from emulator.web import base_url, note, read_body, test_id
+
+VENDOR = "dashscope"
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class DashScopeError(Exception):
+    def __init__(self, code: str, message: str | None = None, status: int | None = None) -> None:
+        default_status, default_message = cat.ERRORS.get(code, (400, code))
+        super().__init__(message or default_message)
+        self.code = code
+        self.message = message or default_message
+        self.status = status or default_status
+
+
+def well_formed_key(key: str) -> bool:
+    return key.startswith("sk-") and len(key) >= 8 and key.isprintable() and " " not in key
+
+
+class DashScope:
+    """The dialect. ``prefix`` is the HTTP base path the SDK is pointed at (``/api/v1`` by default)."""
+
+    def __init__(self, engine: Engine, *, prefix: str = "/api/v1", public_url: str | None = None,
+                 utc_offset_hours: float = 8.0, keys: tuple[str, ...] = ()) -> None:
+        self.engine = engine
+        self.prefix = prefix.rstrip("/")
+        self.public_url = public_url
+        self.utc_offset_hours = utc_offset_hours
+        self.signer = Signer(f"dashscope:{engine.config.seed}")
+        for key in keys:
+            engine.credentials.add(VENDOR, key)
+        engine.media.register_scheme("oss", self._resolve_oss)
+
+    # ---- plumbing ----------------------------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        p = self.prefix
+        return [
+            Route(f"{p}/services/audio/asr/transcription", self._op("submit", self.submit), methods=["POST"]),
+            Route(f"{p}/tasks", self._op("list", self.list_tasks), methods=["GET"]),
+            Route(f"{p}/tasks/{{task_id}}", self._op("query", self.query), methods=["GET", "POST"]),
+            Route(f"{p}/tasks/{{task_id}}/cancel", self._op("cancel", self.cancel), methods=["POST"]),
+            Route(f"{p}/uploads", self._op("upload_policy", self.upload_policy), methods=["GET", "POST"]),
+            Route("/dashscope-oss-upload", self._op("upload", self.upload, auth=False), methods=["POST"]),
+            Route("/dashscope-result/{task_id}/{index:int}.json",
+                  self._op("result", self.result, auth=False), methods=["GET"]),
+        ]
+
+    def request_id(self) -> str:
+        return self.engine.new_id()
+
+    def error(self, code: str, message: str | None = None, status: int | None = None) -> JSONResponse:
+        err = DashScopeError(code, message, status)
+        return JSONResponse({"request_id": self.request_id(), "code": err.code, "message": err.message},
+                            status_code=err.status)
+
+    def _op(self, operation: str, handler: Handler, auth: bool = True) -> Handler:
+        @wraps(handler)
+        async def wrapped(request: Request) -> Response:
+            note(request, vendor=VENDOR, operation=operation, test_id=test_id(request))
+            try:
+                if auth:
+                    self._authenticate(request)
+                fired = self.engine.faults.check(FaultRequest(VENDOR, operation, test_id=test_id(request)))
+                if "latency" in fired:
+                    await asyncio.sleep(fired["latency"].seconds)
+                if "throttle" in fired:
+                    raise DashScopeError(cat.THROTTLE_CODE)
+                if "error" in fired:
+                    rule = fired["error"]
+                    raise DashScopeError(rule.code or "InternalError", rule.message, rule.status)
+                response = await handler(request)
+            except DashScopeError as exc:
+                response = self.error(exc.code, exc.message, exc.status)
+                note(request, code=exc.code)
+            except Exception as exc:  # never a traceback on the wire: the vendor's own internal error
+                response = self.error("InternalError", f"{cat.ERRORS['InternalError'][1]} ({type(exc).__name__})")
+                note(request, code="InternalError", error=repr(exc))
+            return response
+
+        return wrapped
+
+    def _authenticate(self, request: Request) -> str:
+        header = request.headers.get("authorization", "")
+        scheme, _, key = header.partition(" ")
+        key = key.strip() if scheme.lower() == "bearer" else ""
+        if not self.engine.credentials.accepts(VENDOR, key, well_formed_key):
+            raise DashScopeError("InvalidApiKey")
+        request.state.api_key = key or "anonymous"
+        return key
+
+    def _limit(self, key: tuple[str, ...], per_second: int) -> None:
+        if self.engine.rate_limits and not self.engine.limiter.allow((VENDOR, *key), per_second):
+            raise DashScopeError(cat.THROTTLE_CODE)
+
+    def _result_url(self, request: Request) -> Callable[[Job, Any], str]:
+        base = base_url(request, self.public_url)
+
+        def link(job: Job, item: Any) -> str:
+            path = f"/dashscope-result/{job.id}/{item.index}.json"
+            end = job.phase_times.get(job.phase.value, job.created_at)
+            expires = int(end + cat.RESULT_TTL_S)
+            return f"{base}{path}?" + urlencode({"Expires": expires, "Signature": self.signer.sign(path, expires)})
+
+        return link
+
+    # ---- submit ------------------------------------------------------------------------------------------
+
+    async def submit(self, request: Request) -> Response:
+        key: str = request.state.api_key
+        if request.headers.get("x-dashscope-async", "").lower() != "enable":
+            raise DashScopeError(*cat.SYNC_CALL)
+        body = await read_body(request, cat.MAX_BODY_BYTES)
+        if body is None:
+            raise DashScopeError("BadRequest.TooLarge")
+        payload = _json_object(body)
+        model_name, sources, options, params = self._parse_submit(payload, request)
+        self._limit(("submit", key, model_name), cat.SUBMIT_RPS)
+        fired = self.engine.faults.check(
+            FaultRequest(VENDOR, "job", model=model_name, media=sources, test_id=test_id(request)))
+        failure = fail_from = None
+        if "fail_job" in fired:
+            rule = fired["fail_job"]
+            failure = Failure(rule.code or "InternalError", rule.message)
+            fail_from = Phase.QUEUED if rule.at == "queued" else None
+        job = await self.engine.submit(
+            vendor=VENDOR, model=model_name, owner=key, job_id=self.engine.new_id(), sources=sources,
+            options=options, params=params, test_id=test_id(request), failure=failure, fail_from=fail_from,
+            limits=FetchLimits(max_bytes=cat.MAX_FILE_BYTES, timeout=self.engine.config.fetch_timeout),
+            no_speech_fails=True,
+        )
+        note(request, job_id=job.id)
+        return JSONResponse({"request_id": self.request_id(),
+                             "output": {"task_id": job.id, "task_status": "PENDING"}})
+
+    def _parse_submit(self, payload: dict[str, Any], request: Request
+                      ) -> tuple[str, list[str], Options, dict[str, Any]]:
+        unknown = set(payload) - {"model", "input", "parameters", "resources"}
+        if unknown:
+            raise DashScopeError("InvalidParameter", f"Unknown field(s) in request: {', '.join(sorted(unknown))}.")
+        model_name = payload.get("model")
+        if model_name is None or model_name == "":
+            raise DashScopeError("BadRequest.EmptyModel")
+        if not isinstance(model_name, str):
+            raise DashScopeError("InvalidParameter", "Field 'model' must be a string.")
+        model_name = cat.MODEL_ALIASES.get(model_name, model_name)
+        inp = payload.get("input")
+        if inp is None:
+            raise DashScopeError("BadRequest.EmptyInput")
+        if not isinstance(inp, dict):
+            raise DashScopeError("InvalidParameter", "Field 'input' must be an object.")
+        params = payload.get("parameters", {})
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            raise DashScopeError("InvalidParameter", "Field 'parameters' must be an object.")
+        if model_name not in cat.MODELS:
+            raise DashScopeError("ModelNotFound", f"Model not exist: {model_name}.")
+        sources = _file_urls(inp, request.headers.get("x-dashscope-ossresourceresolve", "").lower() == "enable")
+        return model_name, sources, _options(cat.MODELS[model_name], params), params
+
+    # ---- query, cancel, list -----------------------------------------------------------------------------
+
+    def _own_job(self, request: Request, task_id: str, *, count_read: bool) -> Job | None:
+        job = self.engine.read(task_id) if count_read else self.engine.peek(task_id)
+        if job is None or job.vendor != VENDOR or job.owner != request.state.api_key:
+            return None
+        if job.phase.terminal and self.engine.clock.now() > job.created_at + cat.RESULT_TTL_S:
+            return None     # records expire with their results
+        return job
+
+    async def query(self, request: Request) -> Response:
+        task_id = request.path_params["task_id"]
+        note(request, job_id=task_id)
+        self._limit(("query", request.state.api_key), cat.QUERY_RPS)
+        job = self._own_job(request, task_id, count_read=True)
+        if job is None:
+            return JSONResponse({"request_id": self.request_id(),
+                                 "output": {"task_id": task_id, "task_status": cat.UNKNOWN_STATUS}})
+        output, usage = task_output(job, result_url=self._result_url(request),
+                                    utc_offset_hours=self.utc_offset_hours)
+        return JSONResponse({"request_id": self.request_id(), "output": output, "usage": usage})
+
+    async def cancel(self, request: Request) -> Response:
+        task_id = request.path_params["task_id"]
+        note(request, job_id=task_id)
+        job = self._own_job(request, task_id, count_read=False)
+        if job is None:
+            raise DashScopeError("UnsupportedOperation")
+        try:
+            self.engine.cancel(job)
+        except JobStateError:
+            raise DashScopeError("UnsupportedOperation") from None
+        return JSONResponse({"request_id": self.request_id()})
+
+    async def list_tasks(self, request: Request) -> Response:
+        q = request.query_params
+        try:
+            page_no = int(q.get("page_no", "1"))
+            page_size = int(q.get("page_size", "10"))
+        except ValueError:
+            raise DashScopeError("InvalidParameter", "page_no and page_size must be integers.") from None
+        if page_no < 1 or not 1 <= page_size <= cat.LIST_MAX_PAGE_SIZE:
+            raise DashScopeError("InvalidParameter",
+                                 f"page_no must be >= 1 and page_size between 1 and {cat.LIST_MAX_PAGE_SIZE}.")
+        offset = self.utc_offset_hours * 3600
+        start, end = _list_time(q.get("start_time"), offset), _list_time(q.get("end_time"), offset)
+        key = request.state.api_key
+        key_id = _key_id(key)
+        wanted_status = q.get("status")
+        model_name = q.get("model_name")
+        if q.get("api_key_id") not in (None, "", key_id):
+            jobs: list[Job] = []
+        else:
+            jobs = self.engine.jobs(lambda j: j.vendor == VENDOR and j.owner == key
+                                    and (model_name is None or j.model == model_name)
+                                    and (start is None or j.created_at >= start)
+                                    and (end is None or j.created_at <= end))
+        if wanted_status:
+            jobs = [j for j in jobs if cat.STATUS[j.phase] == wanted_status.upper()]
+        jobs.sort(key=lambda j: j.created_at, reverse=True)
+        total = len(jobs)
+        page = jobs[(page_no - 1) * page_size: page_no * page_size]
+        return JSONResponse({
+            "request_id": self.request_id(),
+            "data": [self._list_entry(j, key_id) for j in page],
+            "total": total, "total_page": (total + page_size - 1) // page_size,
+            "page_no": page_no, "page_size": page_size,
+        })
+
+    def _list_entry(self, job: Job, key_id: str) -> dict[str, Any]:
+        def ms(phase: Phase) -> int | None:
+            t = job.phase_times.get(phase.value)
+            return None if t is None else int(t * 1000)
+
+        entry: dict[str, Any] = {
+            "api_key_id": key_id, "caller_parent_id": _ACCOUNT, "caller_uid": _ACCOUNT,
+            "gmt_create": int(job.created_at * 1000), "model_name": job.model, "region": cat.REGION,
+            "request_id": job.extra.get("request_id", job.id), "start_time": ms(Phase.RUNNING),
+            "status": cat.STATUS[job.phase], "task_id": job.id,
+            "user_api_unique_key": f"apikey:v1:audio:asr:transcription:{job.model}",
+        }
+        if job.phase.terminal:
+            entry["end_time"] = ms(job.phase)
+        return entry
+
+    # ---- result files ------------------------------------------------------------------------------------
+
+    async def result(self, request: Request) -> Response:
+        task_id, index = request.path_params["task_id"], request.path_params["index"]
+        note(request, job_id=task_id)
+        expires, signature = request.query_params.get("Expires", ""), request.query_params.get("Signature", "")
+        if not self.signer.valid(request.url.path, expires, signature):
+            return _oss_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match.")
+        if self.engine.clock.now() > int(expires):
+            return _oss_error(403, "AccessDenied", "Request has expired.")
+        job = self.engine.peek(task_id)
+        if job is None or index >= len(job.items) or job.phase is not Phase.SUCCEEDED \
+                or job.item_failure(job.items[index]) is not None:
+            return _oss_error(404, "NoSuchKey", "The specified key does not exist.")
+        return JSONResponse(result_file(job, job.items[index]))
+
+    # ---- temporary uploads (OssUtils.upload) -------------------------------------------------------------
+
+    async def upload_policy(self, request: Request) -> Response:
+        if request.query_params.get("action") != "getPolicy":
+            raise DashScopeError("InvalidParameter", "Unsupported action, expected action=getPolicy.")
+        model = request.query_params.get("model", "")
+        if not model:
+            raise DashScopeError("InvalidParameter", "Field 'model' is required.")
+        day = time.strftime("%Y-%m-%d", time.gmtime(self.engine.clock.now()))
+        upload_dir = f"dashscope-instant/{_key_id(request.state.api_key)}/{day}/{self.engine.new_id()}"
+        expires = int(self.engine.clock.now() + cat.UPLOAD_POLICY_TTL_S)
+        policy = base64.b64encode(json.dumps({"expiration": expires, "conditions": [
+            ["starts-with", "$key", upload_dir], {"model": model}]}).encode()).decode()
+        return JSONResponse({"request_id": self.request_id(), "data": {
+            "policy": policy, "signature": self.signer.sign(policy, expires),
+            "upload_dir": upload_dir, "upload_host": base_url(request, self.public_url) + "/dashscope-oss-upload",
+            "expire_in_seconds": cat.UPLOAD_POLICY_TTL_S, "max_file_size_mb": 1024, "capacity_limit_mb": 999999999,
+            "oss_access_key_id": "asr-emulator", "x_oss_object_acl": "private", "x_oss_forbid_overwrite": "true",
+        }})
+
+    async def upload(self, request: Request) -> Response:
+        try:
+            form = await request.form(max_part_size=cat.MAX_FILE_BYTES)
+        except Exception:
+            return _oss_error(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed.")
+        key, policy, signature, upload = form.get("key"), form.get("policy"), form.get("Signature"), form.get("file")
+        if not isinstance(key, str) or not isinstance(policy, str) or upload is None or isinstance(upload, str):
+            return _oss_error(400, "InvalidArgument", "The form needs key, policy, Signature and file.")
+        try:
+            doc = json.loads(base64.b64decode(policy))
+            expires = int(doc["expiration"])
+            prefix = doc["conditions"][0][2]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return _oss_error(400, "InvalidPolicyDocument", "The policy document is not valid.")
+        if signature != self.signer.sign(policy, expires):
+            return _oss_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match.")
+        if self.engine.clock.now() > expires:
+            return _oss_error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
+        if not key.startswith(prefix):
+            return _oss_error(403, "AccessDenied", "Invalid according to Policy: Policy Condition failed.")
+        data = await upload.read()
+        self.engine.store.put_blob("oss", key, Blob(data, upload.content_type or "", key.rsplit("/", 1)[-1],
+                                                    {"expires": str(self.engine.clock.now() + cat.UPLOAD_TTL_S)}))
+        return Response(status_code=200)
+
+    def _resolve_oss(self, url: str) -> bytes | None:
+        parts = urlsplit(url)
+        blob = self.engine.store.get_blob("oss", f"{parts.netloc}{parts.path}")
+        if blob is None or float(blob.meta.get("expires", "0")) < self.engine.clock.now():
+            return None
+        return blob.data
+
+
+_ACCOUNT = "1000000000000000"
+
+
+def _key_id(key: str) -> str:
+    return str(int.from_bytes(key.encode()[-6:].rjust(6, b"\0"), "big") % 10_000_000)
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DashScopeError("InvalidParameter", f"The request body is not valid JSON: {exc}.") from None
+    if not isinstance(payload, dict):
+        raise DashScopeError("InvalidParameter", "The request body must be a JSON object.")
+    return payload
+
+
+def _file_urls(inp: dict[str, Any], oss_enabled: bool) -> list[str]:
+    urls = inp.get("file_urls")
+    if urls is None and "file_url" in inp:
+        urls = [inp["file_url"]]
+    if urls is None:
+        raise DashScopeError("InvalidParameter", "Field 'input.file_urls' is required.")
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise DashScopeError("InvalidParameter", "Field 'input.file_urls' must be a list of URL strings.")
+    if not urls:
+        raise DashScopeError("InvalidParameter", "Field 'input.file_urls' must not be empty.")
+    if len(urls) > cat.MAX_FILES:
+        raise DashScopeError("InvalidParameter", f"At most {cat.MAX_FILES} file URLs are allowed in one task.")
+    for url in urls:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "oss" and oss_enabled:
+            continue
+        if scheme not in ("http", "https") or not urlsplit(url).netloc:
+            raise DashScopeError("InvalidParameter", cat.BAD_URL_MESSAGE)
+    return urls
+
+
+def _options(model: cat.Model, params: dict[str, Any]) -> Options:
+    unknown = set(params) - cat.KNOWN_PARAMS
+    if unknown:
+        raise DashScopeError("InvalidParameter", f"Unknown parameter(s): {', '.join(sorted(unknown))}.")
+    for name in cat.BOOL_PARAMS & set(params):
+        if not isinstance(params[name], bool):
+            raise DashScopeError("InvalidParameter", f"Parameter '{name}' must be a boolean.")
+    for name in cat.STR_PARAMS & set(params):
+        if not isinstance(params[name], str):
+            raise DashScopeError("InvalidParameter", f"Parameter '{name}' must be a string.")
+    channels = params.get("channel_id", [0])
+    if not isinstance(channels, list) or not channels or not all(
+            isinstance(c, int) and not isinstance(c, bool) and 0 <= c < 64 for c in channels):
+        raise DashScopeError("InvalidParameter", "Parameter 'channel_id' must be a non-empty list of channel indexes.")
+    hints = params.get("language_hints", [])
+    if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
+        raise DashScopeError("InvalidParameter", "Parameter 'language_hints' must be a list of strings.")
+    speakers = None
+    if params.get("diarization_enabled"):
+        count = params.get("speaker_count", 2)
+        low, high = cat.SPEAKER_COUNT
+        if not isinstance(count, int) or isinstance(count, bool) or not low <= count <= high:
+            raise DashScopeError("InvalidParameter", f"Parameter 'speaker_count' must be an integer in [{low}, {high}].")
+        speakers = count
+    language = model.default_language
+    if model.language_hints:
+        language = next((h for h in hints if h in model.languages and h != "auto"), model.default_language)
+    return Options(
+        language=language, channels=tuple(dict.fromkeys(channels)), speakers=speakers,
+        remove_disfluencies=bool(params.get("disfluency_removal_enabled", False)),
+        aligned_words=bool(params.get("timestamp_alignment_enabled", False)),
+        emotions=cat.EMOTIONS if model.emotion_tags else (),
+    )
+
+
+def _list_time(value: str | None, utc_offset_s: float) -> float | None:
+    if not value:
+        return None
+    try:
+        parsed = time.strptime(value, "%Y%m%d%H%M%S")
+    except ValueError:
+        raise DashScopeError("InvalidParameter", "start_time and end_time use the form YYYYMMDDhhmmss.") from None
+    return float(calendar.timegm(parsed)) - utc_offset_s
+
+
+def _oss_error(status: int, code: str, message: str) -> Response:
+    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>{code}</Code>\n  <Message>{message}</Message>\n'
+            f"  <HostId>dashscope-result.asr-emulator</HostId>\n</Error>\n")
+    return Response(body, status_code=status, media_type="application/xml")

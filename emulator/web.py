@@ -1,0 +1,40 @@
+"""Small HTTP helpers shared by the dialects and the control plane."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+TEST_ID_HEADER = "x-test-id"
+
+
+def note(request: Request, **fields: Any) -> None:
+    """Annotate the journal entry the app middleware writes for this request."""
+    request.scope.setdefault("state", {}).setdefault("journal", {}).update(fields)
+
+
+def test_id(request: Request) -> str | None:
+    return request.headers.get(TEST_ID_HEADER)
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is larger than ``limit`` (read no further than that)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def base_url(request: Request, public_url: str | None) -> str:
+    """The emulator's own base URL as the client sees it (no trailing slash)."""
+    if public_url:
+        return public_url.rstrip("/")
+    return f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
