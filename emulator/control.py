@@ -250,13 +250,13 @@ class Control:
     async def media_upload(self, request: Request) -> Response:
         name = request.query_params.get("name", "audio")
         if request.headers.get("content-type", "").startswith("multipart/form-data"):
-            form = await request.form(max_part_size=MAX_UPLOAD)
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str):
-                raise ControlError("multipart upload needs a 'file' part")
-            data = await upload.read()
-            name = upload.filename or name
-            text = form.get("text")
+            async with request.form(max_part_size=MAX_UPLOAD) as form:
+                upload = form.get("file")
+                if upload is None or isinstance(upload, str):
+                    raise ControlError("multipart upload needs a 'file' part")
+                data = await upload.read()
+                name = upload.filename or name
+                text = form.get("text")
         else:
             raw = await read_body(request, MAX_UPLOAD)
             if raw is None:

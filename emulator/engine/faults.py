@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ACTIONS = ("error", "fail_job", "latency", "throttle")
+REQUEST_ACTIONS = ("error", "latency", "throttle")     # act on the answer to a request
+JOB_ACTIONS = ("fail_job",)                            # act on a job created by the request
 
 
 @dataclass(frozen=True)
@@ -137,12 +139,13 @@ class Faults:
     def rules(self) -> list[Rule]:
         return list(self._rules)
 
-    def check(self, req: Request) -> dict[str, Rule]:
-        """The rules that fire for this request, at most one per action kind (first added wins)."""
+    def check(self, req: Request, kinds: Sequence[str] = ACTIONS) -> dict[str, Rule]:
+        """The rules of the given action kinds that fire for this request, at most one per kind (first added
+        wins). Only rules of those kinds count this request toward ``nth`` and ``times``."""
         fired: dict[str, Rule] = {}
         with self._lock:
             for rule in self._rules:
-                if rule.action in fired or not rule.matches(req):
+                if rule.action not in kinds or rule.action in fired or not rule.matches(req):
                     continue
                 rule.seen += 1
                 if rule.nth is not None and rule.seen != rule.nth:

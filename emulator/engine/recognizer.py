@@ -170,15 +170,9 @@ class Recognizer:
             return ChannelTranscript(ch, (), 0)
         tokens = [tokenize(t) for t in texts]
         weights = [max(1, sum(len(w) for w, _ in toks)) for toks in tokens]
-        timeline = _Timeline(spans)
-        total = sum(weights)
-        pos = 0.0
         sentences = []
-        for i, (toks, weight) in enumerate(zip(tokens, weights, strict=True)):
-            start, end = pos / total * timeline.length, (pos + weight) / total * timeline.length
-            pos += weight
-            b, e = timeline.real(start), timeline.real(end, end=True)
-            words = _words(toks, b, e, options.aligned_words)
+        for i, (toks, (timeline, start, end)) in enumerate(zip(tokens, _allot(spans, weights), strict=True)):
+            words = _words(toks, timeline, start, end, options.aligned_words)
             if options.remove_disfluencies:
                 words = [w for w in words if w.text.strip().lower() not in FILLERS]
             if not words:
@@ -239,18 +233,40 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     return [(w, p) for w, p in out]
 
 
-def _words(tokens: list[tuple[str, str]], begin: int, end: int, aligned: bool) -> list[Word]:
+def _allot(spans: Sequence[Span], weights: list[int]) -> list[tuple[_Timeline, float, float]]:
+    """Give each sentence a stretch of speech: whole spans when there are at least as many spans as sentences
+    (split at the longest pauses), else shares of the speech time in proportion to the sentence lengths."""
+    n = len(weights)
+    if len(spans) >= n:
+        gaps = sorted(range(1, len(spans)), key=lambda k: (spans[k - 1][1] - spans[k][0], k))[: n - 1]
+        cuts = [0, *sorted(gaps), len(spans)]
+        out = []
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            timeline = _Timeline(spans[a:b])
+            out.append((timeline, 0.0, timeline.length))
+        return out
+    timeline = _Timeline(spans)
+    total = sum(weights)
+    out, pos = [], 0.0
+    for weight in weights:
+        out.append((timeline, pos / total * timeline.length, (pos + weight) / total * timeline.length))
+        pos += weight
+    return out
+
+
+def _words(tokens: list[tuple[str, str]], timeline: _Timeline, start: float, end: float,
+           aligned: bool) -> list[Word]:
+    """Words spread over a stretch of speech time: evenly, or by their length when ``aligned``."""
     if not tokens:
         return []
-    span = max(end - begin, len(tokens))
     weights = [max(1, len(w.strip())) if aligned else 1 for w, _ in tokens]
     total = sum(weights)
     words = []
     acc = 0
     for (text, punct), weight in zip(tokens, weights, strict=True):
-        b = begin + span * acc // total
+        b = timeline.real(start + (end - start) * acc / total)
         acc += weight
-        e = begin + span * acc // total
+        e = timeline.real(start + (end - start) * acc / total, end=True)
         words.append(Word(b, max(e, b + 1), text, punct))
     return words
 

@@ -12,11 +12,13 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Options, Phase, Request as FaultRequest
+from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS
 from emulator.engine.store import Blob
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.render import Signer, result_file, task_output
@@ -58,7 +60,8 @@ class DashScope:
     def routes(self) -> list[BaseRoute]:
         p = self.prefix
         return [
-            Route(f"{p}/services/audio/asr/transcription", self._op("submit", self.submit), methods=["POST"]),
+            Route(f"{p}/services/audio/asr/transcription", self._op("submit", self.submit, faults=False),
+                  methods=["POST"]),
             Route(f"{p}/tasks", self._op("list", self.list_tasks), methods=["GET"]),
             Route(f"{p}/tasks/{{task_id}}", self._op("query", self.query), methods=["GET", "POST"]),
             Route(f"{p}/tasks/{{task_id}}/cancel", self._op("cancel", self.cancel), methods=["POST"]),
@@ -76,21 +79,15 @@ class DashScope:
         return JSONResponse({"request_id": self.request_id(), "code": err.code, "message": err.message},
                             status_code=err.status)
 
-    def _op(self, operation: str, handler: Handler, auth: bool = True) -> Handler:
+    def _op(self, operation: str, handler: Handler, auth: bool = True, faults: bool = True) -> Handler:
         @wraps(handler)
         async def wrapped(request: Request) -> Response:
             note(request, vendor=VENDOR, operation=operation, test_id=test_id(request))
             try:
                 if auth:
                     self._authenticate(request)
-                fired = self.engine.faults.check(FaultRequest(VENDOR, operation, test_id=test_id(request)))
-                if "latency" in fired:
-                    await asyncio.sleep(fired["latency"].seconds)
-                if "throttle" in fired:
-                    raise DashScopeError(cat.THROTTLE_CODE)
-                if "error" in fired:
-                    rule = fired["error"]
-                    raise DashScopeError(rule.code or "InternalError", rule.message, rule.status)
+                if faults:
+                    await self._request_faults(FaultRequest(VENDOR, operation, test_id=test_id(request)))
                 response = await handler(request)
             except DashScopeError as exc:
                 response = self.error(exc.code, exc.message, exc.status)
@@ -101,6 +98,16 @@ class DashScope:
             return response
 
         return wrapped
+
+    async def _request_faults(self, req: FaultRequest) -> None:
+        fired = self.engine.faults.check(req, REQUEST_ACTIONS)
+        if "latency" in fired:
+            await asyncio.sleep(fired["latency"].seconds)
+        if "throttle" in fired:
+            raise DashScopeError(cat.THROTTLE_CODE)
+        if "error" in fired:
+            rule = fired["error"]
+            raise DashScopeError(rule.code or "InternalError", rule.message, rule.status)
 
     def _authenticate(self, request: Request) -> str:
         header = request.headers.get("authorization", "")
@@ -137,9 +144,10 @@ class DashScope:
             raise DashScopeError("BadRequest.TooLarge")
         payload = _json_object(body)
         model_name, sources, options, params = self._parse_submit(payload, request)
+        fault_req = FaultRequest(VENDOR, "submit", model=model_name, media=sources, test_id=test_id(request))
+        await self._request_faults(fault_req)
         self._limit(("submit", key, model_name), cat.SUBMIT_RPS)
-        fired = self.engine.faults.check(
-            FaultRequest(VENDOR, "job", model=model_name, media=sources, test_id=test_id(request)))
+        fired = self.engine.faults.check(fault_req, JOB_ACTIONS)
         failure = fail_from = None
         if "fail_job" in fired:
             rule = fired["fail_job"]
@@ -304,9 +312,12 @@ class DashScope:
 
     async def upload(self, request: Request) -> Response:
         try:
-            form = await request.form(max_part_size=cat.MAX_FILE_BYTES)
-        except Exception:
+            async with request.form(max_part_size=cat.MAX_FILE_BYTES) as form:
+                return await self._store_upload(form)
+        except (ValueError, KeyError, AssertionError):
             return _oss_error(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed.")
+
+    async def _store_upload(self, form: FormData) -> Response:
         key, policy, signature, upload = form.get("key"), form.get("policy"), form.get("Signature"), form.get("file")
         if not isinstance(key, str) or not isinstance(policy, str) or upload is None or isinstance(upload, str):
             return _oss_error(400, "InvalidArgument", "The form needs key, policy, Signature and file.")

@@ -1,0 +1,331 @@
+"""DashScope file transcription through the real ``dashscope`` SDK (``Transcription``), unmodified."""
+
+from __future__ import annotations
+
+import json
+import time
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from emulator.testing import ControlClient
+
+pytestmark = pytest.mark.sdk
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def script(name: str) -> list[str]:
+    return FIXTURES.joinpath(name).with_suffix(".txt").read_text("utf-8").splitlines()
+
+
+def result_file(url: str) -> dict[str, Any]:
+    resp = httpx.get(url, trust_env=False)
+    assert resp.status_code == 200, resp.text
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+@pytest.mark.parametrize(("model", "fixture", "lang"), [
+    ("paraformer-v2", "hello_zh.wav", ["zh", "en"]),
+    ("paraformer-v2", "hello_en.wav", ["en"]),
+    ("paraformer-v1", "mixed_zh_en.wav", None),
+    ("paraformer-8k-v2", "phone_8k.wav", None),
+    ("paraformer-8k-v1", "phone_8k.wav", None),
+    ("paraformer-mtl-v1", "hello_zh.wav", None),
+    ("fun-asr", "hello_zh.wav", None),
+])
+def test_async_call_and_wait_give_the_scripted_text(dashscope_sdk: Any, emulator: ControlClient,
+                                                    model: str, fixture: str, lang: list[str] | None) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    url = emulator.fixture_url(fixture)
+    submitted = Transcription.async_call(model=model, file_urls=[url], language_hints=lang)
+    assert submitted.status_code == HTTPStatus.OK
+    assert submitted.output.task_status == "PENDING"
+
+    done = Transcription.wait(task=submitted.output.task_id)
+
+    assert done.status_code == HTTPStatus.OK
+    assert done.output.task_status == "SUCCEEDED"
+    [result] = done.output["results"]
+    assert result["subtask_status"] == "SUCCEEDED" and result["file_url"] == url
+    body = result_file(result["transcription_url"])
+    assert body["file_url"] == url
+    assert body["transcripts"][0]["text"] == "".join(script(fixture))
+    assert done.output["task_metrics"] == {"TOTAL": 1, "SUCCEEDED": 1, "FAILED": 0}
+    assert done.usage["duration"] == body["properties"]["original_duration_in_milliseconds"] // 1000
+
+
+def test_result_file_has_the_documented_structure(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    done = Transcription.wait(task=Transcription.async_call(
+        model="paraformer-v2", file_urls=[emulator.fixture_url("hello_en.wav")], language_hints=["en"]))
+    body = result_file(done.output["results"][0]["transcription_url"])
+
+    props = body["properties"]
+    assert props["audio_format"] == "pcm_s16le"
+    assert props["channels"] == [0]
+    assert props["original_sampling_rate"] == 16000
+    assert 4000 < props["original_duration_in_milliseconds"] < 5000
+    [transcript] = body["transcripts"]
+    assert transcript["channel_id"] == 0
+    assert 0 < transcript["content_duration_in_milliseconds"] <= props["original_duration_in_milliseconds"]
+    sentences = transcript["sentences"]
+    assert [s["text"] for s in sentences] == ["Hello world.", "This is a test of the speech emulator."]
+    assert [s["sentence_id"] for s in sentences] == [1, 2]
+    assert sentences[0]["words"][0] == {**sentences[0]["words"][0], "text": "Hello ", "punctuation": ""}
+    assert sentences[0]["words"][1]["text"] == "world" and sentences[0]["words"][1]["punctuation"] == "."
+    previous_end = 0
+    for sentence in sentences:
+        assert "speaker_id" not in sentence
+        words = sentence["words"]
+        assert "".join(w["text"] + w["punctuation"] for w in words) == sentence["text"]
+        assert sentence["begin_time"] == words[0]["begin_time"] >= previous_end
+        assert sentence["end_time"] == words[-1]["end_time"] <= props["original_duration_in_milliseconds"]
+        for word in words:
+            assert set(word) == {"begin_time", "end_time", "text", "punctuation"}
+            assert word["begin_time"] < word["end_time"]
+        previous_end = sentence["end_time"]
+
+
+def test_fetch_loop_sees_pending_running_succeeded(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("polls:2")
+    task = Transcription.async_call(model="paraformer-v2", file_urls=[emulator.fixture_url("hello_zh.wav")])
+    seen = []
+    for _ in range(10):
+        status = Transcription.fetch(task=task.output.task_id).output.task_status
+        seen.append(status)
+        if status == "SUCCEEDED":
+            break
+    assert seen == ["PENDING", "PENDING", "RUNNING", "RUNNING", "SUCCEEDED"]
+
+
+def test_one_missing_file_fails_its_subtask_only(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    good, missing = emulator.fixture_url("hello_zh.wav"), f"{emulator.url}/_emulator/fixtures/missing.wav"
+    done = Transcription.wait(task=Transcription.async_call(model="paraformer-v2", file_urls=[good, missing]))
+
+    assert done.output.task_status == "SUCCEEDED"
+    ok, failed = done.output["results"]
+    assert ok["subtask_status"] == "SUCCEEDED" and ok["file_url"] == good
+    assert failed == {"file_url": missing, "code": "InvalidFile.DownloadFailed",
+                      "message": "The audio file cannot be downloaded.", "subtask_status": "FAILED"}
+    assert done.output["task_metrics"] == {"TOTAL": 2, "SUCCEEDED": 1, "FAILED": 1}
+    assert "code" not in done.output
+
+
+def test_all_files_failing_fails_the_task_with_the_code_lifted(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    urls = [f"{emulator.url}/_emulator/fixtures/missing.wav", emulator.fixture_url("silence.wav")]
+    done = Transcription.wait(task=Transcription.async_call(model="paraformer-v2", file_urls=urls))
+
+    assert done.status_code == HTTPStatus.OK
+    assert done.output.task_status == "FAILED"
+    assert done.output.code == "InvalidFile.DownloadFailed"
+    assert done.output.message == "The audio file cannot be downloaded."
+    assert [r["code"] for r in done.output["results"]] == ["InvalidFile.DownloadFailed",
+                                                          "SUCCESS_WITH_NO_VALID_FRAGMENT"]
+    assert done.output["task_metrics"] == {"TOTAL": 2, "SUCCEEDED": 0, "FAILED": 2}
+    assert done.usage is None
+
+
+def test_cancel_only_while_pending(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("manual")
+    first = Transcription.async_call(model="paraformer-v2", file_urls=[emulator.fixture_url("hello_zh.wav")])
+    canceled = Transcription.cancel(first.output.task_id)
+    assert canceled.status_code == HTTPStatus.OK
+    assert Transcription.fetch(task=first.output.task_id).output.task_status == "CANCELED"
+    assert Transcription.wait(task=first.output.task_id).output.task_status == "CANCELED"
+
+    second = Transcription.async_call(model="paraformer-v2", file_urls=[emulator.fixture_url("hello_zh.wav")])
+    emulator.job_action(second.output.task_id, "advance")
+    refused = Transcription.cancel(second.output.task_id)
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert refused.code == "UnsupportedOperation"
+    assert refused.message == "Failed to cancel the task, please confirm if the task is in PENDING status."
+    assert Transcription.fetch(task=second.output.task_id).output.task_status == "RUNNING"
+
+
+def test_list_pages_and_filters(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    ids = [Transcription.async_call(model=m, file_urls=[emulator.fixture_url("hello_zh.wav")]).output.task_id
+           for m in ("paraformer-v2", "paraformer-v2", "paraformer-v1")]
+
+    page = Transcription.list(page_no=1, page_size=2)
+    assert page.status_code == HTTPStatus.OK
+    assert page.output["total"] == 3 and page.output["total_page"] == 2
+    assert [t["task_id"] for t in page.output["data"]] == ids[::-1][:2]
+    assert all(t["status"] == "SUCCEEDED" for t in page.output["data"])
+
+    v1 = Transcription.list(model_name="paraformer-v1")
+    assert [t["task_id"] for t in v1.output["data"]] == [ids[2]]
+    none = Transcription.list(status="FAILED")
+    assert none.output["data"] == [] and none.output["total"] == 0
+
+
+def test_unknown_task_is_unknown_not_an_error(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    fetched = Transcription.fetch(task="00000000-0000-4000-8000-000000000000")
+    assert fetched.status_code == HTTPStatus.OK
+    assert fetched.output.task_status == "UNKNOWN"
+    started = time.monotonic()
+    assert Transcription.wait(task="no-such-task").output.task_status == "UNKNOWN"
+    assert time.monotonic() - started < 1.0   # UNKNOWN is terminal: wait() must not sleep
+
+
+def test_wrong_key_is_401_invalid_api_key(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.settings(credentials="strict")
+    response = Transcription.async_call(model="paraformer-v2", file_urls=[emulator.fixture_url("hello_zh.wav")],
+                                        api_key="sk-not-a-configured-key")
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.code == "InvalidApiKey"
+    assert response.message == "Invalid API-key provided."
+
+    emulator.settings(credentials="permissive")
+    malformed = Transcription.fetch(task="x", api_key="not-a-key")
+    assert malformed.status_code == HTTPStatus.UNAUTHORIZED and malformed.code == "InvalidApiKey"
+
+
+def test_unknown_model_is_the_vendor_error(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    response = Transcription.async_call(model="paraformer-v9", file_urls=[emulator.fixture_url("hello_zh.wav")])
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.code == "ModelNotFound"
+
+
+def test_stereo_channels_give_one_transcript_each_and_bill_per_channel(dashscope_sdk: Any,
+                                                                       emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    url = emulator.fixture_url("stereo_call.wav")
+    one = Transcription.wait(task=Transcription.async_call(model="paraformer-8k-v2", file_urls=[url]))
+    both = Transcription.wait(task=Transcription.async_call(model="paraformer-8k-v2", file_urls=[url],
+                                                             channel_id=[0, 1]))
+    body = result_file(both.output["results"][0]["transcription_url"])
+    assert body["properties"]["channels"] == [0, 1]
+    assert [t["channel_id"] for t in body["transcripts"]] == [0, 1]
+    assert [t["text"] for t in body["transcripts"]] == script("stereo_call.wav")
+    assert [t["channel_id"] for t in result_file(one.output["results"][0]["transcription_url"])["transcripts"]] == [0]
+    assert both.usage["duration"] == 2 * (body["properties"]["original_duration_in_milliseconds"] * 2 // 2000)
+    assert one.usage["duration"] == body["properties"]["original_duration_in_milliseconds"] // 1000
+
+
+def test_diarization_puts_speaker_ids_on_sentences(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    done = Transcription.wait(task=Transcription.async_call(
+        model="paraformer-v2", file_urls=[emulator.fixture_url("hello_zh.wav")],
+        diarization_enabled=True, speaker_count=2))
+    sentences = result_file(done.output["results"][0]["transcription_url"])["transcripts"][0]["sentences"]
+    assert [s["speaker_id"] for s in sentences] == [0, 1]
+
+
+def test_sensevoice_tags_speech_events_and_emotions(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    done = Transcription.wait(task=Transcription.async_call(
+        model="sensevoice-v1", file_urls=[emulator.fixture_url("hello_en.wav")], language_hints=["en"]))
+    transcript = result_file(done.output["results"][0]["transcription_url"])["transcripts"][0]
+    for sentence, text in zip(transcript["sentences"], ["Hello world.", "This is a test of the speech emulator."],
+                              strict=True):
+        assert sentence["text"].startswith(f"<|Speech|> {text} <|/Speech|>")
+        assert "words" not in sentence
+    assert transcript["text"] == "".join(s["text"] for s in transcript["sentences"])
+
+
+def test_rate_limits_answer_throttling(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    emulator.clock(mode="manual")
+    emulator.settings(rate_limits=True)
+    url = f"{emulator.url}/_emulator/fixtures/missing.wav"   # fast: nothing to transcribe
+    codes = [Transcription.async_call(model="paraformer-v2", file_urls=[url]).status_code for _ in range(11)]
+    assert codes == [200] * 10 + [429]
+    throttled = Transcription.async_call(model="paraformer-v2", file_urls=[url])
+    assert throttled.code == "Throttling.RateQuota"
+    emulator.clock(advance=1.0)
+    assert Transcription.async_call(model="paraformer-v2", file_urls=[url]).status_code == 200
+
+
+def test_a_fault_fails_the_job_with_a_vendor_code(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    emulator.fault({"type": "fail_job", "code": "DataInspectionFailed"}, vendor="dashscope", times=1)
+    done = Transcription.wait(task=Transcription.async_call(
+        model="paraformer-v2", file_urls=[emulator.fixture_url("hello_zh.wav")]))
+    assert done.output.task_status == "FAILED"
+    assert done.output.code == "DataInspectionFailed"
+    assert done.output.message == "Input or output data may contain inappropriate content."
+    again = Transcription.wait(task=Transcription.async_call(
+        model="paraformer-v2", file_urls=[emulator.fixture_url("hello_zh.wav")]))
+    assert again.output.task_status == "SUCCEEDED"
+
+
+def test_wait_retries_a_503_and_stops_on_a_429(dashscope_sdk: Any, emulator: ControlClient,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashscope.audio.asr import Transcription
+
+    monkeypatch.setattr(time, "sleep", lambda s: None)   # wait() sleeps between polls; the test need not
+    emulator.lifecycle("instant")
+    task = Transcription.async_call(model="paraformer-v2", file_urls=[emulator.fixture_url("hello_zh.wav")])
+    emulator.fault({"type": "error", "code": "ServiceUnavailable"}, operation="query", times=1)
+    assert Transcription.wait(task=task.output.task_id).output.task_status == "SUCCEEDED"
+    emulator.fault({"type": "error", "code": "Throttling.RateQuota"}, operation="query", times=1)
+    throttled = Transcription.wait(task=task.output.task_id)
+    assert throttled.status_code == 429 and throttled.code == "Throttling.RateQuota"
+
+
+def test_local_file_through_oss_upload(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+    from dashscope.utils.oss_utils import OssUtils
+
+    emulator.lifecycle("instant")
+    oss_url, _certificate = OssUtils.upload(model="paraformer-v2", file_path=str(FIXTURES / "hello_zh.wav"))
+    assert oss_url.startswith("oss://dashscope-instant/")
+    done = Transcription.wait(task=Transcription.async_call(
+        model="paraformer-v2", file_urls=[oss_url], headers={"X-DashScope-OssResourceResolve": "enable"}))
+    assert done.output.task_status == "SUCCEEDED"
+    assert result_file(done.output["results"][0]["transcription_url"])["transcripts"][0]["text"] == \
+        "".join(script("hello_zh.wav"))
+
+
+def test_timed_lifecycle_follows_the_manual_clock(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.clock(mode="manual")
+    emulator.lifecycle("timed:queue=2,speed=10")            # 9.5 s of audio → 0.95 s running
+    task = Transcription.async_call(model="paraformer-v2", file_urls=[emulator.fixture_url("hello_zh.wav")])
+    tid = task.output.task_id
+    statuses = [Transcription.fetch(task=tid).output.task_status]
+    for step in (1.9, 0.2, 0.9):
+        emulator.clock(advance=step)
+        statuses.append(Transcription.fetch(task=tid).output.task_status)
+    assert statuses == ["PENDING", "PENDING", "RUNNING", "SUCCEEDED"]
+    output = Transcription.fetch(task=tid).output
+    submit, end = output["submit_time"], output["end_time"]
+    assert json.dumps([submit, end]) and end > submit

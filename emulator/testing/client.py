@@ -1,0 +1,87 @@
+"""A small synchronous client for the control plane (``/_emulator/``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+class ControlError(Exception):
+    pass
+
+
+class ControlClient:
+    def __init__(self, url: str, client: httpx.Client | None = None) -> None:
+        self.url = url.rstrip("/")
+        self._http = client or httpx.Client(base_url=self.url + "/_emulator", timeout=30, trust_env=False)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        resp = self._http.request(method, path, **kwargs)
+        if resp.status_code >= 400:
+            raise ControlError(f"{method} /_emulator{path} -> {resp.status_code}: {resp.text}")
+        return resp.json()
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/health")
+        return result
+
+    def reset(self) -> None:
+        self._call("POST", "/reset")
+
+    def lifecycle(self, policy: str, vendor: str | None = None, model: str | None = None) -> None:
+        self._call("POST", "/lifecycle", json={"policy": policy, "vendor": vendor, "model": model})
+
+    def settings(self, **values: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/settings", json=values)
+        return result
+
+    def clock(self, *, mode: str | None = None, now: float | None = None,
+              advance: float | None = None) -> dict[str, Any]:
+        body = {k: v for k, v in (("mode", mode), ("now", now), ("advance", advance)) if v is not None}
+        result: dict[str, Any] = self._call("POST", "/clock", json=body)
+        return result
+
+    def jobs(self, **filters: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/jobs", params=filters)["jobs"]
+        return result
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", f"/jobs/{job_id}")
+        return result
+
+    def job_action(self, job_id: str, action: str, **body: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", f"/jobs/{job_id}/{action}", json=body)
+        return result
+
+    def fault(self, action: dict[str, Any] | str, **match: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/faults", json={"match": match, "action": action})["rules"][0]
+        return result
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def script(self, text: str | list[str], *, url: str | None = None, sha256: str | None = None,
+               media_id: str | None = None, language: str | None = None) -> None:
+        body: dict[str, Any] = {"channels": text} if isinstance(text, list) else {"text": text}
+        body.update({k: v for k, v in (("url", url), ("sha256", sha256), ("media_id", media_id),
+                                       ("language", language)) if v is not None})
+        self._call("POST", "/scripts", json=body)
+
+    def upload(self, audio: bytes | Path, name: str = "audio.wav", text: str | None = None) -> dict[str, Any]:
+        data = audio.read_bytes() if isinstance(audio, Path) else audio
+        params = {"name": name, **({"text": text} if text else {})}
+        result: dict[str, Any] = self._call("POST", "/media", content=data, params=params,
+                                            headers={"content-type": "audio/wav"})
+        return result
+
+    def journal(self, **filters: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/journal", params=filters)["entries"]
+        return result
+
+    def fixture_url(self, name: str) -> str:
+        return f"{self.url}/_emulator/fixtures/{name}"
