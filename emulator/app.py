@@ -6,12 +6,11 @@ The outer layer normalises absolute-form request targets (the SDKs' proxy mode),
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import json
 import logging
+import re
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,13 +54,12 @@ class Emulator:
         self.app = Starlette(
             routes=self.routes,
             exception_handlers={404: self._not_found, 405: self._not_found},
-            lifespan=self._lifespan,
         )
+        self.engine.media.register_path(r"/_emulator/fixtures/([^/]+\.wav)$", self._fixture_bytes)
 
-    @contextlib.asynccontextmanager
-    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        yield
-        await self.engine.media.aclose()
+    def _fixture_bytes(self, match: re.Match[str]) -> bytes | None:
+        path = self.fixtures.get(match.group(1))
+        return None if path is None else path.read_bytes()
 
     def _restore_settings(self) -> None:
         self.engine.rate_limits = self.settings.rate_limits

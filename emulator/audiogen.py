@@ -61,6 +61,6 @@ def make_audio(texts: Sequence[str], *, lang: str = "zh", rate: int = 16000, eng
             channels.append(synthetic_voice(text, rate))
     length = max(len(c) for c in channels)
     channels = [c + [0] * (length - len(c)) for c in channels]
-    script = {"text": texts[0]} if len(texts) == 1 else {"channels": list(texts)}
+    script: dict[str, object] = {"text": texts[0]} if len(texts) == 1 else {"channels": list(texts)}
     script["language"] = lang
     return wav_bytes(channels, rate, script)

@@ -13,7 +13,8 @@ class Clock:
     """Seconds since the epoch, as a float.
 
     In ``real`` mode the clock follows wall time plus an offset (``advance`` jumps ahead); in ``manual`` mode it
-    stands still until ``advance`` or ``set`` moves it. It never moves backwards, whatever the mode.
+    stands still until ``advance`` or ``set`` moves it. Readings never go backwards, except when ``set_mode``
+    is given an explicit start.
     """
 
     def __init__(self, mode: ClockMode = "real", start: float | None = None) -> None:
@@ -40,18 +41,16 @@ class Clock:
         return value
 
     def set_mode(self, mode: ClockMode, start: float | None = None) -> None:
-        """Switch mode; ``start`` (manual only) may not lie before the current reading."""
+        """Switch mode, carrying on from the current reading, or pin the clock to ``start`` (any time: a test
+        may pin a fixed date; jobs never move back a phase whatever the clock says)."""
         with self._lock:
-            current = self._read() if self._last else time.time()
-            if start is not None and start < current and self._last:
-                raise ValueError("the clock cannot move backwards")
-            at = current if start is None else start
+            at = (self._read() if self._last else time.time()) if start is None else start
             if mode == "manual":
                 self._frozen = at
             else:
                 self._offset = at - time.time()
             self._mode = mode
-            self._last = at
+            self._last = 0.0 if start is not None else at
 
     def advance(self, seconds: float) -> float:
         if seconds < 0:

@@ -1,8 +1,9 @@
 """Media resolution: an input reference to bytes, with limits, and the problems the vendors report.
 
-References resolve, first match wins: audio uploaded to the emulator (``/_emulator/media/<id>`` on any host, or a
-scheme a dialect registers, such as DashScope's ``oss://``); magic URLs on ``*.asr-emulator.test`` that synthesise
-audio or a failure without any setup; then a real ``http(s)`` download, streamed, with size and time limits.
+References resolve, first match wins: a scheme a dialect registers (such as DashScope's ``oss://``); a path the
+emulator serves itself (uploaded media under ``/_emulator/media/<id>``, fixtures), on any host, read without a
+network round trip; magic URLs on ``*.asr-emulator.test`` that synthesise audio or a failure without any setup;
+then a real ``http(s)`` download, streamed, with size and time limits.
 """
 
 from __future__ import annotations
@@ -55,21 +56,31 @@ class Media:
 
 
 LocalResolver = Callable[[str], bytes | None]
+PathResolver = Callable[[re.Match[str]], bytes | None]
 
 
 class MediaResolver:
-    def __init__(self, store: Store, client: httpx.AsyncClient | None = None) -> None:
+    """``transport`` replaces the network for downloads (tests); by default each download opens its own client,
+    so the resolver works from any event loop."""
+
+    def __init__(self, store: Store, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._store = store
-        self._client = client
+        self._transport = transport
         self._schemes: dict[str, LocalResolver] = {}
+        self._paths: list[tuple[re.Pattern[str], PathResolver]] = [
+            (_MEDIA_PATH, lambda m: self._blob("media", m.group(1))),
+        ]
+
+    def _blob(self, kind: str, key: str) -> bytes | None:
+        blob = self._store.get_blob(kind, key)
+        return None if blob is None else blob.data
 
     def register_scheme(self, scheme: str, resolver: LocalResolver) -> None:
         self._schemes[scheme] = resolver
 
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+    def register_path(self, pattern: str, resolver: PathResolver) -> None:
+        """Serve URLs whose path matches ``pattern`` (on any host) from ``resolver``; None falls through."""
+        self._paths.append((re.compile(pattern), resolver))
 
     async def resolve(self, source: str, limits: FetchLimits) -> Media:
         data = await self.fetch(source, limits)
@@ -93,11 +104,11 @@ class MediaResolver:
             raise MediaProblem("bad_url", f"unsupported URL {source!r}: only {', '.join(limits.schemes)} URLs")
         if " " in source:
             raise MediaProblem("bad_url", "the URL contains unencoded spaces")
-        own = _MEDIA_PATH.search(parts.path)
-        if own is not None:
-            blob = self._store.get_blob("media", own.group(1))
-            if blob is not None:
-                return self._check_size(blob.data, limits)
+        for pattern, resolver in self._paths:
+            match = pattern.search(parts.path)
+            found = resolver(match) if match is not None else None
+            if found is not None:
+                return self._check_size(found, limits)
         if parts.hostname.endswith(MAGIC_SUFFIX):
             return self._check_size(magic_media(source), limits)
         return await self._download(source, limits)
@@ -109,13 +120,10 @@ class MediaResolver:
         return data
 
     async def _download(self, url: str, limits: FetchLimits) -> bytes:
-        if self._client is None:
-            self._client = httpx.AsyncClient(trust_env=False)
         try:
-            async with self._client.stream(
-                "GET", url, timeout=limits.timeout, follow_redirects=True,
-                extensions={"max_redirects": limits.max_redirects},
-            ) as resp:
+            async with httpx.AsyncClient(transport=self._transport, trust_env=False, follow_redirects=True,
+                                         max_redirects=limits.max_redirects, timeout=limits.timeout) as client, \
+                    client.stream("GET", url) as resp:
                 if resp.status_code != 200:
                     raise MediaProblem("download_status", f"download answered HTTP {resp.status_code}",
                                        status=resp.status_code)

@@ -9,6 +9,7 @@ a channel without speech has no sentences. Same input, options and seed give the
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import re
 import threading
@@ -199,7 +200,7 @@ class _Timeline:
         for b, e in self.spans:
             d = e - b
             if offset < acc + d or (end and offset <= acc + d):
-                return int(round(b + offset - acc))
+                return round(b + offset - acc)
             acc += d
         return self.spans[-1][1]
 
@@ -241,7 +242,7 @@ def _allot(spans: Sequence[Span], weights: list[int]) -> list[tuple[_Timeline, f
         gaps = sorted(range(1, len(spans)), key=lambda k: (spans[k - 1][1] - spans[k][0], k))[: n - 1]
         cuts = [0, *sorted(gaps), len(spans)]
         out = []
-        for a, b in zip(cuts, cuts[1:], strict=False):
+        for a, b in itertools.pairwise(cuts):
             timeline = _Timeline(spans[a:b])
             out.append((timeline, 0.0, timeline.length))
         return out

@@ -10,8 +10,8 @@ from types import TracebackType
 import uvicorn
 
 from emulator.app import Emulator
-from emulator.engine import Engine
 from emulator.config import Settings
+from emulator.engine import Engine
 
 
 class LiveServer:

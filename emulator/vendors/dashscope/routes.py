@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Options, Phase, Request as FaultRequest
+from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Options, Phase
+from emulator.engine import Request as FaultRequest
 from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS
 from emulator.engine.store import Blob
 from emulator.vendors.dashscope import catalogue as cat
@@ -355,12 +356,17 @@ def _key_id(key: str) -> str:
 
 def _json_object(body: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")   # no lone surrogates from \u escapes
+    except (UnicodeError, json.JSONDecodeError, ValueError) as exc:
         raise DashScopeError("InvalidParameter", f"The request body is not valid JSON: {exc}.") from None
     if not isinstance(payload, dict):
         raise DashScopeError("InvalidParameter", "The request body must be a JSON object.")
     return payload
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _file_urls(inp: dict[str, Any], oss_enabled: bool) -> list[str]:
@@ -406,7 +412,8 @@ def _options(model: cat.Model, params: dict[str, Any]) -> Options:
         count = params.get("speaker_count", 2)
         low, high = cat.SPEAKER_COUNT
         if not isinstance(count, int) or isinstance(count, bool) or not low <= count <= high:
-            raise DashScopeError("InvalidParameter", f"Parameter 'speaker_count' must be an integer in [{low}, {high}].")
+            raise DashScopeError("InvalidParameter",
+                                 f"Parameter 'speaker_count' must be an integer in [{low}, {high}].")
         speakers = count
     language = model.default_language
     if model.language_hints:

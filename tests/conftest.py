@@ -1,0 +1,52 @@
+"""Unit tests drive the ASGI app in-process through httpx (no sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from emulator.app import Emulator
+from emulator.config import Settings
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+KEY = "sk-unit-test-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+SUBMIT = "/api/v1/services/audio/asr/transcription"
+ASYNC = {**AUTH, "X-DashScope-Async": "enable"}
+
+Call = Callable[..., httpx.Response]
+
+
+def caller(app: Emulator) -> Call:
+    def call(method: str, url: str, **kwargs: Any) -> httpx.Response:
+        async def go() -> httpx.Response:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://emulator.local") as client:
+                return await client.request(method, url, **kwargs)
+
+        return asyncio.run(go())
+
+    return call
+
+
+@pytest.fixture
+def app() -> Emulator:
+    return Emulator(Settings(lifecycle="instant"))
+
+
+@pytest.fixture
+def call(app: Emulator) -> Call:
+    return caller(app)
+
+
+def magic(text: str | None = None, **query: Any) -> str:
+    """A magic media URL: audio synthesised by the emulator itself."""
+    params = dict(query)
+    if text is not None:
+        params["text"] = text
+    return str(httpx.URL("http://media.asr-emulator.test/audio.wav", params=params))

@@ -1,0 +1,80 @@
+import asyncio
+
+import httpx
+import pytest
+
+from emulator.engine.media import FetchLimits, MediaProblem, MediaResolver
+from emulator.engine.store import Blob, MemoryStore
+from tests.conftest import magic
+
+LIMITS = FetchLimits(max_bytes=10_000, timeout=1.0)
+
+
+def fetch(resolver: MediaResolver, url: str, limits: FetchLimits = LIMITS) -> bytes:
+    return asyncio.run(resolver.fetch(url, limits))
+
+
+def problem(resolver: MediaResolver, url: str, limits: FetchLimits = LIMITS) -> MediaProblem:
+    with pytest.raises(MediaProblem) as info:
+        fetch(resolver, url, limits)
+    return info.value
+
+
+def server(request: httpx.Request) -> httpx.Response:
+    path = request.url.path
+    if path == "/ok.wav":
+        return httpx.Response(200, stream=httpx.ByteStream(b"RIFF...."))
+    if path == "/big.wav":
+        return httpx.Response(200, stream=httpx.ByteStream(b"x" * 20_000))
+    if path == "/redirect":
+        return httpx.Response(302, headers={"location": "/ok.wav"})
+    if path == "/loop":
+        return httpx.Response(302, headers={"location": "/loop"})
+    if path == "/slow":
+        raise httpx.ReadTimeout("slow", request=request)
+    if path == "/refused":
+        raise httpx.ConnectError("refused", request=request)
+    return httpx.Response(int(path.strip("/")) if path.strip("/").isdigit() else 404)
+
+
+@pytest.fixture
+def resolver() -> MediaResolver:
+    return MediaResolver(MemoryStore(), transport=httpx.MockTransport(server))
+
+
+def test_download_follows_redirects(resolver: MediaResolver) -> None:
+    assert fetch(resolver, "http://files.example/ok.wav") == b"RIFF...."
+    assert fetch(resolver, "https://files.example/redirect") == b"RIFF...."
+
+
+@pytest.mark.parametrize(("path", "kind", "status"), [
+    ("/404", "download_status", 404), ("/403", "download_status", 403), ("/503", "download_status", 503),
+    ("/big.wav", "too_large", None), ("/slow", "download_timeout", None), ("/refused", "download_failed", None),
+    ("/loop", "download_failed", None),
+])
+def test_download_problems_are_named(resolver: MediaResolver, path: str, kind: str, status: int | None) -> None:
+    found = problem(resolver, f"http://files.example{path}")
+    assert (found.kind, found.status) == (kind, status)
+
+
+@pytest.mark.parametrize("url", ["ftp://files.example/a.wav", "file:///etc/passwd", "not a url", "",
+                                 "http://files.example/a b.wav"])
+def test_unusable_urls_are_bad_urls(resolver: MediaResolver, url: str) -> None:
+    assert problem(resolver, url).kind == "bad_url"
+
+
+def test_uploaded_media_and_registered_schemes_resolve_locally(resolver: MediaResolver) -> None:
+    resolver._store.put_blob("media", "ab" * 16, Blob(b"RIFFlocal"))
+    assert fetch(resolver, f"http://anywhere:9/_emulator/media/{'ab' * 16}/x.wav") == b"RIFFlocal"
+    resolver.register_scheme("oss", lambda url: b"RIFFoss" if url.endswith("/known.wav") else None)
+    assert fetch(resolver, "oss://bucket/known.wav") == b"RIFFoss"
+    assert problem(resolver, "oss://bucket/other.wav").status == 404
+
+
+def test_magic_urls_synthesise_audio_or_failures(resolver: MediaResolver) -> None:
+    data = fetch(resolver, magic("你好", duration=2, rate=8000), FetchLimits(max_bytes=10**6))
+    assert data[:4] == b"RIFF" and len(data) > 2 * 8000 * 2
+    assert problem(resolver, magic(status=403)).status == 403
+    found = problem(resolver, magic(fail="DECODE_ERROR"))
+    assert (found.kind, found.code) == ("vendor", "DECODE_ERROR")
+    assert problem(resolver, magic(duration="x")).kind == "decode_error"
