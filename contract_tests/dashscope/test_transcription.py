@@ -329,3 +329,23 @@ def test_timed_lifecycle_follows_the_manual_clock(dashscope_sdk: Any, emulator: 
     output = Transcription.fetch(task=tid).output
     submit, end = output["submit_time"], output["end_time"]
     assert json.dumps([submit, end]) and end > submit
+
+
+@pytest.mark.filterwarnings("ignore:dashscope 2.0 audio API is a preview:FutureWarning")
+def test_the_2x_client_transcribes_and_raises_on_failure(emulator: ControlClient) -> None:
+    from dashscope import Client
+    from dashscope.v2.errors import DashScopeError
+
+    emulator.lifecycle("instant")
+    client = Client(api_key="sk-v2-client-key", base_url=f"{emulator.url}/api/v1")
+    job = client.audio.asr.transcribe([emulator.fixture_url("hello_zh.wav")], model="paraformer-v2",
+                                      parameters={"language_hints": ["zh"]})
+    assert job.status == "SUCCEEDED" and job.task_id
+    [result] = job.results
+    assert result.transcription_url is not None
+    assert result_file(result.transcription_url)["transcripts"][0]["text"] == "".join(script("hello_zh.wav"))
+
+    with pytest.raises(DashScopeError) as failed:
+        client.audio.asr.transcribe([f"{emulator.url}/_emulator/fixtures/missing.wav"], model="fun-asr")
+    assert "InvalidFile.DownloadFailed" in str(failed.value) or "cannot be downloaded" in str(failed.value)
+    client.close()

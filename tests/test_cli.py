@@ -1,0 +1,68 @@
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emulator.cli import env_lines, main
+from emulator.engine.audio import probe
+from emulator.engine.recognizer import Options, Recognizer, ScriptRegistry
+
+
+@pytest.mark.parametrize("engine", ["synthetic", "espeak"])
+def test_make_audio_writes_a_wav_the_emulator_transcribes_exactly(tmp_path: Path, engine: str) -> None:
+    if engine == "espeak":
+        from emulator.audiogen import espeak_available
+
+        if not espeak_available():
+            pytest.skip("espeak-ng is not installed")
+    out = tmp_path / "a.wav"
+    assert main(["make-audio", "今天天气很好。我们去公园吧。", "-o", str(out), "--engine", engine, "--rate", "8000"]) == 0
+    data = out.read_bytes()
+    info = probe(data)
+    assert info.sample_rate == 8000 and 2000 < info.duration_ms < 15000
+    t = Recognizer(ScriptRegistry()).transcribe(info, hashlib.sha256(data).hexdigest(), Options())
+    assert [s.text for s in t.channels[0].sentences] == ["今天天气很好。", "我们去公园吧。"]
+    first, second = t.channels[0].sentences
+    assert first.end_ms <= second.begin_ms
+
+
+def test_make_audio_with_several_texts_makes_channels(tmp_path: Path) -> None:
+    out = tmp_path / "stereo.wav"
+    assert main(["make-audio", "左边。", "Right side.", "-o", str(out), "--engine", "synthetic"]) == 0
+    info = probe(out.read_bytes())
+    assert info.channels == 2 and info.script == {"channels": ["左边。", "Right side."], "language": "zh"}
+
+
+def test_env_points_every_dashscope_variable_at_the_url() -> None:
+    lines = "\n".join(env_lines("http://10.0.0.5:9000/"))
+    assert "DASHSCOPE_HTTP_BASE_URL=http://10.0.0.5:9000/api/v1" in lines
+    assert "DASHSCOPE_WEBSOCKET_BASE_URL=ws://10.0.0.5:9000/api-ws/v1/inference" in lines
+    assert "DASHSCOPE_BASE_URL=http://10.0.0.5:9000/api/v1" in lines
+    assert "DASHSCOPE_API_KEY=sk-" in lines
+
+
+def test_serve_prints_its_url_and_answers_health() -> None:
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--port", "0", "--lifecycle", "polls:2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "listening on http://127.0.0.1:" in line and "lifecycle polls:2" in line
+        url = line.split("listening on ")[1].split()[0]
+        health = httpx.get(f"{url}/_emulator/health", trust_env=False, timeout=10)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        assert health.headers["x-asr-emulator"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_serve_refuses_a_bad_lifecycle() -> None:
+    assert main(["serve", "--lifecycle", "sometimes"]) == 2

@@ -1,0 +1,92 @@
+from emulator.app import Emulator
+from emulator.engine import Phase
+from tests.conftest import ASYNC, AUTH, FIXTURES, SUBMIT, Call, caller, magic
+
+
+def submit(call: Call, url: str) -> str:
+    task_id: str = call("POST", SUBMIT, headers=ASYNC, json={"model": "paraformer-v2", "parameters": {},
+                                                             "input": {"file_urls": [url]}}).json()["output"]["task_id"]
+    return task_id
+
+
+def test_health_reset_and_openapi(call: Call) -> None:
+    assert call("GET", "/_emulator/health").json()["status"] == "ok"
+    submit(call, magic("好。"))
+    assert call("GET", "/_emulator/health").json()["jobs"] == 1
+    assert call("POST", "/_emulator/reset").json() == {"status": "ok"}
+    assert call("GET", "/_emulator/health").json()["jobs"] == 0
+    paths = call("GET", "/_emulator/openapi.json").json()["paths"]
+    assert "/api/v1/tasks/{task_id}" in paths and "post" in paths["/_emulator/jobs/{job_id}/{action}"]
+
+
+def test_manual_jobs_are_driven_by_the_control_plane(app: Emulator) -> None:
+    call = caller(app)
+    call("POST", "/_emulator/lifecycle", json={"policy": "manual", "vendor": "dashscope"})
+    task_id = submit(call, magic("好。"))
+    status = lambda: call("GET", f"/api/v1/tasks/{task_id}", headers=AUTH).json()["output"]["task_status"]  # noqa: E731
+    assert status() == "PENDING"
+    assert call("POST", f"/_emulator/jobs/{task_id}/advance").json()["phase"] == "running"
+    assert status() == "RUNNING"
+    assert call("POST", f"/_emulator/jobs/{task_id}/pause").json()["phase"] == "paused"
+    assert status() == "SUSPENDED"
+    call("POST", f"/_emulator/jobs/{task_id}/resume")
+    failed = call("POST", f"/_emulator/jobs/{task_id}/fail", json={"code": "SERVER_ERROR"})
+    assert failed.json()["phase"] == "failed"
+    out = call("GET", f"/api/v1/tasks/{task_id}", headers=AUTH).json()["output"]
+    assert out["task_status"] == "FAILED" and out["code"] == "SERVER_ERROR"
+    again = call("POST", f"/_emulator/jobs/{task_id}/complete")
+    assert again.status_code == 409 and "already ended" in again.json()["error"]
+    assert call("POST", "/_emulator/jobs/nope/advance").status_code == 404
+    assert call("POST", f"/_emulator/jobs/{task_id}/explode").status_code in (404, 409)
+
+
+def test_clock_endpoint(call: Call) -> None:
+    assert call("POST", "/_emulator/clock", json={"mode": "manual", "now": 1000}).json() == {"mode": "manual",
+                                                                                              "now": 1000}
+    assert call("POST", "/_emulator/clock", json={"advance": 5}).json()["now"] == 1005
+    assert call("POST", "/_emulator/clock", json={"advance": -5}).status_code == 409
+    assert call("POST", "/_emulator/clock", json={"mode": "sideways"}).status_code == 400
+
+
+def test_scripts_and_media_upload_decide_the_text(call: Call) -> None:
+    data = (FIXTURES / "silence.wav").read_bytes().replace(b"\0\0\0\0", b"\x10\x27\xf0\xd8")   # loud square-ish
+    up = call("POST", "/_emulator/media?name=x.wav&text=上传的文本。", content=data).json()
+    task_id = submit(call, up["url"])
+    url = call("GET", f"/api/v1/tasks/{task_id}", headers=AUTH).json()["output"]["results"][0]["transcription_url"]
+    assert call("GET", url).json()["transcripts"][0]["text"] == "上传的文本。"
+
+    by_url = magic(duration=2)
+    assert call("POST", "/_emulator/scripts", json={"text": "按地址。", "url": by_url}).status_code == 201
+    task_id = submit(call, by_url)
+    url = call("GET", f"/api/v1/tasks/{task_id}", headers=AUTH).json()["output"]["results"][0]["transcription_url"]
+    assert call("GET", url).json()["transcripts"][0]["text"] == "按地址。"
+    assert call("POST", "/_emulator/scripts", json={"text": "x"}).status_code == 400
+    assert call("POST", "/_emulator/media", content=b"not audio").status_code == 415
+
+
+def test_faults_endpoint_validates_and_lists(call: Call) -> None:
+    bad = call("POST", "/_emulator/faults", json={"action": {"type": "explode"}})
+    assert bad.status_code == 400 and "action.type" in bad.json()["error"]
+    rule = call("POST", "/_emulator/faults", json={"match": {"operation": "query"}, "action": "throttle"}).json()
+    rule_id = rule["rules"][0]["id"]
+    resp = call("GET", "/api/v1/tasks/abc", headers=AUTH)
+    assert resp.status_code == 429 and resp.json()["code"] == "Throttling.RateQuota"
+    assert call("DELETE", f"/_emulator/faults/{rule_id}").status_code == 200
+    assert call("GET", "/_emulator/faults").json()["rules"] == []
+
+
+def test_journal_records_vendor_requests_with_test_ids(call: Call) -> None:
+    task_id = submit(call, magic("好。"))
+    call("GET", f"/api/v1/tasks/{task_id}", headers={**AUTH, "X-Test-Id": "t-42"})
+    entries = call("GET", "/_emulator/journal?test_id=t-42").json()["entries"]
+    assert [(e["operation"], e["job_id"], e["status"]) for e in entries] == [("query", task_id, 200)]
+    assert call("GET", "/_emulator/journal?operation=submit").json()["entries"][0]["job_id"] == task_id
+
+
+def test_jobs_listing_shows_neutral_records(app: Emulator) -> None:
+    call = caller(app)
+    task_id = submit(call, magic("好。"))
+    [job] = call("GET", "/_emulator/jobs?vendor=dashscope").json()["jobs"]
+    assert job["id"] == task_id and job["phase"] == Phase.SUCCEEDED.value
+    assert job["items"][0]["transcript"]["channels"][0]["text"] == "好。"
+    assert call("GET", "/_emulator/jobs/none").status_code == 404
