@@ -10,9 +10,9 @@ from emulator.engine.recognizer import Script, ScriptRegistry
 
 
 def fixtures_dir() -> Path | None:
-    """``emulator/fixtures`` in an installed wheel, else ``fixtures/`` of a source checkout."""
+    """``emulator/_fixtures`` in an installed wheel, else ``fixtures/`` of a source checkout."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "fixtures", here.parent / "fixtures"):
+    for candidate in (here / "_fixtures", here.parent / "fixtures"):
         if candidate.is_dir():
             return candidate
     return None

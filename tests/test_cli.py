@@ -18,7 +18,8 @@ def test_make_audio_writes_a_wav_the_emulator_transcribes_exactly(tmp_path: Path
         if not espeak_available():
             pytest.skip("espeak-ng is not installed")
     out = tmp_path / "a.wav"
-    assert main(["make-audio", "今天天气很好。我们去公园吧。", "-o", str(out), "--engine", engine, "--rate", "8000"]) == 0
+    args = ["make-audio", "今天天气很好。我们去公园吧。", "-o", str(out), "--engine", engine, "--rate", "8000"]
+    assert main(args) == 0
     data = out.read_bytes()
     info = probe(data)
     assert info.sample_rate == 8000 and 2000 < info.duration_ms < 15000
