@@ -48,8 +48,8 @@ class Emulator:
                                    utc_offset_hours=settings.utc_offset_hours, keys=settings.dashscope_keys)
         self.vendors = ["dashscope"]
         self.routes: list[BaseRoute] = [
-            Mount("/_emulator", routes=Control(self).routes()),
             *self.dashscope.routes(),
+            Mount("/_emulator", routes=Control(self).routes()),
         ]
         self.app = Starlette(
             routes=self.routes,

@@ -37,4 +37,8 @@ def base_url(request: Request, public_url: str | None) -> str:
     """The emulator's own base URL as the client sees it (no trailing slash)."""
     if public_url:
         return public_url.rstrip("/")
-    return f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
+    host = request.headers.get("host")
+    if not host:
+        server = request.scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{request.scope.get('scheme', 'http')}://{host}"

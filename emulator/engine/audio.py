@@ -225,15 +225,15 @@ def voiced_signal(units: Sequence[tuple[float, bool]], rate: int, seed: int) -> 
     """A speech-like signal: (seconds, voiced) units, voiced ones a harmonic tone with a syllable envelope."""
     out: list[int] = []
     f0 = 110.0 + (seed % 90)
+    envelope = [math.sin(math.pi * (k + 0.5) / 256) ** 0.6 for k in range(256)]
     for k, (seconds, voiced) in enumerate(units):
         n = int(seconds * rate)
-        if not voiced:
-            out.extend([0] * n)
+        if not voiced or n <= 0:
+            out.extend([0] * max(n, 0))
             continue
         pitch = f0 * (1.0 + 0.08 * math.sin(k * 1.7))
-        for i in range(n):
-            t = i / rate
-            env = math.sin(math.pi * i / n) ** 0.6
-            v = sum(math.sin(2 * math.pi * pitch * h * t) / h for h in (1, 2, 3, 4))
-            out.append(int(7000 * env * v))
+        period = max(2, round(rate / pitch))
+        wave_table = [7000 * sum(math.sin(2 * math.pi * h * i / period) / h for h in (1, 2, 3, 4))
+                      for i in range(period)]
+        out.extend(int(wave_table[i % period] * envelope[i * 256 // n]) for i in range(n))
     return out

@@ -143,6 +143,8 @@ class Faults:
         """The rules of the given action kinds that fire for this request, at most one per kind (first added
         wins). Only rules of those kinds count this request toward ``nth`` and ``times``."""
         fired: dict[str, Rule] = {}
+        if not self._rules:
+            return fired
         with self._lock:
             for rule in self._rules:
                 if rule.action not in kinds or rule.action in fired or not rule.matches(req):

@@ -83,12 +83,13 @@ class DashScope:
     def _op(self, operation: str, handler: Handler, auth: bool = True, faults: bool = True) -> Handler:
         @wraps(handler)
         async def wrapped(request: Request) -> Response:
-            note(request, vendor=VENDOR, operation=operation, test_id=test_id(request))
+            tid = test_id(request)
+            note(request, vendor=VENDOR, operation=operation, test_id=tid)
             try:
                 if auth:
                     self._authenticate(request)
                 if faults:
-                    await self._request_faults(FaultRequest(VENDOR, operation, test_id=test_id(request)))
+                    await self._request_faults(FaultRequest(VENDOR, operation, test_id=tid))
                 response = await handler(request)
             except DashScopeError as exc:
                 response = self.error(exc.code, exc.message, exc.status)
@@ -196,7 +197,7 @@ class DashScope:
         job = self.engine.read(task_id) if count_read else self.engine.peek(task_id)
         if job is None or job.vendor != VENDOR or job.owner != request.state.api_key:
             return None
-        if job.phase.terminal and self.engine.clock.now() > job.created_at + cat.RESULT_TTL_S:
+        if job.phase.terminal and self.engine.clock.now() > job.phase_times[job.phase.value] + cat.RESULT_TTL_S:
             return None     # records expire with their results
         return job
 
@@ -208,9 +209,23 @@ class DashScope:
         if job is None:
             return JSONResponse({"request_id": self.request_id(),
                                  "output": {"task_id": task_id, "task_status": cat.UNKNOWN_STATUS}})
+        body = b'{"request_id":"%s",%s}' % (self.request_id().encode(), self._rendered(job, request))
+        return Response(body, media_type="application/json")
+
+    def _rendered(self, job: Job, request: Request) -> bytes:
+        """``"output":…,"usage":…`` as JSON; a finished task's never changes, so it is encoded once per base URL."""
+        base = base_url(request, self.public_url)
+        cached = job.extra.get("dashscope_rendered")
+        if cached is not None and cached[0] == base and cached[1] is job.phase:
+            fragment: bytes = cached[2]
+            return fragment
         output, usage = task_output(job, result_url=self._result_url(request),
                                     utc_offset_hours=self.utc_offset_hours)
-        return JSONResponse({"request_id": self.request_id(), "output": output, "usage": usage})
+        fragment = json.dumps({"output": output, "usage": usage}, ensure_ascii=False,
+                              separators=(",", ":")).encode("utf-8")[1:-1]
+        if job.phase.terminal:
+            job.extra["dashscope_rendered"] = (base, job.phase, fragment)
+        return fragment
 
     async def cancel(self, request: Request) -> Response:
         task_id = request.path_params["task_id"]
