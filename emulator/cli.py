@@ -31,7 +31,12 @@ def _serve(args: argparse.Namespace) -> int:
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((settings.host, settings.port))
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        print(f"asr-emulator: cannot listen on {settings.host}:{settings.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    sock.listen(2048)      # connections queue from now on, so the URL printed below is already reachable
     port = sock.getsockname()[1]
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
     print(f"asr-emulator {__version__} listening on http://{shown}:{port} "
