@@ -349,3 +349,35 @@ def test_the_2x_client_transcribes_and_raises_on_failure(emulator: ControlClient
         client.audio.asr.transcribe([f"{emulator.url}/_emulator/fixtures/missing.wav"], model="fun-asr")
     assert "InvalidFile.DownloadFailed" in str(failed.value) or "cannot be downloaded" in str(failed.value)
     client.close()
+
+
+def test_vocabulary_service_round_trip_and_hot_words_in_transcripts(dashscope_sdk: Any,
+                                                                    emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Transcription, VocabularyService, VocabularyServiceException
+
+    service = VocabularyService()
+    vocabulary_id = service.create_vocabulary(target_model="paraformer-v2", prefix="demo",
+                                              vocabulary=[{"text": "赛德克巴莱", "weight": 4, "lang": "zh"}])
+    assert vocabulary_id.startswith("vocab-demo-")
+    listed = service.list_vocabularies(prefix="demo")
+    assert [v["vocabulary_id"] for v in listed] == [vocabulary_id] and listed[0]["status"] == "OK"
+    queried = service.query_vocabulary(vocabulary_id)
+    assert queried["target_model"] == "paraformer-v2"
+    assert queried["vocabulary"] == [{"text": "赛德克巴莱", "weight": 4, "lang": "zh"}]
+    service.update_vocabulary(vocabulary_id, [{"text": "通义千问", "weight": 5}])
+    assert service.query_vocabulary(vocabulary_id)["vocabulary"] == [{"text": "通义千问", "weight": 5}]
+
+    emulator.lifecycle("instant")
+    magic_url = "http://media.asr-emulator.test/meeting.wav?duration=6"
+    done = Transcription.wait(task=Transcription.async_call(model="paraformer-v2", file_urls=[magic_url],
+                                                             vocabulary_id=vocabulary_id))
+    text = result_file(done.output["results"][0]["transcription_url"])["transcripts"][0]["text"]
+    assert "通义千问" in text
+
+    with pytest.raises(VocabularyServiceException):
+        service.create_vocabulary(target_model="paraformer-v2", prefix="Bad_Prefix", vocabulary=[{"text": "x"}])
+    service.delete_vocabulary(vocabulary_id)
+    with pytest.raises(VocabularyServiceException):
+        service.query_vocabulary(vocabulary_id)
+    unknown = Transcription.async_call(model="paraformer-v2", file_urls=[magic_url], vocabulary_id=vocabulary_id)
+    assert unknown.status_code == HTTPStatus.BAD_REQUEST and unknown.code == "InvalidParameter"

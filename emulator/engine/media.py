@@ -93,14 +93,18 @@ class MediaResolver:
     async def fetch(self, source: str, limits: FetchLimits) -> bytes:
         if not isinstance(source, str) or not source.strip():
             raise MediaProblem("bad_url", "the file URL is empty")
-        parts = urlsplit(source)
+        try:
+            parts = urlsplit(source)
+            hostname = parts.hostname
+        except ValueError as exc:
+            raise MediaProblem("bad_url", f"the URL {source!r} cannot be parsed: {exc}") from None
         scheme = parts.scheme.lower()
         if scheme in self._schemes:
             found = self._schemes[scheme](source)
             if found is None:
                 raise MediaProblem("download_status", f"{source} does not exist", status=404)
             return self._check_size(found, limits)
-        if scheme not in limits.schemes or not parts.hostname:
+        if scheme not in limits.schemes or not hostname:
             raise MediaProblem("bad_url", f"unsupported URL {source!r}: only {', '.join(limits.schemes)} URLs")
         if " " in source:
             raise MediaProblem("bad_url", "the URL contains unencoded spaces")
@@ -109,7 +113,7 @@ class MediaResolver:
             found = resolver(match) if match is not None else None
             if found is not None:
                 return self._check_size(found, limits)
-        if parts.hostname.endswith(MAGIC_SUFFIX):
+        if hostname.endswith(MAGIC_SUFFIX):
             return self._check_size(magic_media(source), limits)
         return await self._download(source, limits)
 
@@ -148,6 +152,8 @@ class MediaResolver:
             raise MediaProblem("download_failed", f"downloading {url} failed: {exc}") from None
         except httpx.HTTPError as exc:
             raise MediaProblem("download_failed", f"downloading {url} failed: {exc}") from None
+        except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+            raise MediaProblem("bad_url", f"the URL {url!r} cannot be requested: {exc}") from None
         return b"".join(chunks)
 
 

@@ -84,6 +84,7 @@ class Options:
     remove_disfluencies: bool = False
     aligned_words: bool = False                 # word timings by length (aligned) or evenly spread
     emotions: Sequence[str] = ()                # labels to choose a per-sentence emotion from, or ()
+    hotwords: tuple[str, ...] = ()              # biasing words: synthetic text uses them
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ class Recognizer:
                 language = script.language or language
             else:
                 with _FAKER_LOCK:
-                    sentences_text = synthetic_sentences(rng, language, spans)
+                    sentences_text = synthetic_sentences(rng, language, spans, options.hotwords)
             emotions = tuple(script.emotions) if script is not None else ()
             out.append(self._lay_out(ch, sentences_text, spans, options, rng, emotions))
         backend = "scripted" if script is not None else "synthetic"
@@ -272,7 +273,8 @@ def _words(tokens: list[tuple[str, str]], timeline: _Timeline, start: float, end
     return words
 
 
-def synthetic_sentences(rng: random.Random, language: str, spans: Sequence[Span]) -> list[str]:
+def synthetic_sentences(rng: random.Random, language: str, spans: Sequence[Span],
+                        hotwords: Sequence[str] = ()) -> list[str]:
     speech_s = sum(e - b for b, e in spans) / 1000.0
     if speech_s <= 0:
         return []
@@ -297,6 +299,9 @@ def synthetic_sentences(rng: random.Random, language: str, spans: Sequence[Span]
             if rng.random() < 0.2:
                 text = rng.choice(["Um, ", "Uh, "]) + text[0].lower() + text[1:]
         sentences.append(text)
+    for i, word in enumerate(hotwords[: len(sentences)]):   # one hot word per sentence, at its start
+        sep = "" if cjk else " "
+        sentences[i] = f"{word}{sep}{sentences[i][0].lower() if not cjk else sentences[i][0]}{sentences[i][1:]}"
     return sentences
 
 

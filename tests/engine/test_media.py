@@ -58,7 +58,7 @@ def test_download_problems_are_named(resolver: MediaResolver, path: str, kind: s
 
 
 @pytest.mark.parametrize("url", ["ftp://files.example/a.wav", "file:///etc/passwd", "not a url", "",
-                                 "http://files.example/a b.wav"])
+                                 "http://files.example/a b.wav", "https://x/\x00", "http://[::1/a.wav"])
 def test_unusable_urls_are_bad_urls(resolver: MediaResolver, url: str) -> None:
     assert problem(resolver, url).kind == "bad_url"
 

@@ -147,3 +147,13 @@ UPLOAD_TTL_S = 48 * 3600
 UPLOAD_POLICY_TTL_S = 300
 LIST_MAX_PAGE_SIZE = 100
 REGION = "cn-beijing"
+
+# ---- hot-word vocabularies (VocabularyService) ---------------------------------------------------------------
+
+VOCABULARY_MODEL = "speech-biasing"
+VOCABULARY_PREFIX = r"[0-9a-z]{1,9}"       # digits and lowercase letters, fewer than 10 characters
+VOCABULARY_WEIGHT = (1, 5)
+VOCABULARY_TEXT_CJK_CHARS = 15             # non-ASCII texts
+VOCABULARY_TEXT_TOKENS = 7                 # space-separated tokens of ASCII texts
+VOCABULARY_MAX_WORDS = 500
+VOCABULARY_NOT_FOUND = "The vocabulary does not exist: {id}."   # message unverified

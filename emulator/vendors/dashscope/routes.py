@@ -8,6 +8,7 @@ import calendar
 import json
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -23,6 +24,7 @@ from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS
 from emulator.engine.store import Blob
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.render import Signer, result_file, task_output
+from emulator.vendors.dashscope.vocabulary import Vocabularies, VocabularyError
 from emulator.web import base_url, note, read_body, test_id
 
 VENDOR = "dashscope"
@@ -55,6 +57,7 @@ class DashScope:
         for key in keys:
             engine.credentials.add(VENDOR, key)
         engine.media.register_scheme("oss", self._resolve_oss)
+        self.vocabularies = Vocabularies(engine, utc_offset_hours)
 
     # ---- plumbing ----------------------------------------------------------------------------------------
 
@@ -62,6 +65,8 @@ class DashScope:
         p = self.prefix
         return [
             Route(f"{p}/services/audio/asr/transcription", self._op("submit", self.submit, faults=False),
+                  methods=["POST"]),
+            Route(f"{p}/services/audio/asr/customization", self._op("customization", self.customization),
                   methods=["POST"]),
             Route(f"{p}/tasks", self._op("list", self.list_tasks), methods=["GET"]),
             Route(f"{p}/tasks/{{task_id}}", self._op("query", self.query), methods=["GET", "POST"]),
@@ -189,7 +194,30 @@ class DashScope:
         if model_name not in cat.MODELS:
             raise DashScopeError("ModelNotFound", f"Model not exist: {model_name}.")
         sources = _file_urls(inp, request.headers.get("x-dashscope-ossresourceresolve", "").lower() == "enable")
-        return model_name, sources, _options(cat.MODELS[model_name], params), params
+        options = _options(cat.MODELS[model_name], params)
+        if "vocabulary_id" in params:
+            words = self.vocabularies.words(params["vocabulary_id"], request.state.api_key)
+            if words is None:
+                raise DashScopeError("InvalidParameter",
+                                     cat.VOCABULARY_NOT_FOUND.format(id=params["vocabulary_id"]))
+            options = replace(options, hotwords=words)
+        return model_name, sources, options, params
+
+    # ---- hot-word vocabularies ----------------------------------------------------------------------------
+
+    async def customization(self, request: Request) -> Response:
+        body = await read_body(request, cat.MAX_BODY_BYTES)
+        if body is None:
+            raise DashScopeError("BadRequest.TooLarge")
+        payload = _json_object(body)
+        inp = payload.get("input")
+        if not isinstance(inp, dict):
+            raise DashScopeError("BadRequest.EmptyInput")
+        try:
+            output = self.vocabularies.handle(inp, request.state.api_key)
+        except VocabularyError as exc:
+            raise DashScopeError("InvalidParameter", str(exc)) from None
+        return JSONResponse({"output": output, "usage": {"count": 1}, "request_id": self.request_id()})
 
     # ---- query, cancel, list -----------------------------------------------------------------------------
 
@@ -397,10 +425,15 @@ def _file_urls(inp: dict[str, Any], oss_enabled: bool) -> list[str]:
     if len(urls) > cat.MAX_FILES:
         raise DashScopeError("InvalidParameter", f"At most {cat.MAX_FILES} file URLs are allowed in one task.")
     for url in urls:
-        scheme = urlsplit(url).scheme.lower()
+        try:
+            parts = urlsplit(url)
+            parts.hostname  # noqa: B018 - raises ValueError for a malformed host
+        except ValueError:
+            raise DashScopeError("InvalidParameter", cat.BAD_URL_MESSAGE) from None
+        scheme = parts.scheme.lower()
         if scheme == "oss" and oss_enabled:
             continue
-        if scheme not in ("http", "https") or not urlsplit(url).netloc:
+        if scheme not in ("http", "https") or not parts.netloc:
             raise DashScopeError("InvalidParameter", cat.BAD_URL_MESSAGE)
     return urls
 

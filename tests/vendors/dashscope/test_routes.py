@@ -74,6 +74,7 @@ BAD_BODIES: list[tuple[Any, str]] = [
     ({"model": "paraformer-v2", "input": {"file_urls": ["http://a/b.wav"] * 101}}, "InvalidParameter"),
     ({"model": "paraformer-v2", "input": {"file_urls": ["ftp://a/b.wav"]}}, "InvalidParameter"),
     ({"model": "paraformer-v2", "input": {"file_urls": ["oss://bucket/b.wav"]}}, "InvalidParameter"),
+    ({"model": "paraformer-v2", "input": {"file_urls": ["http://[::1/b.wav"]}}, "InvalidParameter"),
     ({"model": "paraformer-v2", "input": {"file_urls": ["http://a/b.wav"]}, "extra": 1}, "InvalidParameter"),
     ({"model": "paraformer-v2", "input": {"file_urls": ["http://a/b.wav"]}, "parameters": []}, "InvalidParameter"),
     ({"model": "paraformer-v2", "input": {"file_urls": ["http://a/b.wav"]},
@@ -111,7 +112,8 @@ JSONISH = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(model=st.sampled_from(["paraformer-v2", "sensevoice-v1", "nope", None]) | JSONISH,
        inp=st.fixed_dictionaries({}, optional={"file_urls": JSONISH | st.lists(st.sampled_from(
-           [magic("好。"), "http://", "https://x/\u0000", "oss://b/k", magic(status=500), ""]), max_size=3)}),
+           [magic("好。"), "http://", "https://x/\u0000", "http://[::1/", "oss://b/k", magic(status=500), ""]),
+           max_size=3)}),
        parameters=st.dictionaries(st.sampled_from(["channel_id", "language_hints", "speaker_count",
                                                    "diarization_enabled", "timestamp_alignment_enabled", "x"]),
                                   JSONISH, max_size=4) | JSONISH)
