@@ -381,3 +381,18 @@ def test_vocabulary_service_round_trip_and_hot_words_in_transcripts(dashscope_sd
         service.query_vocabulary(vocabulary_id)
     unknown = Transcription.async_call(model="paraformer-v2", file_urls=[magic_url], vocabulary_id=vocabulary_id)
     assert unknown.status_code == HTTPStatus.BAD_REQUEST and unknown.code == "InvalidParameter"
+
+
+def test_submit_without_the_async_header_is_refused(emulator: ControlClient) -> None:
+    import requests  # the SDK's own HTTP library; the SDK itself always sends the header
+
+    resp = requests.post(f"{emulator.url}/api/v1/services/audio/asr/transcription",
+                         headers={"Authorization": "Bearer sk-contract-test-key"},
+                         json={"model": "paraformer-v2", "parameters": {},
+                               "input": {"file_urls": [emulator.fixture_url("hello_zh.wav")]}}, timeout=30)
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "AccessDenied"
+    assert resp.json()["message"] == "current user api does not support synchronous calls"
+    missing_key = requests.post(f"{emulator.url}/api/v1/services/audio/asr/transcription",
+                                headers={"X-DashScope-Async": "enable"}, json={}, timeout=30)
+    assert missing_key.status_code == 401 and missing_key.json()["code"] == "InvalidApiKey"

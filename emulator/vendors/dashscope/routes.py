@@ -160,15 +160,15 @@ class DashScope:
             rule = fired["fail_job"]
             failure = Failure(rule.code or "InternalError", rule.message)
             fail_from = Phase.QUEUED if rule.at == "queued" else None
+        request_id = self.request_id()
         job = await self.engine.submit(
             vendor=VENDOR, model=model_name, owner=key, job_id=self.engine.new_id(), sources=sources,
             options=options, params=params, test_id=test_id(request), failure=failure, fail_from=fail_from,
             limits=FetchLimits(max_bytes=cat.MAX_FILE_BYTES, timeout=self.engine.config.fetch_timeout),
-            no_speech_fails=True,
+            no_speech_fails=True, extra={"request_id": request_id},
         )
         note(request, job_id=job.id)
-        return JSONResponse({"request_id": self.request_id(),
-                             "output": {"task_id": job.id, "task_status": "PENDING"}})
+        return JSONResponse({"request_id": request_id, "output": {"task_id": job.id, "task_status": "PENDING"}})
 
     def _parse_submit(self, payload: dict[str, Any], request: Request
                       ) -> tuple[str, list[str], Options, dict[str, Any]]:
