@@ -45,7 +45,8 @@ class Emulator:
         self.engine.settings_hooks.append(self._restore_settings)
         self.fixtures = load_fixtures(self.engine.scripts) if settings.load_fixtures else {}
         self.dashscope = DashScope(self.engine, prefix=settings.dashscope_prefix, public_url=settings.public_url,
-                                   utc_offset_hours=settings.utc_offset_hours, keys=settings.dashscope_keys)
+                                   utc_offset_hours=settings.utc_offset_hours, keys=settings.dashscope_keys,
+                                   ws_path=settings.dashscope_ws_path, ws_idle_timeout=settings.ws_idle_timeout)
         self.vendors = ["dashscope"]
         self.routes: list[BaseRoute] = [
             *self.dashscope.routes(),

@@ -22,6 +22,8 @@ class Settings:
     public_url: str | None = None        # base URL written into result links; default: the request's own host
     utc_offset_hours: float = 8.0        # vendor timestamps are local time in the service's region
     dashscope_prefix: str = "/api/v1"
+    dashscope_ws_path: str = "/api-ws/v1/inference"
+    ws_idle_timeout: float = 23.0        # realtime: a task with no data for this long fails with CLIENT_ERROR
     rate_limits: bool = False
     fetch_timeout: float = 30.0
     load_fixtures: bool = True

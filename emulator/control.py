@@ -227,12 +227,16 @@ class Control:
         if "text" not in body and "channels" not in body:
             raise ControlError("a script needs 'text' (or 'channels': one text per channel)")
         script = Script.from_json(body)
+        if body.get("stream"):
+            self.engine.scripts.add_stream(script)
+            return JSONResponse({"status": "ok", "stream": True, "script": script.to_json()}, status_code=201)
         sha = body.get("sha256")
         if body.get("media_id"):
             sha = body["media_id"]
         url = body.get("url")
         if not sha and not url:
-            raise ControlError("say which audio the script is for: 'url', 'sha256' or 'media_id'")
+            raise ControlError("say which audio the script is for: 'url', 'sha256', 'media_id', "
+                               "or 'stream': true for the next realtime stream")
         self.engine.scripts.add(script, sha256=sha, url=url)
         return JSONResponse({"status": "ok", "sha256": sha, "url": url, "script": script.to_json()}, status_code=201)
 

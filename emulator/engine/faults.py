@@ -4,7 +4,9 @@ match: ``vendor``, ``operation``, ``model``, ``media`` (substring or ``re:`` reg
 (the ``X-Test-Id`` header), ``nth`` (only the nth matching request), ``times`` (at most N hits), ``probability``.
 actions: ``error`` (a vendor error by catalogue code), ``fail_job`` (the job fails with a vendor code, optionally
 straight from ``queued``), ``latency`` (seconds added before answering), ``throttle`` (the vendor's own throttling
-error).
+error); on streams: ``stream_close`` (drop the connection after ``frames`` audio frames), ``stream_fail`` (the task
+fails with ``code`` after ``frames`` frames), ``stream_delay`` (each result ``seconds`` late), ``stream_duplicate``
+(every final result sent twice).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ACTIONS = ("error", "fail_job", "latency", "throttle")
+ACTIONS = ("error", "fail_job", "latency", "throttle", "stream_close", "stream_fail", "stream_delay",
+           "stream_duplicate")
 REQUEST_ACTIONS = ("error", "latency", "throttle")     # act on the answer to a request
 JOB_ACTIONS = ("fail_job",)                            # act on a job created by the request
+STREAM_ACTIONS = ("stream_close", "stream_fail", "stream_delay", "stream_duplicate")   # act on a stream
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Rule:
     status: int | None = None
     seconds: float = 0.0
     at: str = "running"
+    frames: int = 0
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     seen: int = 0
     hits: int = 0
@@ -67,7 +72,7 @@ class Rule:
         kind = action.get("type")
         if kind not in ACTIONS:
             raise ValueError(f"action.type must be one of {', '.join(ACTIONS)}")
-        if kind in ("error", "fail_job") and not isinstance(action.get("code"), str):
+        if kind in ("error", "fail_job", "stream_fail") and not isinstance(action.get("code"), str):
             raise ValueError(f"a {kind} action needs a vendor 'code'")
         unknown = set(match) - {"vendor", "operation", "model", "media", "test_id", "nth", "times", "probability"}
         if unknown:
@@ -80,6 +85,7 @@ class Rule:
                 probability=float(match.get("probability", 1.0)),
                 code=action.get("code"), message=action.get("message"), status=_opt_int(action.get("status")),
                 seconds=float(action.get("seconds", 0.0)), at=str(action.get("at", "running")),
+                frames=int(action.get("frames", 0)),
             )
         except (TypeError, ValueError) as exc:
             raise ValueError(f"bad fault rule: {exc}") from None

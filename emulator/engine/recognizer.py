@@ -13,6 +13,7 @@ import itertools
 import random
 import re
 import threading
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,7 +120,16 @@ class ScriptRegistry:
     by_hash: dict[str, Script] = field(default_factory=dict)
     by_url: dict[str, Script] = field(default_factory=dict)
     fixtures: dict[str, Script] = field(default_factory=dict)    # survive reset
+    streams: deque[Script] = field(default_factory=deque)        # for the next streams without a script
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_stream(self, script: Script) -> None:
+        with self._lock:
+            self.streams.append(script)
+
+    def next_stream(self) -> Script | None:
+        with self._lock:
+            return self.streams.popleft() if self.streams else None
 
     def add(self, script: Script, *, sha256: str | None = None, url: str | None = None) -> None:
         with self._lock:
@@ -137,6 +147,7 @@ class ScriptRegistry:
         with self._lock:
             self.by_hash.clear()
             self.by_url.clear()
+            self.streams.clear()
 
 
 class Recognizer:

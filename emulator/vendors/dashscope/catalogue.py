@@ -157,3 +157,42 @@ VOCABULARY_TEXT_CJK_CHARS = 15             # non-ASCII texts
 VOCABULARY_TEXT_TOKENS = 7                 # space-separated tokens of ASCII texts
 VOCABULARY_MAX_WORDS = 500
 VOCABULARY_NOT_FOUND = "The vocabulary does not exist: {id}."   # message unverified
+
+# ---- realtime recognition over WebSocket --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RealtimeModel:
+    name: str
+    languages: tuple[str, ...]
+    sample_rates: tuple[int, ...] | None = None    # None: any rate
+    sentence_ids: bool = False
+    emotions: bool = False                         # emo_tag / emo_confidence on final sentences
+    translation: bool = False                      # gummy: transcription + translations payload
+    end_silence_ms: int = 800
+
+
+REALTIME_MODELS: dict[str, RealtimeModel] = {m.name: m for m in (
+    RealtimeModel("paraformer-realtime-v2", ("zh", "en", "ja", "ko", "yue")),
+    RealtimeModel("paraformer-realtime-v1", ("zh",), sample_rates=(16000,)),
+    RealtimeModel("paraformer-realtime-8k-v2", ("zh",), sample_rates=(8000,), emotions=True),
+    RealtimeModel("paraformer-realtime-8k-v1", ("zh",), sample_rates=(8000,)),
+    RealtimeModel("fun-asr-realtime", ("zh", "en", "ja"), sentence_ids=True, end_silence_ms=1300),
+    RealtimeModel("fun-asr-realtime-2025-11-07", ("zh", "en", "ja"), sentence_ids=True, end_silence_ms=1300),
+    RealtimeModel("fun-asr-realtime-2025-09-15", ("zh", "en", "ja"), sentence_ids=True, end_silence_ms=1300),
+    RealtimeModel("gummy-realtime-v1", ("zh", "en", "ja", "ko", "yue", "de", "fr", "ru", "es", "it"),
+                  sentence_ids=True, translation=True),
+    RealtimeModel("gummy-chat-v1", ("zh", "en", "ja", "ko", "yue", "de", "fr", "ru", "es", "it"),
+                  sentence_ids=True, translation=True),
+)}
+REALTIME_FORMATS = ("pcm", "wav", "mp3", "opus", "speex", "aac", "amr")
+MAX_SENTENCE_SILENCE = (200, 6000)
+EMO_TAGS = ("positive", "negative", "neutral")
+WS_IDLE_TIMEOUT_S = 23.0                   # no data while a task runs
+WS_CONNECTION_IDLE_S = 60.0                # no task on an open connection
+WS_ERRORS = {
+    "timeout": ("CLIENT_ERROR", "request timeout after 23 seconds."),
+    "no_audio": ("NO_VALID_AUDIO_ERROR", "No valid audio data was received."),
+    "invalid_audio": ("NO_VALID_AUDIO_ERROR", "The audio data is invalid."),
+    "model": ("InvalidParameter", "Model not found ({model})!"),
+}

@@ -23,6 +23,7 @@ from emulator.engine import Request as FaultRequest
 from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS
 from emulator.engine.store import Blob
 from emulator.vendors.dashscope import catalogue as cat
+from emulator.vendors.dashscope.realtime import Realtime
 from emulator.vendors.dashscope.render import Signer, result_file, task_output
 from emulator.vendors.dashscope.vocabulary import Vocabularies, VocabularyError
 from emulator.web import base_url, note, read_body, test_id
@@ -48,7 +49,8 @@ class DashScope:
     """The dialect. ``prefix`` is the HTTP base path the SDK is pointed at (``/api/v1`` by default)."""
 
     def __init__(self, engine: Engine, *, prefix: str = "/api/v1", public_url: str | None = None,
-                 utc_offset_hours: float = 8.0, keys: tuple[str, ...] = ()) -> None:
+                 utc_offset_hours: float = 8.0, keys: tuple[str, ...] = (),
+                 ws_path: str = "/api-ws/v1/inference", ws_idle_timeout: float = cat.WS_IDLE_TIMEOUT_S) -> None:
         self.engine = engine
         self.prefix = prefix.rstrip("/")
         self.public_url = public_url
@@ -58,6 +60,8 @@ class DashScope:
             engine.credentials.add(VENDOR, key)
         engine.media.register_scheme("oss", self._resolve_oss)
         self.vocabularies = Vocabularies(engine, utc_offset_hours)
+        self.realtime = Realtime(engine, path=ws_path, idle_timeout=ws_idle_timeout, vocabularies=self.vocabularies,
+                                 accepts=lambda key: engine.credentials.accepts(VENDOR, key, well_formed_key))
 
     # ---- plumbing ----------------------------------------------------------------------------------------
 
@@ -75,6 +79,7 @@ class DashScope:
             Route("/dashscope-oss-upload", self._op("upload", self.upload, auth=False), methods=["POST"]),
             Route("/dashscope-result/{task_id}/{index:int}.json",
                   self._op("result", self.result, auth=False), methods=["GET"]),
+            *self.realtime.routes(),
         ]
 
     def request_id(self) -> str:

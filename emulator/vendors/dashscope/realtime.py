@@ -1,0 +1,304 @@
+"""DashScope realtime recognition over WebSocket: run-task, audio frames, finish-task, results paced by audio time.
+
+The SDK hangs or crashes on small mistakes (see the DashScope brief §4.4), so the rules are kept here: task-started
+answers run-task before anything else; every sentence carries ``end_time`` (null while partial); result-generated
+never carries an empty ``output``; task-finished's payload is ``{"output": {}, "usage": null}``; task-failed names
+``error_code`` and ``error_message`` and the server then closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from emulator.engine import Engine, Rule
+from emulator.engine import Request as FaultRequest
+from emulator.engine.faults import STREAM_ACTIONS
+from emulator.engine.recognizer import _FAKER_LOCK, CJK_LANGS, synthetic_sentences, tokenize
+from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
+from emulator.vendors.dashscope import catalogue as cat
+
+VENDOR = "dashscope"
+
+
+class TaskFailed(Exception):
+    def __init__(self, code: str, message: str, task_id: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.task_id = task_id
+
+
+@dataclass
+class Task:
+    task_id: str
+    model: cat.RealtimeModel
+    stream: AudioStream
+    parameters: dict[str, Any]
+    faults: dict[str, Rule]
+    frames: int = 0
+    billed_ms: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+    translations: dict[tuple[int, str], list[tuple[str, str]]] = field(default_factory=dict)
+
+
+class Realtime:
+    def __init__(self, engine: Engine, *, path: str, accepts: Any, idle_timeout: float = cat.WS_IDLE_TIMEOUT_S,
+                 vocabularies: Any = None) -> None:
+        self.engine = engine
+        self.path = path.rstrip("/")
+        self.accepts = accepts               # key → bool, the dialect's credential check
+        self.idle_timeout = idle_timeout
+        self.vocabularies = vocabularies
+
+    def routes(self) -> list[BaseRoute]:
+        return [WebSocketRoute(self.path, self.endpoint), WebSocketRoute(self.path + "/", self.endpoint)]
+
+    # ---- connection --------------------------------------------------------------------------------------
+
+    async def endpoint(self, ws: WebSocket) -> None:
+        header = ws.headers.get("authorization", "")
+        scheme, _, key = header.partition(" ")
+        key = key.strip() if scheme.lower() == "bearer" else ""
+        if not self.accepts(key):
+            body = {"request_id": self.engine.new_id(), "code": "InvalidApiKey", "message": "Invalid API-key provided."}
+            if "websocket.http.response" in ws.scope.get("extensions", {}):
+                await ws.send_denial_response(JSONResponse(body, status_code=401))
+            else:
+                await ws.close(code=1008)
+            self._journal(ws, None, 401, "InvalidApiKey")
+            return
+        await ws.accept()
+        task: Task | None = None
+        code: str | None = None
+        try:
+            while True:
+                timeout = self.idle_timeout if task is not None else cat.WS_CONNECTION_IDLE_S
+                try:
+                    message = await asyncio.wait_for(ws.receive(), timeout)
+                except TimeoutError:
+                    if task is not None:
+                        raise TaskFailed(*cat.WS_ERRORS["timeout"]) from None
+                    break
+                if message["type"] == "websocket.disconnect":
+                    return
+                if message.get("bytes") is not None:
+                    if task is None:
+                        raise TaskFailed("InvalidParameter", "Audio arrived before run-task.")
+                    await self._audio(ws, task, message["bytes"])
+                    continue
+                frame = _frame(message.get("text") or "")
+                action = frame["header"]["action"]
+                if action == "run-task":
+                    if task is not None:
+                        raise TaskFailed("InvalidParameter", "A task is already running on this connection.")
+                    try:
+                        task = self._start(frame, key)
+                    except TaskFailed as failure:
+                        failure.task_id = str(frame["header"].get("task_id") or "")
+                        raise
+                    await self._send(ws, task.task_id, "task-started", {})
+                elif action == "continue-task":
+                    if task is None:
+                        raise TaskFailed("InvalidParameter", "continue-task arrived before run-task.")
+                elif action == "finish-task":
+                    if task is None:
+                        raise TaskFailed("InvalidParameter", "finish-task arrived before run-task.")
+                    await self._finish(ws, task)
+                    self._journal(ws, task.task_id, 200, None)
+                    task = None
+                else:
+                    raise TaskFailed("InvalidParameter", f"Unknown action: {action!r}.")
+        except TaskFailed as failure:
+            code = failure.code
+            task_id = failure.task_id or (task.task_id if task is not None else "")
+            await self._send_failed(ws, task_id, failure)
+            self._journal(ws, task_id, 200, code)
+        except _Dropped:
+            self._journal(ws, task.task_id if task else None, 200, "stream_close")
+            await ws.close(code=1011)
+        except WebSocketDisconnect:
+            return
+
+    def _journal(self, ws: WebSocket, task_id: str | None, status: int, code: str | None) -> None:
+        self.engine.journal.record(time=self.engine.clock.now(), method="WEBSOCKET", path=ws.url.path, status=status,
+                                   latency_ms=0.0, vendor=VENDOR, operation="stream", job_id=task_id, code=code,
+                                   test_id=ws.headers.get("x-test-id"))
+
+    async def _send(self, ws: WebSocket, task_id: str, event: str, payload: dict[str, Any],
+                    **extra: Any) -> None:
+        await ws.send_text(json.dumps({"header": {"task_id": task_id, "event": event, **extra, "attributes": {}},
+                                       "payload": payload}, ensure_ascii=False))
+
+    async def _send_failed(self, ws: WebSocket, task_id: str, failure: TaskFailed) -> None:
+        try:
+            await self._send(ws, task_id, "task-failed", {}, error_code=failure.code, error_message=failure.message)
+            await ws.close(code=1000)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+
+    # ---- task --------------------------------------------------------------------------------------------
+
+    def _start(self, frame: dict[str, Any], key: str) -> Task:
+        task_id = str(frame["header"].get("task_id") or self.engine.new_id())
+        payload = frame.get("payload")
+        if not isinstance(payload, dict):
+            raise TaskFailed("InvalidParameter", "run-task needs a payload object.")
+        name = payload.get("model")
+        model = cat.REALTIME_MODELS.get(name) if isinstance(name, str) else None
+        if model is None:
+            code, message = cat.WS_ERRORS["model"]
+            raise TaskFailed(code, message.format(model=name))
+        params = payload.get("parameters") or {}
+        if not isinstance(params, dict):
+            raise TaskFailed("InvalidParameter", "parameters must be an object.")
+        fmt = params.get("format", "pcm")
+        rate = params.get("sample_rate", 16000)
+        if fmt not in cat.REALTIME_FORMATS:
+            raise TaskFailed("InvalidParameter", f"Unsupported audio format: {fmt!r}.")
+        if not isinstance(rate, int) or isinstance(rate, bool) or rate < 8000:
+            raise TaskFailed("InvalidParameter", f"Invalid sample_rate: {rate!r}.")
+        if model.sample_rates is not None and rate not in model.sample_rates:
+            raise TaskFailed("InvalidParameter", f"Model {model.name} supports sample_rate "
+                                                 f"{', '.join(map(str, model.sample_rates))} only.")
+        silence = params.get("max_sentence_silence", params.get("max_end_silence", model.end_silence_ms))
+        low, high = cat.MAX_SENTENCE_SILENCE
+        if not isinstance(silence, int) or isinstance(silence, bool) or not low <= silence <= high:
+            raise TaskFailed("InvalidParameter", f"max_sentence_silence must be an integer in [{low}, {high}].")
+        hints = params.get("language_hints") or []
+        source = params.get("source_language")
+        language = next((h for h in ([source] if isinstance(source, str) else []) + list(hints)
+                         if isinstance(h, str) and h in model.languages), model.languages[0])
+        hotwords: tuple[str, ...] = ()
+        if isinstance(params.get("vocabulary_id"), str) and self.vocabularies is not None:
+            words = self.vocabularies.words(params["vocabulary_id"], key)
+            if words is None:
+                raise TaskFailed("InvalidParameter", cat.VOCABULARY_NOT_FOUND.format(id=params["vocabulary_id"]))
+            hotwords = words
+        options = StreamOptions(fmt=fmt, sample_rate=rate, language=language, end_silence_ms=silence,
+                                remove_disfluencies=bool(params.get("disfluency_removal_enabled")),
+                                hotwords=hotwords)
+        stream = AudioStream(options, seed=self.engine.seed, script=self.engine.scripts.next_stream())
+        faults = self.engine.faults.check(FaultRequest(VENDOR, "stream", model=model.name), STREAM_ACTIONS)
+        return Task(task_id, model, stream, params, faults, rng=random.Random(f"{self.engine.seed}:{task_id}"))
+
+    async def _audio(self, ws: WebSocket, task: Task, data: bytes) -> None:
+        task.frames += 1
+        fail = task.faults.get("stream_fail")
+        if fail is not None and task.frames > fail.frames:
+            raise TaskFailed(fail.code or "SERVER_ERROR", fail.message or fail.code or "SERVER_ERROR")
+        close = task.faults.get("stream_close")
+        if close is not None and task.frames > close.frames:
+            raise _Dropped
+        try:
+            results = task.stream.feed(data)
+        except StreamError as exc:
+            raise TaskFailed(*cat.WS_ERRORS[exc.kind]) from None
+        for result in results:
+            await self._result(ws, task, result)
+
+    async def _finish(self, ws: WebSocket, task: Task) -> None:
+        try:
+            results = task.stream.finish()
+        except StreamError as exc:
+            raise TaskFailed(*cat.WS_ERRORS[exc.kind]) from None
+        for result in results:
+            await self._result(ws, task, result)
+        await self._send(ws, task.task_id, "task-finished", {"output": {}, "usage": None})
+
+    async def _result(self, ws: WebSocket, task: Task, result: StreamSentence) -> None:
+        delay = task.faults.get("stream_delay")
+        if delay is not None:
+            await asyncio.sleep(delay.seconds)
+        payload = self._payload(task, result)
+        await self._send(ws, task.task_id, "result-generated", payload)
+        if result.final and "stream_duplicate" in task.faults:
+            await self._send(ws, task.task_id, "result-generated", payload)
+
+    # ---- rendering ---------------------------------------------------------------------------------------
+
+    def _payload(self, task: Task, result: StreamSentence) -> dict[str, Any]:
+        usage = None
+        if result.final:
+            usage = {"duration": max(1, -(-result.audio_ms // 1000))}
+        if task.model.translation:
+            return {"output": self._gummy(task, result), "usage": usage}
+        sentence: dict[str, Any] = {
+            "begin_time": result.begin_ms, "end_time": result.end_ms, "text": result.text, "heartbeat": False,
+            "sentence_end": result.final,
+            "words": [{"begin_time": w.begin_ms, "end_time": w.end_ms, "text": w.text, "punctuation": w.punctuation}
+                      for w in result.words],
+        }
+        if task.model.sentence_ids:
+            sentence["sentence_id"] = result.index + 1
+        if task.model.emotions and result.final:
+            rng = random.Random(f"{self.engine.seed}:{task.task_id}:{result.index}")
+            sentence["emo_tag"] = rng.choice(cat.EMO_TAGS)
+            sentence["emo_confidence"] = round(rng.uniform(0.5, 0.99), 3)
+        return {"output": {"sentence": sentence}, "usage": usage}
+
+    def _gummy(self, task: Task, result: StreamSentence) -> dict[str, Any]:
+        params = task.parameters
+
+        def sentence(text: str, words: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+            return {"sentence_id": result.index, "begin_time": result.begin_ms, "end_time": result.end_ms,
+                    "current_time": result.audio_ms, "text": text, "words": words,
+                    "sentence_end": result.final, **extra}
+
+        out: dict[str, Any] = {}
+        if params.get("transcription_enabled", True):
+            words: list[dict[str, Any]] = [{"begin_time": w.begin_ms, "end_time": w.end_ms,
+                                            "text": w.text + w.punctuation, "fixed": result.final}
+                                           for w in result.words]
+            out["transcription"] = sentence(result.text, words)
+        targets = params.get("translation_target_languages") or []
+        if params.get("translation_enabled") and isinstance(targets, list):
+            out["translations"] = []
+            for lang in (t for t in targets if isinstance(t, str)):
+                tokens = self._translation(task, result.index, lang, len(result.words))
+                shown = tokens if result.final else tokens[: max(0, len(tokens) * len(result.words)
+                                                                 // max(1, len(result.words) + 2))]
+                end = result.end_ms if result.end_ms is not None else result.audio_ms
+                span = max(1, end - result.begin_ms)
+                words = [{"begin_time": result.begin_ms + span * i // max(1, len(shown)),
+                          "end_time": result.begin_ms + span * (i + 1) // max(1, len(shown)),
+                          "text": w + (p if result.final else ""), "fixed": result.final}
+                         for i, (w, p) in enumerate(shown)]
+                text = "".join(str(w["text"]) for w in words).strip()
+                out["translations"].append(sentence(text, words, lang=lang))
+        if not out:   # an empty output would end the SDK's task early
+            out["transcription"] = sentence(result.text, [])
+        return out
+
+    def _translation(self, task: Task, index: int, lang: str, source_words: int) -> list[tuple[str, str]]:
+        key = (index, lang)
+        if key not in task.translations:
+            rng = random.Random(f"{self.engine.seed}:{task.task_id}:{index}:{lang}")
+            with _FAKER_LOCK:
+                texts = synthetic_sentences(rng, lang, [(0, max(1000, source_words * 300))])
+            text = ("" if lang in CJK_LANGS else " ").join(texts)
+            task.translations[key] = tokenize(text) or [("…", "")]
+        return task.translations[key]
+
+
+class _Dropped(Exception):
+    """A fault drops the connection without a word."""
+
+
+def _frame(text: str) -> dict[str, Any]:
+    try:
+        frame = json.loads(text)
+    except json.JSONDecodeError:
+        raise TaskFailed("InvalidParameter", "Messages must be JSON.") from None
+    if not isinstance(frame, dict) or not isinstance(frame.get("header"), dict) \
+            or not isinstance(frame["header"].get("action"), str):
+        raise TaskFailed("InvalidParameter", "Messages need header.action.")
+    return frame
+
