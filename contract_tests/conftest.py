@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulator.testing import ControlClient, LiveServer
+from emulator.testing import ControlClient, ServerProcess
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +19,7 @@ def live_url() -> Iterator[str]:
     if external:
         yield external.rstrip("/")
         return
-    with LiveServer() as server:
+    with ServerProcess() as server:   # its own process, as the real service would be
         yield server.url
 
 

@@ -154,12 +154,16 @@ class Control:
                 self.engine.rate_limits = bool(body["rate_limits"])
             if "seed" in body:
                 self.engine.set_seed(int(body["seed"]))
+            if "stream_idle_timeout" in body:
+                value = body["stream_idle_timeout"]
+                self.engine.stream_idle_timeout = None if value is None else float(value)
             if "credentials" in body:
                 if body["credentials"] not in MODES:
                     raise ControlError(f"credentials must be one of {', '.join(MODES)}")
                 self.engine.credentials.mode = body["credentials"]
         return JSONResponse({"rate_limits": self.engine.rate_limits, "seed": self.engine.seed,
-                             "credentials": self.engine.credentials.mode})
+                             "credentials": self.engine.credentials.mode,
+                             "stream_idle_timeout": self.engine.stream_idle_timeout})
 
     # ---- jobs --------------------------------------------------------------------------------------------
 

@@ -62,6 +62,7 @@ class Engine:
         self.credentials = Credentials(mode=self.config.credentials)
         self.limiter = RateLimiter(self.clock)
         self.rate_limits = False
+        self.stream_idle_timeout: float | None = None   # overrides each vendor's idle timeout for streams
         self.policies: dict[str, str] = {}      # "vendor" or "vendor/model" → policy spec
         self.settings_hooks: list[Callable[[], None]] = []
         self._ids = random.Random(f"ids:{self.config.seed}")
@@ -97,7 +98,8 @@ class Engine:
         return self.config.lifecycle
 
     def reset(self) -> None:
-        """Forget jobs, uploads, scripts, faults, the journal and overrides; the clock returns to real time."""
+        """Forget jobs, uploads, scripts, faults, the journal and every override (lifecycle, rate limits,
+        credentials mode, seed); the clock returns to real time."""
         self.store.clear()
         self.scripts.clear()
         self.faults.clear(seed=self.config.seed)
@@ -107,6 +109,8 @@ class Engine:
         self.limiter.clear()
         self.policies.clear()
         self.rate_limits = False
+        self.stream_idle_timeout = None
+        self.credentials.mode = self.config.credentials
         self.clock.set_mode("real")
         for hook in self.settings_hooks:
             hook()

@@ -1,6 +1,6 @@
 """Test tooling: a live emulator on a free port and a client for its control plane."""
 
 from emulator.testing.client import ControlClient
-from emulator.testing.server import LiveServer
+from emulator.testing.server import LiveServer, ServerProcess
 
-__all__ = ["ControlClient", "LiveServer"]
+__all__ = ["ControlClient", "LiveServer", "ServerProcess"]

@@ -1,10 +1,15 @@
-"""A live emulator on 127.0.0.1 and a free port, in a background thread: for SDKs that need a real socket."""
+"""A live emulator on 127.0.0.1 and a free port: in a background thread of this process (``LiveServer``), or in a
+process of its own (``ServerProcess``), which keeps the SDK's own threads from competing with the server for the
+interpreter lock, as they would not against the real service."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Sequence
 from types import TracebackType
 
 import uvicorn
@@ -55,6 +60,42 @@ class LiveServer:
         self._server = self._thread = None
 
     def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+class ServerProcess:
+    """``asr-emulator serve --port 0`` in a child process; ``url`` is what it printed."""
+
+    def __init__(self, args: Sequence[str] = ()) -> None:
+        self.args = list(args)
+        self.url = ""
+        self._proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> ServerProcess:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "serve", "--port", "0", "--log-level", "warning", *self.args],
+            stdout=subprocess.PIPE, text=True)
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if "listening on " not in line:
+            self.stop()
+            raise RuntimeError(f"the emulator did not start: {line!r}")
+        self.url = line.split("listening on ")[1].split()[0]
+        return self
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(timeout=10)
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
+            self._proc = None
+
+    def __enter__(self) -> ServerProcess:
         return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

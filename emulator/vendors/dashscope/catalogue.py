@@ -189,6 +189,10 @@ REALTIME_FORMATS = ("pcm", "wav", "mp3", "opus", "speex", "aac", "amr")
 MAX_SENTENCE_SILENCE = (200, 6000)
 EMO_TAGS = ("positive", "negative", "neutral")
 WS_IDLE_TIMEOUT_S = 23.0                   # no data while a task runs
+# The service answers run-task after a network round trip. The 1.x SDK marks itself running only after its
+# worker thread has started; a server that answers within microseconds lets the worker see "not running" and
+# send finish-task with no audio (seen against the emulator: NO_VALID_AUDIO_ERROR, then InvalidTask).
+TASK_STARTED_DELAY_S = 0.02
 WS_CONNECTION_IDLE_S = 60.0                # no task on an open connection
 WS_ERRORS = {
     "timeout": ("CLIENT_ERROR", "request timeout after 23 seconds."),

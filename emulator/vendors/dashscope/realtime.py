@@ -80,7 +80,8 @@ class Realtime:
         code: str | None = None
         try:
             while True:
-                timeout = self.idle_timeout if task is not None else cat.WS_CONNECTION_IDLE_S
+                idle = self.engine.stream_idle_timeout or self.idle_timeout
+                timeout = idle if task is not None else max(idle, cat.WS_CONNECTION_IDLE_S)
                 try:
                     message = await asyncio.wait_for(ws.receive(), timeout)
                 except TimeoutError:
@@ -104,6 +105,7 @@ class Realtime:
                     except TaskFailed as failure:
                         failure.task_id = str(frame["header"].get("task_id") or "")
                         raise
+                    await asyncio.sleep(cat.TASK_STARTED_DELAY_S)
                     await self._send(ws, task.task_id, "task-started", {})
                 elif action == "continue-task":
                     if task is None:

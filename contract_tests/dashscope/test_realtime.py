@@ -1,0 +1,247 @@
+"""DashScope realtime recognition through the real SDK: ``Recognition`` both ways, and gummy translation."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.testing import ControlClient
+
+pytestmark = pytest.mark.sdk
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+@pytest.fixture
+def realtime(dashscope_sdk: Any, emulator: ControlClient) -> Iterator[Any]:
+    saved = dashscope_sdk.base_websocket_api_url
+    dashscope_sdk.base_websocket_api_url = emulator.url.replace("http://", "ws://") + "/api-ws/v1/inference"
+    yield dashscope_sdk
+    dashscope_sdk.base_websocket_api_url = saved
+
+
+def script(name: str) -> list[str]:
+    return FIXTURES.joinpath(name).with_suffix(".txt").read_text("utf-8").splitlines()
+
+
+def pcm(name: str) -> bytes:
+    with wave.open(str(FIXTURES / name)) as w:
+        return w.readframes(w.getnframes())
+
+
+class Recorder:
+    """A RecognitionCallback that records every event in order."""
+
+    def __init__(self) -> None:
+        from dashscope.audio.asr import RecognitionCallback
+
+        self.events: list[Any] = []
+        self.done = threading.Event()
+        recorder = self
+
+        class Callback(RecognitionCallback):  # type: ignore[misc]
+            def on_open(self) -> None:
+                recorder.events.append("open")
+
+            def on_complete(self) -> None:
+                recorder.events.append("complete")
+
+            def on_error(self, result: Any) -> None:
+                recorder.events.append(("error", result.code, result.message))
+
+            def on_close(self) -> None:
+                recorder.events.append("close")
+                recorder.done.set()
+
+            def on_event(self, result: Any) -> None:
+                sentence = result.get_sentence()
+                kind = "final" if sentence["sentence_end"] else "partial"
+                recorder.events.append((kind, sentence["text"], sentence["end_time"], result.get_usage(sentence)))
+
+        self.callback = Callback()
+
+    def wait_for(self, kind: str, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if kind in self.kinds():
+                return True
+            time.sleep(0.02)
+        return False
+
+    def kinds(self) -> list[str]:
+        return [e if isinstance(e, str) else e[0] for e in self.events]
+
+
+def stream(recognition: Any, data: bytes, chunk: int = 3200) -> None:
+    recognition.start()
+    for i in range(0, len(data), chunk):
+        recognition.send_audio_frame(data[i:i + chunk])
+    recognition.stop()
+
+
+def test_call_with_a_file_gives_the_scripted_sentences(realtime: Any) -> None:
+    from dashscope.audio.asr import Recognition
+
+    recognition = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000, callback=None)
+    result = recognition.call(str(FIXTURES / "hello_zh.wav"))
+    assert result.status_code == 200
+    sentences = result.get_sentence()
+    assert [s["text"] for s in sentences] == script("hello_zh.wav")[0].replace("。", "。\n").split()
+    first, second = sentences
+    assert 0 <= first["begin_time"] < first["end_time"] <= second["begin_time"] < second["end_time"]
+    assert "".join(w["text"] + w["punctuation"] for w in first["words"]) == first["text"]
+    again = recognition.call(str(FIXTURES / "hello_zh.wav"))       # same task_id, new connection: allowed
+    assert [s["text"] for s in again.get_sentence()] == [s["text"] for s in sentences]
+
+
+def test_streaming_events_come_in_order_with_partials_before_finals(realtime: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Recognition
+
+    recorder = Recorder()
+    emulator.script("Hello world. This is a test of the speech emulator.", stream=True)
+    stream(Recognition(model="paraformer-realtime-v2", format="pcm", sample_rate=16000,
+                       callback=recorder.callback, language_hints=["en"]), pcm("hello_en.wav"))
+    assert recorder.done.wait(10)
+    kinds = recorder.kinds()
+    assert kinds[0] == "open" and kinds[-2:] == ["complete", "close"]
+    assert "partial" in kinds and kinds.index("partial") < kinds.index("final")
+    finals = [e for e in recorder.events if e[0] == "final"]
+    assert [f[1] for f in finals] == ["Hello world.", "This is a test of the speech emulator."]
+    for event in recorder.events:
+        if event[0] == "partial":
+            assert event[2] is None          # partials have end_time null
+        if event[0] == "final":
+            assert isinstance(event[2], int) and event[3]["duration"] >= 1
+
+
+def test_a_streamed_make_audio_wav_transcribes_to_its_script(realtime: Any, tmp_path: Path) -> None:
+    from dashscope.audio.asr import Recognition
+
+    from emulator.cli import main
+
+    audio = tmp_path / "said.wav"
+    assert main(["make-audio", "我们明天见。", "-o", str(audio), "--engine", "synthetic"]) == 0
+    recorder = Recorder()
+    stream(Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000,
+                       callback=recorder.callback), audio.read_bytes(), chunk=1024)
+    assert recorder.done.wait(10)
+    assert [e[1] for e in recorder.events if e[0] == "final"] == ["我们明天见。"]
+
+
+def test_fun_asr_sentences_carry_ids_and_8k_v2_carries_emotion(realtime: Any) -> None:
+    from dashscope.audio.asr import Recognition
+
+    fun = Recognition(model="fun-asr-realtime", format="wav", sample_rate=16000, callback=None)
+    assert [s["sentence_id"] for s in fun.call(str(FIXTURES / "hello_zh.wav")).get_sentence()] == [1, 2]
+    phone = Recognition(model="paraformer-realtime-8k-v2", format="wav", sample_rate=8000, callback=None)
+    sentences = phone.call(str(FIXTURES / "phone_8k.wav")).get_sentence()
+    assert [s["text"] for s in sentences] == ["您好，请问有什么可以帮您？", "我想查询一下账单。"]
+    assert all(s["emo_tag"] in ("positive", "negative", "neutral") and 0 < s["emo_confidence"] < 1
+               for s in sentences)
+
+
+@pytest.mark.parametrize(("kwargs", "frames", "code"), [
+    ({"model": "paraformer-realtime-v9"}, b"x" * 3200, "InvalidParameter"),
+    ({"model": "paraformer-realtime-8k-v1"}, b"x" * 3200, "InvalidParameter"),   # 16 kHz on an 8 kHz model
+    ({"model": "paraformer-realtime-v2"}, b"", "NO_VALID_AUDIO_ERROR"),
+])
+def test_failures_reach_on_error_with_the_code(realtime: Any, kwargs: dict[str, Any], frames: bytes,
+                                               code: str) -> None:
+    from dashscope.audio.asr import Recognition
+
+    recorder = Recorder()
+    recognition = Recognition(format="pcm", sample_rate=16000, callback=recorder.callback, **kwargs)
+    recognition.start()
+    if frames:
+        recognition.send_audio_frame(frames)
+    with contextlib.suppress(Exception):   # the SDK may raise from stop() after the task failed
+        recognition.stop()
+    assert recorder.done.wait(10)
+    errors = [e for e in recorder.events if e[0] == "error"]
+    assert errors and errors[0][1] == code
+
+
+def test_no_audio_for_the_idle_timeout_is_a_client_error(realtime: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Recognition
+
+    emulator.settings(stream_idle_timeout=0.3)       # the service's 23 s, shortened for the test
+    recorder = Recorder()
+    recognition = Recognition(model="paraformer-realtime-v2", format="pcm", sample_rate=16000,
+                              callback=recorder.callback)
+    recognition.start()
+    time.sleep(1.0)
+    # The SDK reads server events only between audio frames, so the failure surfaces when it next acts.
+    with contextlib.suppress(Exception):
+        recognition.stop()
+    assert recorder.wait_for("error")
+    assert ("error", "CLIENT_ERROR", "request timeout after 23 seconds.") in recorder.events
+    [entry] = emulator.journal(operation="stream")
+    assert entry["code"] == "CLIENT_ERROR"
+
+
+def test_stream_faults_fail_or_drop_the_task(realtime: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Recognition
+
+    emulator.fault({"type": "stream_fail", "code": "SERVER_ERROR", "frames": 3}, operation="stream", times=1)
+    recorder = Recorder()
+    recognition = Recognition(model="paraformer-realtime-v2", format="pcm", sample_rate=16000,
+                              callback=recorder.callback)
+    with contextlib.suppress(Exception):
+        stream(recognition, pcm("hello_zh.wav"))
+    assert recorder.done.wait(10)
+    assert [e[1] for e in recorder.events if e[0] == "error"] == ["SERVER_ERROR"]
+
+    emulator.fault({"type": "stream_duplicate"}, operation="stream", times=1)
+    result = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000,
+                         callback=None).call(str(FIXTURES / "hello_zh.wav"))
+    texts = [s["text"] for s in result.get_sentence()]
+    assert texts == [texts[0], texts[0], texts[2], texts[2]]
+
+
+def test_wrong_key_fails_the_handshake(realtime: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Recognition
+
+    emulator.settings(credentials="strict")
+    result = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000, callback=None,
+                         api_key="sk-not-configured").call(str(FIXTURES / "hello_zh.wav"))
+    assert result.status_code == 401
+    assert result.message == "Unauthorized, your api-key is invalid!"
+
+
+def test_gummy_translation_recognizer_gets_transcription_and_translation(realtime: Any) -> None:
+    from dashscope.audio.asr import TranslationRecognizerCallback, TranslationRecognizerRealtime
+
+    seen: list[Any] = []
+    done = threading.Event()
+
+    class Callback(TranslationRecognizerCallback):  # type: ignore[misc]
+        def on_event(self, request_id: Any, transcription_result: Any, translation_result: Any, usage: Any) -> None:
+            if transcription_result is not None and transcription_result.is_sentence_end:
+                english = translation_result.get_translation("en")
+                seen.append((transcription_result.text, english.text, english.is_sentence_end))
+
+        def on_complete(self) -> None:
+            seen.append("complete")
+
+        def on_close(self) -> None:
+            done.set()
+
+    translator = TranslationRecognizerRealtime(
+        model="gummy-realtime-v1", format="wav", sample_rate=16000, callback=Callback(),
+        transcription_enabled=True, translation_enabled=True, translation_target_languages=["en"])
+    translator.start()
+    data = (FIXTURES / "hello_zh.wav").read_bytes()
+    for i in range(0, len(data), 3200):
+        translator.send_audio_frame(data[i:i + 3200])
+    translator.stop()
+    assert done.wait(10)
+    assert seen[-1] == "complete"
+    finals = seen[:-1]
+    assert [f[0] for f in finals] == script("hello_zh.wav")[0].replace("。", "。\n").split()
+    assert all(f[1] and f[1].isascii() and f[2] for f in finals)
