@@ -40,6 +40,7 @@ test: lint
 
 bench: install-test
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.realtime
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

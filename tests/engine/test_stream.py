@@ -1,0 +1,79 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from emulator.engine.audio import pcm16_samples, wav_bytes
+from emulator.engine.recognizer import Script
+from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
+from tests.conftest import FIXTURES
+
+
+def run(data: bytes, chunks: list[int] | None = None, **options: object) -> list[StreamSentence]:
+    stream = AudioStream(StreamOptions(**options))  # type: ignore[arg-type]
+    out: list[StreamSentence] = []
+    pos, i = 0, 0
+    sizes = chunks or [3200]
+    while pos < len(data):
+        size = sizes[i % len(sizes)]
+        out += stream.feed(data[pos:pos + size])
+        pos, i = pos + size, i + 1
+    return out + stream.finish()
+
+
+def test_a_streamed_scripted_wav_gives_its_sentences_with_partials_first() -> None:
+    results = run((FIXTURES / "hello_en.wav").read_bytes(), fmt="wav", language="en")
+    finals = [r for r in results if r.final]
+    assert [r.text for r in finals] == ["Hello world.", "This is a test of the speech emulator."]
+    first_final = results.index(finals[0])
+    assert any(not r.final for r in results[:first_final])
+
+
+def test_results_never_run_ahead_of_the_audio() -> None:
+    for r in run((FIXTURES / "hello_zh.wav").read_bytes(), fmt="wav"):
+        assert r.begin_ms <= r.audio_ms
+        assert all(w.end_ms <= r.audio_ms for w in r.words)
+        assert r.end_ms is None or r.end_ms <= r.audio_ms
+        assert (r.end_ms is None) == (not r.final)
+
+
+def test_partials_are_prefixes_of_the_final_text() -> None:
+    rate, channels = pcm16_samples((FIXTURES / "hello_zh.wav").read_bytes())
+    pcm = wav_bytes(channels, rate)[44:]
+    results = run(pcm, fmt="pcm", sample_rate=rate)          # no script: synthetic text
+    final = next(r for r in results if r.final)
+    bare = "".join(w.text for w in final.words)
+    for partial in (r for r in results if not r.final and r.index == final.index):
+        assert bare.startswith(partial.text)
+
+
+@settings(max_examples=25, deadline=None)
+@given(chunks=st.lists(st.integers(min_value=1, max_value=20000), min_size=1, max_size=5))
+def test_chunking_does_not_change_the_final_result(chunks: list[int]) -> None:
+    data = (FIXTURES / "phone_8k.wav").read_bytes()
+    whole = [r.text for r in run(data, fmt="wav", sample_rate=8000) if r.final]
+    assert [r.text for r in run(data, chunks, fmt="wav", sample_rate=8000) if r.final] == whole
+
+
+def test_longer_end_silence_merges_sentences() -> None:
+    rate, channels = pcm16_samples((FIXTURES / "hello_zh.wav").read_bytes())
+    pcm = wav_bytes(channels, rate)[44:]
+    short = [r for r in run(pcm, fmt="pcm", end_silence_ms=200) if r.final]
+    long = [r for r in run(pcm, fmt="pcm", end_silence_ms=800) if r.final]
+    assert len(short) > len(long) == 1
+
+
+def test_registered_script_and_compressed_formats() -> None:
+    stream = AudioStream(StreamOptions(fmt="opus"), script=Script(("你好。",)))
+    results = stream.feed(b"\x01" * 8000) + stream.finish()   # 4 s at the estimated opus bitrate
+    assert stream.audio_ms == 4000
+    assert [r.text for r in results if r.final] == ["你好。"]
+
+
+def test_bad_or_missing_audio_is_a_stream_error() -> None:
+    with pytest.raises(StreamError) as bad:
+        AudioStream(StreamOptions(fmt="wav")).feed(b"OggS" + b"\0" * 100)
+    assert bad.value.kind == "invalid_audio"
+    with pytest.raises(StreamError) as empty:
+        AudioStream(StreamOptions()).finish()
+    assert empty.value.kind == "no_audio"
+    assert AudioStream(StreamOptions(fmt="wav")).feed(b"RIFF") == []    # a header may span frames
