@@ -56,6 +56,20 @@ SYNC_CALL = ("AccessDenied", "current user api does not support synchronous call
 BAD_URL_MESSAGE = "url error, please check url！"
 THROTTLE_CODE = "Throttling.RateQuota"
 
+# ---- the object store behind result links and temporary uploads (OSS-style XML errors) ----------------------
+# name → (HTTP status, Code, Message)
+
+OSS_ERRORS: dict[str, tuple[int, str, str]] = {
+    "bad_signature": (403, "SignatureDoesNotMatch", "The request signature we calculated does not match."),
+    "link_expired": (403, "AccessDenied", "Request has expired."),
+    "no_such_key": (404, "NoSuchKey", "The specified key does not exist."),
+    "malformed_post": (400, "MalformedPOSTRequest", "The body of your POST request is not well-formed."),
+    "missing_fields": (400, "InvalidArgument", "The form needs key, policy, Signature and file."),
+    "bad_policy": (400, "InvalidPolicyDocument", "The policy document is not valid."),
+    "policy_expired": (403, "AccessDenied", "Invalid according to Policy: Policy expired."),
+    "policy_condition": (403, "AccessDenied", "Invalid according to Policy: Policy Condition failed."),
+}
+
 # ---- subtask failures: what a file's problem looks like in ``results[]`` -----------------------------------
 
 DOWNLOAD_FAILED = ("InvalidFile.DownloadFailed", "The audio file cannot be downloaded.")

@@ -68,7 +68,8 @@ class Realtime:
         scheme, _, key = header.partition(" ")
         key = key.strip() if scheme.lower() == "bearer" else ""
         if not self.accepts(key):
-            body = {"request_id": self.engine.new_id(), "code": "InvalidApiKey", "message": "Invalid API-key provided."}
+            body = {"request_id": self.engine.new_id(), "code": "InvalidApiKey",
+                    "message": cat.ERRORS["InvalidApiKey"][1]}
             if "websocket.http.response" in ws.scope.get("extensions", {}):
                 await ws.send_denial_response(JSONResponse(body, status_code=401))
             else:

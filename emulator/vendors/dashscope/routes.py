@@ -330,13 +330,13 @@ class DashScope:
         note(request, job_id=task_id)
         expires, signature = request.query_params.get("Expires", ""), request.query_params.get("Signature", "")
         if not self.signer.valid(request.url.path, expires, signature):
-            return _oss_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match.")
+            return _oss_error("bad_signature")
         if self.engine.clock.now() > int(expires):
-            return _oss_error(403, "AccessDenied", "Request has expired.")
+            return _oss_error("link_expired")
         job = self.engine.peek(task_id)
         if job is None or index >= len(job.items) or job.phase is not Phase.SUCCEEDED \
                 or job.item_failure(job.items[index]) is not None:
-            return _oss_error(404, "NoSuchKey", "The specified key does not exist.")
+            return _oss_error("no_such_key")
         return JSONResponse(result_file(job, job.items[index]))
 
     # ---- temporary uploads (OssUtils.upload) -------------------------------------------------------------
@@ -364,24 +364,24 @@ class DashScope:
             async with request.form(max_part_size=cat.MAX_FILE_BYTES) as form:
                 return await self._store_upload(form)
         except (ValueError, KeyError, AssertionError):
-            return _oss_error(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed.")
+            return _oss_error("malformed_post")
 
     async def _store_upload(self, form: FormData) -> Response:
         key, policy, signature, upload = form.get("key"), form.get("policy"), form.get("Signature"), form.get("file")
         if not isinstance(key, str) or not isinstance(policy, str) or upload is None or isinstance(upload, str):
-            return _oss_error(400, "InvalidArgument", "The form needs key, policy, Signature and file.")
+            return _oss_error("missing_fields")
         try:
             doc = json.loads(base64.b64decode(policy))
             expires = int(doc["expiration"])
             prefix = doc["conditions"][0][2]
         except (ValueError, KeyError, IndexError, TypeError):
-            return _oss_error(400, "InvalidPolicyDocument", "The policy document is not valid.")
+            return _oss_error("bad_policy")
         if signature != self.signer.sign(policy, expires):
-            return _oss_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match.")
+            return _oss_error("bad_signature")
         if self.engine.clock.now() > expires:
-            return _oss_error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
+            return _oss_error("policy_expired")
         if not key.startswith(prefix):
-            return _oss_error(403, "AccessDenied", "Invalid according to Policy: Policy Condition failed.")
+            return _oss_error("policy_condition")
         data = await upload.read()
         self.engine.store.put_blob("oss", key, Blob(data, upload.content_type or "", key.rsplit("/", 1)[-1],
                                                     {"expires": str(self.engine.clock.now() + cat.UPLOAD_TTL_S)}))
@@ -489,7 +489,8 @@ def _list_time(value: str | None, utc_offset_s: float) -> float | None:
     return float(calendar.timegm(parsed)) - utc_offset_s
 
 
-def _oss_error(status: int, code: str, message: str) -> Response:
+def _oss_error(name: str) -> Response:
+    status, code, message = cat.OSS_ERRORS[name]
     body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>{code}</Code>\n  <Message>{message}</Message>\n'
             f"  <HostId>dashscope-result.asr-emulator</HostId>\n</Error>\n")
     return Response(body, status_code=status, media_type="application/xml")
