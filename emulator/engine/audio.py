@@ -136,7 +136,8 @@ def _probe_other(data: bytes, container: str | None = None) -> AudioInfo:
     )
 
 
-def _samples(pcm: bytes, width: int) -> Sequence[int]:
+def pcm_samples(pcm: bytes, width: int) -> Sequence[int]:
+    """Signed samples on the 16-bit scale, whatever the sample width (1, 2, 3 or 4 bytes)."""
     if width == 2:
         return array("h", pcm[: len(pcm) // 2 * 2])
     if width == 1:
@@ -149,15 +150,17 @@ def _samples(pcm: bytes, width: int) -> Sequence[int]:
     return array("h", b"".join(pcm[i + 1:i + 3] for i in range(0, usable, 3)))
 
 
+def is_voiced(window: Sequence[int]) -> bool:
+    """Whether a window of samples (or a subsample of it) holds sound above the silence level."""
+    return bool(window) and max(max(window), -min(window)) >= SILENCE_LEVEL
+
+
 def _speech_spans(pcm: bytes, width: int, channels: int, channel: int, rate: int) -> tuple[Span, ...]:
-    samples = _samples(pcm, width)
+    samples = pcm_samples(pcm, width)
     window = max(1, rate * WINDOW_MS // 1000)
     stride = max(1, window // 40) | 1   # peak of an (odd-strided) subsample: fast, good enough for speech
     chan = samples[channel::channels]
-    voiced: list[bool] = []
-    for start in range(0, len(chan), window):
-        seg = chan[start:start + window:stride]
-        voiced.append(bool(seg) and max(max(seg), -min(seg)) >= SILENCE_LEVEL)
+    voiced = [is_voiced(chan[start:start + window:stride]) for start in range(0, len(chan), window)]
     spans: list[list[int]] = []
     for i, v in enumerate(voiced):
         if not v:
@@ -199,7 +202,7 @@ def pcm16_samples(data: bytes) -> tuple[int, list[list[int]]]:
     with wave.open(io.BytesIO(data)) as w:
         rate, nch, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
         pcm = w.readframes(w.getnframes())
-    samples = _samples(pcm, width)
+    samples = pcm_samples(pcm, width)
     return rate, [list(samples[c::nch]) for c in range(nch)]
 
 

@@ -170,7 +170,7 @@ class Recognizer:
                 sentences_text = split_sentences(text) if spans else []
                 language = script.language or language
             else:
-                with _FAKER_LOCK:
+                with FAKER_LOCK:
                     sentences_text = synthetic_sentences(rng, language, spans, options.hotwords)
             emotions = tuple(script.emotions) if script is not None else ()
             out.append(self._lay_out(ch, sentences_text, spans, options, rng, emotions))
@@ -317,7 +317,7 @@ def synthetic_sentences(rng: random.Random, language: str, spans: Sequence[Span]
 
 
 _FAKERS: dict[str, Faker] = {}
-_FAKER_LOCK = threading.RLock()   # held while a shared Faker is seeded and used
+FAKER_LOCK = threading.RLock()   # held while a shared Faker is seeded and used
 
 
 def _faker(locale: str) -> Faker:

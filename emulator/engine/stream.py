@@ -15,10 +15,10 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from emulator.engine.audio import SCRIPT_CHUNK, SILENCE_LEVEL, WINDOW_MS, _samples
+from emulator.engine.audio import SCRIPT_CHUNK, WINDOW_MS, is_voiced, pcm_samples
 from emulator.engine.recognizer import (
-    _FAKER_LOCK,
     CJK_LANGS,
+    FAKER_LOCK,
     FILLERS,
     RATE,
     Script,
@@ -154,12 +154,9 @@ class AudioStream:
         out: list[StreamSentence] = []
         usable = len(buf) - len(buf) % window
         for start in range(0, usable, window):
-            samples = _samples(buf[start:start + window], self._width)[:: self._channels]
-            step = max(1, len(samples) // 40) | 1
-            seg = samples[::step]
-            voiced = bool(seg) and max(max(seg), -min(seg)) >= SILENCE_LEVEL
+            samples = pcm_samples(buf[start:start + window], self._width)[:: self._channels]
             self.audio_ms += WINDOW_MS
-            out.extend(self._window(voiced))
+            out.extend(self._window(is_voiced(samples[:: max(1, len(samples) // 40) | 1])))
         self._pending = buf[usable:]
         return out
 
@@ -209,7 +206,7 @@ class AudioStream:
             return []                                  # speech beyond the script: nothing more is said
         cjk = self.options.language in CJK_LANGS
         seconds = 30 * RATE["cjk" if cjk else "latin"] / (RATE["cjk"] if cjk else RATE["latin"])
-        with _FAKER_LOCK:
+        with FAKER_LOCK:
             texts = synthetic_sentences(self._rng, self.options.language, [(0, int(seconds * 1000))],
                                         self.options.hotwords[index:index + 1])
         sep = "" if cjk else " "

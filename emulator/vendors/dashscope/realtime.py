@@ -21,7 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from emulator.engine import Engine, Rule
 from emulator.engine import Request as FaultRequest
 from emulator.engine.faults import STREAM_ACTIONS
-from emulator.engine.recognizer import _FAKER_LOCK, CJK_LANGS, synthetic_sentences, tokenize
+from emulator.engine.recognizer import CJK_LANGS, FAKER_LOCK, synthetic_sentences, tokenize
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
 from emulator.vendors.dashscope import catalogue as cat
 
@@ -284,7 +284,7 @@ class Realtime:
         key = (index, lang)
         if key not in task.translations:
             rng = random.Random(f"{self.engine.seed}:{task.task_id}:{index}:{lang}")
-            with _FAKER_LOCK:
+            with FAKER_LOCK:
                 texts = synthetic_sentences(rng, lang, [(0, max(1000, source_words * 300))])
             text = ("" if lang in CJK_LANGS else " ").join(texts)
             task.translations[key] = tokenize(text) or [("…", "")]
