@@ -245,3 +245,50 @@ def test_gummy_translation_recognizer_gets_transcription_and_translation(realtim
     finals = seen[:-1]
     assert [f[0] for f in finals] == script("hello_zh.wav")[0].replace("。", "。\n").split()
     assert all(f[1] and f[1].isascii() and f[2] for f in finals)
+
+
+def test_a_dropped_connection_and_delayed_results(realtime: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Recognition
+
+    emulator.fault({"type": "stream_close", "frames": 2}, operation="stream", times=1)
+    dropped = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000,
+                          callback=None).call(str(FIXTURES / "hello_zh.wav"))
+    assert dropped.status_code != 200
+
+    emulator.fault({"type": "stream_delay", "seconds": 0.2}, operation="stream", times=1)
+    started = time.monotonic()
+    late = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000,
+                       callback=None).call(str(FIXTURES / "hello_en.wav"))
+    assert late.status_code == 200
+    assert [s["text"] for s in late.get_sentence()] == ["Hello world.", "This is a test of the speech emulator."]
+    assert time.monotonic() - started >= 0.2 * 4      # at least four results, each held back
+
+
+def test_pings_are_answered_and_a_connection_runs_a_second_task(emulator: ControlClient) -> None:
+    import asyncio
+    import json
+
+    import websockets
+
+    async def go() -> list[str]:
+        url = emulator.url.replace("http://", "ws://") + "/api-ws/v1/inference/"
+        events = []
+        async with websockets.connect(url, additional_headers={"Authorization": "Bearer sk-ping-test"}) as ws:
+            await asyncio.wait_for(await ws.ping(), 5)
+            for task_id in ("a" * 32, "b" * 32):
+                header = {"streaming": "duplex", "task_id": task_id}
+                await ws.send(json.dumps({"header": {**header, "action": "run-task"}, "payload": {
+                    "model": "paraformer-realtime-v2", "parameters": {"sample_rate": 16000, "format": "pcm"},
+                    "input": {}, "task": "asr", "task_group": "audio", "function": "recognition"}}))
+                events.append(json.loads(await ws.recv())["header"]["event"])
+                await ws.send(pcm("hello_zh.wav")[:32000])
+                await ws.send(json.dumps({"header": {**header, "action": "finish-task"}, "payload": {"input": {}}}))
+                while True:
+                    event = json.loads(await ws.recv())
+                    if event["header"]["event"] != "result-generated":
+                        events.append(event["header"]["event"])
+                        assert event["payload"] == {"output": {}, "usage": None}
+                        break
+        return events
+
+    assert asyncio.run(go()) == ["task-started", "task-finished", "task-started", "task-finished"]
