@@ -102,7 +102,7 @@ class Realtime:
                     if task is not None:
                         raise TaskFailed("InvalidParameter", "A task is already running on this connection.")
                     try:
-                        task = self._start(frame, key)
+                        task = self._start(frame, key, ws.headers.get("x-test-id"))
                     except TaskFailed as failure:
                         failure.task_id = str(frame["header"].get("task_id") or "")
                         raise
@@ -149,7 +149,7 @@ class Realtime:
 
     # ---- task --------------------------------------------------------------------------------------------
 
-    def _start(self, frame: dict[str, Any], key: str) -> Task:
+    def _start(self, frame: dict[str, Any], key: str, test_id: str | None) -> Task:
         task_id = str(frame["header"].get("task_id") or self.engine.new_id())
         payload = frame.get("payload")
         if not isinstance(payload, dict):
@@ -189,7 +189,8 @@ class Realtime:
                                 remove_disfluencies=bool(params.get("disfluency_removal_enabled")),
                                 hotwords=hotwords)
         stream = AudioStream(options, seed=self.engine.seed, script=self.engine.scripts.next_stream())
-        faults = self.engine.faults.check(FaultRequest(VENDOR, "stream", model=model.name), STREAM_ACTIONS)
+        faults = self.engine.faults.check(FaultRequest(VENDOR, "stream", model=model.name, test_id=test_id),
+                                          STREAM_ACTIONS)
         return Task(task_id, model, stream, params, faults, rng=random.Random(f"{self.engine.seed}:{task_id}"))
 
     async def _audio(self, ws: WebSocket, task: Task, data: bytes) -> None:
