@@ -31,7 +31,7 @@ class ControlError(Exception):
         self.status = status
 
 
-def job_json(job: Job, detail: bool = False) -> dict[str, Any]:
+def job_json(job: Job) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": job.id, "vendor": job.vendor, "model": job.model, "phase": job.phase.value, "policy": job.policy,
         "created_at": job.created_at, "phase_times": dict(job.phase_times), "reads": job.reads,
@@ -182,7 +182,7 @@ class Control:
         return job
 
     async def job(self, request: Request) -> Response:
-        return JSONResponse(job_json(self._job(request), detail=True))
+        return JSONResponse(job_json(self._job(request)))
 
     async def job_action(self, request: Request) -> Response:
         job = self._job(request)

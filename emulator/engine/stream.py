@@ -212,9 +212,8 @@ class AudioStream:
         sep = "" if cjk else " "
         return tokenize(sep.join(texts))           # a long utterance keeps revealing text
 
-    def _visible(self, seg: _Segment, upto_ms: int, final: bool) -> list[tuple[str, str]]:
-        if final:
-            return self._final_tokens(seg)
+    def _visible(self, seg: _Segment, upto_ms: int) -> list[tuple[str, str]]:
+        """The words of a sentence still being spoken, revealed at the speaking rate (never fewer than before)."""
         rate = RATE["cjk"] if self.options.language in CJK_LANGS else RATE["latin"]
         count = max(seg.revealed, min(len(seg.tokens), int((upto_ms - seg.begin_ms) / 1000 * rate)))
         seg.revealed = count
@@ -244,7 +243,7 @@ class AudioStream:
                      for i, (w, p) in enumerate(tokens))
 
     def _partial(self, seg: _Segment) -> StreamSentence:
-        words = self._words(self._visible(seg, self.audio_ms, False), seg.begin_ms, self.audio_ms)
+        words = self._words(self._visible(seg, self.audio_ms), seg.begin_ms, self.audio_ms)
         text = "".join(w.text for w in words).strip()
         return StreamSentence(seg.index, seg.begin_ms, None, text, words, False, self.audio_ms)
 
