@@ -24,8 +24,9 @@ from starlette.types import Message, Receive, Scope, Send
 from emulator import __version__
 from emulator.config import Settings
 from emulator.control import Control
-from emulator.engine import Engine, EngineConfig
+from emulator.engine import Engine
 from emulator.fixtures import load_fixtures
+from emulator.openapi import walk_routes
 from emulator.vendors.dashscope import DashScope
 
 log = logging.getLogger("asr_emulator")
@@ -37,10 +38,7 @@ class Emulator:
 
     def __init__(self, settings: Settings | None = None, engine: Engine | None = None) -> None:
         self.settings = settings = settings or Settings()
-        self.engine = engine or Engine(EngineConfig(
-            lifecycle=settings.lifecycle, seed=settings.seed, credentials=settings.credentials,
-            fetch_timeout=settings.fetch_timeout,
-        ))
+        self.engine = engine or Engine(settings.engine_config())
         self.engine.rate_limits = settings.rate_limits
         self.engine.settings_hooks.append(self._restore_settings)
         self.fixtures = load_fixtures(self.engine.scripts) if settings.load_fixtures else {}
@@ -66,9 +64,7 @@ class Emulator:
         self.engine.rate_limits = self.settings.rate_limits
 
     def route_paths(self) -> list[str]:
-        from emulator.openapi import _walk
-
-        return [p for p, _ in _walk(self.routes, "")]
+        return [p for p, _ in walk_routes(self.routes)]
 
     async def _not_found(self, request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 404

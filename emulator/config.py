@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from emulator.engine.core import EngineConfig
 from emulator.engine.credentials import MODES, Mode
 from emulator.engine.lifecycle import parse_policy
 
@@ -35,6 +36,11 @@ class Settings:
             raise ValueError(f"credentials must be one of {', '.join(MODES)}")
         if not self.dashscope_prefix.startswith("/"):
             raise ValueError("dashscope_prefix must start with '/'")
+
+    def engine_config(self) -> EngineConfig:
+        """The part of the settings the vendor-neutral engine reads."""
+        return EngineConfig(lifecycle=self.lifecycle, seed=self.seed, credentials=self.credentials,
+                            fetch_timeout=self.fetch_timeout)
 
     def with_overrides(self, **values: Any) -> Settings:
         return replace(self, **{k: v for k, v in values.items() if v is not None})

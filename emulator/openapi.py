@@ -17,7 +17,7 @@ _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 def document(emulator: Emulator) -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for path, route in _walk(emulator.routes, ""):
+    for path, route in walk_routes(emulator.routes):
         clean = _PARAM.sub(r"{\1}", path)
         params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                   for n in _PARAM.findall(path)]
@@ -31,11 +31,12 @@ def document(emulator: Emulator) -> dict[str, Any]:
     return {"openapi": "3.1.0", "info": {"title": "asr-emulator", "version": __version__}, "paths": paths}
 
 
-def _walk(routes: list[Any], prefix: str) -> list[tuple[str, Route]]:
+def walk_routes(routes: list[Any], prefix: str = "") -> list[tuple[str, Route]]:
+    """Every HTTP route with its full path, mounts flattened."""
     out: list[tuple[str, Route]] = []
     for route in routes:
         if isinstance(route, Mount):
-            out.extend(_walk(list(route.routes), prefix + route.path))
+            out.extend(walk_routes(list(route.routes), prefix + route.path))
         elif isinstance(route, Route):
             out.append((prefix + route.path, route))
     return out

@@ -50,6 +50,11 @@ ERRORS: dict[str, tuple[int, str]] = {
     "GatewayTimeout": (504, "Gateway timeout, please try again later."),
 }
 
+# Request headers the service reads (lower-case, as Starlette exposes them) and the value that switches them on.
+ASYNC_HEADER = "x-dashscope-async"                       # required on submit
+OSS_RESOLVE_HEADER = "x-dashscope-ossresourceresolve"     # lets submit read ``oss://`` uploads
+HEADER_ON = "enable"
+
 # Submitting without ``X-DashScope-Async: enable`` (message from the docs; code and status unverified).
 SYNC_CALL = ("AccessDenied", "current user api does not support synchronous calls")
 # A URL the service cannot use at all (seen in a real 400 answer).
@@ -208,6 +213,7 @@ WS_IDLE_TIMEOUT_S = 23.0                   # no data while a task runs
 # send finish-task with no audio (seen against the emulator: NO_VALID_AUDIO_ERROR, then InvalidTask).
 TASK_STARTED_DELAY_S = 0.02
 WS_CONNECTION_IDLE_S = 60.0                # no task on an open connection
+WS_BAD_REQUEST = "InvalidParameter"        # task-failed code for any malformed realtime request
 WS_ERRORS = {
     "timeout": ("CLIENT_ERROR", "request timeout after 23 seconds."),
     "no_audio": ("NO_VALID_AUDIO_ERROR", "No valid audio data was received."),

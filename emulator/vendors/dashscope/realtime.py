@@ -93,14 +93,14 @@ class Realtime:
                     return
                 if message.get("bytes") is not None:
                     if task is None:
-                        raise TaskFailed("InvalidParameter", "Audio arrived before run-task.")
+                        raise TaskFailed(cat.WS_BAD_REQUEST, "Audio arrived before run-task.")
                     await self._audio(ws, task, message["bytes"])
                     continue
                 frame = _frame(message.get("text") or "")
                 action = frame["header"]["action"]
                 if action == "run-task":
                     if task is not None:
-                        raise TaskFailed("InvalidParameter", "A task is already running on this connection.")
+                        raise TaskFailed(cat.WS_BAD_REQUEST, "A task is already running on this connection.")
                     try:
                         task = self._start(frame, key, ws.headers.get("x-test-id"))
                     except TaskFailed as failure:
@@ -110,15 +110,15 @@ class Realtime:
                     await self._send(ws, task.task_id, "task-started", {})
                 elif action == "continue-task":
                     if task is None:
-                        raise TaskFailed("InvalidParameter", "continue-task arrived before run-task.")
+                        raise TaskFailed(cat.WS_BAD_REQUEST, "continue-task arrived before run-task.")
                 elif action == "finish-task":
                     if task is None:
-                        raise TaskFailed("InvalidParameter", "finish-task arrived before run-task.")
+                        raise TaskFailed(cat.WS_BAD_REQUEST, "finish-task arrived before run-task.")
                     await self._finish(ws, task)
                     self._journal(ws, task.task_id, 200, None)
                     task = None
                 else:
-                    raise TaskFailed("InvalidParameter", f"Unknown action: {action!r}.")
+                    raise TaskFailed(cat.WS_BAD_REQUEST, f"Unknown action: {action!r}.")
         except TaskFailed as failure:
             code = failure.code
             task_id = failure.task_id or (task.task_id if task is not None else "")
@@ -153,7 +153,7 @@ class Realtime:
         task_id = str(frame["header"].get("task_id") or self.engine.new_id())
         payload = frame.get("payload")
         if not isinstance(payload, dict):
-            raise TaskFailed("InvalidParameter", "run-task needs a payload object.")
+            raise TaskFailed(cat.WS_BAD_REQUEST, "run-task needs a payload object.")
         name = payload.get("model")
         model = cat.REALTIME_MODELS.get(name) if isinstance(name, str) else None
         if model is None:
@@ -161,20 +161,20 @@ class Realtime:
             raise TaskFailed(code, message.format(model=name))
         params = payload.get("parameters") or {}
         if not isinstance(params, dict):
-            raise TaskFailed("InvalidParameter", "parameters must be an object.")
+            raise TaskFailed(cat.WS_BAD_REQUEST, "parameters must be an object.")
         fmt = params.get("format", "pcm")
         rate = params.get("sample_rate", 16000)
         if fmt not in cat.REALTIME_FORMATS:
-            raise TaskFailed("InvalidParameter", f"Unsupported audio format: {fmt!r}.")
+            raise TaskFailed(cat.WS_BAD_REQUEST, f"Unsupported audio format: {fmt!r}.")
         if not isinstance(rate, int) or isinstance(rate, bool) or rate < 8000:
-            raise TaskFailed("InvalidParameter", f"Invalid sample_rate: {rate!r}.")
+            raise TaskFailed(cat.WS_BAD_REQUEST, f"Invalid sample_rate: {rate!r}.")
         if model.sample_rates is not None and rate not in model.sample_rates:
-            raise TaskFailed("InvalidParameter", f"Model {model.name} supports sample_rate "
+            raise TaskFailed(cat.WS_BAD_REQUEST, f"Model {model.name} supports sample_rate "
                                                  f"{', '.join(map(str, model.sample_rates))} only.")
         silence = params.get("max_sentence_silence", params.get("max_end_silence", model.end_silence_ms))
         low, high = cat.MAX_SENTENCE_SILENCE
         if not isinstance(silence, int) or isinstance(silence, bool) or not low <= silence <= high:
-            raise TaskFailed("InvalidParameter", f"max_sentence_silence must be an integer in [{low}, {high}].")
+            raise TaskFailed(cat.WS_BAD_REQUEST, f"max_sentence_silence must be an integer in [{low}, {high}].")
         hints = params.get("language_hints") or []
         source = params.get("source_language")
         language = next((h for h in ([source] if isinstance(source, str) else []) + list(hints)
@@ -183,7 +183,7 @@ class Realtime:
         if isinstance(params.get("vocabulary_id"), str) and self.vocabularies is not None:
             words = self.vocabularies.words(params["vocabulary_id"], key)
             if words is None:
-                raise TaskFailed("InvalidParameter", cat.VOCABULARY_NOT_FOUND.format(id=params["vocabulary_id"]))
+                raise TaskFailed(cat.WS_BAD_REQUEST, cat.VOCABULARY_NOT_FOUND.format(id=params["vocabulary_id"]))
             hotwords = words
         options = StreamOptions(fmt=fmt, sample_rate=rate, language=language, end_silence_ms=silence,
                                 remove_disfluencies=bool(params.get("disfluency_removal_enabled")),
@@ -300,9 +300,9 @@ def _frame(text: str) -> dict[str, Any]:
     try:
         frame = json.loads(text)
     except json.JSONDecodeError:
-        raise TaskFailed("InvalidParameter", "Messages must be JSON.") from None
+        raise TaskFailed(cat.WS_BAD_REQUEST, "Messages must be JSON.") from None
     if not isinstance(frame, dict) or not isinstance(frame.get("header"), dict) \
             or not isinstance(frame["header"].get("action"), str):
-        raise TaskFailed("InvalidParameter", "Messages need header.action.")
+        raise TaskFailed(cat.WS_BAD_REQUEST, "Messages need header.action.")
     return frame
 

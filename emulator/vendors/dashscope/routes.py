@@ -149,7 +149,7 @@ class DashScope:
 
     async def submit(self, request: Request) -> Response:
         key: str = request.state.api_key
-        if request.headers.get("x-dashscope-async", "").lower() != "enable":
+        if request.headers.get(cat.ASYNC_HEADER, "").lower() != cat.HEADER_ON:
             raise DashScopeError(*cat.SYNC_CALL)
         body = await read_body(request, cat.MAX_BODY_BYTES)
         if body is None:
@@ -198,7 +198,7 @@ class DashScope:
             raise DashScopeError("InvalidParameter", "Field 'parameters' must be an object.")
         if model_name not in cat.MODELS:
             raise DashScopeError("ModelNotFound", f"Model not exist: {model_name}.")
-        sources = _file_urls(inp, request.headers.get("x-dashscope-ossresourceresolve", "").lower() == "enable")
+        sources = _file_urls(inp, request.headers.get(cat.OSS_RESOLVE_HEADER, "").lower() == cat.HEADER_ON)
         options = _options(cat.MODELS[model_name], params)
         if "vocabulary_id" in params:
             words = self.vocabularies.words(params["vocabulary_id"], request.state.api_key)
