@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
 from emulator import __version__
@@ -28,6 +28,8 @@ from emulator.engine import Engine
 from emulator.fixtures import load_fixtures
 from emulator.openapi import walk_routes
 from emulator.vendors.dashscope import DashScope
+from emulator.vendors.nls import Nls
+from emulator.vendors.nls.catalogue import AppModel
 
 log = logging.getLogger("asr_emulator")
 HEADER = (b"x-asr-emulator", __version__.encode())
@@ -45,8 +47,12 @@ class Emulator:
         self.dashscope = DashScope(self.engine, prefix=settings.dashscope_prefix, public_url=settings.public_url,
                                    utc_offset_hours=settings.utc_offset_hours, keys=settings.dashscope_keys,
                                    ws_path=settings.dashscope_ws_path, ws_idle_timeout=settings.ws_idle_timeout)
-        self.vendors = ["dashscope"]
+        self.nls = Nls(self.engine, access_keys=dict(p.split(":", 1) for p in settings.nls_access_keys),
+                       appkeys=dict(_appkey(e) for e in settings.nls_appkeys), strict_urls=settings.nls_strict_urls,
+                       utc_offset_hours=settings.utc_offset_hours)
+        self.vendors = ["dashscope", "nls"]
         self.routes: list[BaseRoute] = [
+            Route("/", self._root, methods=["GET", "POST"]),
             *self.dashscope.routes(),
             Mount("/_emulator", routes=Control(self).routes()),
         ]
@@ -62,6 +68,12 @@ class Emulator:
 
     def _restore_settings(self) -> None:
         self.engine.rate_limits = self.settings.rate_limits
+
+    async def _root(self, request: Request) -> Response:
+        """``/`` carries the POP RPC APIs (NLS filetrans), told apart by their parameters and headers."""
+        if Nls.is_pop(request):
+            return await self.nls.handle(request)
+        return await self._not_found(request, HTTPException(404))
 
     def route_paths(self) -> list[str]:
         return [p for p, _ in walk_routes(self.routes)]
@@ -111,6 +123,12 @@ class Emulator:
             time=self.engine.clock.now(), method=scope.get("method", ""), path=scope.get("path", ""),
             status=status, latency_ms=round((time.perf_counter() - started) * 1000, 3), **fields,
         )
+
+
+def _appkey(entry: str) -> tuple[str, AppModel]:
+    name, _, rest = entry.partition(":")
+    rate, _, language = rest.partition(":")
+    return name, AppModel(int(rate) if rate else 16000, language or "zh")
 
 
 def _origin_form(scope: Scope) -> Scope:

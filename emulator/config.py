@@ -29,6 +29,9 @@ class Settings:
     fetch_timeout: float = 30.0
     load_fixtures: bool = True
     dashscope_keys: tuple[str, ...] = field(default=(DEFAULT_DASHSCOPE_KEY,))
+    nls_access_keys: tuple[str, ...] = ()    # "AccessKeyId:AccessKeySecret" pairs, beside the built-in local pair
+    nls_appkeys: tuple[str, ...] = ()        # "appkey" or "appkey:8000" or "appkey:16000:en" (rate, language)
+    nls_strict_urls: bool = False            # file_link / callback_url naming an IP address are refused
 
     def __post_init__(self) -> None:
         parse_policy(self.lifecycle)
@@ -36,6 +39,13 @@ class Settings:
             raise ValueError(f"credentials must be one of {', '.join(MODES)}")
         if not self.dashscope_prefix.startswith("/"):
             raise ValueError("dashscope_prefix must start with '/'")
+        for pair in self.nls_access_keys:
+            if ":" not in pair:
+                raise ValueError(f"nls_access_keys: {pair!r} is not 'AccessKeyId:AccessKeySecret'")
+        for entry in self.nls_appkeys:
+            parts = entry.split(":")
+            if len(parts) > 3 or not parts[0] or (len(parts) > 1 and not parts[1].isdigit()):
+                raise ValueError(f"nls_appkeys: {entry!r} is not 'appkey[:rate[:language]]'")
 
     def engine_config(self) -> EngineConfig:
         """The part of the settings the vendor-neutral engine reads."""
@@ -59,7 +69,7 @@ class Settings:
                 values[f.name] = float(raw)
             elif f.type in ("bool", bool):
                 values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
-            elif f.name.endswith("_keys"):
+            elif f.name.endswith(("_keys", "_appkeys")):
                 values[f.name] = tuple(k for k in raw.split(",") if k)
             else:
                 values[f.name] = raw

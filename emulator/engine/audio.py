@@ -46,6 +46,7 @@ class AudioInfo:
     size: int
     speech: tuple[tuple[Span, ...], ...] = field(default=())   # per channel; () when unknown
     script: dict[str, Any] | None = None                        # embedded script chunk, if any
+    levels: tuple[float, ...] = ()     # per channel: mean peak level of the voiced windows, dBFS; () when unknown
 
     def speech_spans(self, channel: int) -> tuple[Span, ...]:
         """Speech spans of one channel; the whole file when the container could not be decoded for energy."""
@@ -103,11 +104,12 @@ def _probe_wav(data: bytes) -> AudioInfo:
         raise AudioProblem("decode_error", "WAV header declares no samples")
     frames = len(pcm) // (width * channels)
     duration_ms = frames * 1000 // rate
+    analysed = [_speech_spans(pcm, width, channels, c, rate) for c in range(channels)]
     return AudioInfo(
         container="wav", codec=f"pcm_{'u8' if width == 1 else f's{width * 8}le'}", sample_rate=rate,
         channels=channels, duration_ms=duration_ms, size=len(data),
-        speech=tuple(_speech_spans(pcm, width, channels, c, rate) for c in range(channels)),
-        script=read_script_chunk(data),
+        speech=tuple(spans for spans, _ in analysed), script=read_script_chunk(data),
+        levels=tuple(level for _, level in analysed),
     )
 
 
@@ -152,15 +154,20 @@ def pcm_samples(pcm: bytes, width: int) -> Sequence[int]:
 
 def is_voiced(window: Sequence[int]) -> bool:
     """Whether a window of samples (or a subsample of it) holds sound above the silence level."""
-    return bool(window) and max(max(window), -min(window)) >= SILENCE_LEVEL
+    return _peak(window) >= SILENCE_LEVEL
 
 
-def _speech_spans(pcm: bytes, width: int, channels: int, channel: int, rate: int) -> tuple[Span, ...]:
+def _speech_spans(pcm: bytes, width: int, channels: int, channel: int, rate: int
+                  ) -> tuple[tuple[Span, ...], float]:
+    """Speech spans of one channel, and the mean peak level of its voiced windows in dBFS (-96 when silent)."""
     samples = pcm_samples(pcm, width)
     window = max(1, rate * WINDOW_MS // 1000)
     stride = max(1, window // 40) | 1   # peak of an (odd-strided) subsample: fast, good enough for speech
     chan = samples[channel::channels]
-    voiced = [is_voiced(chan[start:start + window:stride]) for start in range(0, len(chan), window)]
+    peaks = [_peak(chan[start:start + window:stride]) for start in range(0, len(chan), window)]
+    voiced = [p >= SILENCE_LEVEL for p in peaks]
+    loud = [p for p in peaks if p >= SILENCE_LEVEL]
+    level = 20 * math.log10(sum(loud) / len(loud) / 32768) if loud else -96.0
     spans: list[list[int]] = []
     for i, v in enumerate(voiced):
         if not v:
@@ -171,7 +178,11 @@ def _speech_spans(pcm: bytes, width: int, channels: int, channel: int, rate: int
         else:
             spans.append([begin, end])
     total_ms = len(chan) * 1000 // rate
-    return tuple((b, min(e, total_ms)) for b, e in spans if e - b >= MIN_SPEECH_MS)
+    return tuple((b, min(e, total_ms)) for b, e in spans if e - b >= MIN_SPEECH_MS), round(level, 2)
+
+
+def _peak(window: Sequence[int]) -> int:
+    return max(max(window), -min(window)) if window else 0
 
 
 # ---- writing ---------------------------------------------------------------------------------------------

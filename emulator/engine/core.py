@@ -17,6 +17,7 @@ from typing import Any
 
 from emulator.engine import lifecycle
 from emulator.engine.audio import AudioInfo, AudioProblem, probe
+from emulator.engine.callbacks import Callbacks
 from emulator.engine.clock import Clock
 from emulator.engine.credentials import Credentials, Mode
 from emulator.engine.faults import Faults
@@ -61,6 +62,7 @@ class Engine:
         self.journal = Journal(self.config.journal_limit)
         self.credentials = Credentials(mode=self.config.credentials)
         self.limiter = RateLimiter(self.clock)
+        self.callbacks = Callbacks(self.peek, self.journal.record, self.clock.now)
         self.rate_limits = False
         self.stream_idle_timeout: float | None = None   # overrides each vendor's idle timeout for streams
         self.policies: dict[str, str] = {}      # "vendor" or "vendor/model" → policy spec
@@ -106,6 +108,7 @@ class Engine:
         self.recognizer.seed = self.config.seed
         self._ids = random.Random(f"ids:{self.config.seed}")
         self.journal.clear()
+        self.callbacks.clear()
         self.limiter.clear()
         self.policies.clear()
         self.rate_limits = False
@@ -122,8 +125,12 @@ class Engine:
         options: Options, limits: FetchLimits, params: dict[str, Any] | None = None,
         policy: str | None = None, test_id: str | None = None, failure: Failure | None = None,
         fail_from: Phase | None = None, no_speech_fails: bool = False, extra: dict[str, Any] | None = None,
+        vet: Callable[[Item], Failure | None] | None = None,
     ) -> Job:
-        """Fetch, probe and transcribe every source, then store a queued job (or a terminal one for ``instant``)."""
+        """Fetch, probe and transcribe every source, then store a queued job (or a terminal one for ``instant``).
+
+        ``vet`` is the dialect's acceptance rule for a probed item (sample rate, channels, quota …): a failure it
+        returns becomes the item's."""
         sem = asyncio.Semaphore(FETCH_CONCURRENCY)
 
         async def one(index: int, source: str) -> Item:
@@ -131,6 +138,10 @@ class Engine:
                 return await self._item(index, source, options, limits, no_speech_fails)
 
         items = list(await asyncio.gather(*(one(i, s) for i, s in enumerate(sources))))
+        if vet is not None:
+            for item in items:
+                if item.failure is None:
+                    item.failure = vet(item)
         now = self.clock.now()
         job = Job(
             id=job_id, vendor=vendor, model=model, owner=owner, items=items,

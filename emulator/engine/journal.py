@@ -22,6 +22,7 @@ class Entry:
     code: str | None = None
     test_id: str | None = None
     error: str | None = None
+    attempt: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

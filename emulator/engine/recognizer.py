@@ -86,6 +86,7 @@ class Options:
     aligned_words: bool = False                 # word timings by length (aligned) or evenly spread
     emotions: Sequence[str] = ()                # labels to choose a per-sentence emotion from, or ()
     hotwords: tuple[str, ...] = ()              # biasing words: synthetic text uses them
+    windows: tuple[tuple[int, int, int], ...] | None = None   # (channel, begin ms, end ms): recognise only these
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,8 @@ class Recognizer:
         out = []
         for ch in channels:
             spans = info.speech_spans(ch) if ch < info.channels else ()
+            if options.windows is not None:
+                spans = clip_spans(spans, [(b, e) for c, b, e in options.windows if c == ch])
             rng = random.Random(f"{self.seed}:{sha256}:{ch}:{language}")
             if script is not None:
                 text = script.texts[ch] if ch < len(script.texts) else (script.texts[0] if ch == 0 else "")
@@ -215,6 +218,23 @@ class _Timeline:
                 return round(b + offset - acc)
             acc += d
         return self.spans[-1][1]
+
+
+def clip_spans(spans: Sequence[Span], windows: Sequence[Span]) -> tuple[Span, ...]:
+    """The parts of ``spans`` inside any of ``windows`` (both in ms), in order."""
+    out = []
+    for b, e in spans:
+        for wb, we in sorted(windows):
+            lo, hi = max(b, wb), min(e, we)
+            if hi > lo:
+                out.append((lo, hi))
+    merged: list[Span] = []
+    for b, e in sorted(out):
+        if merged and b <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((b, e))
+    return tuple(merged)
 
 
 def split_sentences(text: str) -> list[str]:

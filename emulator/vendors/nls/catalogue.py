@@ -1,0 +1,171 @@
+"""Alibaba Cloud NLS recording-file recognition (filetrans) facts in one place: POP gateway errors with HTTP
+statuses and messages, the service's status codes, hosts and API versions, task parameters and limits.
+
+Sources: ``../shared/seeds/004_644dae3aec26d006.txt`` (task parameters, responses, status codes, callbacks) and the
+Alibaba NLS/EAS wire brief, Part A (POP request shape, signatures, gateway error table). Where the two disagree on a
+default (``version``, ``max_single_segment_time``) the seed document is followed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from emulator.engine.jobs import Phase
+
+PRODUCT = "nls-filetrans"
+
+# API versions by host; any host may use either version (proxy mode, 127.0.0.1, custom domains).
+HOSTS: dict[str, str] = {
+    "filetrans.cn-shanghai.aliyuncs.com": "2018-08-17",
+    "filetrans.cn-beijing.aliyuncs.com": "2018-08-17",
+    "filetrans.cn-shenzhen.aliyuncs.com": "2018-08-17",
+    "filetrans.ap-southeast-1.aliyuncs.com": "2019-08-23",
+}
+VERSIONS = frozenset(HOSTS.values())
+DEFAULT_HOST = "filetrans.cn-shanghai.aliyuncs.com"
+ACTIONS = ("SubmitTask", "GetTaskResult")
+REQUIRED_PARAM = {"SubmitTask": "Task", "GetTaskResult": "TaskId"}
+
+# ---- the POP gateway: code → (HTTP status, message) ----------------------------------------------------------
+
+SIGNATURE_MISMATCH_PREFIX = "Specified signature is not matched with our calculation. server string to sign is:"
+POP_ERRORS: dict[str, tuple[int, str]] = {
+    "SignatureDoesNotMatch": (400, SIGNATURE_MISMATCH_PREFIX),
+    "IncompleteSignature": (400, "The request signature does not conform to Aliyun standards."),
+    "InvalidAccessKeyId.NotFound": (404, "Specified access key is not found."),
+    "InvalidAccessKeyId.Inactive": (400, "Specified access key is disabled."),
+    "InvalidTimeStamp.Expired": (400, "Specified time stamp or date value is expired."),
+    "InvalidTimeStamp.Format": (400, "Specified time stamp or date value is not well formatted."),
+    "SignatureNonceUsed": (400, "Specified signature nonce was used already."),
+    "InvalidSignatureMethod": (400, "Specified signature method is not valid."),
+    "InvalidSignatureVersion": (400, "Specified signature version is not valid."),
+    "MissingParameter": (400, "{param} is mandatory for this action."),
+    "InvalidVersion": (400, "Specified parameter Version is not valid."),
+    "InvalidAction.NotFound": (404, "Specified api is not found, please check your url and method."),
+    "Forbidden.RAM": (403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
+    "Throttling.User": (400, "Request was denied due to user flow control."),
+    "Throttling.Api": (400, "Request was denied due to api flow control."),
+    "Throttling": (400, "Request was denied due to request throttling."),
+    "InternalError": (500, "The request processing has failed due to some unknown error, exception or failure."),
+    "ServiceUnavailable": (503, "The request has failed due to a temporary failure of the server."),
+}
+THROTTLE_CODE = "Throttling.User"
+RECOMMEND = "https://api.aliyun.com/troubleshoot?q={code}&product=" + PRODUCT
+SIGNATURE_METHODS = {"HMAC-SHA1": "sha1"}
+ACS3_ALGORITHM = "ACS3-HMAC-SHA256"
+TIMESTAMP_SKEW_S = 15 * 60
+TIMESTAMP_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ")
+
+# ---- the service's status codes: StatusCode → StatusText (business outcomes, always HTTP 200) ----------------
+
+SUCCESS = 21050000
+RUNNING = 21050001
+QUEUEING = 21050002
+NO_VALID_FRAGMENT = 21050003
+STATUS: dict[int, str] = {
+    21050000: "SUCCESS",
+    21050001: "RUNNING",
+    21050002: "QUEUEING",
+    21050003: "SUCCESS_WITH_NO_VALID_FRAGMENT",
+    41050001: "USER_BIZDURATION_QUOTA_EXCEED",
+    41050002: "FILE_DOWNLOAD_FAILED",
+    41050003: "FILE_CHECK_FAILED",
+    41050004: "FILE_TOO_LARGE",
+    41050005: "FILE_NORMALIZE_FAILED",
+    41050006: "FILE_PARSE_FAILED",
+    41050007: "MKV_PARSE_FAILED",
+    41050008: "UNSUPPORTED_SAMPLE_RATE",
+    41050009: "UNSUPPORTED_ASR_GROUP",
+    41050010: "FILE_TRANS_TASK_EXPIRED",
+    41050011: "REQUEST_INVALID_FILE_URL_VALUE",
+    41050012: "REQUEST_INVALID_CALLBACK_VALUE",
+    41050013: "REQUEST_PARAMETER_INVALID",
+    41050014: "REQUEST_EMPTY_APPKEY_VALUE",
+    41050015: "REQUEST_APPKEY_UNREGISTERED",
+    41050021: "RAM_CHECK_FAILED",
+    41050023: "CONTENT_LENGTH_CHECK_FAILED",
+    41050024: "FILE_404_NOT_FOUND",
+    41050025: "FILE_403_FORBIDDEN",
+    41050026: "FILE_SERVER_ERROR",
+    41050103: "AUDIO_DURATION_TOO_LONG",
+    51050000: "INTERNAL_ERROR",
+    51050001: "VAD_FAILED",
+    51050002: "RECOGNIZE_FAILED",
+    51050003: "RECOGNIZE_INTERRUPT",
+    51050004: "OFFER_INTERRUPT",
+    51050005: "FILE_TRANS_TIMEOUT",
+    51050006: "FRAGMENT_FAILED",
+}
+BY_TEXT = {text: code for code, text in STATUS.items()}
+PHASE_STATUS = {Phase.QUEUED: QUEUEING, Phase.PAUSED: QUEUEING, Phase.RUNNING: RUNNING}
+
+# Neutral media problems (``emulator.engine.media.MediaProblem`` kinds) → status codes.
+MEDIA_CODES: dict[str, int] = {
+    "bad_url": 41050011,
+    "download_failed": 41050002,
+    "download_timeout": 41050002,
+    "length_mismatch": 41050023,
+    "too_large": 41050004,
+    "unsupported_format": 41050003,
+    "decode_error": 41050006,
+    "unsupported_sample_rate": 41050008,
+    "too_many_channels": 41050003,
+    "too_long": 41050103,
+    "quota": 41050001,
+}
+DOWNLOAD_STATUS_CODES = {404: 41050024, 403: 41050025}
+SERVER_ERROR_CODE = 41050026       # the file server answered 5xx
+DOWNLOAD_FAILED_CODE = 41050002    # any other answer
+INTERNAL_ERROR_CODE = 51050000
+
+# ---- limits ----------------------------------------------------------------------------------------------------
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_AUDIO_MS = 12 * 3600 * 1000
+MAX_BODY_BYTES = 1024 * 1024
+SUPPORTED_CONTAINERS = frozenset({"wav", "mp3"})
+MAX_CHANNELS = 2
+RESULT_TTL_S = 72 * 3600
+QUERY_QPS = 100
+SUBMIT_QPS = 200
+DAILY_QUOTA_S = 2 * 3600            # the free tier's daily audio duration, when quotas are switched on
+
+# ---- task parameters -------------------------------------------------------------------------------------------
+
+DEFAULT_VERSION = "2.0"
+V4 = "4.0"
+TASK_VERSIONS = frozenset({"2.0", "3.0", "4.0"})
+BOOL_PARAMS = frozenset({
+    "enable_words", "enable_sample_rate_adaptive", "enable_callback", "auto_split", "enable_unify_post",
+    "enable_inverse_text_normalization", "enable_disfluency", "enable_punctuation_prediction",
+    "enable_semantic_sentence_detection", "enable_timestamp_alignment", "first_channel_only",
+})
+INT_PARAMS = frozenset({"max_end_silence", "max_single_segment_time", "supervise_type", "speaker_num",
+                        "sentence_max_length"})
+STR_PARAMS = frozenset({"appkey", "file_link", "version", "callback_url", "unify_post_model_name",
+                        "customization_id", "class_vocabulary_id", "vocabulary_id", "punctuation_mark",
+                        "special_word_filter"})
+MAX_END_SILENCE_MS = (200, 6000)
+MAX_SEGMENT_MS = (10_000, 60_000)
+DEFAULT_MAX_SEGMENT_MS = 20_000
+SPEAKER_NUM = (2, 100)
+SENTENCE_MAX_LENGTH = (4, 50)
+UNIFY_POST_MODELS = frozenset({"chinese", "english"})
+
+
+@dataclass(frozen=True)
+class AppModel:
+    """The model bound to an appkey in the console: its sample rate and language."""
+
+    sample_rate: int = 16000
+    language: str = "zh"
+
+
+DEFAULT_APPKEYS: dict[str, AppModel] = {
+    "asr-emulator-appkey": AppModel(16000, "zh"),
+    "asr-emulator-appkey-8k": AppModel(8000, "zh"),
+    "asr-emulator-appkey-en": AppModel(16000, "en"),
+}
+# AccessKey pairs known to the emulator out of the box (local development); more come from the settings.
+DEFAULT_ACCESS_KEYS: dict[str, str] = {"asr-emulator-akid": "asr-emulator-secret"}
+APPKEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")

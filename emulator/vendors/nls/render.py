@@ -1,0 +1,194 @@
+"""Engine records → filetrans bytes: ``GetTaskResult`` bodies, sentences and words, and the callback bodies of
+versions 4.0 (PascalCase, as polling) and 2.0 (snake_case, a flat ``result`` list)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from emulator.engine import Failure, Item, Job, Phase
+from emulator.engine.recognizer import Sentence, Word
+from emulator.vendors.nls import catalogue as cat
+from emulator.vendors.nls.task import TaskSpec
+
+_CACHE = "nls_outcome"
+
+
+def spec_of(job: Job) -> TaskSpec:
+    raw = job.params
+    return TaskSpec(appkey=str(raw.get("appkey", "")), file_link=str(raw.get("file_link", "")),
+                    version=str(raw.get("version", cat.DEFAULT_VERSION)), raw=raw,
+                    callback_url=raw.get("callback_url") if raw.get("enable_callback") else None)
+
+
+def failure_code(failure: Failure) -> int:
+    """A neutral media problem or a code named by a test, fault or magic URL → the service's status code."""
+    code = failure.code
+    if code.isdigit() and int(code) in cat.STATUS:
+        return int(code)
+    if code in cat.BY_TEXT:
+        return cat.BY_TEXT[code]
+    if code == "download_status":
+        status = failure.http_status or 0
+        if status in cat.DOWNLOAD_STATUS_CODES:
+            return cat.DOWNLOAD_STATUS_CODES[status]
+        return cat.SERVER_ERROR_CODE if status >= 500 else cat.DOWNLOAD_FAILED_CODE
+    return cat.MEDIA_CODES.get(code, cat.INTERNAL_ERROR_CODE)
+
+
+def outcome(job: Job) -> tuple[int, dict[str, Any] | None]:
+    """A finished job's status code and ``Result`` (None for failures); computed once."""
+    cached = job.extra.get(_CACHE)
+    if cached is not None:
+        code, result = cached
+        return int(code), result
+    item = job.items[0]
+    failure = job.item_failure(item)
+    result: dict[str, Any] | None = None
+    if job.phase is Phase.CANCELED:
+        code = 41050010
+    elif failure is not None or item.transcript is None or item.audio is None:
+        code = failure_code(failure or Failure("internal"))
+    else:
+        sentences, words = transcript_result(item, spec_of(job))
+        code = cat.SUCCESS if sentences else cat.NO_VALID_FRAGMENT
+        result = {"Sentences": sentences}
+        if words is not None:
+            result["Words"] = words
+    job.extra[_CACHE] = (code, result)
+    return code, result
+
+
+def query_body(job: Job, request_id: str) -> dict[str, Any]:
+    """The ``GetTaskResult`` answer for the job's current phase, keys in the document's order."""
+    if not job.phase.terminal:
+        code = cat.PHASE_STATUS[job.phase]
+        body: dict[str, Any] = {"TaskId": job.id, "RequestId": request_id, "StatusText": cat.STATUS[code]}
+        if code == cat.RUNNING:
+            body["BizDuration"] = 0
+        body["StatusCode"] = code
+        return body
+    code, result = outcome(job)
+    body = {"TaskId": job.id, "RequestId": request_id, "StatusText": cat.STATUS[code],
+            "BizDuration": job.audio_ms if result is not None else 0, "RequestTime": _ms(job.created_at),
+            "SolveTime": _ms(job.phase_times[job.phase.value]), "StatusCode": code}
+    if result is not None:
+        body["Result"] = result
+    return body
+
+
+def callback_body(job: Job) -> tuple[bytes, str]:
+    """What the service POSTs to ``callback_url`` when the task ends, in the task's version's style."""
+    code, result = outcome(job)
+    solve, request = _ms(job.phase_times[job.phase.value]), _ms(job.created_at)
+    biz = job.audio_ms if result is not None else 0
+    body: dict[str, Any]
+    if spec_of(job).v4:
+        body = {}
+        if result is not None:
+            body["Result"] = result
+        body.update({"TaskId": job.id, "StatusCode": code, "StatusText": cat.STATUS[code], "RequestTime": request,
+                     "SolveTime": solve, "BizDuration": biz})
+    else:
+        body = {}
+        if result is not None:
+            body["result"] = [{"begin_time": s["BeginTime"], "channel_id": s["ChannelId"],
+                               "emotion_value": s["EmotionValue"], "end_time": s["EndTime"],
+                               "silence_duration": s["SilenceDuration"], "speech_rate": s["SpeechRate"],
+                               "text": s["Text"]} for s in result["Sentences"]]
+        body.update({"task_id": job.id, "status_code": code, "status_text": cat.STATUS[code],
+                     "request_time": request, "solve_time": solve, "biz_duration": biz})
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), "application/json"
+
+
+def _ms(t: float) -> int:
+    return int(t * 1000)
+
+
+# ---- sentences and words ------------------------------------------------------------------------------------
+
+def transcript_result(item: Item, spec: TaskSpec) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+    assert item.transcript is not None and item.audio is not None
+    audio = item.audio
+    wanted = spec.channels_for(audio.sample_rate, audio.channels)
+    by_speaker = spec.splits_speakers(audio.sample_rate, audio.channels)
+    cjk = item.transcript.language in ("zh", "yue", "ja")
+    sentences: list[dict[str, Any]] = []
+    words: list[dict[str, Any]] = []
+    for channel in item.transcript.channels:
+        if channel.channel_id not in wanted:
+            continue
+        level = audio.levels[channel.channel_id] if channel.channel_id < len(audio.levels) else -30.0
+        emotion = emotion_value(level)
+        previous_end: dict[int, int] = {}
+        for speaker, segment in segments(channel.sentences, spec):
+            cid = (speaker or 0) if by_speaker else channel.channel_id
+            begin, end = segment[0].begin_ms, segment[-1].end_ms
+            text = segment_text(segment, spec.punctuation)
+            if spec.itn and cjk:
+                text = inverse_normalize(text)
+            sentences.append({
+                "EndTime": end, "SilenceDuration": max(0, begin - previous_end.get(cid, 0)) // 1000,
+                "BeginTime": begin, "Text": text, "ChannelId": cid,
+                "SpeechRate": round(len(segment) * 60_000 / max(1, end - begin)), "EmotionValue": emotion,
+            })
+            previous_end[cid] = end
+            if spec.words:
+                words.extend({"ChannelId": cid, "Word": w.text.strip(), "BeginTime": w.begin_ms,
+                              "EndTime": w.end_ms} for w in segment)
+    sentences.sort(key=lambda s: (s["BeginTime"], s["ChannelId"]))
+    words.sort(key=lambda w: (w["BeginTime"], w["ChannelId"]))
+    return sentences, (words if spec.words else None)
+
+
+def segments(sentences: Sequence[Sentence], spec: TaskSpec) -> list[tuple[int | None, list[Word]]]:
+    """Regroup a channel's words into the service's sentences: a new one after ``max_end_silence`` of silence (or
+    at the recognizer's sentence ends when it is not set), when the speaker changes, before a sentence would run
+    past ``max_single_segment_time``, or past ``sentence_max_length`` characters."""
+    silence, longest, max_chars = spec.max_end_silence, spec.max_segment_ms, spec.sentence_max_length
+    out: list[tuple[int | None, list[Word]]] = []
+    current: list[Word] = []
+    speaker: int | None = None
+    for sentence in sentences:
+        for i, word in enumerate(sentence.words):
+            if current:
+                gap = word.begin_ms - current[-1].end_ms
+                cut = (gap >= silence) if silence is not None else i == 0
+                cut = cut or sentence.speaker_id != speaker or word.end_ms - current[0].begin_ms > longest
+                if max_chars is not None:
+                    cut = cut or _chars(current) + _chars([word]) > max_chars
+                if cut:
+                    out.append((speaker, current))
+                    current = []
+            if not current:
+                speaker = sentence.speaker_id
+            current.append(word)
+    if current:
+        out.append((speaker, current))
+    return out
+
+
+def _chars(words: Sequence[Word]) -> int:
+    return sum(len(w.text.strip()) for w in words)
+
+
+def segment_text(words: Sequence[Word], punctuation: bool) -> str:
+    if punctuation:
+        return "".join(w.text + w.punctuation for w in words).strip()
+    return "".join(w.text + (" " if w.punctuation.endswith(" ") else "") for w in words).strip()
+
+
+def emotion_value(level_dbfs: float) -> float:
+    """The document's "volume in decibels divided by 10", on a 1–10 scale: speech peaking at -30 dBFS gives 5.0."""
+    return float(min(10.0, max(1.0, round((level_dbfs + 80.0) / 10.0, 1))))
+
+
+def inverse_normalize(text: str) -> str:
+    """Chinese numerals → Arabic numerals (``enable_inverse_text_normalization``), with ``cn2an``."""
+    import cn2an   # imported on first use: it loads its tables at import
+
+    try:
+        return str(cn2an.transform(text, "cn2an"))
+    except (ValueError, KeyError, IndexError):
+        return text

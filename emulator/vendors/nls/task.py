@@ -1,0 +1,191 @@
+"""The ``Task`` JSON of ``SubmitTask``: parsed, checked and turned into recognizer options.
+
+A rule the task breaks raises ``TaskError`` with the service's status code (``41050011`` bad ``file_link``,
+``41050012`` bad ``callback_url``, ``41050013`` anything else that is not valid, ``41050014`` no appkey).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from emulator.engine import Options
+from emulator.vendors.nls import catalogue as cat
+
+
+class TaskError(Exception):
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    appkey: str
+    file_link: str
+    version: str
+    raw: dict[str, Any]
+    callback_url: str | None
+
+    @property
+    def v4(self) -> bool:
+        return self.version == cat.V4
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        value = self.raw.get(name, default)
+        return bool(value)
+
+    @property
+    def words(self) -> bool:
+        return self.v4 and self.flag("enable_words")
+
+    @property
+    def unify_post(self) -> bool:
+        return self.v4 and self.flag("enable_unify_post")
+
+    @property
+    def itn(self) -> bool:
+        return self.unify_post and self.flag("enable_inverse_text_normalization")
+
+    @property
+    def disfluency(self) -> bool:
+        return self.unify_post and self.flag("enable_disfluency")
+
+    @property
+    def sample_rate_adaptive(self) -> bool:
+        return self.v4 and self.flag("enable_sample_rate_adaptive")
+
+    @property
+    def punctuation(self) -> bool:
+        return self.flag("enable_punctuation_prediction", True)
+
+    @property
+    def max_end_silence(self) -> int | None:
+        value = self.raw.get("max_end_silence")
+        return None if value is None else int(value)
+
+    @property
+    def max_segment_ms(self) -> int:
+        low, high = cat.MAX_SEGMENT_MS
+        value = self.raw.get("max_single_segment_time")
+        return cat.DEFAULT_MAX_SEGMENT_MS if value is None else min(max(int(value), low), high)
+
+    @property
+    def sentence_max_length(self) -> int | None:
+        value = self.raw.get("sentence_max_length")
+        return None if value is None else int(value)
+
+    def channels_for(self, sample_rate: int, channels: int) -> tuple[int, ...]:
+        """Which channels are recognised: ``first_channel_only`` unset means both for 8 kHz, the first for 16 kHz."""
+        first_only = self.raw.get("first_channel_only")
+        if first_only is None:
+            first_only = sample_rate > 8000
+        return (0,) if first_only else tuple(range(channels))
+
+    def splits_speakers(self, sample_rate: int, channels: int) -> bool:
+        """``auto_split`` separates speakers of 8 kHz mono audio onto ChannelId."""
+        return self.flag("auto_split") and sample_rate == 8000 and channels == 1
+
+
+def parse_task(raw_task: str, *, strict_urls: bool) -> TaskSpec:
+    try:
+        task = json.loads(raw_task)
+    except (json.JSONDecodeError, UnicodeError, RecursionError) as exc:
+        raise TaskError(41050013, f"Task is not valid JSON: {exc}") from None
+    if not isinstance(task, dict):
+        raise TaskError(41050013, "Task must be a JSON object")
+    appkey = task.get("appkey")
+    if appkey is None or appkey == "":
+        raise TaskError(41050014, "Task has no appkey")
+    for name in cat.STR_PARAMS & set(task):
+        if not isinstance(task[name], str):
+            raise TaskError(41050013, f"{name} must be a string")
+    for name in cat.BOOL_PARAMS & set(task):
+        if not isinstance(task[name], bool):
+            raise TaskError(41050013, f"{name} must be true or false")
+    for name in cat.INT_PARAMS & set(task):
+        if not isinstance(task[name], int) or isinstance(task[name], bool):
+            raise TaskError(41050013, f"{name} must be an integer")
+    version = task.get("version", cat.DEFAULT_VERSION)
+    if version not in cat.TASK_VERSIONS:
+        raise TaskError(41050013, f"version {version!r} is not one of {', '.join(sorted(cat.TASK_VERSIONS))}")
+    file_link = task.get("file_link")
+    if not file_link or not _good_url(file_link, strict_urls):
+        raise TaskError(41050011, f"file_link {file_link!r} is not a usable HTTP or HTTPS URL")
+    callback_url = None
+    if task.get("enable_callback"):
+        callback_url = task.get("callback_url")
+        if not callback_url or not _good_url(callback_url, strict_urls):
+            raise TaskError(41050012, f"callback_url {callback_url!r} is not a usable HTTP or HTTPS URL")
+    _check_ranges(task)
+    return TaskSpec(appkey=appkey, file_link=file_link, version=version, raw=task, callback_url=callback_url)
+
+
+def _check_ranges(task: dict[str, Any]) -> None:
+    if task.get("auto_split") and task.get("enable_unify_post"):
+        raise TaskError(41050013, "auto_split and enable_unify_post cannot both be true")
+    if "max_end_silence" in task:
+        low, high = cat.MAX_END_SILENCE_MS
+        if not low <= task["max_end_silence"] <= high:
+            raise TaskError(41050013, f"max_end_silence must lie in [{low}, {high}] ms")
+    if "max_single_segment_time" in task and task["max_single_segment_time"] < 5000:
+        raise TaskError(41050013, "max_single_segment_time must be at least 5000 ms")
+    if "speaker_num" in task:
+        low, high = cat.SPEAKER_NUM
+        if not low <= task["speaker_num"] <= high:
+            raise TaskError(41050013, f"speaker_num must lie in [{low}, {high}]")
+    if "sentence_max_length" in task:
+        low, high = cat.SENTENCE_MAX_LENGTH
+        if not low <= task["sentence_max_length"] <= high:
+            raise TaskError(41050013, f"sentence_max_length must lie in [{low}, {high}]")
+    model = task.get("unify_post_model_name")
+    if model is not None and model not in cat.UNIFY_POST_MODELS:
+        raise TaskError(41050013, f"unify_post_model_name must be one of {', '.join(sorted(cat.UNIFY_POST_MODELS))}")
+    windows = task.get("valid_times")
+    if windows is not None:
+        valid_times(windows)
+
+
+def valid_times(value: Any) -> tuple[tuple[int, int, int], ...]:
+    if not isinstance(value, list):
+        raise TaskError(41050013, "valid_times must be a list")
+    out = []
+    for w in value:
+        if not isinstance(w, dict) or not all(
+                isinstance(w.get(k), int) and not isinstance(w.get(k), bool)
+                for k in ("begin_time", "end_time", "channel_id")):
+            raise TaskError(41050013, "each valid_times entry needs integer begin_time, end_time and channel_id")
+        if w["begin_time"] < 0 or w["end_time"] <= w["begin_time"] or w["channel_id"] < 0:
+            raise TaskError(41050013, "a valid_times entry must have 0 <= begin_time < end_time")
+        out.append((w["channel_id"], w["begin_time"], w["end_time"]))
+    return tuple(out)
+
+
+def _good_url(url: str, strict: bool) -> bool:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "https") or not host or " " in url:
+        return False
+    if strict:
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return True
+        return False
+    return True
+
+
+def recognizer_options(spec: TaskSpec, language: str) -> Options:
+    speakers = None
+    if spec.flag("auto_split"):
+        speakers = spec.raw.get("speaker_num", 2) if spec.raw.get("supervise_type") == 1 else 2
+    windows = valid_times(spec.raw["valid_times"]) if "valid_times" in spec.raw else None
+    return Options(language=language, speakers=speakers, remove_disfluencies=spec.disfluency,
+                   aligned_words=spec.flag("enable_timestamp_alignment"), windows=windows)
