@@ -76,6 +76,7 @@ class Control:
             Route("/faults/{rule_id}", r(self.fault_delete), methods=["DELETE"]),
             Route("/scripts", r(self.scripts), methods=["POST"]),
             Route("/journal", r(self.journal), methods=["GET", "DELETE"]),
+            Route("/callbacks", r(self.callbacks), methods=["GET"]),
             Route("/media", r(self.media_upload), methods=["POST"]),
             Route("/media/{media_id}", r(self.media_get), methods=["GET"]),
             Route("/media/{media_id}/{name}", r(self.media_get), methods=["GET"]),
@@ -161,9 +162,35 @@ class Control:
                 if body["credentials"] not in MODES:
                     raise ControlError(f"credentials must be one of {', '.join(MODES)}")
                 self.engine.credentials.mode = body["credentials"]
+            if "callback_retry_delays" in body:
+                delays = tuple(float(d) for d in body["callback_retry_delays"])
+                if any(d < 0 for d in delays):
+                    raise ControlError("callback_retry_delays must be seconds >= 0")
+                self.engine.callbacks.retry_delays = delays
+            if "nls" in body:
+                self._nls_settings(body["nls"])
         return JSONResponse({"rate_limits": self.engine.rate_limits, "seed": self.engine.seed,
                              "credentials": self.engine.credentials.mode,
-                             "stream_idle_timeout": self.engine.stream_idle_timeout})
+                             "stream_idle_timeout": self.engine.stream_idle_timeout,
+                             "callback_retry_delays": list(self.engine.callbacks.retry_delays),
+                             "nls": self.emulator.nls.settings.to_json()})
+
+    def _nls_settings(self, body: Any) -> None:
+        if not isinstance(body, dict):
+            raise ControlError("'nls' takes an object: strict_urls, daily_quota_s")
+        nls = self.emulator.nls.settings
+        if "strict_urls" in body:
+            nls.strict_urls = bool(body["strict_urls"])
+        if "daily_quota_s" in body:
+            quota = body["daily_quota_s"]
+            nls.daily_quota_s = None if quota is None else float(quota)
+            nls.used.clear()
+
+    async def callbacks(self, request: Request) -> Response:
+        q = request.query_params
+        return JSONResponse({"deliveries": [d.to_json() for d in self.engine.callbacks.deliveries
+                                            if q.get("job_id") in (None, d.job_id)
+                                            and q.get("state") in (None, d.state)]})
 
     # ---- jobs --------------------------------------------------------------------------------------------
 

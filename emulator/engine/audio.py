@@ -94,7 +94,7 @@ def _probe_wav(data: bytes) -> AudioInfo:
         with wave.open(io.BytesIO(data)) as w:
             rate, channels, width, frames = w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getnframes()
             pcm = w.readframes(frames)
-    except (wave.Error, EOFError, struct.error) as exc:
+    except (wave.Error, EOFError, struct.error, RuntimeError) as exc:   # RuntimeError: a chunk overruns the file
         # WAVE_FORMAT_EXTENSIBLE, float and compressed WAVs: fall back to metadata only.
         try:
             return _probe_other(data, container="wav")

@@ -8,6 +8,7 @@ renders the body at delivery time. Any 2xx from the receiver counts as delivered
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,10 +101,8 @@ class Callbacks:
                     await self._attempt(d, job)
             if self._wake is not None:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.interval)
-                except TimeoutError:
-                    pass
 
     async def _attempt(self, d: Delivery, job: Job) -> None:
         d.attempts += 1

@@ -86,3 +86,8 @@ class ControlClient:
 
     def fixture_url(self, name: str) -> str:
         return f"{self.url}/_emulator/fixtures/{name}"
+
+    def callbacks(self, **filters: str) -> list[dict[str, Any]]:
+        """Callback deliveries (state waiting / delivered / failed, attempts, history)."""
+        result: list[dict[str, Any]] = self._call("GET", "/callbacks", params=filters)["deliveries"]
+        return result

@@ -53,3 +53,9 @@ def test_8_bit_and_32_bit_wavs_are_probed() -> None:
 def test_resample_keeps_duration() -> None:
     signal = voiced_signal([(0.5, True)], 22050, seed=1)
     assert abs(len(resample(signal, 22050, 16000)) - 8000) <= 1
+
+
+def test_a_chunk_that_overruns_the_file_is_a_decode_error() -> None:
+    with pytest.raises(AudioProblem) as err:
+        probe(b"RIFF\x24\x00\x00\x00WAVEjunkjunk")
+    assert err.value.kind == "decode_error"

@@ -42,7 +42,8 @@ POP_ERRORS: dict[str, tuple[int, str]] = {
     "MissingParameter": (400, "{param} is mandatory for this action."),
     "InvalidVersion": (400, "Specified parameter Version is not valid."),
     "InvalidAction.NotFound": (404, "Specified api is not found, please check your url and method."),
-    "Forbidden.RAM": (403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
+    "Forbidden.RAM": (403, "User not authorized to operate on the specified resource, "
+                           "or this API doesn't support RAM."),
     "Throttling.User": (400, "Request was denied due to user flow control."),
     "Throttling.Api": (400, "Request was denied due to api flow control."),
     "Throttling": (400, "Request was denied due to request throttling."),
@@ -145,6 +146,8 @@ INT_PARAMS = frozenset({"max_end_silence", "max_single_segment_time", "supervise
 STR_PARAMS = frozenset({"appkey", "file_link", "version", "callback_url", "unify_post_model_name",
                         "customization_id", "class_vocabulary_id", "vocabulary_id", "punctuation_mark",
                         "special_word_filter"})
+LIST_PARAMS = frozenset({"valid_times"})
+KNOWN_PARAMS = BOOL_PARAMS | INT_PARAMS | STR_PARAMS | LIST_PARAMS | {"speech_noise_threshold"}
 MAX_END_SILENCE_MS = (200, 6000)
 MAX_SEGMENT_MS = (10_000, 60_000)
 DEFAULT_MAX_SEGMENT_MS = 20_000

@@ -41,8 +41,7 @@ def outcome(job: Job) -> tuple[int, dict[str, Any] | None]:
     """A finished job's status code and ``Result`` (None for failures); computed once."""
     cached = job.extra.get(_CACHE)
     if cached is not None:
-        code, result = cached
-        return int(code), result
+        return int(cached[0]), cached[1]
     item = job.items[0]
     failure = job.item_failure(item)
     result: dict[str, Any] | None = None
@@ -186,7 +185,7 @@ def emotion_value(level_dbfs: float) -> float:
 
 def inverse_normalize(text: str) -> str:
     """Chinese numerals → Arabic numerals (``enable_inverse_text_normalization``), with ``cn2an``."""
-    import cn2an   # imported on first use: it loads its tables at import
+    import cn2an  # imported on first use: it loads its tables at import
 
     try:
         return str(cn2an.transform(text, "cn2an"))

@@ -101,6 +101,9 @@ def parse_task(raw_task: str, *, strict_urls: bool) -> TaskSpec:
     appkey = task.get("appkey")
     if appkey is None or appkey == "":
         raise TaskError(41050014, "Task has no appkey")
+    unknown = sorted(set(task) - cat.KNOWN_PARAMS)
+    if unknown:
+        raise TaskError(41050013, f"unknown Task field(s): {', '.join(unknown)}")
     for name in cat.STR_PARAMS & set(task):
         if not isinstance(task[name], str):
             raise TaskError(41050013, f"{name} must be a string")
