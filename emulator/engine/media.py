@@ -124,6 +124,7 @@ class MediaResolver:
         return data
 
     async def _download(self, url: str, limits: FetchLimits) -> bytes:
+        declared: str | None = None
         try:
             async with httpx.AsyncClient(transport=self._transport, trust_env=False, follow_redirects=True,
                                          max_redirects=limits.max_redirects, timeout=limits.timeout) as client, \
@@ -147,7 +148,7 @@ class MediaResolver:
         except httpx.TooManyRedirects:
             raise MediaProblem("download_failed", f"too many redirects for {url}") from None
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-            if "length" in str(exc).lower() or "incomplete" in str(exc).lower():
+            if declared is not None or "length" in str(exc).lower() or "incomplete" in str(exc).lower():
                 raise MediaProblem("length_mismatch", f"the body of {url} did not match its Content-Length") from None
             raise MediaProblem("download_failed", f"downloading {url} failed: {exc}") from None
         except httpx.HTTPError as exc:
