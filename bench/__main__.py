@@ -19,6 +19,7 @@ import sys
 import time
 import tracemalloc
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import httpx
 
@@ -48,7 +49,8 @@ class Server:
         line = self.proc.stdout.readline().split()
         if not line or line[0] != "ready":
             raise RuntimeError(f"benchmark server {args} did not start")
-        self.url = f"http://127.0.0.1:{self.port}/api/v1/tasks/{line[1]}"
+        target = line[1] if line[1].startswith("/") else f"/api/v1/tasks/{line[1]}"
+        self.url = f"http://127.0.0.1:{self.port}{target}"
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -105,15 +107,19 @@ def measure(servers: dict[str, Server], seconds: int, connections: int, rounds: 
     return results
 
 
-def in_process_us(app: object, path: str, n: int = 20_000) -> float:
-    """Microseconds of the app's own work per task query: the ASGI call without sockets or HTTP parsing."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {KEY}".encode())],
-             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8000)}
+def in_process_us(app: object, target: str, n: int = 20_000, method: str = "GET", body: bytes = b"") -> float:
+    """Microseconds of the app's own work per request: the ASGI call without sockets or HTTP parsing."""
+    path, _, query = target.partition("?")
+    headers = [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {KEY}".encode())]
+    if body:
+        headers += [(b"content-type", b"application/x-www-form-urlencoded"),
+                    (b"content-length", str(len(body)).encode())]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+             "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8000)}
 
     async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: object) -> None:
         return None
@@ -168,14 +174,14 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--jobs", type=int, default=100_000)
     a = parser.parse_args()
-    from bench.servers import bare, emulator
+    from bench.servers import NLS_TASK, bare, emulator, nls_query, signed_pop_path
 
     tool = "wrk" if shutil.which("wrk") else "httpx client (install wrk for better figures)"
     print(f"task query GET /api/v1/tasks/<id>: uvicorn (uvloop, httptools), {a.connections} connections, "
           f"{a.rounds} interleaved rounds of {a.seconds} s, load from {tool}")
     big = f"emulator, {a.jobs:,} tasks stored"
     servers = {"bare Starlette endpoint": Server("bare"), "emulator, 10 tasks stored": Server("emulator", "10"),
-               big: Server("emulator", str(a.jobs))}
+               big: Server("emulator", str(a.jobs)), "NLS GetTaskResult, signed": Server("nls", "10")}
     try:
         results = measure(servers, a.seconds, a.connections, a.rounds)
     finally:
@@ -196,6 +202,15 @@ def main() -> None:
     bare_us, emu_us = in_process_us(bare(), "/api/v1/tasks/x"), in_process_us(app, f"/api/v1/tasks/{task_id}")
     print(f"in-process cost per query (no sockets): bare {bare_us:.1f} us, emulator {emu_us:.1f} us, "
           f"bare/emulator {bare_us / emu_us:.2f}")
+    nls_app, get_path = nls_query(10)
+    get_us = in_process_us(nls_app, get_path)
+    form = urlencode({"Task": NLS_TASK}).encode()
+    submit_us = in_process_us(nls_app, signed_pop_path("POST", {"Action": "SubmitTask"}, {"Task": NLS_TASK}),
+                              n=500, method="POST", body=form)
+    print(f"in-process NLS (RPC v1 signature verified): GetTaskResult {get_us:.1f} us "
+          f"(bare/NLS {bare_us / get_us:.2f}), "
+          f"SubmitTask of a 3 s file {submit_us:.0f} us; SubmitTask + GetTaskResult pairs per second "
+          f"on one core: {1e6 / (submit_us + get_us):.0f}")
     print(f"memory per stored task (3 s file, scripted transcript): {memory_per_job(300) / 1024:.1f} KiB")
 
 

@@ -1,6 +1,8 @@
-"""Servers the benchmark loads: a bare Starlette endpoint (the baseline) and the emulator with N stored tasks.
+"""Servers the benchmark loads: a bare Starlette endpoint (the baseline), the emulator with N stored DashScope tasks,
+and the emulator answering signed NLS GetTaskResult calls.
 
-Run as ``python -m bench.servers {bare|emulator} PORT [JOBS]``; prints ``ready <task id>`` when it listens.
+Run as ``python -m bench.servers {bare|emulator|nls} PORT [JOBS]``; prints ``ready <task id or path>`` when it
+listens.
 """
 
 from __future__ import annotations
@@ -57,11 +59,54 @@ def _submit_one(app: Emulator) -> Job:
         limits=FetchLimits(max_bytes=10**8)))
 
 
+def nls_query(jobs: int) -> tuple[Emulator, str]:
+    """The emulator with a finished filetrans task (and ``jobs - 1`` others), and a GetTaskResult path signed with
+    RPC v1 by the built-in AccessKey pair: every request is verified (permissive mode replays a signed URL)."""
+    app = Emulator(Settings(lifecycle="instant", load_fixtures=False))
+    task_id = asyncio.run(_nls_submit(app))
+    for i in range(jobs - 1):
+        app.engine.store.put_job(Job(id=f"bench-{i:08d}", vendor="nls", model="m", owner=NLS_AKID, items=[],
+                                     policy="instant", created_at=0.0, phase=Phase.QUEUED))
+    return app, signed_pop_path("GET", {"Action": "GetTaskResult", "TaskId": task_id})
+
+
+NLS_AKID, NLS_SECRET = "asr-emulator-akid", "asr-emulator-secret"
+NLS_TASK = ('{"appkey": "asr-emulator-appkey", "version": "4.0", "enable_words": true, '
+            '"file_link": "http://media.asr-emulator.test/a.wav?duration=3&text=%E4%BD%A0%E5%A5%BD%E3%80%82"}')
+
+
+def signed_pop_path(method: str, params: dict[str, str], form: dict[str, str] | None = None) -> str:
+    from urllib.parse import urlencode
+
+    from emulator.vendors.nls.auth import rpc_signature, rpc_string_to_sign
+
+    query = {"Version": "2018-08-17", "Format": "JSON", "RegionId": "cn-shanghai", "Timestamp": "2026-01-01T00:00:00Z",
+             "SignatureMethod": "HMAC-SHA1", "SignatureType": "", "SignatureVersion": "1.0",
+             "SignatureNonce": "0" * 32, "AccessKeyId": NLS_AKID, **params}
+    query["Signature"] = rpc_signature(NLS_SECRET, rpc_string_to_sign(method, {**query, **(form or {})}))
+    return "/?" + urlencode(query)
+
+
+async def _nls_submit(app: Emulator) -> str:
+    import json
+
+    import httpx
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        resp = await client.post(signed_pop_path("POST", {"Action": "SubmitTask"}, {"Task": NLS_TASK}),
+                                 data={"Task": NLS_TASK})
+    task_id: str = json.loads(resp.content)["TaskId"]
+    return task_id
+
+
 def main() -> None:
     kind, port = sys.argv[1], int(sys.argv[2])
     if kind == "bare":
         app: object = bare()
         task_id = "00000000-0000-4000-8000-000000000001"
+    elif kind == "nls":
+        app, task_id = nls_query(int(sys.argv[3]))
     else:
         app, task_id = emulator(int(sys.argv[3]))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False,

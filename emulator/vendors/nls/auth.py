@@ -8,9 +8,11 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 
+@lru_cache(maxsize=4096)
 def percent_encode(value: str) -> str:
     """RFC 3986 encoding of UTF-8 text: unreserved characters stay, space is ``%20``, ``*`` is ``%2A``."""
     return quote(value, safe="~")

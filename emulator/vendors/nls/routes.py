@@ -14,6 +14,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -109,8 +110,8 @@ class Nls:
     @staticmethod
     def is_pop(request: Request) -> bool:
         """Whether a request on ``/`` speaks POP: an ``Action`` parameter, ``x-acs-action`` or a POP signature."""
-        q = request.query_params
-        return ("Action" in q or "AccessKeyId" in q or "x-acs-action" in request.headers
+        query = request.scope.get("query_string", b"")
+        return (b"Action=" in query or b"AccessKeyId=" in query or "x-acs-action" in request.headers
                 or request.headers.get("authorization", "").startswith("ACS3-")
                 or request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"))
 
@@ -233,13 +234,7 @@ class Nls:
         return secret
 
     def _check_timestamp(self, stamp: str, nonce: str) -> None:
-        when = None
-        for fmt in cat.TIMESTAMP_FORMATS:
-            try:
-                when = calendar.timegm(time.strptime(stamp, fmt))
-                break
-            except ValueError:
-                continue
+        when = _timestamp(stamp)
         if when is None:
             raise PopError("InvalidTimeStamp.Format")
         if self.engine.credentials.mode != "strict":
@@ -362,6 +357,16 @@ class Nls:
             return False
         ended = job.phase_times.get(job.phase.value, job.created_at) if job.phase.terminal else None
         return ended is None or self.engine.clock.now() <= ended + cat.RESULT_TTL_S
+
+
+@lru_cache(maxsize=1024)
+def _timestamp(stamp: str) -> int | None:
+    for fmt in cat.TIMESTAMP_FORMATS:
+        try:
+            return calendar.timegm(time.strptime(stamp, fmt))
+        except ValueError:
+            continue
+    return None
 
 
 def _well_formed_appkey(appkey: str) -> bool:
