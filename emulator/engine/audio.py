@@ -193,8 +193,12 @@ def wav_bytes(channels_pcm: Sequence[Sequence[int]], rate: int, script: dict[str
     nch = len(channels_pcm)
     inter = array("h", [0]) * (n * nch)
     for c, samples in enumerate(channels_pcm):
-        for i, s in enumerate(samples):
-            inter[i * nch + c] = max(-32768, min(32767, int(s)))
+        try:
+            one = array("h", samples)
+        except (OverflowError, TypeError):
+            one = array("h", [max(-32768, min(32767, int(v))) for v in samples])
+        one.extend([0] * (n - len(one)))
+        inter[c::nch] = one
     data = inter.tobytes()
     fmt = struct.pack("<HHIIHH", 1, nch, rate, rate * nch * 2, nch * 2, 16)
     chunks = [b"fmt " + struct.pack("<I", len(fmt)) + fmt]
