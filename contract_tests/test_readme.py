@@ -42,3 +42,14 @@ def test_readme_dashscope_example_runs_against_the_emulator(emulator: ControlCli
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["SUCCEEDED", "你好，欢迎使用语音识别模拟器。今天天气很好。"]
+
+
+@pytest.mark.sdk
+def test_readme_nls_example_runs_against_the_emulator(emulator: ControlClient) -> None:
+    host = emulator.url.split("//", 1)[1]
+    code = example("nls").replace("127.0.0.1:8000", host)
+    emulator.lifecycle("polls:1")
+    env = {k: v for k, v in env_from_cli(emulator.url).items() if "proxy" not in k.lower()}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["SUCCESS", "你好，欢迎使用语音识别模拟器。今天天气很好。"]

@@ -11,6 +11,7 @@ from pathlib import Path
 from emulator import __version__
 from emulator.config import DEFAULT_DASHSCOPE_KEY, Settings
 from emulator.engine.credentials import MODES
+from emulator.vendors.nls.catalogue import DEFAULT_ACCESS_KEYS
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -60,6 +61,9 @@ def _make_audio(args: argparse.Namespace) -> int:
     return 0
 
 
+NLS_AKID, NLS_SECRET = next(iter(DEFAULT_ACCESS_KEYS.items()))
+
+
 def env_lines(url: str, key: str = DEFAULT_DASHSCOPE_KEY) -> list[str]:
     base = url.rstrip("/")
     ws = base.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
@@ -70,7 +74,11 @@ def env_lines(url: str, key: str = DEFAULT_DASHSCOPE_KEY) -> list[str]:
         f"export DASHSCOPE_WEBSOCKET_BASE_URL={ws}/api-ws/v1/inference",
         "# DashScope 2.x preview client (dashscope.Client)",
         f"export DASHSCOPE_BASE_URL={base}/api/v1",
-        "# keep proxies away from the emulator",
+        "# Alibaba Cloud AccessKey pair read by the vendors' samples (NLS filetrans with aliyun-python-sdk-core);",
+        f"# point CommonRequest.set_domain at {base.split('//', 1)[-1]} and use the appkey asr-emulator-appkey",
+        f"export ALIBABA_CLOUD_ACCESS_KEY_ID={NLS_AKID}",
+        f"export ALIBABA_CLOUD_ACCESS_KEY_SECRET={NLS_SECRET}",
+        "# keep proxies away from the emulator (aliyun-python-sdk-core ignores NO_PROXY: unset HTTP_PROXY for it)",
         "export NO_PROXY=127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}",
     ]
 
