@@ -11,11 +11,14 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 import respx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from emulator.app import Emulator
 from emulator.config import Settings
 from emulator.engine.audio import voiced_signal, wav_bytes
 from emulator.vendors.nls.auth import rpc_signature, rpc_string_to_sign
+from emulator.vendors.nls.catalogue import STATUS
 from tests.conftest import Call, caller, magic
 
 AKID, SECRET = "asr-emulator-akid", "asr-emulator-secret"
@@ -372,3 +375,32 @@ def test_same_seed_same_bytes() -> None:
         return json.dumps(body, ensure_ascii=False).encode()
 
     assert run() == run()
+
+
+def test_a_file_over_512_mb(call: Call) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        router.get("http://files.example.com/huge.wav").respond(
+            200, headers={"Content-Length": str(513 * 1024 * 1024)}, content=b"RIFF")
+        body = transcribe(call, "http://files.example.com/huge.wav")
+    assert (body["StatusCode"], body["StatusText"]) == (41050004, "FILE_TOO_LARGE")
+
+
+_json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+                            max_leaves=6)
+_fields = sorted(["appkey", "file_link", "version", "enable_words", "enable_callback", "callback_url", "auto_split",
+                  "enable_unify_post", "enable_inverse_text_normalization", "valid_times", "max_end_silence",
+                  "max_single_segment_time", "first_channel_only", "sentence_max_length", "speaker_num", "x"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(task=st.dictionaries(st.sampled_from(_fields), _json_values, max_size=6), keep_basics=st.booleans())
+def test_any_task_gets_a_status_code_never_a_500(call: Call, task: dict[str, Any], keep_basics: bool) -> None:
+    if keep_basics:
+        task = {"appkey": APPKEY, "file_link": magic("hi."), **task}
+    resp = pop(call, "SubmitTask", form={"Task": json.dumps(task)})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["StatusCode"] in STATUS
+    if body["StatusCode"] == 21050000:
+        assert result(call, body["TaskId"])["StatusCode"] in STATUS
