@@ -98,6 +98,12 @@ STATUS: dict[int, str] = {
     51050006: "FRAGMENT_FAILED",
 }
 BY_TEXT = {text: code for code, text in STATUS.items()}
+TASK_EXPIRED = 41050010
+INVALID_FILE_URL = 41050011
+INVALID_CALLBACK = 41050012
+PARAMETER_INVALID = 41050013
+EMPTY_APPKEY = 41050014
+APPKEY_UNREGISTERED = 41050015
 PHASE_STATUS = {Phase.QUEUED: QUEUEING, Phase.PAUSED: QUEUEING, Phase.RUNNING: RUNNING}
 
 # Neutral media problems (``emulator.engine.media.MediaProblem`` kinds) → status codes.

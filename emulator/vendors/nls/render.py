@@ -46,7 +46,7 @@ def outcome(job: Job) -> tuple[int, dict[str, Any] | None]:
     failure = job.item_failure(item)
     result: dict[str, Any] | None = None
     if job.phase is Phase.CANCELED:
-        code = 41050010
+        code = cat.TASK_EXPIRED
     elif failure is not None or item.transcript is None or item.audio is None:
         code = failure_code(failure or Failure("internal"))
     else:

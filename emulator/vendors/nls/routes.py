@@ -307,7 +307,7 @@ class Nls:
             return model
         mode = self.engine.credentials.mode
         if mode == "strict" or (mode == "permissive" and not _well_formed_appkey(appkey)):
-            raise Business(41050015, f"appkey {appkey!r} is not registered")
+            raise Business(cat.APPKEY_UNREGISTERED, f"appkey {appkey!r} is not registered")
         return cat.AppModel()
 
     def _vetter(self, spec: TaskSpec, model: cat.AppModel, owner: str) -> Any:
@@ -315,20 +315,21 @@ class Nls:
             audio = item.audio
             if audio is None:
                 return None
-            if audio.container not in cat.SUPPORTED_CONTAINERS or audio.channels > cat.MAX_CHANNELS:
-                return Failure("41050003", f"{audio.container} audio with {audio.channels} channel(s) is not "
-                                           "mono or stereo WAV or MP3")
+            if audio.container not in cat.SUPPORTED_CONTAINERS:
+                return Failure("unsupported_format", f"{audio.container} audio is not WAV or MP3")
+            if audio.channels > cat.MAX_CHANNELS:
+                return Failure("too_many_channels", f"the audio has {audio.channels} channels")
             if audio.duration_ms > cat.MAX_AUDIO_MS:
-                return Failure("41050103")
+                return Failure("too_long", f"the audio lasts {audio.duration_ms} ms")
             if audio.sample_rate > model.sample_rate and not spec.sample_rate_adaptive:
-                return Failure("41050008", f"the audio is {audio.sample_rate} Hz and the appkey's model "
-                                           f"{model.sample_rate} Hz")
+                return Failure("unsupported_sample_rate", f"the audio is {audio.sample_rate} Hz and the appkey's "
+                                                          f"model {model.sample_rate} Hz")
             quota = self.settings.daily_quota_s
             if quota is not None:
                 key = (owner, self._day())
                 used = self.settings.used.get(key, 0.0)
                 if used + audio.duration_ms / 1000 > quota:
-                    return Failure("41050001")
+                    return Failure("quota", f"the daily quota of {quota:g} s of audio is used up")
                 self.settings.used[key] = used + audio.duration_ms / 1000
             return None
 
@@ -348,8 +349,8 @@ class Nls:
         job = self.engine.read(task_id)
         request_id = self.request_id()
         if job is None or not self._visible(job, call.access_key_id):
-            return {"TaskId": task_id, "RequestId": request_id, "StatusText": cat.STATUS[41050010],
-                    "StatusCode": 41050010}
+            return {"TaskId": task_id, "RequestId": request_id, "StatusText": cat.STATUS[cat.TASK_EXPIRED],
+                    "StatusCode": cat.TASK_EXPIRED}
         return query_body(job, request_id)
 
     def _visible(self, job: Job, owner: str) -> bool:
