@@ -24,7 +24,6 @@ HOSTS: dict[str, str] = {
 VERSIONS = frozenset(HOSTS.values())
 DEFAULT_HOST = "filetrans.cn-shanghai.aliyuncs.com"
 ACTIONS = ("SubmitTask", "GetTaskResult")
-REQUIRED_PARAM = {"SubmitTask": "Task", "GetTaskResult": "TaskId"}
 
 # ---- the POP gateway: code → (HTTP status, message) ----------------------------------------------------------
 
@@ -135,7 +134,6 @@ MAX_CHANNELS = 2
 RESULT_TTL_S = 72 * 3600
 QUERY_QPS = 100
 SUBMIT_QPS = 200
-DAILY_QUOTA_S = 2 * 3600            # the free tier's daily audio duration, when quotas are switched on
 
 # ---- task parameters -------------------------------------------------------------------------------------------
 

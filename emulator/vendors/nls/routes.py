@@ -69,7 +69,6 @@ class PopCall:
     version: str
     params: dict[str, str]
     access_key_id: str
-    host: str
 
 
 @dataclass
@@ -174,8 +173,7 @@ class Nls:
             raise PopError("InvalidVersion")
         if action not in cat.ACTIONS:
             raise PopError("InvalidAction.NotFound")
-        host = request.headers.get("host", "")
-        return PopCall(action, version, params, key_id, host)
+        return PopCall(action, version, params, key_id)
 
     # ---- signatures --------------------------------------------------------------------------------------
 
