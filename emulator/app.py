@@ -28,6 +28,7 @@ from emulator.engine import Engine
 from emulator.fixtures import load_fixtures
 from emulator.openapi import walk_routes
 from emulator.vendors.dashscope import DashScope
+from emulator.vendors.eas import Eas, parse_service
 from emulator.vendors.nls import Nls
 from emulator.vendors.nls.catalogue import AppModel
 
@@ -50,10 +51,13 @@ class Emulator:
         self.nls = Nls(self.engine, access_keys=dict(p.split(":", 1) for p in settings.nls_access_keys),
                        appkeys=dict(_appkey(e) for e in settings.nls_appkeys), strict_urls=settings.nls_strict_urls,
                        utc_offset_hours=settings.utc_offset_hours)
-        self.vendors = ["dashscope", "nls"]
+        services = [parse_service(e, settings.eas_token) for e in settings.eas_services]
+        self.eas = Eas(self.engine, token=settings.eas_token, services={s.name: s for s in services})
+        self.vendors = ["dashscope", "nls", "eas"]
         self.routes: list[BaseRoute] = [
             Route("/", self._root, methods=["GET", "POST"]),
             *self.dashscope.routes(),
+            *self.eas.routes(),
             Mount("/_emulator", routes=Control(self).routes()),
         ]
         self.app = Starlette(

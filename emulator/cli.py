@@ -11,6 +11,7 @@ from pathlib import Path
 from emulator import __version__
 from emulator.config import DEFAULT_DASHSCOPE_KEY, Settings
 from emulator.engine.credentials import MODES
+from emulator.vendors.eas.catalogue import DEFAULT_TOKEN, MODELS
 from emulator.vendors.nls.catalogue import DEFAULT_ACCESS_KEYS
 
 
@@ -78,6 +79,10 @@ def env_lines(url: str, key: str = DEFAULT_DASHSCOPE_KEY) -> list[str]:
         f"# point CommonRequest.set_domain at {base.split('//', 1)[-1]} and use the appkey asr-emulator-appkey",
         f"export ALIBABA_CLOUD_ACCESS_KEY_ID={NLS_AKID}",
         f"export ALIBABA_CLOUD_ACCESS_KEY_SECRET={NLS_SECRET}",
+        "# PAI-EAS: eas-prediction reads no variables; pass these to PredictClient(endpoint, service) and set_token()",
+        f"export EAS_ENDPOINT={base.split('//', 1)[-1]}",
+        f"export EAS_TOKEN={DEFAULT_TOKEN}",
+        "# services: " + ", ".join(m.default_service for m in MODELS.values()) + " (each also as <name>_async)",
         "# keep proxies away from the emulator (aliyun-python-sdk-core ignores NO_PROXY: unset HTTP_PROXY for it)",
         "export NO_PROXY=127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}",
     ]

@@ -32,6 +32,8 @@ class Settings:
     nls_access_keys: tuple[str, ...] = ()    # "AccessKeyId:AccessKeySecret" pairs, beside the built-in local pair
     nls_appkeys: tuple[str, ...] = ()        # "appkey" or "appkey:8000" or "appkey:16000:en" (rate, language)
     nls_strict_urls: bool = False            # file_link / callback_url naming an IP address are refused
+    eas_token: str = "asr-emulator-eas-token"   # the token of the default PAI-EAS services
+    eas_services: tuple[str, ...] = ()       # "name=model[:token[:async]]": more PAI-EAS services
 
     def __post_init__(self) -> None:
         parse_policy(self.lifecycle)
@@ -46,6 +48,11 @@ class Settings:
             parts = entry.split(":")
             if len(parts) > 3 or not parts[0] or (len(parts) > 1 and not parts[1].isdigit()):
                 raise ValueError(f"nls_appkeys: {entry!r} is not 'appkey[:rate[:language]]'")
+
+        from emulator.vendors.eas import parse_service
+
+        for entry in self.eas_services:
+            parse_service(entry)
 
     def engine_config(self) -> EngineConfig:
         """The part of the settings the vendor-neutral engine reads."""
@@ -69,7 +76,7 @@ class Settings:
                 values[f.name] = float(raw)
             elif f.type in ("bool", bool):
                 values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
-            elif f.name.endswith(("_keys", "_appkeys")):
+            elif f.name.endswith(("_keys", "_appkeys", "_services")):
                 values[f.name] = tuple(k for k in raw.split(",") if k)
             else:
                 values[f.name] = raw

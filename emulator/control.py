@@ -169,11 +169,32 @@ class Control:
                 self.engine.callbacks.retry_delays = delays
             if "nls" in body:
                 self._nls_settings(body["nls"])
+            if "eas" in body:
+                self._eas_settings(body["eas"])
         return JSONResponse({"rate_limits": self.engine.rate_limits, "seed": self.engine.seed,
                              "credentials": self.engine.credentials.mode,
                              "stream_idle_timeout": self.engine.stream_idle_timeout,
                              "callback_retry_delays": list(self.engine.callbacks.retry_delays),
-                             "nls": self.emulator.nls.settings.to_json()})
+                             "nls": self.emulator.nls.settings.to_json(),
+                             "eas": {"services": {n: s.to_json() for n, s in self.emulator.eas.services.items()}}})
+
+    def _eas_settings(self, body: Any) -> None:
+        from emulator.vendors.eas.routes import service_from_json
+
+        if not isinstance(body, dict) or not isinstance(body.get("services", {}), dict):
+            raise ControlError("'eas' takes an object: services (name → {model, token, async}, or null to remove)")
+        changes = {}
+        for name, value in body.get("services", {}).items():
+            try:
+                changes[name] = None if value is None else service_from_json(name, value)
+            except ValueError as exc:
+                raise ControlError(str(exc)) from None
+        for name, service in changes.items():
+            if service is None:
+                self.emulator.eas.services.pop(name, None)
+                self.emulator.eas.queues.pop(name, None)
+            else:
+                self.emulator.eas.services[name] = service
 
     def _nls_settings(self, body: Any) -> None:
         if not isinstance(body, dict):
@@ -257,6 +278,11 @@ class Control:
         body = await self._json(request)
         if "text" not in body and "channels" not in body:
             raise ControlError("a script needs 'text' (or 'channels': one text per channel)")
+        labels = body.get("labels", {})
+        if not isinstance(labels, dict) or not all(
+                isinstance(v, str) or (isinstance(v, list) and v and all(isinstance(x, str) for x in v))
+                for v in labels.values()):
+            raise ControlError("'labels' maps a label name to a value or a list of values (one per clip)")
         script = Script.from_json(body)
         if body.get("stream"):
             self.engine.scripts.add_stream(script)

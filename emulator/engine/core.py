@@ -158,6 +158,7 @@ class Engine:
         item = Item(index=index, source=source)
         try:
             data = await self.media.fetch(source, limits)
+            item.digest = hashlib.sha256(data).hexdigest()
             media = await asyncio.to_thread(self._recognize, source, data, options)
         except MediaProblem as problem:
             named = problem.kind == "vendor"   # a vendor code named by a test: the dialect supplies the message

@@ -53,6 +53,7 @@ class Item:
     audio: AudioInfo | None = None
     transcript: Transcript | None = None
     failure: Failure | None = None
+    digest: str = ""                  # sha256 of the media's bytes, once fetched
 
     @property
     def ok(self) -> bool:

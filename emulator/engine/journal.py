@@ -18,6 +18,7 @@ class Entry:
     latency_ms: float
     vendor: str | None = None
     operation: str | None = None
+    model: str | None = None
     job_id: str | None = None
     code: str | None = None
     test_id: str | None = None

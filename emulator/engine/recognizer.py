@@ -71,6 +71,14 @@ class Transcript:
     backend: str                      # "scripted" or "synthetic"
     language: str
     channels: tuple[ChannelTranscript, ...]
+    labels: tuple[tuple[str, tuple[str, ...]], ...] = ()   # the script's labels (see ``Script``)
+
+    def label(self, name: str, index: int = 0) -> str | None:
+        """The script's label ``name`` for the ``index``-th clip (a single value applies to every clip)."""
+        for key, values in self.labels:
+            if key == name and values:
+                return values[min(index, len(values) - 1)]
+        return None
 
     @property
     def has_speech(self) -> bool:
@@ -91,19 +99,26 @@ class Options:
 
 @dataclass(frozen=True)
 class Script:
-    """Known text for a medium: one text, or one per channel; optional language and per-sentence emotions."""
+    """Known text for a medium: one text, or one per channel; optional language, per-sentence emotions, and labels
+    that classifiers answer with (a name → one value, or one value per clip)."""
 
     texts: tuple[str, ...]
     language: str | None = None
     emotions: tuple[str, ...] = ()
+    labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Script:
         raw = value.get("channels", value.get("text", ""))
         texts = tuple(str(t) for t in raw) if isinstance(raw, list) else (str(raw),)
         emotions = value.get("emotions", ())
+        raw_labels = value.get("labels")
+        labels = tuple(
+            (str(k), tuple(str(x) for x in v) if isinstance(v, list) else (str(v),))
+            for k, v in (raw_labels.items() if isinstance(raw_labels, dict) else ())
+        )
         return cls(texts=texts, language=value.get("language") or value.get("lang"),
-                   emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else ())
+                   emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else (), labels=labels)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.texts[0]} if len(self.texts) == 1 else {"channels": list(self.texts)}
@@ -111,6 +126,8 @@ class Script:
             out["language"] = self.language
         if self.emotions:
             out["emotions"] = list(self.emotions)
+        if self.labels:
+            out["labels"] = {k: v[0] if len(v) == 1 else list(v) for k, v in self.labels}
         return out
 
 
@@ -178,7 +195,8 @@ class Recognizer:
             emotions = tuple(script.emotions) if script is not None else ()
             out.append(self._lay_out(ch, sentences_text, spans, options, rng, emotions))
         backend = "scripted" if script is not None else "synthetic"
-        return Transcript(backend=backend, language=language, channels=tuple(out))
+        return Transcript(backend=backend, language=language, channels=tuple(out),
+                          labels=script.labels if script is not None else ())
 
     def _lay_out(self, ch: int, texts: list[str], spans: Sequence[Span], options: Options,
                  rng: random.Random, emotions: tuple[str, ...]) -> ChannelTranscript:

@@ -66,11 +66,14 @@ class ControlClient:
         self._call("DELETE", "/faults")
 
     def script(self, text: str | list[str], *, url: str | None = None, sha256: str | None = None,
-               media_id: str | None = None, language: str | None = None, stream: bool = False) -> None:
-        """Register what the emulator hears: for a URL, a content hash, an upload, or the next realtime stream."""
+               media_id: str | None = None, language: str | None = None, stream: bool = False,
+               labels: dict[str, str | list[str]] | None = None) -> None:
+        """Register what the emulator hears: for a URL, a content hash, an upload, or the next realtime stream.
+        ``labels`` are what classifiers answer (e.g. ``{"background_music": "是"}``, or a list: one per clip)."""
         body: dict[str, Any] = {"channels": text} if isinstance(text, list) else {"text": text}
         body.update({k: v for k, v in (("url", url), ("sha256", sha256), ("media_id", media_id),
-                                       ("language", language), ("stream", stream or None)) if v is not None})
+                                       ("language", language), ("stream", stream or None), ("labels", labels))
+                     if v is not None})
         self._call("POST", "/scripts", json=body)
 
     def upload(self, audio: bytes | Path, name: str = "audio.wav", text: str | None = None) -> dict[str, Any]:

@@ -1,0 +1,123 @@
+"""PAI-EAS facts in one place: the nine PAI Model Hub speech models, their default services, the gateway's HTTP
+statuses and bodies, the queue service's names and limits.
+
+Sources: ``../shared/seeds/000_45ab7701101b51d2.txt`` (the nine models, their inputs, outputs and examples) and the
+Alibaba NLS/EAS wire brief, Part B (the ``EAS`` signature, statuses, the queue service). The gateway's plain-text
+bodies are not published; the texts below are the brief's suggestions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+API_PREFIX = "/api/predict/"
+SINK = "sink"
+
+# ---- the models -------------------------------------------------------------------------------------------------
+
+ASR, VECTOR, CLASSIFY = "asr", "vector", "classify"
+GENERAL, ECOMMERCE = "general", "ecommerce"      # ASR character sets (see ``render.charset``)
+EXPRESS, TRANSFORMER = "express", "transformer"
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    title: str                          # the document's name for it
+    kind: str                           # asr, vector or classify
+    language: str = "zh"                # what the recognizer listens for
+    charset: str = GENERAL              # ASR: which characters the model can write
+    architecture: str = EXPRESS         # ASR: Express (Wav2Letter) or Transformer
+    relative_speed: float = 1.0         # share of the lifecycle's speed factor (Transformer is slower)
+    dimension: int = 0                  # vectorization: features per vector
+    labels: tuple[str, ...] = ()        # classification: the labels it predicts
+    play_duration: bool = True          # whether the input's play_duration is read (vectorization: url only)
+    default_service: str = ""
+
+
+# Mockingjay's hidden size is 768; the document's examples elide the vector, so the dimension is the emulator's.
+VECTOR_DIMENSION = 768
+YES, NO = "是", "否"
+SPEAKER_LABELS = ("男", "女")           # the document calls them "speaker labels" without listing them
+
+MODELS: dict[str, Model] = {m.id: m for m in (
+    Model("zh-asr-general-express", "General Chinese speech recognition model (Express)", ASR,
+          default_service="asr_general_express"),
+    Model("zh-asr-general-transformer", "General Chinese speech recognition model (Transformer)", ASR,
+          architecture=TRANSFORMER, relative_speed=0.5, default_service="asr_general_transformer"),
+    Model("zh-asr-ecommerce-express", "Chinese speech recognition model for E-commerce live streaming (Express)",
+          ASR, charset=ECOMMERCE, default_service="asr_ecommerce_express"),
+    Model("zh-asr-ecommerce-transformer",
+          "Chinese speech recognition model for E-commerce live streaming (Transformer)", ASR, charset=ECOMMERCE,
+          architecture=TRANSFORMER, relative_speed=0.5, default_service="asr_ecommerce_transformer"),
+    Model("zh-speech-vectorization", "Chinese speech vectorization model", VECTOR, dimension=VECTOR_DIMENSION,
+          play_duration=False, default_service="speech_vectorization_zh"),
+    Model("en-speech-vectorization", "English speech vectorization model", VECTOR, language="en",
+          dimension=VECTOR_DIMENSION, play_duration=False, default_service="speech_vectorization_en"),
+    Model("zh-speaker-attributes", "Classification model for Chinese speakers based on speech attributes", CLASSIFY,
+          labels=SPEAKER_LABELS, default_service="speaker_attributes_zh"),
+    Model("zh-speech-detection", "Chinese speech detection model", CLASSIFY, labels=(YES, NO),
+          default_service="speech_detection_zh"),
+    Model("bgm-detection", "Background music detection model", CLASSIFY, labels=(YES, NO),
+          default_service="bgm_detection"),
+)}
+
+# Script labels that override a classification model's answer (``{"labels": {"background_music": "是"}}``).
+LABEL_KEYS = {"zh-speaker-attributes": "speaker_attribute", "zh-speech-detection": "chinese_speech",
+              "bgm-detection": "background_music"}
+
+# Clips: the examples' keys are 0, 20031996 and 40063991 µs, i.e. clips of 40063991/2 µs (about 20 s).
+CLIP_US_TIMES_2 = 40_063_991
+PHRASE_BREAKS = frozenset("，,。.！!？?；;：:、…")
+SEPARATOR = ";"
+UNSUPPORTED = "*"
+
+# ---- services and tokens ------------------------------------------------------------------------------------------
+
+DEFAULT_TOKEN = "asr-emulator-eas-token"
+ASYNC_SUFFIX = "_async"          # every default service has a queue-service twin: asr_general_express_async, …
+SERVICE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+# ---- the gateway: HTTP status → plain-text body ------------------------------------------------------------------
+
+STATUS_BODIES: dict[int, str] = {
+    400: "Bad Request",
+    401: "Authorization Failed",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    413: "Request Entity Too Large",
+    429: "Too Many Requests",
+    450: "Queue Full",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "no healthy upstream",
+    504: "Gateway Timeout",
+}
+FAULT_STATUSES = frozenset(STATUS_BODIES)
+THROTTLE_STATUS = 429
+MAX_BODY_BYTES = 1024 * 1024            # the request is a small JSON document naming the media
+MAX_MEDIA_BYTES = 2 * 1024 ** 3
+KEEPALIVE_S = 5.0                       # metadata.rpc.keepalive default: a longer synchronous call answers 408
+
+# ---- processor errors: (status, message) by neutral problem kind -------------------------------------------------
+
+BAD_REQUEST = 400
+MEDIA_ERRORS: dict[str, tuple[int, str]] = {
+    "bad_url": (400, "invalid input url: {detail}"),
+    "download_status": (400, "failed to download the input: {detail}"),
+    "download_failed": (400, "failed to download the input: {detail}"),
+    "download_timeout": (400, "failed to download the input: {detail}"),
+    "too_large": (400, "the input file is too large: {detail}"),
+    "length_mismatch": (400, "failed to download the input: {detail}"),
+    "unsupported_format": (400, "failed to decode the input audio: {detail}"),
+    "decode_error": (400, "failed to decode the input audio: {detail}"),
+}
+
+# ---- the queue service -----------------------------------------------------------------------------------------
+
+REQUEST_ID_HEADER = "X-Eas-Queueservice-Request-Id"
+PROTOBUF = "application/vnd.google.protobuf"
+MAX_SINK_WAIT_S = 60.0
+QUEUE_MAX_PAYLOAD = 8 * 1024 * 1024
