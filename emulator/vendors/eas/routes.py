@@ -366,7 +366,7 @@ class Eas:
         members = done if sink else pending
         attrs = {"meta.name": f"{queue.name}/sink" if sink else queue.name, "meta.type": "stream",
                  "meta.maxPayloadBytes": str(cat.QUEUE_MAX_PAYLOAD), "stream.length": str(len(members)),
-                 "stream.approxMaxLength": "1000", "stream.lastEntry": str(max(members, default=0)),
+                 "stream.approxMaxLength": "1000", "stream.lastEntry": str(max(members, default=0) if sink else queue.last_index),
                  "stream.firstEntry": str(min(members, default=0))}
         return _json_bytes(json.dumps(attrs).encode())
 
@@ -401,7 +401,7 @@ class Eas:
         frames = []
         for entry in entries:
             job = self.engine.peek(entry.job_id)
-            if job is None or not job.phase.terminal:
+            if job is None or not job.phase.terminal or job.phase is Phase.CANCELED:   # withdrawn: no result
                 continue
             status, data = self._result(service, job)
             tags = {**entry.tags, "requestId": entry.request_id, "lastCode": str(status)}
@@ -422,8 +422,6 @@ class Eas:
         return False
 
     def _result(self, service: Service, job: Job) -> tuple[int, bytes]:
-        if job.phase is Phase.CANCELED:
-            return 499, b"the request was withdrawn from the queue"
         failure = job.forced_failure if not job.items else job.item_failure(job.items[0])
         if failure is not None:
             status, message = _failure_status(failure)
