@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import struct
@@ -67,10 +68,8 @@ def _words(transcript: Transcript, span_us: int) -> Iterator[Word]:
 def _written(word: str, allowed: frozenset[str]) -> str:
     text = word.strip()
     if any(c.isdigit() for c in text):
-        try:
+        with contextlib.suppress(ValueError, KeyError, IndexError):
             text = cn2an.transform(text, "an2cn")
-        except (ValueError, KeyError, IndexError):
-            pass
     return "".join(c if c in allowed else cat.UNSUPPORTED for c in text if not c.isspace())
 
 

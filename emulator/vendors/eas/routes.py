@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
@@ -337,10 +338,8 @@ class Eas:
             entry = queue.entries.get(index)
             job = self.engine.peek(entry.job_id) if entry is not None else None
             if job is not None:
-                try:
+                with contextlib.suppress(JobStateError):
                     self.engine.cancel(job)
-                except JobStateError:
-                    pass
             queue.delete([index])
 
     async def _enqueue(self, request: Request, service: Service, queue: Queue, body: bytes) -> Response:
@@ -364,9 +363,10 @@ class Eas:
         done = [i for i, j in jobs.items() if j is not None and j.phase.terminal]
         pending = [i for i, j in jobs.items() if j is not None and not j.phase.terminal]
         members = done if sink else pending
+        last = max(members, default=0) if sink else queue.last_index
         attrs = {"meta.name": f"{queue.name}/sink" if sink else queue.name, "meta.type": "stream",
                  "meta.maxPayloadBytes": str(cat.QUEUE_MAX_PAYLOAD), "stream.length": str(len(members)),
-                 "stream.approxMaxLength": "1000", "stream.lastEntry": str(max(members, default=0) if sink else queue.last_index),
+                 "stream.approxMaxLength": "1000", "stream.lastEntry": str(last),
                  "stream.firstEntry": str(min(members, default=0))}
         return _json_bytes(json.dumps(attrs).encode())
 
