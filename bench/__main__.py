@@ -107,11 +107,14 @@ def measure(servers: dict[str, Server], seconds: int, connections: int, rounds: 
     return results
 
 
-def in_process_us(app: object, target: str, n: int = 20_000, method: str = "GET", body: bytes = b"") -> float:
+def in_process_us(app: object, target: str, n: int = 20_000, method: str = "GET", body: bytes = b"",
+                  extra_headers: dict[str, str] | None = None) -> float:
     """Microseconds of the app's own work per request: the ASGI call without sockets or HTTP parsing."""
     path, _, query = target.partition("?")
     headers = [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {KEY}".encode())]
-    if body:
+    if extra_headers:
+        headers = [(b"host", b"127.0.0.1:8000"), *((k.lower().encode(), v.encode()) for k, v in extra_headers.items())]
+    elif body:
         headers += [(b"content-type", b"application/x-www-form-urlencoded"),
                     (b"content-length", str(len(body)).encode())]
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
@@ -174,7 +177,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--jobs", type=int, default=100_000)
     a = parser.parse_args()
-    from bench.servers import NLS_TASK, bare, emulator, nls_query, signed_pop_path
+    from bench.servers import EAS_TOKEN, NLS_TASK, bare, eas_predict, emulator, nls_query, signed_pop_path
 
     tool = "wrk" if shutil.which("wrk") else "httpx client (install wrk for better figures)"
     print(f"task query GET /api/v1/tasks/<id>: uvicorn (uvloop, httptools), {a.connections} connections, "
@@ -211,6 +214,13 @@ def main() -> None:
           f"(bare/NLS {bare_us / get_us:.2f}), "
           f"SubmitTask of a 3 s file {submit_us:.0f} us; SubmitTask + GetTaskResult pairs per second "
           f"on one core: {1e6 / (submit_us + get_us):.0f}")
+    eas_app, eas_path, eas_body, eas_headers = eas_predict()
+    raw_us = in_process_us(eas_app, eas_path, n=500, method="POST", body=eas_body,
+                           extra_headers={**eas_headers, "Authorization": EAS_TOKEN})
+    hmac_us = in_process_us(eas_app, eas_path, n=500, method="POST", body=eas_body, extra_headers=eas_headers)
+    print(f"in-process PAI-EAS predict of a 3 s file (General ASR, instant): raw token {raw_us:.0f} us, "
+          f"EAS HMAC {hmac_us:.0f} us (bare/EAS {bare_us / hmac_us:.3f}); calls per second on one core: "
+          f"{1e6 / hmac_us:.0f}")
     print(f"memory per stored task (3 s file, scripted transcript): {memory_per_job(300) / 1024:.1f} KiB")
 
 

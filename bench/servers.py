@@ -8,6 +8,7 @@ listens.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 
 import uvicorn
@@ -125,3 +126,20 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+EAS_TOKEN = "asr-emulator-eas-token"
+
+
+def eas_predict() -> tuple[Emulator, str, bytes, dict[str, str]]:
+    """An emulator, a PAI-EAS predict path, its body and headers signed as eas-prediction signs them."""
+    from emulator.vendors.eas.routes import eas_signature, string_to_sign
+
+    app = Emulator(Settings(lifecycle="instant", load_fixtures=False))
+    path = "/api/predict/asr_general_express"
+    body = json.dumps({"input": {"url": "http://media.asr-emulator.test/a.wav?duration=3&text=%E4%BD%A0%E5%A5%BD"}})
+    data = body.encode()
+    date = "Thu, 01 Jan 2026 00:00:00 GMT"
+    signature = eas_signature(EAS_TOKEN, string_to_sign("POST", data, "application/octet-stream", date, path))
+    return app, path, data, {"Content-Type": "application/octet-stream", "Date": date,
+                             "Content-Length": str(len(data)), "Authorization": f"EAS {signature}"}

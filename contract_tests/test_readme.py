@@ -53,3 +53,13 @@ def test_readme_nls_example_runs_against_the_emulator(emulator: ControlClient) -
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["SUCCESS", "你好，欢迎使用语音识别模拟器。今天天气很好。"]
+
+
+@pytest.mark.sdk
+def test_readme_eas_example_runs_against_the_emulator(emulator: ControlClient) -> None:
+    code = example("eas").replace("127.0.0.1:8000", emulator.url.split("//", 1)[1])
+    emulator.lifecycle("instant")
+    done = subprocess.run([sys.executable, "-c", code], env=env_from_cli(emulator.url), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["0 你好;欢迎使用语音识别模拟器;今天天气很好"]
