@@ -10,17 +10,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 import struct
 from collections.abc import Iterator
 from functools import lru_cache
 
-import cn2an
-
 from emulator.engine.jobs import Item
 from emulator.engine.recognizer import Transcript, Word, content_seed
+from emulator.engine.text import spoken_numbers
 from emulator.vendors.eas import catalogue as cat
 
 
@@ -68,8 +66,7 @@ def _words(transcript: Transcript, span_us: int) -> Iterator[Word]:
 def _written(word: str, allowed: frozenset[str]) -> str:
     text = word.strip()
     if any(c.isdigit() for c in text):
-        with contextlib.suppress(ValueError, KeyError, IndexError):
-            text = cn2an.transform(text, "an2cn")
+        text = spoken_numbers(text)
     return "".join(c if c in allowed else cat.UNSUPPORTED for c in text if not c.isspace())
 
 

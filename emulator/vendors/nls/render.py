@@ -9,6 +9,7 @@ from typing import Any
 
 from emulator.engine import Failure, Item, Job, Phase
 from emulator.engine.recognizer import Sentence, Word
+from emulator.engine.text import inverse_normalize
 from emulator.vendors.nls import catalogue as cat
 from emulator.vendors.nls.task import TaskSpec
 
@@ -181,13 +182,3 @@ def segment_text(words: Sequence[Word], punctuation: bool) -> str:
 def emotion_value(level_dbfs: float) -> float:
     """The document's "volume in decibels divided by 10", on a 1–10 scale: speech peaking at -30 dBFS gives 5.0."""
     return float(min(10.0, max(1.0, round((level_dbfs + 80.0) / 10.0, 1))))
-
-
-def inverse_normalize(text: str) -> str:
-    """Chinese numerals → Arabic numerals (``enable_inverse_text_normalization``), with ``cn2an``."""
-    import cn2an  # imported on first use: it loads its tables at import
-
-    try:
-        return str(cn2an.transform(text, "cn2an"))
-    except (ValueError, KeyError, IndexError):
-        return text
