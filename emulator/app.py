@@ -31,6 +31,8 @@ from emulator.vendors.dashscope import DashScope
 from emulator.vendors.eas import Eas, parse_service
 from emulator.vendors.nls import Nls
 from emulator.vendors.nls.catalogue import AppModel
+from emulator.vendors.tencent import TencentAsr, is_tc3
+from emulator.vendors.tencent.catalogue import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
 log = logging.getLogger("asr_emulator")
 HEADER = (b"x-asr-emulator", __version__.encode())
@@ -53,7 +55,10 @@ class Emulator:
                        utc_offset_hours=settings.utc_offset_hours)
         services = [parse_service(e) for e in settings.eas_services]   # no token: any token (permissive)
         self.eas = Eas(self.engine, token=settings.eas_token, services={s.name: s for s in services})
-        self.vendors = ["dashscope", "nls", "eas"]
+        self.tencent_keys = {DEFAULT_SECRET_ID: DEFAULT_SECRET_KEY,
+                             **dict(p.split(":", 1) for p in settings.tencent_keys)}
+        self.tencent_asr = TencentAsr(self.engine, keys=self.tencent_keys, appid=settings.tencent_appid)
+        self.vendors = ["dashscope", "nls", "eas", "tencent_asr"]
         self.routes: list[BaseRoute] = [
             Route("/", self._root, methods=["GET", "POST"]),
             *self.dashscope.routes(),
@@ -74,7 +79,10 @@ class Emulator:
         self.engine.rate_limits = self.settings.rate_limits
 
     async def _root(self, request: Request) -> Response:
-        """``/`` carries the POP RPC APIs (NLS filetrans), told apart by their parameters and headers."""
+        """``/`` carries Tencent Cloud API 3.0 (ASR) and the POP RPC APIs (NLS filetrans), told apart by their
+        headers and parameters."""
+        if is_tc3(request):
+            return await self.tencent_asr.handle(request)
         if Nls.is_pop(request):
             return await self.nls.handle(request)
         return await self._not_found(request, HTTPException(404))

@@ -34,6 +34,8 @@ class Settings:
     nls_strict_urls: bool = False            # file_link / callback_url naming an IP address are refused
     eas_token: str = "asr-emulator-eas-token"   # the token of the default PAI-EAS services
     eas_services: tuple[str, ...] = ()       # "name=model[:token[:async]]": more PAI-EAS services
+    tencent_keys: tuple[str, ...] = ()       # "SecretId:SecretKey" pairs, beside the built-in local pair
+    tencent_appid: str = "1250000000"        # the APPID of buckets named without one, and in callbacks
 
     def __post_init__(self) -> None:
         parse_policy(self.lifecycle)
@@ -49,6 +51,9 @@ class Settings:
             if len(parts) > 3 or not parts[0] or (len(parts) > 1 and not parts[1].isdigit()):
                 raise ValueError(f"nls_appkeys: {entry!r} is not 'appkey[:rate[:language]]'")
 
+        for pair in self.tencent_keys:
+            if ":" not in pair:
+                raise ValueError(f"tencent_keys: {pair!r} is not 'SecretId:SecretKey'")
         from emulator.vendors.eas import parse_service
 
         for entry in self.eas_services:

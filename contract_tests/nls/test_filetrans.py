@@ -10,8 +10,8 @@ import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkcore.client import AcsClient
 
-from contract_tests.conftest import FIXTURES
-from contract_tests.nls.conftest import AKID, APPKEY, SECRET, Filetrans, LocalFiles
+from contract_tests.conftest import FIXTURES, LocalFiles
+from contract_tests.nls.conftest import AKID, APPKEY, SECRET, Filetrans
 from emulator.testing import ControlClient
 
 pytestmark = pytest.mark.sdk

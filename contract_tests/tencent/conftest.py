@@ -1,0 +1,34 @@
+"""Tencent Cloud's SDKs as a user configures them against the live emulator: ``AsrClient`` with
+``HttpProfile(protocol="http", endpoint=…)``, and ``CosS3Client``."""
+
+from __future__ import annotations
+
+import pytest
+from tencentcloud.asr.v20190614 import asr_client
+from tencentcloud.common import credential
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+
+from emulator.testing import ControlClient
+
+SECRET_ID = "AKIDASREMULATOR000000000000000000000"
+SECRET_KEY = "asr-emulator-tencent-secret-key"
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both SDKs use requests, which honours proxy variables: keep the tests direct."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def make_asr(emulator: ControlClient, secret_key: str = SECRET_KEY, **profile: str) -> asr_client.AsrClient:
+    http = HttpProfile(protocol="http", endpoint=emulator.url.split("//", 1)[1], **profile)
+    return asr_client.AsrClient(credential.Credential(SECRET_ID, secret_key), "ap-guangzhou",
+                                ClientProfile(httpProfile=http))
+
+
+@pytest.fixture
+def asr(emulator: ControlClient) -> asr_client.AsrClient:
+    emulator.lifecycle("polls:1")
+    return make_asr(emulator)

@@ -1,0 +1,215 @@
+"""Tencent Cloud facts in one place: ASR API 3.0 (``asr.tencentcloudapi.com``, 2019-06-14) and Cloud Infinite (CI)
+speech jobs with their COS bucket — engines, parameters, states, error codes with messages and HTTP statuses.
+
+Sources: ``../shared/seeds/003_280df17c02e334e4.txt`` (CI speech job request, response and nodes) and the Tencent
+wire brief (``tencent.md``: both signatures, the SDKs' parsing quirks, ASR API 3.0 models and error codes). Messages
+marked "emulator" are the emulator's own wording where the vendor's is not published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# ---- credentials shared by both APIs ------------------------------------------------------------------------------
+
+DEFAULT_SECRET_ID = "AKIDASREMULATOR000000000000000000000"
+DEFAULT_SECRET_KEY = "asr-emulator-tencent-secret-key"
+DEFAULT_APPID = "1250000000"
+
+
+@dataclass(frozen=True)
+class Engine:
+    rate: int
+    language: str
+
+
+def _engines(names: str) -> dict[str, Engine]:
+    out = {}
+    for name in names.split():
+        rate = 8000 if name.startswith("8k") else 16000
+        tail = name.split("_", 1)[1] if "_" in name else "zh"
+        lang = {"en": "en", "en_large": "en", "en_edu": "en", "ca": "yue", "yue": "yue", "ja": "ja", "ko": "ko",
+                "vi": "vi", "ms": "ms", "id": "id", "fil": "fil", "th": "th", "pt": "pt", "tr": "tr", "ar": "ar",
+                "es": "es", "hi": "hi", "fr": "fr", "de": "de"}.get(tail, "zh")
+        out[name] = Engine(rate, lang)
+    return out
+
+
+# =====================================================================================================================
+# ASR API 3.0
+# =====================================================================================================================
+
+ASR_HOST = "asr.tencentcloudapi.com"
+ASR_SERVICE = "asr"
+ASR_VERSION = "2019-06-14"
+TC3_ALGORITHM = "TC3-HMAC-SHA256"
+TIMESTAMP_SKEW_S = 300
+ASR_ACTIONS = ("CreateRecTask", "DescribeTaskStatus")
+# actions of the ASR client that the emulator answers with UnsupportedOperation rather than InvalidAction
+ASR_OTHER_ACTIONS = frozenset({
+    "SentenceRecognition", "CreateAsrVocab", "DeleteAsrVocab", "DescribeAsrVocab", "DownloadAsrVocab",
+    "GetAsrVocab", "GetAsrVocabList", "SetVocabState", "UpdateAsrVocab", "CreateAsyncRecognitionTask",
+    "DescribeAsyncRecognitionTasks", "CloseAsyncRecognitionTask", "CreateCustomization", "DeleteCustomization",
+    "GetCustomizationList", "ModifyCustomization", "ModifyCustomizationState", "DownloadCustomization",
+    "GetModelInfo", "VoicePrintEnroll", "VoicePrintVerify", "CreateAsrKeyWordLib", "GetUsageByDate",
+})
+
+ASR_ENGINES = _engines(
+    "8k_zh 8k_en 8k_zh_large 16k_zh 16k_zh_large 16k_zh_en 16k_multi_lang 16k_en 16k_en_large 16k_yue 16k_zh-PY "
+    "16k_zh-TW 16k_ja 16k_ko 16k_vi 16k_ms 16k_id 16k_fil 16k_th 16k_pt 16k_tr 16k_ar 16k_es 16k_hi 16k_fr 16k_de "
+    "16k_zh_medical 16k_zh_dialect 16k_zh_video 16k_ca 16k_zh_edu 16k_en_edu"
+)
+
+# CreateRecTask parameters: name → (type, allowed values or None). Types are JSON types.
+REC_INT_PARAMS: dict[str, tuple[int, ...] | None] = {
+    "ChannelNum": (1, 2), "ResTextFormat": (0, 1, 2, 3, 4, 5), "SourceType": (0, 1), "DataLen": None,
+    "SpeakerDiarization": (0, 1, 3), "SpeakerNumber": tuple(range(11)), "ReinforceHotword": (0, 1),
+    "EmotionRecognition": (0, 1, 2), "EmotionalEnergy": (0, 1), "ConvertNumMode": (0, 1, 3),
+    "FilterDirty": (0, 1, 2), "FilterPunc": (0, 1, 2), "FilterModal": (0, 1, 2), "SentenceMaxLength": None,
+}
+REC_STR_PARAMS = ("EngineModelType", "Data", "Url", "CallbackUrl", "HotwordId", "CustomizationId", "Extra",
+                  "HotwordList", "ReplaceTextId")
+REC_LIST_PARAMS = ("KeyWordLibIdList", "SpeakerRoles")
+REC_REQUIRED = ("EngineModelType", "ChannelNum", "ResTextFormat", "SourceType")
+MAX_DATA_BYTES = 5 * 1024 * 1024          # SourceType 1: the decoded audio
+MAX_URL_FILE_BYTES = 1024 * 1024 * 1024   # SourceType 0: 1 GB
+MAX_AUDIO_S = 5 * 3600                    # 5 hours
+MAX_BODY_BYTES = 10 * 1024 * 1024
+TASK_TTL_S = 24 * 3600                    # a TaskId can be queried for 24 hours
+CREATE_QPS = 20
+DESCRIBE_QPS = 50
+
+# DescribeTaskStatus: Status and StatusStr by phase
+TASK_STATUS = {"queued": (0, "waiting"), "paused": (0, "waiting"), "running": (1, "doing"),
+               "succeeded": (2, "success"), "failed": (3, "failed"), "canceled": (3, "failed")}
+
+# API 3.0 errors: code → message. Every error is HTTP 200 with Content-Type exactly application/json.
+ASR_ERRORS: dict[str, str] = {
+    "AuthFailure.InvalidAuthorization": "Authorization header is malformed or not TC3-HMAC-SHA256.",
+    "AuthFailure.SecretIdNotFound": "The SecretId is not found, please ensure that your SecretId is correct.",
+    "AuthFailure.SignatureExpire": "Signature expired, the timestamp is off by more than 300 seconds from the "
+                                   "server time.",
+    "AuthFailure.SignatureFailure": "The provided credentials could not be validated. Please check your signature "
+                                    "is correct.",
+    "AuthFailure.TokenFailure": "Token verification failed.",
+    "InvalidAction": "The action `{action}` is not valid for this endpoint.",
+    "NoSuchVersion": "The requested version `{version}` is not supported for this action.",
+    "MissingParameter": "The request is missing a required parameter `{name}`.",
+    "UnknownParameter": "The parameter `{name}` is not recognized.",
+    "InvalidParameter": "{detail}",
+    "InvalidParameterValue": "{detail}",
+    "InvalidParameterValue.ErrorInvalidEngservice": "EngineModelType `{value}` is not a valid engine.",
+    "InvalidParameterValue.ErrorInvalidSourcetype": "SourceType must be 0 (Url) or 1 (Data).",
+    "InvalidParameterValue.ErrorInvalidUrl": "Url is missing or is not an http(s) URL.",
+    "InvalidParameterValue.ErrorInvalidVoicedata": "Data is missing or is not base64.",
+    "InvalidParameterValue.ErrorVoicedataTooLong": "Data is larger than 5 MB.",
+    "InvalidParameter.ErrorContentlength": "The request body is too large.",
+    "InvalidParameter.ErrorParsequest": "The request body is not a JSON object.",
+    "FailedOperation.NoSuchTask": "Incorrect TaskId.",
+    "FailedOperation.ErrorDownFile": "Failed to download audio file!",
+    "FailedOperation.ErrorRecognize": "Recognition failed.",
+    "FailedOperation.UserNotRegistered": "The service is not enabled for this account.",
+    "UnsupportedOperation": "The emulator does not implement `{action}`.",
+    "RequestLimitExceeded": "Your current request times equals to `{count}` in a second, which exceeds the "
+                            "frequency limit `{limit}` for a second. Please reduce the frequency of calls.",
+    "InternalError": "An internal error has occurred. Retry your request, but if the problem persists, contact us.",
+    "ResourceUnavailable": "The resource is unavailable.",
+    "LimitExceeded": "The quota limit has been exceeded.",
+}
+THROTTLE_CODE = "RequestLimitExceeded"
+
+# A task that fails: ErrorMsg in DescribeTaskStatus and the callback's code, by neutral media-problem kind.
+TASK_FAILURES: dict[str, tuple[str, int]] = {
+    "bad_url": ("Failed to download audio file!", 10007),
+    "download_status": ("Failed to download audio file!", 10007),
+    "download_failed": ("Failed to download audio file!", 10007),
+    "download_timeout": ("Failed to download audio file!", 10007),
+    "length_mismatch": ("Failed to download audio file!", 10007),
+    "too_large": ("Audio file is too large!", 10003),
+    "too_long": ("Audio is too long!", 10003),
+    "unsupported_format": ("Failed to transcode audio file!", 10000),
+    "decode_error": ("Invalid audio file!", 10004),
+    "channel_mismatch": ("The audio's channel count does not match ChannelNum!", 10006),
+}
+DEFAULT_TASK_FAILURE = ("Recognition failed!", 10001)
+
+# =====================================================================================================================
+# Cloud Infinite (CI) speech jobs and COS objects
+# =====================================================================================================================
+
+CI_ENGINES = _engines(
+    "8k_zh 8k_zh_s 8k_en 16k_zh 16k_zh_video 16k_en 16k_ca 16k_ja 16k_zh_edu 16k_en_edu 16k_zh_medical 16k_th "
+    "16k_zh_dialect"
+)
+TWO_CHANNEL_ENGINES = frozenset({"8k_zh"})              # ChannelNum 2 "for the 8k_zh engine only"
+WORD_LEVEL_ENGINES = frozenset({"16k_zh", "16k_zh_video", "16k_zh_edu", "16k_zh_medical", "16k_zh_dialect"})
+MANDARIN_ENGINES = frozenset(n for n in CI_ENGINES if CI_ENGINES[n].language == "zh")
+
+JOB_STATES = {"queued": "Submitted", "paused": "Pause", "running": "Running", "succeeded": "Success",
+              "failed": "Failed", "canceled": "Cancel"}
+LIST_STATES = ("All", "Submitted", "Running", "Success", "Failed", "Pause", "Cancel")
+SPEECH_TAG = "SpeechRecognition"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+UNSET_TIME = "-"
+
+# SpeechRecognition nodes: name → allowed values (strings, as XML carries them), and the defaults echoed back.
+SPEECH_PARAMS: dict[str, tuple[str, ...] | None] = {
+    "EngineModelType": None, "ChannelNum": ("1", "2"), "ResTextFormat": ("0", "1", "2"),
+    "FilterDirty": ("0", "1", "2"), "FilterModal": ("0", "1", "2"), "ConvertNumMode": ("0", "1", "3"),
+    "SpeakerDiarization": ("0", "1"), "SpeakerNumber": tuple(str(n) for n in range(11)),
+    "FilterPunc": ("0", "1", "2"), "OutputFileType": ("txt", "srt"), "FlashAsr": ("true", "false"),
+    "Format": ("wav", "pcm", "ogg-opus", "speex", "silk", "mp3", "m4a", "aac"), "FirstChannelOnly": ("0", "1"),
+    "WordInfo": ("0", "1", "2"), "SentenceMaxLength": None, "HotVocabularyTableId": None,
+}
+SPEECH_DEFAULTS = {"ChannelNum": "1", "ConvertNumMode": "1", "FilterDirty": "0", "FilterModal": "0",
+                   "FilterPunc": "0", "OutputFileType": "txt", "ResTextFormat": "0", "SpeakerDiarization": "0",
+                   "SpeakerNumber": "0"}
+REQUEST_NODES = frozenset({"Tag", "Input", "Operation", "QueueId", "CallBack", "CallBackFormat", "CallBackType",
+                           "CallBackMqConfig"})
+OPERATION_NODES = frozenset({"SpeechRecognition", "Output", "UserData", "JobLevel", "TemplateId"})
+MAX_USER_DATA = 1024
+MAX_CI_BODY_BYTES = 1024 * 1024
+MAX_COS_OBJECT_BYTES = 5 * 1024 ** 3
+MAX_LIST_SIZE = 100
+DEFAULT_QUEUE_NAME = "speech-queue"
+QUEUE_MAX_SIZE, QUEUE_MAX_CONCURRENT = 10000, 10
+COS_SIGN_SKEW_S = 0           # q-sign-time is a window the request must fall in; no extra skew
+
+# CI/COS errors: code → (HTTP status, message)
+CI_ERRORS: dict[str, tuple[int, str]] = {
+    "InvalidArgument": (400, "{detail}"),
+    "MalformedXML": (400, "The XML you provided was not well-formed or did not validate against the schema."),
+    "MissingContent": (400, "The request body is missing."),
+    "InvalidContent": (400, "{detail}"),
+    "InvalidHost": (400, "The Host header does not name a bucket."),
+    "ResourceNotFound": (400, "The input object does not exist."),
+    "ResourceDownloadFailed": (400, "Failed to download the input."),
+    "AccessDenied": (403, "{detail}"),
+    "SignatureDoesNotMatch": (403, "The Signature you specified does not match what we calculated."),
+    "InvalidAccessKeyId": (403, "The SecretId you provided does not exist in our records."),
+    "RequestTimeTooSkewed": (403, "The request time is outside the q-sign-time window."),
+    "NoSuchBucket": (404, "The specified bucket does not exist."),
+    "NoSuchKey": (404, "The specified key does not exist."),
+    "NoSuchResource": (404, "{detail}"),
+    "MethodNotAllowed": (405, "The specified method is not allowed against this resource."),
+    "EntityTooLarge": (400, "Your proposed upload exceeds the maximum allowed object size."),
+    "InternalError": (500, "We encountered an internal error. Please try again."),
+    "ServiceUnavailable": (503, "Please reduce your request rate."),
+    "SlowDown": (503, "Please reduce your request rate."),
+}
+CI_THROTTLE_CODE = "SlowDown"
+
+# A job that fails: its JobsDetail Code and Message, by neutral media-problem kind.
+JOB_FAILURES: dict[str, tuple[str, str]] = {
+    "missing_object": ("ResourceNotFound", "The input object does not exist."),
+    "bad_url": ("ResourceDownloadFailed", "Failed to download the input: the URL is not valid."),
+    "download_status": ("ResourceDownloadFailed", "Failed to download the input: HTTP {status}."),
+    "download_failed": ("ResourceDownloadFailed", "Failed to download the input."),
+    "download_timeout": ("ResourceDownloadFailed", "Failed to download the input: timed out."),
+    "length_mismatch": ("ResourceDownloadFailed", "Failed to download the input: the body was cut short."),
+    "too_large": ("InvalidArgument", "The input file is too large."),
+    "unsupported_format": ("InvalidArgument", "The input is not audio or video the engine can read."),
+    "decode_error": ("InvalidArgument", "The input audio cannot be decoded."),
+    "channel_mismatch": ("InvalidArgument", "ChannelNum does not match the audio's channels."),
+}
+DEFAULT_JOB_FAILURE = ("InternalError", "Speech recognition failed.")
