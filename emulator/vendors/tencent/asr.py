@@ -154,7 +154,7 @@ class TencentAsr:
     # ---- CreateRecTask -----------------------------------------------------------------------------------
 
     async def create(self, request: Request, params: dict[str, Any], owner: str) -> dict[str, Any]:
-        spec = _rec_spec(params)
+        spec = _rec_spec(params, from_query=request.method == "GET")
         self._limit("CreateRecTask", owner, cat.CREATE_QPS)
         engine_name = spec["EngineModelType"]
         engine = cat.ASR_ENGINES[engine_name]
@@ -201,7 +201,7 @@ class TencentAsr:
         task_id = params.get("TaskId")
         if task_id is None:
             raise TcError("MissingParameter", name="TaskId")
-        if isinstance(task_id, str) and task_id.isdigit():
+        if request.method == "GET" and isinstance(task_id, str) and task_id.isdigit():
             task_id = int(task_id)
         if not isinstance(task_id, int) or isinstance(task_id, bool):
             raise TcError("InvalidParameter", detail="TaskId must be an integer.")
@@ -293,7 +293,8 @@ def _params(request: Request, body: bytes) -> dict[str, Any]:
     return value
 
 
-def _rec_spec(params: dict[str, Any]) -> dict[str, Any]:
+def _rec_spec(params: dict[str, Any], from_query: bool = False) -> dict[str, Any]:
+    """Validated CreateRecTask parameters. ``from_query``: a GET request, whose values are all text."""
     known = set(cat.REC_INT_PARAMS) | set(cat.REC_STR_PARAMS) | set(cat.REC_LIST_PARAMS)
     unknown = sorted(set(params) - known)
     if unknown:
@@ -304,8 +305,8 @@ def _rec_spec(params: dict[str, Any]) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     for name, value in params.items():
         if name in cat.REC_INT_PARAMS:
-            if isinstance(value, str) and value.lstrip("-").isdigit():
-                value = int(value)          # GET requests carry every value as text
+            if from_query and isinstance(value, str) and value.lstrip("-").isdigit():
+                value = int(value)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TcError("InvalidParameter", detail=f"The parameter `{name}` must be an integer.")
             allowed = cat.REC_INT_PARAMS[name]
