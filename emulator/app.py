@@ -31,7 +31,7 @@ from emulator.vendors.dashscope import DashScope
 from emulator.vendors.eas import Eas, parse_service
 from emulator.vendors.nls import Nls
 from emulator.vendors.nls.catalogue import AppModel
-from emulator.vendors.tencent import TencentAsr, is_tc3
+from emulator.vendors.tencent import TencentAsr, TencentCi, is_tc3
 from emulator.vendors.tencent.catalogue import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
 log = logging.getLogger("asr_emulator")
@@ -58,7 +58,9 @@ class Emulator:
         self.tencent_keys = {DEFAULT_SECRET_ID: DEFAULT_SECRET_KEY,
                              **dict(p.split(":", 1) for p in settings.tencent_keys)}
         self.tencent_asr = TencentAsr(self.engine, keys=self.tencent_keys, appid=settings.tencent_appid)
-        self.vendors = ["dashscope", "nls", "eas", "tencent_asr"]
+        self.tencent_ci = TencentCi(self.engine, keys=self.tencent_keys, appid=settings.tencent_appid,
+                                    utc_offset_hours=settings.utc_offset_hours)
+        self.vendors = ["dashscope", "nls", "eas", "tencent_asr", "tencent_ci"]
         self.routes: list[BaseRoute] = [
             Route("/", self._root, methods=["GET", "POST"]),
             *self.dashscope.routes(),
@@ -113,8 +115,11 @@ class Emulator:
                 message["headers"] = [*message.get("headers", []), HEADER]
             await send(message)
 
+        target = self.tencent_ci.claims(scope)
+        if target is not None:
+            state["tencent_target"] = target
         try:
-            await self.app(scope, receive, send_wrapper)
+            await (self.tencent_ci if target is not None else self.app)(scope, receive, send_wrapper)
         except Exception as exc:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             state.setdefault("journal", {})["error"] = repr(exc)

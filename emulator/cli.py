@@ -44,7 +44,8 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"asr-emulator {__version__} listening on http://{shown}:{port} "
           f"(lifecycle {settings.lifecycle}, seed {settings.seed}, credentials {settings.credentials})", flush=True)
     print(f"  DashScope: DASHSCOPE_HTTP_BASE_URL=http://{shown}:{port}{settings.dashscope_prefix}", flush=True)
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug")
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug",
+                            http=settings.http)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

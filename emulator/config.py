@@ -17,6 +17,7 @@ DEFAULT_DASHSCOPE_KEY = "sk-asr-emulator-local"
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
+    http: str = "h11"                    # uvicorn's HTTP implementation: h11 keeps header names' case as written
     lifecycle: str = "timed"
     seed: int = 0
     credentials: Mode = "permissive"
@@ -39,6 +40,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         parse_policy(self.lifecycle)
+        if self.http not in ("h11", "httptools"):
+            raise ValueError("http must be h11 or httptools")
         if self.credentials not in MODES:
             raise ValueError(f"credentials must be one of {', '.join(MODES)}")
         if not self.dashscope_prefix.startswith("/"):

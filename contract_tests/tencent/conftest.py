@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from tencentcloud.asr.v20190614 import asr_client
 from tencentcloud.common import credential
@@ -32,3 +34,22 @@ def make_asr(emulator: ControlClient, secret_key: str = SECRET_KEY, **profile: s
 def asr(emulator: ControlClient) -> asr_client.AsrClient:
     emulator.lifecycle("polls:1")
     return make_asr(emulator)
+
+
+BUCKET = "examplebucket-1250000000"
+REGION = "ap-guangzhou"
+
+
+def make_cos(emulator: ControlClient, secret_key: str = SECRET_KEY, **config: object) -> Any:
+    """A CosS3Client sending through the emulator as an HTTP proxy (its most faithful mode: the real hosts)."""
+    from qcloud_cos import CosConfig, CosS3Client
+
+    options: dict[str, object] = {"Proxies": {"http": emulator.url}, **config}
+    return CosS3Client(CosConfig(Region=REGION, SecretId=SECRET_ID, SecretKey=secret_key, Scheme="http",
+                                 **options), retry=3)
+
+
+@pytest.fixture
+def cos(emulator: ControlClient) -> Any:
+    emulator.lifecycle("polls:1")
+    return make_cos(emulator)

@@ -13,7 +13,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 import httpx
 
@@ -58,6 +58,7 @@ class Media:
 
 LocalResolver = Callable[[str], bytes | None]
 PathResolver = Callable[[re.Match[str]], bytes | None]
+HostResolver = Callable[[SplitResult], bytes | None]
 
 
 class MediaResolver:
@@ -68,6 +69,7 @@ class MediaResolver:
         self._store = store
         self._transport = transport
         self._schemes: dict[str, LocalResolver] = {}
+        self._hosts: list[tuple[re.Pattern[str], HostResolver]] = []
         self._paths: list[tuple[re.Pattern[str], PathResolver]] = [
             (_MEDIA_PATH, lambda m: self._blob("media", m.group(1))),
         ]
@@ -78,6 +80,11 @@ class MediaResolver:
 
     def register_scheme(self, scheme: str, resolver: LocalResolver) -> None:
         self._schemes[scheme] = resolver
+
+    def register_host(self, pattern: str, resolver: HostResolver) -> None:
+        """Serve URLs whose host fully matches ``pattern`` (an object store the emulator keeps) from ``resolver``;
+        None falls through to a real download."""
+        self._hosts.append((re.compile(pattern), resolver))
 
     def register_path(self, pattern: str, resolver: PathResolver) -> None:
         """Serve URLs whose path matches ``pattern`` (on any host) from ``resolver``; None falls through."""
@@ -109,6 +116,11 @@ class MediaResolver:
             raise MediaProblem("bad_url", f"unsupported URL {source!r}: only {', '.join(limits.schemes)} URLs")
         if " " in source:
             raise MediaProblem("bad_url", "the URL contains unencoded spaces")
+        for host_pattern, host_resolver in self._hosts:
+            if host_pattern.fullmatch(hostname):
+                hosted = host_resolver(parts)
+                if hosted is not None:
+                    return self._check_size(hosted, limits)
         for pattern, resolver in self._paths:
             match = pattern.search(parts.path)
             found = resolver(match) if match is not None else None

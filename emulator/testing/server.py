@@ -40,7 +40,7 @@ class LiveServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.emulator, log_level="warning", lifespan="on")
+        config = uvicorn.Config(self.emulator, log_level="warning", lifespan="on", http=self.emulator.settings.http)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
                                         name=f"asr-emulator:{self.port}", daemon=True)

@@ -1,0 +1,208 @@
+"""Cloud Infinite speech jobs and their COS bucket through cos-python-sdk-v5, as a user configures it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from qcloud_cos.cos_exception import CosServiceError
+
+from contract_tests.conftest import FIXTURES, LocalFiles
+from contract_tests.tencent.conftest import BUCKET, REGION, make_cos
+from emulator.testing import ControlClient
+
+pytestmark = pytest.mark.sdk
+SPEECH = {"EngineModelType": "16k_zh", "ChannelNum": 1, "ResTextFormat": 0}
+
+
+def script(name: str) -> str:
+    return FIXTURES.joinpath(name).with_suffix(".txt").read_text("utf-8").strip()
+
+
+def submit(cos: Any, key: str = "input/hello.wav", **options: Any) -> dict[str, Any]:
+    speech = {**SPEECH, **options.pop("speech", {})}
+    response: dict[str, Any] = cos.ci_create_asr_job(
+        Bucket=BUCKET, OutputBucket=BUCKET, OutputRegion=REGION, OutputObject=options.pop("output", "output/asr.txt"),
+        InputObject=key, SpeechRecognition=speech, **options)
+    detail: dict[str, Any] = response["JobsDetail"]
+    return detail
+
+
+def wait(cos: Any, job_id: str) -> tuple[list[str], dict[str, Any]]:
+    seen = []
+    for _ in range(20):
+        detail: dict[str, Any] = cos.ci_get_asr_job(Bucket=BUCKET, JobID=job_id)["JobsDetail"][0]
+        seen.append(detail["State"])
+        if detail["State"] in ("Success", "Failed", "Cancel"):
+            return seen, detail
+    raise AssertionError(f"job {job_id} never ended: {seen}")
+
+
+def put_fixture(cos: Any, name: str = "hello_zh.wav", key: str = "input/hello.wav") -> None:
+    cos.put_object(Bucket=BUCKET, Key=key, Body=FIXTURES.joinpath(name).read_bytes())
+
+
+def test_put_submit_poll_and_read_the_output(cos: Any) -> None:
+    put_fixture(cos)
+    detail = submit(cos, QueueId="pcd463e1467964d39ad2d3f66aacd8199")
+    assert detail["State"] == "Submitted" and detail["JobId"].startswith("s") and len(detail["JobId"]) == 33
+    assert detail["StartTime"] == "-" and detail["EndTime"] == "-" and detail["Message"] is None
+    assert detail["Operation"]["SpeechRecognition"]["ConvertNumMode"] == "1"      # defaults are echoed
+    seen, done = wait(cos, detail["JobId"])
+    assert seen == ["Submitted", "Running", "Success"]
+    result = done["Operation"]["SpeechRecognitionResult"]
+    assert float(result["AudioTime"]) > 0
+    assert "".join(line.split("]  ", 1)[1] for line in result["Result"].splitlines()) == script("hello_zh.wav")
+    assert done["EndTime"].endswith("+0800") and done["QueueId"] == "pcd463e1467964d39ad2d3f66aacd8199"
+    output = cos.get_object(Bucket=BUCKET, Key="output/asr.txt")["Body"].get_raw_stream().read().decode()
+    assert output == result["Result"] + "\n"
+
+
+def test_word_level_results(cos: Any) -> None:
+    put_fixture(cos)
+    _, done = wait(cos, submit(cos, speech={"ResTextFormat": 1, "FlashAsr": "true"})["JobId"])
+    result = done["Operation"]["SpeechRecognitionResult"]
+    details = result["ResultDetail"]
+    details = details if isinstance(details, list) else [details]            # one sentence comes back as a dict
+    assert "".join(d["FinalSentence"] for d in details) == script("hello_zh.wav")
+    words = details[0]["Words"]
+    assert words[0]["OffsetStartMs"] == "0" and details[0]["WordsNum"] == str(len(words))
+    assert result["FlashResult"]["channel_id"] == "0"
+
+
+def test_list_and_cancel(cos: Any, emulator: ControlClient) -> None:
+    put_fixture(cos)
+    first = submit(cos)["JobId"]
+    emulator.lifecycle("manual")
+    second = submit(cos)["JobId"]
+    listed = cos.ci_list_asr_jobs(Bucket=BUCKET, Size=10)
+    assert [d["JobId"] for d in listed["JobsDetail"]] == [second, first]             # newest first
+    assert cos.ci_list_asr_jobs(Bucket=BUCKET, States="Submitted")["JobsDetail"][0]["JobId"] == second
+    page = cos.ci_list_asr_jobs(Bucket=BUCKET, Size=1, OrderByTime="Asc")
+    assert [d["JobId"] for d in page["JobsDetail"]] == [first] and page["NextToken"] == "1"
+    cos.ci_cancel_jobs(Bucket=BUCKET, JobID=second)
+    assert cos.ci_get_asr_job(Bucket=BUCKET, JobID=second)["JobsDetail"][0]["State"] == "Cancel"
+
+
+def test_a_missing_input_object_fails_the_job(cos: Any) -> None:
+    _, done = wait(cos, submit(cos, key="input/nothing-here.wav")["JobId"])
+    assert (done["State"], done["Code"]) == ("Failed", "ResourceNotFound")
+    assert done["Message"] and "SpeechRecognitionResult" not in done["Operation"]
+
+
+def test_an_unknown_job_id(cos: Any) -> None:
+    assert cos.ci_get_asr_job(Bucket=BUCKET, JobID="s" + "0" * 32) == {"NonExistJobIds": "s" + "0" * 32}
+
+
+def test_a_wrong_secret_key(emulator: ControlClient) -> None:
+    wrong = make_cos(emulator, secret_key="not-the-key")
+    with pytest.raises(CosServiceError) as err:
+        wrong.ci_list_asr_jobs(Bucket=BUCKET)
+    assert err.value.get_status_code() == 403
+    assert err.value.get_error_code() == "SignatureDoesNotMatch"
+    assert err.value.get_request_id() != "Unknown" and err.value.get_trace_id() != "Unknown"
+
+
+@pytest.mark.parametrize(("speech", "needle"), [
+    ({"ChannelNum": 2}, "8k_zh engine only"),
+    ({"EngineModelType": "16k_en", "ResTextFormat": 1}, "16 kHz Mandarin"),
+    ({"EngineModelType": "16k_martian"}, "EngineModelType"),
+])
+def test_the_documents_rules(cos: Any, speech: dict[str, Any], needle: str) -> None:
+    with pytest.raises(CosServiceError) as err:
+        submit(cos, speech=speech)
+    assert (err.value.get_status_code(), err.value.get_error_code()) == (400, "InvalidArgument")
+    assert needle in err.value.get_error_msg()
+
+
+def test_a_5xx_is_retried_without_duplicate_jobs(cos: Any, emulator: ControlClient) -> None:
+    put_fixture(cos)
+    emulator.fault({"type": "error", "code": "InternalError"}, vendor="tencent_ci", operation="create_job", times=1)
+    submit(cos)
+    assert [e["status"] for e in emulator.journal(operation="create_job")] == [500, 200]
+    assert len(emulator.jobs(vendor="tencent_ci")) == 1
+
+
+def test_callbacks_in_json_and_xml(cos: Any, emulator: ControlClient, local_files: LocalFiles) -> None:
+    put_fixture(cos)
+    emulator.settings(callback_retry_delays=[0.05])
+    json_job = submit(cos, CallBack=f"{local_files.url}/ci/json", CallBackFormat="JSON")["JobId"]
+    xml_job = submit(cos, CallBack=f"{local_files.url}/ci/xml")["JobId"]
+    wait(cos, json_job)
+    wait(cos, xml_job)
+    posts = _await_posts(local_files, ["/ci/json", "/ci/xml"])
+    import json
+
+    body = json.loads(posts["/ci/json"][1])["Response"]
+    assert body["EventName"] == "TaskFinish" and body["JobsDetail"]["JobId"] == json_job
+    assert body["JobsDetail"]["Operation"]["SpeechRecognitionResult"]["ObjectName"] == "output/asr.txt"
+    headers, raw = posts["/ci/xml"]
+    assert headers.get("Content-Type", headers.get("content-type")) == "application/xml"
+    assert b"<EventName>TaskFinish</EventName>" in raw and xml_job.encode() in raw
+
+
+def _await_posts(local_files: LocalFiles, paths: list[str]) -> dict[str, tuple[dict[str, str], bytes]]:
+    for _ in range(250):
+        with local_files.lock:
+            found = {p: (h, b) for p, h, b in local_files.received if p in paths}
+        if len(found) == len(paths):
+            return found
+        time.sleep(0.02)
+    raise AssertionError(f"callbacks missing: {paths}")
+
+
+def test_queue_bucket_and_templates(cos: Any) -> None:
+    put_fixture(cos)
+    opened = cos.ci_open_asr_bucket(Bucket=BUCKET)
+    assert opened[1]["AsrBucket"]["BucketId"] == BUCKET          # parsed: Content-Type as the SDK wants it
+    assert cos.ci_get_asr_bucket(BucketName=BUCKET)["AsrBucketList"][0]["Name"] == BUCKET
+    queues = cos.ci_get_asr_queue(Bucket=BUCKET)["QueueList"]
+    queue_id = queues[0]["QueueId"]
+    updated = cos.ci_update_asr_queue(Bucket=BUCKET, QueueId=queue_id, Request={
+        "Name": "renamed", "QueueID": queue_id, "State": "Active",
+        "NotifyConfig": {"Url": "http://127.0.0.1:9/cb", "State": "Off", "Type": "Url", "Event": "TaskFinish"}})
+    assert updated["Queue"][0]["Name"] == "renamed"
+    made = cos.ci_create_asr_template(Bucket=BUCKET, Name="words", EngineModelType="16k_zh", ChannelNum=1,
+                                      ResTextFormat=1)
+    template_id = made["Template"]["TemplateId"]
+    assert cos.ci_get_asr_template(Bucket=BUCKET)["TemplateList"][0]["TemplateId"] == template_id
+    job = cos.ci_create_asr_job(Bucket=BUCKET, OutputBucket=BUCKET, OutputRegion=REGION, OutputObject="o.txt",
+                                InputObject="input/hello.wav", TemplateId=template_id)["JobsDetail"]
+    _, done = wait(cos, job["JobId"])
+    assert done["Operation"]["TemplateId"] == template_id and done["Operation"]["SpeechRecognitionResult"][
+        "ResultDetail"]
+    cos.ci_delete_asr_template(Bucket=BUCKET, TemplateId=template_id)
+    assert cos.ci_get_asr_template(Bucket=BUCKET)["TemplateList"] == []
+    cos.ci_close_asr_bucket(Bucket=BUCKET)
+
+
+def test_objects_round_trip(cos: Any, tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(range(256)) * 9000)                   # 2.3 MB: upload_file goes multipart
+    cos.upload_file(Bucket=BUCKET, Key="dir/big.bin", LocalFilePath=str(big))
+    assert cos.get_object(Bucket=BUCKET, Key="dir/big.bin")["Body"].get_raw_stream().read() == big.read_bytes()
+    head = cos.head_object(Bucket=BUCKET, Key="dir/big.bin")
+    assert head["Content-Length"] == str(big.stat().st_size)
+    cos.put_object(Bucket=BUCKET, Key="dir/a.txt", Body=b"hello", Metadata={"x-cos-meta-who": "me"})
+    listed = cos.list_objects(Bucket=BUCKET, Prefix="dir/")
+    assert [c["Key"] for c in listed["Contents"]] == ["dir/a.txt", "dir/big.bin"]
+    ranged = cos.get_object(Bucket=BUCKET, Key="dir/a.txt", Range="bytes=1-3")
+    assert ranged["Body"].get_raw_stream().read() == b"ell"
+    cos.delete_object(Bucket=BUCKET, Key="dir/a.txt")
+    with pytest.raises(CosServiceError) as err:
+        cos.get_object(Bucket=BUCKET, Key="dir/a.txt")
+    assert (err.value.get_status_code(), err.value.get_error_code()) == (404, "NoSuchKey")
+
+
+def test_domain_and_ip_configuration(emulator: ControlClient) -> None:
+    """The brief's other proven way: Domain + IP + Port (origin-form requests with the real Host)."""
+    emulator.lifecycle("instant")
+    port = int(emulator.url.rsplit(":", 1)[1])
+    objects = make_cos(emulator, Proxies=None, Domain=f"{BUCKET}.cos.{REGION}.myqcloud.com", IP="127.0.0.1",
+                       Port=port)
+    objects.put_object(Bucket=BUCKET, Key="input/hello.wav", Body=FIXTURES.joinpath("hello_zh.wav").read_bytes())
+    ci = make_cos(emulator, Proxies=None, Domain=f"{BUCKET}.ci.{REGION}.myqcloud.com", IP="127.0.0.1", Port=port)
+    _, done = wait(ci, submit(ci)["JobId"])
+    assert done["State"] == "Success"
