@@ -276,7 +276,8 @@ class TencentCi:
         if api in ("asr_jobs", "jobs"):
             if method == "POST" and not rest:
                 job = await self._create_job(request, target, body, generic=api == "jobs")
-                return xmlio.response("Response", {"JobsDetail": self.jobs_detail(job)}, headers=headers)
+                return xmlio.response("Response", {"JobsDetail": self.jobs_detail(job, submitted=True)},
+                                      headers=headers)
             if method == "GET" and rest:
                 return xmlio.response("Response", self._get_jobs(target, rest), headers=headers)
             if method == "GET":
@@ -469,10 +470,11 @@ class TencentCi:
         minutes = int(abs(hours) * 60)
         return f"{stamp}{sign}{minutes // 60:02d}{minutes % 60:02d}"
 
-    def jobs_detail(self, job: Job) -> dict[str, Any]:
+    def jobs_detail(self, job: Job, submitted: bool = False) -> dict[str, Any]:
+        """``submitted``: the answer to the create call, which always shows the job as just submitted."""
         p = job.params
         self._ensure_output(job)
-        phase = job.phase
+        phase = Phase.QUEUED if submitted else job.phase
         running = job.phase_times.get(Phase.RUNNING.value)
         ended = job.phase_times.get(phase.value) if phase.terminal else None
         source: dict[str, Any] = {"BucketId": p["bucket"]}
@@ -485,7 +487,7 @@ class TencentCi:
         if p["user_data"]:
             operation["UserData"] = p["user_data"]
         code, message = "Success", None
-        failure = self._failure(job)
+        failure = None if submitted else self._failure(job)
         if failure is not None:
             code, message = failure
         elif phase is Phase.SUCCEEDED:
