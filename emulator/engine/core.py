@@ -20,7 +20,8 @@ from emulator.engine.audio import AudioInfo, AudioProblem, probe
 from emulator.engine.callbacks import Callbacks
 from emulator.engine.clock import Clock
 from emulator.engine.credentials import Credentials, Mode
-from emulator.engine.faults import Faults
+from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS, Faults
+from emulator.engine.faults import Request as FaultRequest
 from emulator.engine.jobs import Failure, Item, Job, Phase
 from emulator.engine.journal import Journal
 from emulator.engine.media import FetchLimits, MediaProblem, MediaResolver
@@ -33,6 +34,17 @@ FETCH_CONCURRENCY = 8
 
 class JobStateError(Exception):
     """A control-plane or vendor action that the job's phase does not allow."""
+
+
+@dataclass(frozen=True)
+class RequestFault:
+    """A fault rule answering a request: the vendor's throttling error, or an error with a vendor code (and
+    optionally a message and HTTP status); the dialect renders it."""
+
+    throttle: bool = False
+    code: str | None = None
+    message: str | None = None
+    status: int | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,30 @@ class Engine:
         self.clock.set_mode("real")
         for hook in self.settings_hooks:
             hook()
+
+    # ---- faults ------------------------------------------------------------------------------------------
+
+    async def request_fault(self, req: FaultRequest) -> RequestFault | None:
+        """Apply the request faults matching ``req``: sleep for added latency, then say whether to answer with
+        throttling or an error."""
+        fired = self.faults.check(req, REQUEST_ACTIONS)
+        if "latency" in fired:
+            await asyncio.sleep(fired["latency"].seconds)
+        if "throttle" in fired:
+            return RequestFault(throttle=True)
+        if "error" in fired:
+            rule = fired["error"]
+            return RequestFault(code=rule.code, message=rule.message, status=rule.status)
+        return None
+
+    def job_fault(self, req: FaultRequest, default_code: str) -> tuple[Failure | None, Phase | None]:
+        """A ``fail_job`` fault for the job ``req`` creates: its failure, and ``Phase.QUEUED`` when it fails
+        straight from the queue."""
+        fired = self.faults.check(req, JOB_ACTIONS)
+        if "fail_job" not in fired:
+            return None, None
+        rule = fired["fail_job"]
+        return Failure(rule.code or default_code, rule.message), (Phase.QUEUED if rule.at == "queued" else None)
 
     # ---- jobs --------------------------------------------------------------------------------------------
 

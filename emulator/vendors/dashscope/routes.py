@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import calendar
 import json
@@ -18,9 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Options, Phase
+from emulator.engine import Engine, FetchLimits, Job, JobStateError, Options, Phase
 from emulator.engine import Request as FaultRequest
-from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS
 from emulator.engine.store import Blob
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.realtime import Realtime
@@ -112,14 +110,10 @@ class DashScope:
         return wrapped
 
     async def _request_faults(self, req: FaultRequest) -> None:
-        fired = self.engine.faults.check(req, REQUEST_ACTIONS)
-        if "latency" in fired:
-            await asyncio.sleep(fired["latency"].seconds)
-        if "throttle" in fired:
-            raise DashScopeError(cat.THROTTLE_CODE)
-        if "error" in fired:
-            rule = fired["error"]
-            raise DashScopeError(rule.code or "InternalError", rule.message, rule.status)
+        fault = await self.engine.request_fault(req)
+        if fault is not None:
+            raise DashScopeError(cat.THROTTLE_CODE) if fault.throttle else \
+                DashScopeError(fault.code or "InternalError", fault.message, fault.status)
 
     def _authenticate(self, request: Request) -> str:
         header = request.headers.get("authorization", "")
@@ -159,12 +153,7 @@ class DashScope:
         fault_req = FaultRequest(VENDOR, "submit", model=model_name, media=sources, test_id=test_id(request))
         await self._request_faults(fault_req)
         self._limit(("submit", key, model_name), cat.SUBMIT_RPS)
-        fired = self.engine.faults.check(fault_req, JOB_ACTIONS)
-        failure = fail_from = None
-        if "fail_job" in fired:
-            rule = fired["fail_job"]
-            failure = Failure(rule.code or "InternalError", rule.message)
-            fail_from = Phase.QUEUED if rule.at == "queued" else None
+        failure, fail_from = self.engine.job_fault(fault_req, "InternalError")
         request_id = self.request_id()
         job = await self.engine.submit(
             vendor=VENDOR, model=model_name, owner=key, job_id=self.engine.new_id(), sources=sources,

@@ -25,7 +25,6 @@ from starlette.routing import BaseRoute, Route
 
 from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Options, Phase
 from emulator.engine import Request as FaultRequest
-from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS
 from emulator.engine.lifecycle import parse_policy
 from emulator.vendors.eas import catalogue as cat
 from emulator.vendors.eas import render
@@ -239,14 +238,10 @@ class Eas:
         raise EasError(401)
 
     async def _request_faults(self, req: FaultRequest) -> None:
-        fired = self.engine.faults.check(req, REQUEST_ACTIONS)
-        if "latency" in fired:
-            await asyncio.sleep(fired["latency"].seconds)
-        if "throttle" in fired:
-            raise EasError(cat.THROTTLE_STATUS)
-        if "error" in fired:
-            rule = fired["error"]
-            raise EasError(*_status_of(rule.code, rule.message, rule.status))
+        fault = await self.engine.request_fault(req)
+        if fault is not None:
+            raise EasError(cat.THROTTLE_STATUS) if fault.throttle else \
+                EasError(*_status_of(fault.code, fault.message, fault.status))
 
     # ---- synchronous inference ---------------------------------------------------------------------------
 
@@ -263,14 +258,13 @@ class Eas:
                       policy: str | None, failure: Failure | None = None) -> Job:
         tid = test_id(request)
         sources = [spec.url] if spec is not None else []
-        fired = self.engine.faults.check(FaultRequest(VENDOR, operation, model=service.model.id, media=sources,
-                                                      test_id=tid), JOB_ACTIONS)
         fail_from = None
-        if "fail_job" in fired and failure is None:
-            rule = fired["fail_job"]
-            status, message = _status_of(rule.code, rule.message, rule.status)
-            failure = Failure(str(status), message)
-            fail_from = Phase.QUEUED if rule.at == "queued" else None
+        if failure is None:
+            failure, fail_from = self.engine.job_fault(
+                FaultRequest(VENDOR, operation, model=service.model.id, media=sources, test_id=tid), "500")
+            if failure is not None:
+                status, message = _status_of(failure.code, failure.message, None)
+                failure = Failure(str(status), message)
         job = await self.engine.submit(
             vendor=VENDOR, model=service.model.id, owner=service.name, job_id=self.engine.new_id(),
             sources=sources, options=Options(language=service.model.language, channels=(0,)),

@@ -8,7 +8,6 @@ status; the service's own outcomes (bad appkey, bad ``file_link``, unknown task 
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 import hashlib
 import json
@@ -21,10 +20,9 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.engine import Engine, Failure, FetchLimits, Item, Job, Phase
+from emulator.engine import Engine, Failure, FetchLimits, Item, Job
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
-from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS
 from emulator.vendors.nls import catalogue as cat
 from emulator.vendors.nls.auth import (
     Acs3,
@@ -250,17 +248,15 @@ class Nls:
     # ---- faults and limits -------------------------------------------------------------------------------
 
     async def _request_faults(self, req: FaultRequest) -> None:
-        fired = self.engine.faults.check(req, REQUEST_ACTIONS)
-        if "latency" in fired:
-            await asyncio.sleep(fired["latency"].seconds)
-        if "throttle" in fired:
+        fault = await self.engine.request_fault(req)
+        if fault is None:
+            return
+        if fault.throttle:
             raise PopError(cat.THROTTLE_CODE)
-        if "error" in fired:
-            rule = fired["error"]
-            code = rule.code or "InternalError"
-            if code.isdigit() or code in cat.BY_TEXT:
-                raise Business(int(code) if code.isdigit() else cat.BY_TEXT[code])
-            raise PopError(code, rule.message, rule.status)
+        code = fault.code or "InternalError"
+        if code.isdigit() or code in cat.BY_TEXT:
+            raise Business(int(code) if code.isdigit() else cat.BY_TEXT[code])
+        raise PopError(code, fault.message, fault.status)
 
     def _limit(self, key: tuple[str, ...], per_second: int) -> None:
         if self.engine.rate_limits and not self.engine.limiter.allow((VENDOR, *key), per_second):
@@ -279,13 +275,9 @@ class Nls:
         model = self._appkey(spec.appkey)
         self._limit(("submit", call.access_key_id), cat.SUBMIT_QPS)
         tid = test_id(request)
-        fired = self.engine.faults.check(
-            FaultRequest(VENDOR, call.action, model=spec.appkey, media=[spec.file_link], test_id=tid), JOB_ACTIONS)
-        failure = fail_from = None
-        if "fail_job" in fired:
-            rule = fired["fail_job"]
-            failure = Failure(rule.code or str(cat.INTERNAL_ERROR_CODE), rule.message)
-            fail_from = Phase.QUEUED if rule.at == "queued" else None
+        failure, fail_from = self.engine.job_fault(
+            FaultRequest(VENDOR, call.action, model=spec.appkey, media=[spec.file_link], test_id=tid),
+            str(cat.INTERNAL_ERROR_CODE))
         job = await self.engine.submit(
             vendor=VENDOR, model=spec.appkey, owner=call.access_key_id, job_id=self.engine.new_id().replace("-", ""),
             sources=[spec.file_link], options=recognizer_options(spec, model.language), params=spec.raw,

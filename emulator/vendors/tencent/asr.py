@@ -7,7 +7,6 @@ errors are ``{"Response": {"Error": {"Code", "Message"}, "RequestId"}}``.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
@@ -23,7 +22,6 @@ from starlette.responses import Response
 from emulator.engine import Blob, Engine, Failure, FetchLimits, Item, Job, Options, Phase
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
-from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
 from emulator.vendors.tencent.tc3 import Authorization, canonical_request, signature, utc_date
@@ -138,14 +136,10 @@ class TencentAsr:
         return parsed.secret_id
 
     async def _request_faults(self, req: FaultRequest) -> None:
-        fired = self.engine.faults.check(req, REQUEST_ACTIONS)
-        if "latency" in fired:
-            await asyncio.sleep(fired["latency"].seconds)
-        if "throttle" in fired:
-            raise TcError(cat.THROTTLE_CODE, count=cat.CREATE_QPS + 1, limit=cat.CREATE_QPS)
-        if "error" in fired:
-            rule = fired["error"]
-            raise TcError(rule.code or "InternalError", message=rule.message, detail=rule.code)
+        fault = await self.engine.request_fault(req)
+        if fault is not None:
+            raise TcError(cat.THROTTLE_CODE, count=cat.CREATE_QPS + 1, limit=cat.CREATE_QPS) if fault.throttle \
+                else TcError(fault.code or "InternalError", message=fault.message, detail=fault.code)
 
     def _limit(self, action: str, owner: str, per_second: int) -> None:
         if self.engine.rate_limits and not self.engine.limiter.allow((VENDOR, action, owner), per_second):
@@ -165,13 +159,8 @@ class TencentAsr:
             self.engine.store.put_blob("media", media_id, Blob(data, "application/octet-stream", "data"))
             source = f"http://{cat.ASR_HOST}/_emulator/media/{media_id}/data"
         tid = test_id(request)
-        fired = self.engine.faults.check(
-            FaultRequest(VENDOR, "CreateRecTask", model=engine_name, media=[source], test_id=tid), JOB_ACTIONS)
-        failure = fail_from = None
-        if "fail_job" in fired:
-            rule = fired["fail_job"]
-            failure = Failure(rule.code or "recognition_failed", rule.message)
-            fail_from = Phase.QUEUED if rule.at == "queued" else None
+        failure, fail_from = self.engine.job_fault(
+            FaultRequest(VENDOR, "CreateRecTask", model=engine_name, media=[source], test_id=tid), "recognition_failed")
         self._next_task += 1
         task_id = self._next_task
         diarize = spec.get("SpeakerDiarization", 0) in (1, 3)

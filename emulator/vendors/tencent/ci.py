@@ -9,7 +9,6 @@ cannot set Host. Every request is signed with the COS signature (header or presi
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import email.utils
 import hashlib
@@ -28,7 +27,6 @@ from starlette.types import Receive, Scope, Send
 from emulator.engine import Blob, Engine, Failure, FetchLimits, Item, Job, JobStateError, Options, Phase
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
-from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS
 from emulator.engine.media import MediaProblem
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
@@ -257,14 +255,10 @@ class TencentCi:
             raise CiError("SignatureDoesNotMatch")
 
     async def _request_faults(self, req: FaultRequest) -> None:
-        fired = self.engine.faults.check(req, REQUEST_ACTIONS)
-        if "latency" in fired:
-            await asyncio.sleep(fired["latency"].seconds)
-        if "throttle" in fired:
-            raise CiError(cat.CI_THROTTLE_CODE)
-        if "error" in fired:
-            rule = fired["error"]
-            raise CiError(rule.code or "InternalError", rule.message or "", rule.status)
+        fault = await self.engine.request_fault(req)
+        if fault is not None:
+            raise CiError(cat.CI_THROTTLE_CODE) if fault.throttle else \
+                CiError(fault.code or "InternalError", fault.message or "", fault.status)
 
     # ---- CI ----------------------------------------------------------------------------------------------
 
@@ -357,13 +351,8 @@ class TencentCi:
         source = f"cos://{target.bucket}/{obj.lstrip('/')}" if obj else url
         engine_name = speech["EngineModelType"]
         tid = test_id(request)
-        fired = self.engine.faults.check(
-            FaultRequest(VENDOR, "create_job", model=engine_name, media=[source], test_id=tid), JOB_ACTIONS)
-        failure = fail_from = None
-        if "fail_job" in fired:
-            rule = fired["fail_job"]
-            failure = Failure(rule.code or "InternalError", rule.message)
-            fail_from = Phase.QUEUED if rule.at == "queued" else None
+        failure, fail_from = self.engine.job_fault(
+            FaultRequest(VENDOR, "create_job", model=engine_name, media=[source], test_id=tid), "InternalError")
         two = speech.get("ChannelNum") == "2"
         diarize = speech.get("SpeakerDiarization") == "1"
         options = Options(language=cat.CI_ENGINES[engine_name].language, channels=(0, 1) if two else (0,),
