@@ -92,3 +92,9 @@ class Job:
 
     def item_failure(self, item: Item) -> Failure | None:
         return self.forced_failure or item.failure
+
+    def failure(self) -> Failure | None:
+        """Why a failed single-input job failed: the forced failure or its item's; None if it has not failed."""
+        if self.phase is not Phase.FAILED:
+            return None
+        return self.forced_failure or next((i.failure for i in self.items if i.failure is not None), None)

@@ -235,8 +235,7 @@ def _failure(job: Job) -> tuple[str, int] | None:
         return cat.DEFAULT_TASK_FAILURE
     if job.phase is not Phase.FAILED:
         return None
-    item = job.items[0] if job.items else None
-    failure = job.item_failure(item) if item is not None else job.forced_failure
+    failure = job.failure()
     if failure is None:
         return cat.DEFAULT_TASK_FAILURE
     if failure.code in cat.TASK_FAILURES:
