@@ -40,10 +40,14 @@ def free_port() -> int:
         return port
 
 
+HTTP = ["h11"]      # uvicorn's HTTP implementation for every server of a run (--http)
+
+
 class Server:
     def __init__(self, *args: str) -> None:
         self.port = free_port()
-        self.proc = subprocess.Popen([sys.executable, "-m", "bench.servers", args[0], str(self.port), *args[1:]],
+        self.proc = subprocess.Popen([sys.executable, "-m", "bench.servers", args[0], str(self.port), HTTP[0],
+                                      *args[1:]],
                                      stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().split()
@@ -176,11 +180,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--jobs", type=int, default=100_000)
+    parser.add_argument("--http", choices=["h11", "httptools"], default="h11",
+                        help="uvicorn's HTTP implementation (h11 is what asr-emulator serve uses)")
     a = parser.parse_args()
     from bench.servers import EAS_TOKEN, NLS_TASK, bare, eas_predict, emulator, nls_query, signed_pop_path
 
     tool = "wrk" if shutil.which("wrk") else "httpx client (install wrk for better figures)"
-    print(f"task query GET /api/v1/tasks/<id>: uvicorn (uvloop, httptools), {a.connections} connections, "
+    HTTP[0] = a.http
+    print(f"task query GET /api/v1/tasks/<id>: uvicorn (uvloop, {a.http}), {a.connections} connections, "
           f"{a.rounds} interleaved rounds of {a.seconds} s, load from {tool}")
     big = f"emulator, {a.jobs:,} tasks stored"
     servers = {"bare Starlette endpoint": Server("bare"), "emulator, 10 tasks stored": Server("emulator", "10"),

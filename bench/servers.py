@@ -102,16 +102,16 @@ async def _nls_submit(app: Emulator) -> str:
 
 
 def main() -> None:
-    kind, port = sys.argv[1], int(sys.argv[2])
+    kind, port, http = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     if kind == "bare":
         app: object = bare()
         task_id = "00000000-0000-4000-8000-000000000001"
     elif kind == "nls":
-        app, task_id = nls_query(int(sys.argv[3]))
+        app, task_id = nls_query(int(sys.argv[4]))
     else:
-        app, task_id = emulator(int(sys.argv[3]))
+        app, task_id = emulator(int(sys.argv[4]))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False,
-                            loop="uvloop", http="httptools")
+                            loop="uvloop", http=http)
     server = uvicorn.Server(config)
 
     async def run() -> None:

@@ -63,3 +63,31 @@ def test_readme_eas_example_runs_against_the_emulator(emulator: ControlClient) -
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["0 你好;欢迎使用语音识别模拟器;今天天气很好"]
+
+
+def _tencent_env(emulator: ControlClient) -> dict[str, str]:
+    return {k: v for k, v in env_from_cli(emulator.url).items() if "proxy" not in k.lower()}
+
+
+@pytest.mark.sdk
+def test_readme_tencent_asr_example_runs_against_the_emulator(emulator: ControlClient) -> None:
+    code = example("tencent-asr").replace("127.0.0.1:8000", emulator.url.split("//", 1)[1])
+    emulator.lifecycle("polls:1")
+    done = subprocess.run([sys.executable, "-c", code], env=_tencent_env(emulator), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    first, *lines = done.stdout.splitlines()
+    assert first == "success"
+    assert "".join(line.split("]  ", 1)[1] for line in lines) == "你好，欢迎使用语音识别模拟器。今天天气很好。"
+
+
+@pytest.mark.sdk
+def test_readme_tencent_ci_example_runs_against_the_emulator(emulator: ControlClient) -> None:
+    code = example("tencent-ci").replace("127.0.0.1:8000", emulator.url.split("//", 1)[1])
+    emulator.lifecycle("polls:1")
+    done = subprocess.run([sys.executable, "-c", code], env=_tencent_env(emulator), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    first, *lines = done.stdout.splitlines()
+    assert first == "Success"
+    assert "".join(line.split("]  ", 1)[1] for line in lines) == "你好，欢迎使用语音识别模拟器。今天天气很好。"

@@ -13,6 +13,7 @@ from emulator.config import DEFAULT_DASHSCOPE_KEY, Settings
 from emulator.engine.credentials import MODES
 from emulator.vendors.eas.catalogue import DEFAULT_TOKEN, MODELS
 from emulator.vendors.nls.catalogue import DEFAULT_ACCESS_KEYS
+from emulator.vendors.tencent.catalogue import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -84,6 +85,9 @@ def env_lines(url: str, key: str = DEFAULT_DASHSCOPE_KEY) -> list[str]:
         f"export EAS_ENDPOINT={base.split('//', 1)[-1]}",
         f"export EAS_TOKEN={DEFAULT_TOKEN}",
         "# services: " + ", ".join(m.default_service for m in MODELS.values()) + " (each also as <name>_async)",
+        "# Tencent Cloud SecretId/SecretKey (tencentcloud-sdk-python reads these; pass them to CosConfig too)",
+        f"export TENCENTCLOUD_SECRET_ID={DEFAULT_SECRET_ID}",
+        f"export TENCENTCLOUD_SECRET_KEY={DEFAULT_SECRET_KEY}",
         "# keep proxies away from the emulator (aliyun-python-sdk-core ignores NO_PROXY: unset HTTP_PROXY for it)",
         "export NO_PROXY=127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}",
     ]
