@@ -13,6 +13,8 @@ import pytest
 from emulator.app import Emulator
 from emulator.config import Settings
 
+pytest_plugins = ["pytester"]
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 KEY = "sk-unit-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}

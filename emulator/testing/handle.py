@@ -1,0 +1,146 @@
+"""What a test holds: the control plane of a live emulator, and real vendor SDK clients configured for it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from emulator.testing.client import ControlClient
+from emulator.web import TEST_ID_HEADER
+
+
+class _Instant:
+    """A stand-in for the ``time``/``asyncio`` module of an SDK's polling loop: ``sleep`` only yields."""
+
+    def __init__(self, module: ModuleType, sleep: Callable[..., Any]) -> None:
+        self._module = module
+        self.sleep = sleep
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+async def _yield(_seconds: float = 0, *args: Any, **kwargs: Any) -> None:
+    await asyncio.sleep(0)
+
+
+class EmulatorHandle(ControlClient):
+    """``url``, the control plane (``reset``, ``lifecycle``, ``clock``, ``jobs``, ``fault``, ``script``,
+    ``journal`` …) and per-vendor helpers returning real SDK clients pointed at the emulator. Changes the helpers
+    make to SDK modules are undone by ``restore`` (the fixture calls it after each test)."""
+
+    def __init__(self, url: str, test_id: str | None = None) -> None:
+        super().__init__(url)
+        self.test_id = test_id
+        self._undo: list[Callable[[], None]] = []
+
+    @property
+    def host(self) -> str:
+        """``host:port``, for SDKs that take an endpoint without a scheme."""
+        return self.url.split("//", 1)[1]
+
+    def env(self) -> dict[str, str]:
+        """The environment variables ``asr-emulator env`` prints, for code that reads its configuration there."""
+        from emulator.cli import env_lines
+
+        out = {}
+        for line in env_lines(self.url):
+            if line.startswith("export ") and "${" not in line:
+                key, _, value = line.removeprefix("export ").partition("=")
+                out[key] = value
+        return out
+
+    def _set(self, target: Any, name: str, value: Any) -> None:
+        old = getattr(target, name)
+        setattr(target, name, value)
+        self._undo.append(lambda: setattr(target, name, old))
+
+    def restore(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+    # ---- DashScope ---------------------------------------------------------------------------------------
+
+    def dashscope(self, api_key: str = "sk-asr-emulator-local", fast_polling: bool = False) -> ModuleType:
+        """The ``dashscope`` module with its base URLs and key set for this emulator (restored after the test);
+        ``fast_polling`` removes the sleeps of ``wait()``."""
+        import dashscope
+
+        self._set(dashscope, "api_key", api_key)
+        self._set(dashscope, "base_http_api_url", f"{self.url}/api/v1")
+        ws = self.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        self._set(dashscope, "base_websocket_api_url", f"{ws}/api-ws/v1/inference")
+        if fast_polling:
+            self.fast_polling()
+        return dashscope
+
+    def fast_polling(self) -> None:
+        """Remove the client-side sleeps of dashscope's ``wait()`` (1, 1, 2, 2, 2, 4 … s between polls), so a wait
+        on an ``instant`` or ``polls:N`` job returns in milliseconds. The emulator's own clock is untouched."""
+        from dashscope.client import base_api
+
+        self._set(base_api, "time", _Instant(time, lambda _s=0, *a, **k: time.sleep(0)))
+        self._set(base_api, "asyncio", _Instant(asyncio, _yield))
+
+    # ---- Alibaba Cloud NLS and PAI-EAS -------------------------------------------------------------------
+
+    def acs_client(self, access_key_id: str = "asr-emulator-akid", secret: str = "asr-emulator-secret",
+                   region: str = "cn-shanghai") -> Any:
+        """An ``aliyunsdkcore`` ``AcsClient``; give requests ``set_domain(handle.host)``."""
+        from aliyunsdkcore.client import AcsClient
+
+        return AcsClient(access_key_id, secret, region)
+
+    def predict_client(self, service: str, token: str = "asr-emulator-eas-token", **options: Any) -> Any:
+        """An initialised ``eas_prediction.PredictClient`` for a service of the emulator."""
+        from eas_prediction import PredictClient
+
+        client = PredictClient(self.host, service)
+        client.set_token(token)
+        for name, value in options.items():
+            getattr(client, f"set_{name}")(value)
+        client.init()
+        self._undo.append(client.destroy)
+        return client
+
+    # ---- Tencent Cloud -----------------------------------------------------------------------------------
+
+    def asr_client(self, secret_id: str = "AKIDASREMULATOR000000000000000000000",
+                   secret_key: str = "asr-emulator-tencent-secret-key", region: str = "ap-guangzhou") -> Any:
+        """A ``tencentcloud`` ``AsrClient`` (API 3.0) with ``HttpProfile(protocol="http", endpoint=…)``."""
+        from tencentcloud.asr.v20190614 import asr_client
+        from tencentcloud.common import credential
+        from tencentcloud.common.profile.client_profile import ClientProfile
+        from tencentcloud.common.profile.http_profile import HttpProfile
+
+        profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=self.host))
+        return asr_client.AsrClient(credential.Credential(secret_id, secret_key), region, profile)
+
+    def cos_client(self, secret_id: str = "AKIDASREMULATOR000000000000000000000",
+                   secret_key: str = "asr-emulator-tencent-secret-key", region: str = "ap-guangzhou") -> Any:
+        """A ``qcloud_cos`` ``CosS3Client`` using the emulator as its HTTP proxy (requests keep their real hosts)."""
+        from qcloud_cos import CosConfig, CosS3Client
+
+        return CosS3Client(CosConfig(Region=region, SecretId=secret_id, SecretKey=secret_key, Scheme="http",
+                                     Proxies={"http": self.url}))
+
+    # ---- test isolation ----------------------------------------------------------------------------------
+
+    def headers(self) -> dict[str, str]:
+        """``X-Test-Id`` for this test, for clients that can send extra headers (journal and fault scoping)."""
+        return {TEST_ID_HEADER: self.test_id} if self.test_id else {}
+
+    def wait_for(self, check: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Poll ``check`` until it returns something truthy (callbacks, background deliveries)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = check()
+            if value or time.monotonic() > deadline:
+                return value
+            time.sleep(0.01)
+
+
+__all__ = ["EmulatorHandle"]

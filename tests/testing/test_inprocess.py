@@ -1,0 +1,70 @@
+"""In-process mode: httpx clients, sync and async, reach the emulator through respx without sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from emulator.testing.inprocess import InProcessEmulator, NotRouted
+
+DASHSCOPE = "https://dashscope.aliyuncs.com/api/v1"
+HEADERS = {"Authorization": "Bearer sk-asr-emulator-local"}
+FILE = "https://dashscope.aliyuncs.com/_emulator/fixtures/hello_zh.wav"
+
+
+def submit_body() -> dict[str, Any]:
+    return {"model": "paraformer-v2", "input": {"file_urls": [FILE]}}
+
+
+def test_a_sync_httpx_client(asr_emulator_respx: InProcessEmulator) -> None:
+    with httpx.Client() as client:
+        created = client.post(f"{DASHSCOPE}/services/audio/asr/transcription", json=submit_body(),
+                              headers={**HEADERS, "X-DashScope-Async": "enable"})
+        assert created.status_code == 200, created.text
+        task = client.get(f"{DASHSCOPE}/tasks/{created.json()['output']['task_id']}", headers=HEADERS).json()
+    assert task["output"]["task_status"] == "SUCCEEDED"
+    assert asr_emulator_respx.engine.jobs()[0].vendor == "dashscope"
+
+
+def test_an_async_httpx_client(asr_emulator_respx: InProcessEmulator) -> None:
+    async def go() -> dict[str, Any]:
+        async with httpx.AsyncClient() as client:
+            created = await client.post(f"{DASHSCOPE}/services/audio/asr/transcription", json=submit_body(),
+                                        headers={**HEADERS, "X-DashScope-Async": "enable"})
+            task_id = created.json()["output"]["task_id"]
+            result: dict[str, Any] = (await client.get(f"{DASHSCOPE}/tasks/{task_id}", headers=HEADERS)).json()
+            return result
+
+    assert asyncio.run(go())["output"]["task_status"] == "SUCCEEDED"
+
+
+def test_a_host_it_does_not_answer_fails_clearly(asr_emulator_respx: InProcessEmulator) -> None:
+    with pytest.raises(NotRouted, match=r"no route for GET https://example\.com/x.*DashScope"):
+        httpx.get("https://example.com/x")
+
+
+def test_other_routes_can_be_added(asr_emulator_respx: InProcessEmulator) -> None:
+    asr_emulator_respx.router.get("https://example.com/hook").respond(204)
+    assert httpx.get("https://example.com/hook").status_code == 204
+
+
+@pytest.mark.asr_emulator(lifecycle="polls:2", faults=[{"match": {"vendor": "dashscope", "operation": "query",
+                                                                  "times": 1}, "action": {"type": "throttle"}}])
+def test_the_marker_applies_in_process(asr_emulator_respx: InProcessEmulator) -> None:
+    created = httpx.post(f"{DASHSCOPE}/services/audio/asr/transcription", json=submit_body(),
+                         headers={**HEADERS, "X-DashScope-Async": "enable"})
+    task_url = f"{DASHSCOPE}/tasks/{created.json()['output']['task_id']}"
+    assert httpx.get(task_url, headers=HEADERS).status_code == 429
+    assert httpx.get(task_url, headers=HEADERS).json()["output"]["task_status"] == "PENDING"
+
+
+def test_tencent_and_eas_hosts() -> None:
+    with InProcessEmulator() as emulator:
+        r = httpx.post("http://1234567890.cn-shanghai.pai-eas.aliyuncs.com/api/predict/asr_general_express",
+                       headers={"Authorization": "asr-emulator-eas-token"},
+                       json={"input": {"url": "http://media.asr-emulator.test/a.wav?text=%E4%BD%A0%E5%A5%BD"}})
+        assert r.json() == {"0": "你好"}
+        assert emulator.engine.jobs()[0].vendor == "eas"

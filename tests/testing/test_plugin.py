@@ -1,0 +1,126 @@
+"""The pytest plugin as a user meets it: installed through its entry point, in a fresh pytest run (pytester)."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.testing import ServerProcess
+
+pytestmark = pytest.mark.sdk
+
+USER_TEST = '''
+import pytest
+from dashscope.audio.asr import Transcription
+
+
+@pytest.mark.asr_emulator(lifecycle="polls:2", fast_polling=True)
+def test_my_transcription(asr_emulator):
+    asr_emulator.dashscope()
+    task = Transcription.async_call(model="paraformer-v2", file_urls=[asr_emulator.fixture_url("hello_zh.wav")])
+    result = Transcription.wait(task=task.output.task_id)
+    assert result.output.task_status == "SUCCEEDED"
+'''
+
+
+def test_a_ten_line_user_test_passes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=USER_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_each_test_starts_from_a_reset_emulator(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_isolation='''
+        import httpx
+
+        def submit(handle):
+            r = httpx.post(handle.url + "/api/v1/services/audio/asr/transcription",
+                           headers={"Authorization": "Bearer sk-asr-emulator-local", "X-DashScope-Async": "enable"},
+                           json={"model": "paraformer-v2",
+                                 "input": {"file_urls": [handle.fixture_url("hello_zh.wav")]}})
+            assert r.status_code == 200, r.text
+
+        def test_one(asr_emulator):
+            submit(asr_emulator)
+            assert len(asr_emulator.jobs()) == 1
+
+        def test_two(asr_emulator):
+            assert asr_emulator.jobs() == []
+            submit(asr_emulator)
+            assert [j["test_id"] for j in asr_emulator.jobs()] == [None]
+    ''')
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_the_marker_configures_faults_seed_and_credentials(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_marker='''
+        import httpx
+        import pytest
+
+        RULE = {"match": {"vendor": "dashscope", "operation": "submit"},
+                "action": {"type": "error", "code": "Throttling.RateQuota"}}
+
+        @pytest.mark.asr_emulator(faults=[RULE], seed=7, credentials="strict")
+        def test_marked(asr_emulator):
+            r = httpx.post(asr_emulator.url + "/api/v1/services/audio/asr/transcription",
+                           headers={"Authorization": "Bearer sk-asr-emulator-local", "X-DashScope-Async": "enable"},
+                           json={"model": "paraformer-v2", "input": {"file_urls": ["http://a/b.wav"]}})
+            assert r.status_code == 429 and r.json()["code"] == "Throttling.RateQuota"
+            settings = httpx.get(asr_emulator.url + "/_emulator/settings").json()
+            assert settings["seed"] == 7 and settings["credentials"] == "strict"
+
+        @pytest.mark.asr_emulator(colour="red")
+        def test_misused(asr_emulator):
+            pass
+    ''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*asr_emulator takes keywords*colour*"])
+
+
+def test_parallel_workers_each_get_a_server(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_parallel='''
+        import pytest
+
+        @pytest.mark.parametrize("n", range(6))
+        def test_job(asr_emulator, n):
+            asr_emulator.script("第%d个。" % n, url="http://media.asr-emulator.test/%d.wav" % n)
+            assert asr_emulator.jobs() == []
+    ''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=6)
+
+
+def test_an_external_emulator_by_url(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_external='''
+        def test_url(asr_emulator, asr_emulator_server):
+            assert asr_emulator.url == asr_emulator_server
+            assert asr_emulator.health()["status"] == "ok"
+    ''')
+    with ServerProcess() as server:
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--asr-emulator-url={server.url}", "-s")
+    result.assert_outcomes(passed=1)
+
+
+def test_vendor_helpers(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_helpers='''
+        import json
+
+        from eas_prediction import StringRequest
+        from tencentcloud.asr.v20190614 import models
+
+        def test_helpers(asr_emulator):
+            out = asr_emulator.predict_client("asr_general_express").predict(
+                StringRequest(json.dumps({"input": {"url": asr_emulator.fixture_url("hello_zh.wav")}})))
+            assert json.loads(out.response_data)["0"]
+            req = models.CreateRecTaskRequest()
+            req.from_json_string(json.dumps({"EngineModelType": "16k_zh", "ChannelNum": 1, "ResTextFormat": 0,
+                                             "SourceType": 0, "Url": asr_emulator.fixture_url("hello_zh.wav")}))
+            assert asr_emulator.asr_client().CreateRecTask(req).Data.TaskId
+            cos = asr_emulator.cos_client()
+            cos.put_object(Bucket="b-1250000000", Key="k", Body=b"x")
+            assert cos.get_object(Bucket="b-1250000000", Key="k")["Body"].get_raw_stream().read() == b"x"
+            assert asr_emulator.env()["EAS_TOKEN"] == "asr-emulator-eas-token"
+            assert asr_emulator.acs_client()
+    ''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
