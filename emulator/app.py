@@ -6,9 +6,11 @@ The outer layer normalises absolute-form request targets (the SDKs' proxy mode),
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import json
 import logging
+import random
 import re
 import time
 from typing import Any
@@ -25,6 +27,8 @@ from emulator import __version__
 from emulator.config import Settings
 from emulator.control import Control
 from emulator.engine import Engine
+from emulator.engine import Request as FaultRequest
+from emulator.engine.faults import TRANSPORT_ACTIONS
 from emulator.fixtures import load_fixtures
 from emulator.openapi import walk_routes
 from emulator.vendors.dashscope import DashScope
@@ -107,12 +111,19 @@ class Emulator:
         state = scope.setdefault("state", {})
         started = time.perf_counter()
         status = {"code": 500, "sent": False}
+        wire = _Wire(self.engine, state)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 status["sent"] = True
                 message["headers"] = [*message.get("headers", []), HEADER]
+                if scope["type"] == "http" and wire.decide():
+                    wire.start = message
+                    return
+            elif wire.rule is not None and message["type"] == "http.response.body":
+                await wire.body(message, send)
+                return
             await send(message)
 
         target = self.tencent_ci.claims(scope)
@@ -140,6 +151,59 @@ class Emulator:
             time=self.engine.clock.now(), method=scope.get("method", ""), path=scope.get("path", ""),
             status=status, latency_ms=round((time.perf_counter() - started) * 1000, 3), **fields,
         )
+
+
+class _Wire:
+    """Transport faults (``drop``, ``empty_body``, ``malformed_body``, ``slow_body``) applied to the bytes of a
+    vendor's answer, whichever dialect wrote it; the rule is chosen when the answer starts, by what the dialect
+    noted (vendor, operation, model, test id)."""
+
+    def __init__(self, engine: Any, state: dict[str, Any]) -> None:
+        self.engine = engine
+        self.state = state
+        self.rule: Any = None
+        self.start: Message | None = None
+        self.chunks: list[bytes] = []
+
+    def decide(self) -> bool:
+        noted = self.state.get("journal", {})
+        vendor = noted.get("vendor")
+        if not vendor or vendor == "_emulator" or not self.engine.faults.rules():
+            return False
+        fired = self.engine.faults.check(FaultRequest(vendor, noted.get("operation") or "", model=noted.get("model"),
+                                                      test_id=noted.get("test_id")), TRANSPORT_ACTIONS)
+        self.rule = next(iter(fired.values()), None)
+        if self.rule is not None:
+            self.state.setdefault("journal", {})["error"] = f"transport fault: {self.rule.action}"
+        return self.rule is not None
+
+    async def body(self, message: Message, send: Send) -> None:
+        self.chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(self.chunks)
+        start = self.start or {"type": "http.response.start", "status": 500, "headers": []}
+        action = self.rule.action
+        if action == "drop":                 # headers, then the connection closes without the body
+            await send(start)
+            return
+        if action == "empty_body":
+            body = b""
+        elif action == "malformed_body":
+            rule = self.rule
+            rng = random.Random(f"{self.engine.faults.seed}:{rule.action}:{rule.vendor}:{rule.operation}:{rule.hits}")
+            body = body[: len(body) // 2] + bytes(rng.choice(b'{}[]<>"\\\x00\xff,:') for _ in range(12))
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        if action == "slow_body" and body:
+            pieces = 10
+            size = -(-len(body) // pieces)
+            for i in range(0, len(body), size):
+                await asyncio.sleep(self.rule.seconds / pieces)
+                await send({"type": "http.response.body", "body": body[i:i + size], "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def _appkey(entry: str) -> tuple[str, AppModel]:

@@ -6,7 +6,9 @@ actions: ``error`` (a vendor error by catalogue code), ``fail_job`` (the job fai
 straight from ``queued``), ``latency`` (seconds added before answering), ``throttle`` (the vendor's own throttling
 error); on streams: ``stream_close`` (drop the connection after ``frames`` audio frames), ``stream_fail`` (the task
 fails with ``code`` after ``frames`` frames), ``stream_delay`` (each result ``seconds`` late), ``stream_duplicate``
-(every final result sent twice).
+(every final result sent twice); on the wire, for every vendor: ``drop`` (the connection closes after the status
+line and headers), ``empty_body`` (the status and headers, no body), ``malformed_body`` (the body cut short and
+followed by seeded garbage), ``slow_body`` (the body dribbled out over ``seconds``).
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ACTIONS = ("error", "fail_job", "latency", "throttle", "stream_close", "stream_fail", "stream_delay",
-           "stream_duplicate")
+           "stream_duplicate", "drop", "empty_body", "malformed_body", "slow_body")
 REQUEST_ACTIONS = ("error", "latency", "throttle")     # act on the answer to a request
 JOB_ACTIONS = ("fail_job",)                            # act on a job created by the request
 STREAM_ACTIONS = ("stream_close", "stream_fail", "stream_delay", "stream_duplicate")   # act on a stream
+TRANSPORT_ACTIONS = ("drop", "empty_body", "malformed_body", "slow_body")              # act on the bytes sent
 
 
 @dataclass(frozen=True)
