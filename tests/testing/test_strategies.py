@@ -1,0 +1,91 @@
+"""The strategies: documents keep their schemas' invariants; scenarios apply to an emulator and read well."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from hypothesis import find, given, settings
+from hypothesis import strategies as st
+
+from emulator.testing.inprocess import InProcessEmulator
+from emulator.testing.strategies import (
+    Fault,
+    Media,
+    Scenario,
+    dashscope_errors,
+    dashscope_result_files,
+    dashscope_scenarios,
+    dashscope_task_outputs,
+    eas_asr_outputs,
+    nls_results,
+    spans,
+    tencent_task_statuses,
+    texts,
+)
+from emulator.vendors.dashscope import catalogue as dashscope_cat
+from emulator.vendors.nls import catalogue as nls_cat
+
+
+@given(dashscope_task_outputs())
+def test_task_outputs_are_consistent(output: dict[str, Any]) -> None:
+    if "results" in output:
+        metrics = output["task_metrics"]
+        assert metrics["TOTAL"] == len(output["results"]) == metrics["SUCCEEDED"] + metrics["FAILED"]
+        for result in output["results"]:
+            assert ("transcription_url" in result) == (result["subtask_status"] == "SUCCEEDED")
+    json.dumps(output)
+
+
+@given(dashscope_result_files())
+def test_result_files_have_ordered_spans(document: dict[str, Any]) -> None:
+    for channel in document["transcripts"]:
+        for sentence in channel["sentences"]:
+            assert 0 <= sentence["begin_time"] <= sentence["end_time"] <= 2**31 - 1
+
+
+@given(dashscope_errors())
+def test_errors_come_from_the_catalogue(error: tuple[int, dict[str, Any]]) -> None:
+    status, body = error
+    assert dashscope_cat.ERRORS[body["code"]] == (status, body["message"])
+
+
+@given(nls_results(), tencent_task_statuses(), eas_asr_outputs())
+def test_other_documents(nls: dict[str, Any], tencent: dict[str, Any], eas: dict[str, str]) -> None:
+    assert nls_cat.STATUS[nls["StatusCode"]] == nls["StatusText"]
+    assert tencent["StatusStr"] == ["waiting", "doing", "success", "failed"][tencent["Status"]]
+    assert all(key.isdigit() for key in eas)
+
+
+def test_the_edges_occur() -> None:
+    edge = settings(max_examples=300, database=None)
+    find(dashscope_task_outputs(), lambda o: o.get("task_metrics", {}).get("FAILED", 0) and
+         o["task_status"] == "SUCCEEDED", settings=edge)
+    find(texts(), lambda t: len(t) > 1000, settings=edge)
+    find(texts(), lambda t: any(ord(ch) > 0xFFFF for ch in t), settings=edge)
+    find(spans(), lambda s: s[0] == s[1], settings=edge)
+
+
+def test_scenarios_shrink_to_readable_minimal_cases() -> None:
+    found = find(dashscope_scenarios(), lambda s: any(f.kind == "throttle" for f in s.faults),
+                 settings=settings(database=None, derandomize=True))
+    assert repr(found) == "Scenario(dashscope, instant, media=['你好。'], faults=[throttle on submit])"
+
+
+@given(st.just(Scenario("dashscope", "polls:2", (Media(), Media(problem="missing")),
+                        (Fault("query", "throttle", nth=1, times=1),))))
+@settings(max_examples=1, deadline=None)
+def test_a_scenario_configures_the_emulator(scenario: Scenario) -> None:
+    with InProcessEmulator() as emulator:
+        scenario.apply(emulator)
+        headers = {"Authorization": "Bearer sk-asr-emulator-local"}
+        created = httpx.post("https://dashscope.aliyuncs.com/api/v1/services/audio/asr/transcription",
+                             headers={**headers, "X-DashScope-Async": "enable"},
+                             json={"model": "paraformer-v2", "input": {"file_urls": scenario.media_urls}})
+        url = f"https://dashscope.aliyuncs.com/api/v1/tasks/{created.json()['output']['task_id']}"
+        assert httpx.get(url, headers=headers).status_code == 429
+        statuses = [httpx.get(url, headers=headers).json()["output"]["task_status"] for _ in range(5)]
+        assert statuses[:3] == ["PENDING", "PENDING", "RUNNING"] and statuses[-1] == "SUCCEEDED"
+        final = httpx.get(url, headers=headers).json()["output"]
+        assert [r["subtask_status"] for r in final["results"]] == ["SUCCEEDED", "FAILED"]
