@@ -41,6 +41,7 @@ test: lint
 bench: install-test
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.realtime
+	$(BIN)/python -m bench.polling
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
