@@ -18,6 +18,8 @@ import pytest
 
 from emulator.testing import ControlClient, ServerProcess
 
+pytest_plugins = ["pytester"]
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 

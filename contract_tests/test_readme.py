@@ -91,3 +91,18 @@ def test_readme_tencent_ci_example_runs_against_the_emulator(emulator: ControlCl
     first, *lines = done.stdout.splitlines()
     assert first == "Success"
     assert "".join(line.split("]  ", 1)[1] for line in lines) == "你好，欢迎使用语音识别模拟器。今天天气很好。"
+
+
+@pytest.mark.sdk
+def test_readme_pytest_plugin_example_passes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_readme_plugin=example("pytest"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.sdk
+def test_readme_fuzzing_example_finds_the_throttling_bug(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_readme_fuzz=example("fuzzing"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*KeyError: 'output'*", "*scenario=Scenario(dashscope, instant, media=*"])

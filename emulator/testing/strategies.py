@@ -272,6 +272,10 @@ class Scenario:
         faults = f", faults={list(self.faults)}" if self.faults else ""
         return f"Scenario({self.vendor}, {self.lifecycle}, media={list(self.media)}{faults})"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """How hypothesis prints a falsifying scenario: the same one line."""
+        printer.text(repr(self))
+
 
 def _lifecycles(max_polls: int) -> st.SearchStrategy[str]:
     return st.one_of(st.just("instant"), st.integers(1, max_polls).map(lambda n: f"polls:{n}"))
