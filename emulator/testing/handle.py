@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -126,6 +127,18 @@ class EmulatorHandle(ControlClient):
 
         return CosS3Client(CosConfig(Region=region, SecretId=secret_id, SecretKey=secret_key, Scheme="http",
                                      Proxies={"http": self.url}))
+
+    def script_media(self, audio_or_url: bytes | Path | str, text: str, **extra: Any) -> str:
+        """Say what the emulator hears in a medium and return the URL to submit: audio bytes or a file are
+        uploaded to the emulator; a URL (which the emulator downloads when a job names it) is scripted as is."""
+        if isinstance(audio_or_url, str):
+            self.script(text, url=audio_or_url, **extra)
+            return audio_or_url
+        uploaded = self.upload(audio_or_url, text=text)
+        if extra:
+            self.script(text, sha256=uploaded["sha256"], **extra)
+        url: str = uploaded["url"]
+        return url
 
     # ---- test isolation ----------------------------------------------------------------------------------
 

@@ -120,6 +120,13 @@ def test_vendor_helpers(pytester: pytest.Pytester) -> None:
             cos.put_object(Bucket="b-1250000000", Key="k", Body=b"x")
             assert cos.get_object(Bucket="b-1250000000", Key="k")["Body"].get_raw_stream().read() == b"x"
             assert asr_emulator.env()["EAS_TOKEN"] == "asr-emulator-eas-token"
+            from pathlib import Path
+            import emulator
+            wav = Path(emulator.__file__).parent.parent / "fixtures" / "hello_en.wav"
+            url = asr_emulator.script_media(wav.read_bytes(), text="脚本。")
+            out = asr_emulator.predict_client("asr_general_express").predict(
+                StringRequest(json.dumps({"input": {"url": url}})))
+            assert json.loads(out.response_data) == {"0": "脚本"}
             assert asr_emulator.acs_client()
     ''')
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
