@@ -9,6 +9,7 @@ cannot set Host. Every request is signed with the COS signature (header or presi
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import email.utils
 import hashlib
@@ -368,6 +369,8 @@ class TencentCi:
             vet=_vetter(speech),
         )
         note(request, job_id=job.id)
+        if queue.state == "Paused" and not job.phase.terminal:      # a paused queue holds its jobs
+            self.engine.pause(job)
         self.outputs[(self._full(out["Bucket"]), out["Object"].lstrip("/"))] = job.id
         notify_url = callback if callback and callback != "no" else (
             queue.notify.get("Url", "") if queue.notify.get("State") == "On" and callback != "no" else "")
@@ -597,9 +600,20 @@ class TencentCi:
                 raise CiError("InvalidArgument", "NotifyConfig.Url must be an http(s) URL")
             queue.notify = {k: v for k, v in values.items()}
         queue.name = name or queue.name
+        if state != queue.state:
+            self._hold(queue, paused=state == "Paused")
         queue.state = state
         queue.updated = self.engine.clock.now()
         return {"RequestId": request_id, "Queue": self._queue_json(queue)}
+
+    def _hold(self, queue: Queue, paused: bool) -> None:
+        """Pausing a queue pauses its jobs that have not started; activating it lets its paused jobs go on."""
+        for job in self.engine.jobs(lambda j: j.vendor == VENDOR and j.params.get("queue_id") == queue.id):
+            with contextlib.suppress(JobStateError):
+                if paused and job.phase is Phase.QUEUED:
+                    self.engine.pause(job)
+                elif not paused and job.phase is Phase.PAUSED:
+                    self.engine.resume(job)
 
     def _bucket_json(self, bucket: str) -> dict[str, Any]:
         region, at = self.opened[bucket]

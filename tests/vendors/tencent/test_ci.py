@@ -245,3 +245,25 @@ def test_a_failed_download_is_a_failed_job(call: Call) -> None:
     detail = xml(call("GET", url, **signed("GET", url)))["Response"]["JobsDetail"]
     assert (detail["State"], detail["Code"]) == ("Failed", "ResourceDownloadFailed")
     assert detail["Message"] == "Failed to download the input: HTTP 404."
+
+
+def test_a_paused_queue_holds_its_jobs(call: Call, app: Emulator) -> None:
+    app.engine.set_policy("polls:1")
+    created = xml(create(call, job_body()))["Response"]["JobsDetail"]
+    queue_id = created["QueueId"]
+    url = f"{CI}/asrqueue/{queue_id}"
+
+    def set_state(state: str) -> None:
+        body = f"<Request><Name>q</Name><State>{state}</State></Request>".encode()
+        assert call("PUT", url, **signed("PUT", url, body)).status_code == 200
+
+    set_state("Paused")
+    job_url = f"{CI}/asr_jobs/{created['JobId']}"
+    later = xml(create(call, job_body()))["Response"]["JobsDetail"]["JobId"]
+    states = [xml(call("GET", u, **signed("GET", u)))["Response"]["JobsDetail"]["State"]
+              for u in (job_url, f"{CI}/asr_jobs/{later}")]
+    assert states == ["Pause", "Pause"]
+    set_state("Active")
+    for _ in range(3):
+        state = xml(call("GET", job_url, **signed("GET", job_url)))["Response"]["JobsDetail"]["State"]
+    assert state == "Success"
