@@ -117,7 +117,8 @@ def in_process_us(app: object, target: str, n: int = 20_000, method: str = "GET"
     path, _, query = target.partition("?")
     headers = [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {KEY}".encode())]
     if extra_headers:
-        headers = [(b"host", b"127.0.0.1:8000"), *((k.lower().encode(), v.encode()) for k, v in extra_headers.items())]
+        given = [(k.lower().encode(), v.encode()) for k, v in extra_headers.items()]
+        headers = given if any(k == b"host" for k, _ in given) else [(b"host", b"127.0.0.1:8000"), *given]
     elif body:
         headers += [(b"content-type", b"application/x-www-form-urlencoded"),
                     (b"content-length", str(len(body)).encode())]
@@ -183,7 +184,17 @@ def main() -> None:
     parser.add_argument("--http", choices=["h11", "httptools"], default="h11",
                         help="uvicorn's HTTP implementation (h11 is what asr-emulator serve uses)")
     a = parser.parse_args()
-    from bench.servers import EAS_TOKEN, NLS_TASK, bare, eas_predict, emulator, nls_query, signed_pop_path
+    from bench.servers import (
+        EAS_TOKEN,
+        NLS_TASK,
+        bare,
+        ci_get_job,
+        eas_predict,
+        emulator,
+        nls_query,
+        signed_pop_path,
+        tencent_describe,
+    )
 
     tool = "wrk" if shutil.which("wrk") else "httpx client (install wrk for better figures)"
     HTTP[0] = a.http
@@ -228,6 +239,12 @@ def main() -> None:
     print(f"in-process PAI-EAS predict of a 3 s file (General ASR, instant): raw token {raw_us:.0f} us, "
           f"EAS HMAC {hmac_us:.0f} us (bare/EAS {bare_us / hmac_us:.3f}); calls per second on one core: "
           f"{1e6 / hmac_us:.0f}")
+    tc_app, tc_body, tc_headers = tencent_describe()
+    tc_us = in_process_us(tc_app, "/", n=2000, method="POST", body=tc_body, extra_headers=tc_headers)
+    ci_app, ci_path, ci_headers = ci_get_job()
+    ci_us = in_process_us(ci_app, ci_path, n=2000, extra_headers=ci_headers)
+    print(f"in-process Tencent: DescribeTaskStatus (TC3 verified) {tc_us:.0f} us (bare/Tencent {bare_us / tc_us:.2f}); "
+          f"CI GET /asr_jobs/<id> (COS signature verified, XML) {ci_us:.0f} us (bare/CI {bare_us / ci_us:.2f})")
     print(f"memory per stored task (3 s file, scripted transcript): {memory_per_job(300) / 1024:.1f} KiB")
 
 

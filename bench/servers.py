@@ -143,3 +143,76 @@ def eas_predict() -> tuple[Emulator, str, bytes, dict[str, str]]:
     signature = eas_signature(EAS_TOKEN, string_to_sign("POST", data, "application/octet-stream", date, path))
     return app, path, data, {"Content-Type": "application/octet-stream", "Date": date,
                              "Content-Length": str(len(data)), "Authorization": f"EAS {signature}"}
+
+
+def tencent_describe() -> tuple[Emulator, bytes, dict[str, str]]:
+    """An emulator with one finished ASR API 3.0 task, and a TC3-signed DescribeTaskStatus for it."""
+    import time
+
+    from emulator.vendors.tencent import catalogue as tc
+    from emulator.vendors.tencent.tc3 import canonical_request, signature, utc_date
+
+    app = Emulator(Settings(lifecycle="instant", load_fixtures=False))
+
+    def signed(action: str, body: bytes) -> dict[str, str]:
+        ts = int(time.time())
+        headers = {"content-type": "application/json", "host": "127.0.0.1:8000"}
+        sig = signature(tc.DEFAULT_SECRET_KEY, str(ts), utc_date(ts), "asr",
+                        canonical_request("POST", "/", "", headers, ("content-type", "host"), body))
+        return {"Content-Type": "application/json", "Content-Length": str(len(body)), "X-TC-Action": action,
+                "X-TC-Version": tc.ASR_VERSION, "X-TC-Timestamp": str(ts),
+                "Authorization": f"TC3-HMAC-SHA256 Credential={tc.DEFAULT_SECRET_ID}/{utc_date(ts)}/asr/tc3_request, "
+                                 f"SignedHeaders=content-type;host, Signature={sig}"}
+
+    create = json.dumps({"EngineModelType": "16k_zh", "ChannelNum": 1, "ResTextFormat": 2, "SourceType": 0,
+                         "Url": "http://media.asr-emulator.test/a.wav?duration=3&text=%E4%BD%A0%E5%A5%BD"}).encode()
+
+    async def make() -> int:
+        import httpx
+
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+            r = await client.post("/", content=create, headers=signed("CreateRecTask", create))
+            return int(r.json()["Response"]["Data"]["TaskId"])
+
+    task_id = asyncio.run(make())
+    body = json.dumps({"TaskId": task_id}).encode()
+    return app, body, signed("DescribeTaskStatus", body)
+
+
+def ci_get_job() -> tuple[Emulator, str, dict[str, str]]:
+    """An emulator with one finished CI speech job, and a COS-signed GET of it."""
+    import time
+
+    from emulator.vendors.tencent import catalogue as tc
+    from emulator.vendors.tencent.cos_auth import http_string, sign
+
+    app = Emulator(Settings(lifecycle="instant", load_fixtures=False))
+    host = "examplebucket-1250000000.ci.ap-guangzhou.myqcloud.com"
+
+    def signed(method: str, path: str, body: bytes = b"") -> dict[str, str]:
+        headers = {"content-type": "application/xml", "host": host}
+        if method == "POST":
+            headers["content-length"] = str(len(body))
+        t = f"{int(time.time()) - 60};{int(time.time()) + 10000}"
+        sig = sign(tc.DEFAULT_SECRET_KEY, t, t, http_string(method, path, {}, (), headers))
+        auth = (f"q-sign-algorithm=sha1&q-ak={tc.DEFAULT_SECRET_ID}&q-sign-time={t}&q-key-time={t}"
+                f"&q-header-list={';'.join(sorted(headers))}&q-url-param-list=&q-signature={sig}")
+        return {**{k.title(): v for k, v in headers.items()}, "Host": host, "Authorization": auth}
+
+    body = (b"<Request><Tag>SpeechRecognition</Tag><Input><Url>http://media.asr-emulator.test/a.wav?duration=3"
+            b"</Url></Input><Operation><Output><Bucket>examplebucket-1250000000</Bucket><Region>ap-guangzhou</Region>"
+            b"<Object>o.txt</Object></Output><SpeechRecognition><EngineModelType>16k_zh</EngineModelType>"
+            b"<ResTextFormat>1</ResTextFormat></SpeechRecognition></Operation></Request>")
+
+    async def make() -> str:
+        import httpx
+
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client:
+            r = await client.post("/asr_jobs", content=body, headers=signed("POST", "/asr_jobs", body))
+            return r.text.split("<JobId>")[1].split("</JobId>")[0]
+
+    job_id = asyncio.run(make())
+    path = f"/asr_jobs/{job_id}"
+    return app, path, signed("GET", path)
