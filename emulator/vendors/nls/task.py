@@ -192,6 +192,6 @@ def recognizer_options(spec: TaskSpec, language: str) -> Options:
     speakers = None
     if spec.flag("auto_split"):
         speakers = spec.raw.get("speaker_num", 2) if spec.raw.get("supervise_type") == 1 else 2
-    windows = valid_times(spec.raw["valid_times"]) if "valid_times" in spec.raw else None
+    windows = valid_times(spec.raw["valid_times"]) if spec.raw.get("valid_times") is not None else None
     return Options(language=language, speakers=speakers, remove_disfluencies=spec.disfluency,
                    aligned_words=spec.flag("enable_timestamp_alignment"), windows=windows)

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 import respx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from emulator.app import Emulator
@@ -395,6 +395,7 @@ _fields = sorted(["appkey", "file_link", "version", "enable_words", "enable_call
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(task=st.dictionaries(st.sampled_from(_fields), _json_values, max_size=6), keep_basics=st.booleans())
+@example(task={"valid_times": None}, keep_basics=True)          # a null optional field is an absent one
 def test_any_task_gets_a_status_code_never_a_500(call: Call, task: dict[str, Any], keep_basics: bool) -> None:
     if keep_basics:
         task = {"appkey": APPKEY, "file_link": magic("hi."), **task}
