@@ -26,7 +26,7 @@ serve: install
 	$(BIN)/asr-emulator serve --host $(HOST) --port $(PORT)
 
 lint: install-test
-	$(BIN)/ruff check emulator tests contract_tests bench examples
+	$(BIN)/ruff check emulator tests contract_tests bench examples conftest.py
 	$(BIN)/mypy
 
 unit: install-test

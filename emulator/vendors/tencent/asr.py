@@ -253,6 +253,16 @@ def task_status(job: Job) -> dict[str, Any]:
         return out
     if job.phase is not Phase.SUCCEEDED:
         return out
+    cached: dict[str, Any] | None = job.extra.get("asr_result")
+    if cached is None:
+        cached = job.extra["asr_result"] = _result(job)
+    out.update(cached)
+    return out
+
+
+def _result(job: Job) -> dict[str, Any]:
+    """AudioDuration, Result and ResultDetail of a succeeded task (computed once)."""
+    out: dict[str, Any] = {}
     item = job.items[0]
     shape = shape_of(job.params)
     segs = res.segments(item, shape)

@@ -510,6 +510,13 @@ class TencentCi:
                          speakers=speech.get("SpeakerDiarization") == "1")
 
     def _result(self, job: Job) -> dict[str, Any]:
+        """``SpeechRecognitionResult`` of a succeeded job (computed once: a finished job does not change)."""
+        cached: dict[str, Any] | None = job.extra.get("ci_result")
+        if cached is None:
+            cached = job.extra["ci_result"] = self._compute_result(job)
+        return cached
+
+    def _compute_result(self, job: Job) -> dict[str, Any]:
         item = job.items[0]
         assert item.audio is not None and item.transcript is not None
         speech = job.params["speech"]
