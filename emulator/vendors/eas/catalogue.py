@@ -121,3 +121,4 @@ REQUEST_ID_HEADER = "X-Eas-Queueservice-Request-Id"
 PROTOBUF = "application/vnd.google.protobuf"
 MAX_SINK_WAIT_S = 60.0
 QUEUE_MAX_PAYLOAD = 8 * 1024 * 1024
+QUEUE_APPROX_MAX_LENGTH = 1000

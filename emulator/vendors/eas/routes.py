@@ -360,7 +360,7 @@ class Eas:
         last = max(members, default=0) if sink else queue.last_index
         attrs = {"meta.name": f"{queue.name}/sink" if sink else queue.name, "meta.type": "stream",
                  "meta.maxPayloadBytes": str(cat.QUEUE_MAX_PAYLOAD), "stream.length": str(len(members)),
-                 "stream.approxMaxLength": "1000", "stream.lastEntry": str(last),
+                 "stream.approxMaxLength": str(cat.QUEUE_APPROX_MAX_LENGTH), "stream.lastEntry": str(last),
                  "stream.firstEntry": str(min(members, default=0))}
         return _json_bytes(json.dumps(attrs).encode())
 

@@ -172,6 +172,11 @@ MAX_CI_BODY_BYTES = 1024 * 1024
 MAX_COS_OBJECT_BYTES = 5 * 1024 ** 3
 MAX_LIST_SIZE = 100
 DEFAULT_QUEUE_NAME = "speech-queue"
+QUEUE_CATEGORY, TEMPLATE_CATEGORY = "Speeching", "Custom"
+QUEUE_STATES = ("Active", "Paused")
+NOTIFY_STATES = ("On", "Off")
+STORAGE_CLASS = "STANDARD"
+MAX_LIST_KEYS = 1000                 # list objects, multipart uploads and parts: entries per page
 QUEUE_MAX_SIZE, QUEUE_MAX_CONCURRENT = 10000, 10
 COS_SIGN_SKEW_S = 0           # q-sign-time is a window the request must fall in; no extra skew
 
@@ -184,7 +189,7 @@ CI_ERRORS: dict[str, tuple[int, str]] = {
     "InvalidHost": (400, "The Host header does not name a bucket."),
     "ResourceNotFound": (400, "The input object does not exist."),
     "ResourceDownloadFailed": (400, "Failed to download the input."),
-    "AccessDenied": (403, "{detail}"),
+    "AccessDenied": (403, "{detail}"),   # detail: ACCESS_DENIED unless more is known
     "SignatureDoesNotMatch": (403, "The Signature you specified does not match what we calculated."),
     "InvalidAccessKeyId": (403, "The SecretId you provided does not exist in our records."),
     "RequestTimeTooSkewed": (403, "The request time is outside the q-sign-time window."),
@@ -198,6 +203,7 @@ CI_ERRORS: dict[str, tuple[int, str]] = {
     "SlowDown": (503, "Please reduce your request rate."),
 }
 CI_THROTTLE_CODE = "SlowDown"
+ACCESS_DENIED = "Access Denied."
 
 # A job that fails: its JobsDetail Code and Message, by neutral media-problem kind.
 JOB_FAILURES: dict[str, tuple[str, str]] = {

@@ -77,8 +77,9 @@ class Queue:
     name: str
     created: float
     updated: float
-    state: str = "Active"
-    notify: dict[str, str] = field(default_factory=lambda: {"Url": "", "Event": "", "Type": "", "State": "Off"})
+    state: str = cat.QUEUE_STATES[0]
+    notify: dict[str, str] = field(
+        default_factory=lambda: {"Url": "", "Event": "", "Type": "", "State": cat.NOTIFY_STATES[1]})
 
 
 @dataclass
@@ -236,7 +237,7 @@ class TencentCi:
         elif "q-signature" in query:
             sig = CosSignature.parse(query)
         else:
-            raise CiError("AccessDenied", "Access Denied.")
+            raise CiError("AccessDenied", cat.ACCESS_DENIED)
         if sig is None:
             raise CiError("AccessDenied", "The Authorization header is not a COS signature.")
         window = sig.window()
@@ -369,11 +370,11 @@ class TencentCi:
             vet=_vetter(speech),
         )
         note(request, job_id=job.id)
-        if queue.state == "Paused" and not job.phase.terminal:      # a paused queue holds its jobs
+        if queue.state == cat.QUEUE_STATES[1] and not job.phase.terminal:      # a paused queue holds its jobs
             self.engine.pause(job)
         self.outputs[(self._full(out["Bucket"]), out["Object"].lstrip("/"))] = job.id
-        notify_url = callback if callback and callback != "no" else (
-            queue.notify.get("Url", "") if queue.notify.get("State") == "On" and callback != "no" else "")
+        notifying = queue.notify.get("State") == cat.NOTIFY_STATES[0] and callback != "no"
+        notify_url = callback if callback and callback != "no" else (queue.notify.get("Url", "") if notifying else "")
         if notify_url and callback_type == "Url":
             self.engine.callbacks.watch(Delivery(job.id, notify_url, VENDOR, self.callback_body, tid))
         return job
@@ -566,7 +567,7 @@ class TencentCi:
         return {"QueueId": queue.id, "Name": queue.name, "State": queue.state, "NotifyConfig": dict(queue.notify),
                 "MaxSize": str(cat.QUEUE_MAX_SIZE), "MaxConcurrent": str(cat.QUEUE_MAX_CONCURRENT),
                 "CreateTime": self._time(queue.created), "UpdateTime": self._time(queue.updated),
-                "BucketId": queue.bucket, "Category": "Speeching"}
+                "BucketId": queue.bucket, "Category": cat.QUEUE_CATEGORY}
 
     def _queues(self, request: Request, target: Target, request_id: str) -> dict[str, Any]:
         q = request.query_params
@@ -593,7 +594,7 @@ class TencentCi:
         _only(doc, {"Name", "QueueID", "QueueId", "State", "NotifyConfig"}, "Request")
         name = _text(doc, "Name", "Request")
         state = _text(doc, "State", "Request") or queue.state
-        if state not in ("Active", "Paused"):
+        if state not in cat.QUEUE_STATES:
             raise CiError("InvalidArgument", "State is Active or Paused")
         notify = doc.get("NotifyConfig")
         if notify is not None:
@@ -601,14 +602,14 @@ class TencentCi:
                 raise CiError("InvalidArgument", "NotifyConfig must contain elements")
             _only(notify, {"Url", "State", "Type", "Event"}, "Request.NotifyConfig")
             values = {k: _text(notify, k, "NotifyConfig") for k in ("Url", "Event", "Type", "State")}
-            if values["State"] not in ("On", "Off", ""):
+            if values["State"] not in (*cat.NOTIFY_STATES, ""):
                 raise CiError("InvalidArgument", "NotifyConfig.State is On or Off")
-            if values["State"] == "On" and urlsplit(values["Url"]).scheme not in ("http", "https"):
+            if values["State"] == cat.NOTIFY_STATES[0] and urlsplit(values["Url"]).scheme not in ("http", "https"):
                 raise CiError("InvalidArgument", "NotifyConfig.Url must be an http(s) URL")
             queue.notify = {k: v for k, v in values.items()}
         queue.name = name or queue.name
         if state != queue.state:
-            self._hold(queue, paused=state == "Paused")
+            self._hold(queue, paused=state == cat.QUEUE_STATES[1])
         queue.state = state
         queue.updated = self.engine.clock.now()
         return {"RequestId": request_id, "Queue": self._queue_json(queue)}
@@ -646,7 +647,7 @@ class TencentCi:
 
     def _template_json(self, t: Template) -> dict[str, Any]:
         return {"TemplateId": t.id, "Name": t.name, "Tag": cat.SPEECH_TAG, "SpeechRecognition": dict(t.speech),
-                "BucketId": t.bucket, "Category": "Custom", "CreateTime": self._time(t.created),
+                "BucketId": t.bucket, "Category": cat.TEMPLATE_CATEGORY, "CreateTime": self._time(t.created),
                 "UpdateTime": self._time(t.updated)}
 
     def _template(self, request: Request, target: Target, template_id: str, body: bytes,
@@ -772,10 +773,10 @@ class TencentCi:
 
     def _list_objects(self, bucket: str, q: Any) -> dict[str, Any]:
         prefix, marker, delimiter = q.get("prefix", ""), q.get("marker", ""), q.get("delimiter", "")
-        max_keys_text = q.get("max-keys", "1000") or "1000"
+        max_keys_text = q.get("max-keys") or str(cat.MAX_LIST_KEYS)
         if not max_keys_text.isdigit():
             raise CiError("InvalidArgument", "max-keys must be a number")
-        max_keys = min(int(max_keys_text), 1000)
+        max_keys = min(int(max_keys_text), cat.MAX_LIST_KEYS)
         names = sorted(k.split("/", 1)[1] for k in self.engine.store.blob_keys(BLOBS) if k.startswith(bucket + "/"))
         names = [n for n in names if n.startswith(prefix) and n > marker]
         contents, prefixes = [], []
@@ -801,7 +802,7 @@ class TencentCi:
             mtime = float(blob.meta.get("mtime", "0"))
             entries.append({"Key": name, "LastModified": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(mtime)),
                             "ETag": blob.meta.get("etag", ""), "Size": str(len(blob.data)),
-                            "Owner": {"ID": self.appid, "DisplayName": self.appid}, "StorageClass": "STANDARD"})
+                            "Owner": {"ID": self.appid, "DisplayName": self.appid}, "StorageClass": cat.STORAGE_CLASS})
         if entries:
             out["Contents"] = _one_or_many(entries)
         if prefixes:
@@ -811,9 +812,10 @@ class TencentCi:
     def _list_uploads(self, bucket: str, q: Any) -> dict[str, Any]:
         prefix = q.get("prefix", "")
         uploads = [u for u in self.uploads.values() if u.bucket == bucket and u.key.startswith(prefix)]
-        out: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxUploads": "1000", "IsTruncated": "false"}
+        out: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxUploads": str(cat.MAX_LIST_KEYS),
+                               "IsTruncated": "false"}
         if uploads:
-            out["Upload"] = _one_or_many([{"Key": u.key, "UploadId": u.id, "StorageClass": "STANDARD",
+            out["Upload"] = _one_or_many([{"Key": u.key, "UploadId": u.id, "StorageClass": cat.STORAGE_CLASS,
                                            "Initiated": self._time(u.created)} for u in uploads])
         return out
 
@@ -839,7 +841,7 @@ class TencentCi:
                       "ETag": f'"{hashlib.md5(d).hexdigest()}"', "Size": str(len(d))}
                      for n, d in sorted(upload.parts.items())]
             out: dict[str, Any] = {"Bucket": upload.bucket, "Key": upload.key, "UploadId": upload.id,
-                                   "MaxParts": "1000", "IsTruncated": "false"}
+                                   "MaxParts": str(cat.MAX_LIST_KEYS), "IsTruncated": "false"}
             if parts:
                 out["Part"] = _one_or_many(parts)
             return xmlio.response("ListPartsResult", out, headers=headers)
