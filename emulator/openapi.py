@@ -28,6 +28,16 @@ def document(emulator: Emulator) -> dict[str, Any]:
                 "tags": ["control" if clean.startswith("/_emulator") else "vendor"],
                 "parameters": params, "responses": {"200": {"description": "OK"}},
             }
+    from emulator.vendors.tencent.ci import ROUTES
+
+    for path, methods, summary in ROUTES:
+        params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for n in _PARAM.findall(path)]
+        for method in methods:
+            paths.setdefault(path, {})[method.lower()] = {
+                "summary": summary, "operationId": f"tencent_ci{path.replace('/', '_')}_{method.lower()}",
+                "tags": ["vendor"], "parameters": params, "responses": {"200": {"description": "OK"}},
+            }
     return {"openapi": "3.1.0", "info": {"title": "asr-emulator", "version": __version__}, "paths": paths}
 
 

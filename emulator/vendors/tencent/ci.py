@@ -43,6 +43,22 @@ BLOBS = "cos"
 PRINTABLE = frozenset(string.printable) - frozenset("\t\n\r\x0b\x0c")
 
 
+# What this dialect answers (for the OpenAPI document): path, methods, summary. Hosts: ``<bucket>.ci.<region>.
+# myqcloud.com`` for CI, ``<bucket>.cos.<region>.myqcloud.com`` for objects (and CI), or path style.
+ROUTES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("/asr_jobs", ("GET", "POST"), "CI speech jobs: list, create"),
+    ("/asr_jobs/{job_ids}", ("GET",), "CI speech jobs: get one or several (comma-separated)"),
+    ("/jobs", ("GET", "POST"), "CI jobs with Tag SpeechRecognition: list, create"),
+    ("/jobs/{job_id}", ("GET", "PUT"), "CI jobs: get; PUT ?cancel cancels"),
+    ("/asrqueue", ("GET",), "CI speech queues"),
+    ("/asrqueue/{queue_id}", ("PUT",), "CI speech queue: update"),
+    ("/asrbucket", ("GET", "POST", "DELETE"), "CI speech buckets: list, open, close"),
+    ("/template", ("GET", "POST"), "CI speech templates: list, create"),
+    ("/template/{template_id}", ("PUT", "DELETE"), "CI speech template: update, delete"),
+    ("/{bucket}/{key}", ("GET", "PUT", "DELETE", "POST"), "COS objects (path style; or /{key} on the bucket's host)"),
+)
+
+
 class CiError(Exception):
     def __init__(self, code: str, detail: str = "", status: int | None = None) -> None:
         default_status, template = cat.CI_ERRORS.get(code, (400, "{detail}"))
