@@ -204,3 +204,19 @@ def test_throttling_is_429(predict: Predict, emulator: ControlClient) -> None:
         predict("asr_general_express", emulator.fixture_url("hello_zh.wav"))
     assert err.value.code == 429
 
+
+
+@pytest.mark.filterwarnings("ignore:URLs without a scheme:FutureWarning")     # the client calls "ip:port/…"
+def test_the_direct_endpoint_type_discovers_the_service(emulator: ControlClient) -> None:
+    from eas_prediction.predict_client import ENDPOINT_TYPE_DIRECT
+
+    client = PredictClient(emulator.url.split("//", 1)[1], "asr_general_express")
+    client.set_endpoint_type(ENDPOINT_TYPE_DIRECT)
+    client.set_token("asr-emulator-eas-token")
+    client.init()
+    try:
+        out = client.predict(StringRequest(json.dumps({"input": {"url": emulator.fixture_url("hello_zh.wav")}})))
+    finally:
+        client.destroy()
+    assert json.loads(out.response_data) == {"0": short_sentences(script("hello_zh.wav"))}
+    assert [e["operation"] for e in emulator.journal(vendor="eas")][:2] == ["discovery", "predict"]

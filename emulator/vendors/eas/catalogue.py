@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 API_PREFIX = "/api/predict/"
+DISCOVERY_PREFIX = "/api/v1/servicediscovery/upstreams/"     # the client's DIRECT endpoint type
 SINK = "sink"
 
 # ---- the models -------------------------------------------------------------------------------------------------

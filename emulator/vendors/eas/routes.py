@@ -158,7 +158,24 @@ class Eas:
         self.queues.clear()
 
     def routes(self) -> list[BaseRoute]:
-        return [Route(cat.API_PREFIX + "{path:path}", self.handle, methods=["GET", "POST", "PUT", "DELETE"])]
+        return [Route(cat.API_PREFIX + "{path:path}", self.handle, methods=["GET", "POST", "PUT", "DELETE"]),
+                Route(cat.DISCOVERY_PREFIX + "{path:path}", self.discovery, methods=["GET"])]
+
+    async def discovery(self, request: Request) -> Response:
+        """Service discovery for the client's DIRECT endpoint type: the instances (here, this emulator) serving a
+        service; the client then calls them without the gateway."""
+        note(request, vendor=VENDOR, operation="discovery", test_id=test_id(request))
+        service, _ = self.resolve(request.path_params["path"])
+        if service is None:
+            note(request, code="404")
+            return _text(cat.STATUS_BODIES[404], 404)
+        host = request.headers.get("host") or ""
+        name, _, port = host.rpartition(":")
+        if not port.isdigit():
+            server = request.scope.get("server") or ("127.0.0.1", 80)
+            name, port = str(server[0]), str(server[1])
+        body = {"endpoints": {"items": [{"ip": name, "port": int(port), "weight": 100}]}}
+        return _json_bytes(json.dumps(body).encode())
 
     def resolve(self, path: str) -> tuple[Service | None, str]:
         """The service a path after ``/api/predict/`` names, and what follows it (``sink``, a sub-path or "")."""
