@@ -133,6 +133,7 @@ SUPPORTED_CONTAINERS = frozenset({"wav", "mp3"})
 MAX_CHANNELS = 2
 RESULT_TTL_S = 72 * 3600
 QUERY_QPS = 100
+QUERY_QPS_PER_TASK = 1      # the filetrans documents: one query per second for each TaskId
 SUBMIT_QPS = 200
 
 # ---- task parameters -------------------------------------------------------------------------------------------

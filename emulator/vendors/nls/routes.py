@@ -336,6 +336,7 @@ class Nls:
             raise PopError.missing("TaskId")
         note(request, job_id=task_id)
         self._limit(("query", call.access_key_id), cat.QUERY_QPS)
+        self._limit(("query-task", task_id), cat.QUERY_QPS_PER_TASK)
         job = self.engine.read(task_id)
         request_id = self.request_id()
         if job is None or not self._visible(job, call.access_key_id):

@@ -173,8 +173,13 @@ def test_throttling_when_rate_limits_are_on(app: Emulator, call: Call) -> None:
     task_id = submit(call, magic("hi.")).json()["TaskId"]
     app.engine.clock.set_mode("manual")
     app.engine.rate_limits = True
-    codes = [pop(call, "GetTaskResult", method="GET", TaskId=task_id).json().get("Code") for _ in range(101)]
-    assert codes[:100] == [None] * 100 and codes[100] == "Throttling.User"
+    codes = [pop(call, "GetTaskResult", method="GET", TaskId=f"{i:032x}").json().get("Code") for i in range(101)]
+    assert codes[:100] == [None] * 100 and codes[100] == "Throttling.User"      # 100 queries a second per user
+    app.engine.clock.advance(1)
+    same = [pop(call, "GetTaskResult", method="GET", TaskId=task_id).json().get("Code") for _ in range(2)]
+    assert same == [None, "Throttling.User"]                                       # and one per task
+    app.engine.clock.advance(1)
+    assert pop(call, "GetTaskResult", method="GET", TaskId=task_id).json().get("StatusCode") == 21050000
 
 
 # ---- the task JSON ---------------------------------------------------------------------------------------------
