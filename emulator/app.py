@@ -36,6 +36,7 @@ from emulator.vendors.eas import Eas, parse_service
 from emulator.vendors.nls import Nls
 from emulator.vendors.nls.catalogue import AppModel
 from emulator.vendors.tencent import TencentAsr, TencentCi, is_tc3
+from emulator.vendors.tencent.asr import is_legacy as is_tencent_legacy
 from emulator.vendors.tencent.catalogue import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
 log = logging.getLogger("asr_emulator")
@@ -87,7 +88,7 @@ class Emulator:
     async def _root(self, request: Request) -> Response:
         """``/`` carries Tencent Cloud API 3.0 (ASR) and the POP RPC APIs (NLS filetrans), told apart by their
         headers and parameters."""
-        if is_tc3(request):
+        if is_tc3(request) or await is_tencent_legacy(request):
             return await self.tencent_asr.handle(request)
         if Nls.is_pop(request):
             return await self.nls.handle(request)

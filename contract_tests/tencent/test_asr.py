@@ -163,3 +163,26 @@ def test_callback(asr: asr_client.AsrClient, emulator: ControlClient, local_file
     assert form["code"] == "0" and form["requestId"] == str(task_id)
     assert "]  " in form["text"] and float(form["audioTime"]) > 0
     assert json.loads(form["resultDetail"])[0]["FinalSentence"]
+
+
+@pytest.mark.parametrize("method", ["HmacSHA1", "HmacSHA256"])
+def test_the_legacy_signature(emulator: ControlClient, method: str) -> None:
+    from tencentcloud.common import credential
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+
+    from contract_tests.tencent.conftest import SECRET_ID, SECRET_KEY
+
+    emulator.lifecycle("polls:1")
+
+    def client(key: str) -> asr_client.AsrClient:
+        profile = ClientProfile(signMethod=method, httpProfile=HttpProfile(protocol="http",
+                                                                           endpoint=emulator.url.split("//", 1)[1]))
+        return asr_client.AsrClient(credential.Credential(SECRET_ID, key), "ap-guangzhou", profile)
+
+    legacy = client(SECRET_KEY)
+    seen, status = wait(legacy, create(legacy, Url=emulator.fixture_url("hello_zh.wav"), ResTextFormat=1))
+    assert seen == ["waiting", "doing", "success"] and status.ResultDetail
+    with pytest.raises(TencentCloudSDKException) as err:
+        create(client("wrong"), Url=emulator.fixture_url("hello_zh.wav"))
+    assert err.value.get_code() == "AuthFailure.SignatureFailure"

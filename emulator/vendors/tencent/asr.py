@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -30,6 +31,14 @@ from emulator.web import note, read_body, test_id
 VENDOR = "tencent_asr"
 
 
+@dataclass(frozen=True)
+class ApiCall:
+    action: str
+    params: dict[str, Any]
+    secret_id: str
+    text_values: bool          # every value arrived as text (GET, or the legacy form): numbers are read from it
+
+
 class TcError(Exception):
     def __init__(self, code: str, **fields: Any) -> None:
         template = cat.ASR_ERRORS.get(code, "{detail}")
@@ -43,8 +52,19 @@ class TcError(Exception):
 
 
 def is_tc3(request: Request) -> bool:
-    """Whether a request on ``/`` speaks Tencent Cloud API 3.0."""
+    """Whether a request on ``/`` speaks Tencent Cloud API 3.0 signed with TC3."""
     return "x-tc-action" in request.headers or request.headers.get("authorization", "").startswith("TC3-")
+
+
+async def is_legacy(request: Request) -> bool:
+    """Whether a request on ``/`` is Tencent Cloud API 3.0 with the legacy signature (``signMethod`` HmacSHA1 or
+    HmacSHA256): ``SecretId`` and ``Signature`` among the query or form parameters."""
+    if b"SecretId=" in request.scope.get("query_string", b""):
+        return True
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        body = await request.body()
+        return b"SecretId=" in body and b"Signature=" in body
+    return False
 
 
 class TencentAsr:
@@ -68,15 +88,15 @@ class TencentAsr:
 
     async def handle(self, request: Request) -> Response:
         tid = test_id(request)
-        action = request.headers.get("x-tc-action", "")
-        note(request, vendor=VENDOR, operation=action or None, test_id=tid)
+        note(request, vendor=VENDOR, test_id=tid)
         try:
-            params, secret_id = await self._verified(request, action)
-            await self._request_faults(FaultRequest(VENDOR, action, test_id=tid))
-            if action == "CreateRecTask":
-                data = await self.create(request, params, secret_id)
+            call = await self._verified(request)
+            note(request, operation=call.action)
+            await self._request_faults(FaultRequest(VENDOR, call.action, test_id=tid))
+            if call.action == "CreateRecTask":
+                data = await self.create(request, call)
             else:
-                data = self.describe(request, params, secret_id)
+                data = self.describe(request, call)
             return _answer({"Data": data, "RequestId": self.request_id()})
         except TcError as exc:
             note(request, code=exc.code)
@@ -86,12 +106,22 @@ class TencentAsr:
             return _answer({"Error": {"Code": "InternalError", "Message": cat.ASR_ERRORS["InternalError"]},
                             "RequestId": self.request_id()})
 
-    async def _verified(self, request: Request, action: str) -> tuple[dict[str, Any], str]:
+    async def _verified(self, request: Request) -> ApiCall:
         body = await read_body(request, cat.MAX_BODY_BYTES)
         if body is None:
             raise TcError("InvalidParameter.ErrorContentlength")
-        secret_id = self._authenticate(request, body)
-        version = request.headers.get("x-tc-version", "")
+        if is_tc3(request):
+            secret_id = self._authenticate(request, body)
+            action = request.headers.get("x-tc-action", "")
+            version = request.headers.get("x-tc-version", "")
+            params, text_values = _params(request, body), request.method == "GET"
+        else:
+            form = dict(parse_qsl(request.scope.get("query_string", b"").decode("utf-8", "replace"),
+                                  keep_blank_values=True))
+            form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            secret_id = self._authenticate_legacy(request, form)
+            action, version = form.get("Action", ""), form.get("Version", "")
+            params, text_values = {k: v for k, v in form.items() if k not in cat.LEGACY_COMMON_PARAMS}, True
         if not action:
             raise TcError("MissingParameter", name="Action")
         if action not in cat.ASR_ACTIONS:
@@ -99,7 +129,35 @@ class TencentAsr:
                           action=action)
         if version != cat.ASR_VERSION:
             raise TcError("NoSuchVersion" if version else "MissingParameter", version=version, name="Version")
-        return _params(request, body), secret_id
+        return ApiCall(action, params, secret_id, text_values)
+
+    def _authenticate_legacy(self, request: Request, form: dict[str, str]) -> str:
+        """The legacy signature: HMAC-SHA1/SHA256 over method, host, path and the sorted parameters (brief §B.4)."""
+        mode = self.engine.credentials.mode
+        secret_id = form.get("SecretId", "")
+        if mode == "off":
+            return secret_id or "anonymous"
+        method_name = form.get("SignatureMethod", "HmacSHA1")
+        digest = cat.LEGACY_SIGNATURE_METHODS.get(method_name)
+        if not secret_id or digest is None or "Signature" not in form:
+            raise TcError("AuthFailure.InvalidAuthorization")
+        stamp = form.get("Timestamp", "")
+        if not stamp.isdigit():
+            raise TcError("MissingParameter", name="Timestamp")
+        if mode == "strict" and abs(time.time() - int(stamp)) > cat.TIMESTAMP_SKEW_S:
+            raise TcError("AuthFailure.SignatureExpire")
+        secret = self.keys.get(secret_id)
+        if secret is None:
+            if mode == "strict":
+                raise TcError("AuthFailure.SecretIdNotFound")
+            return secret_id
+        signed = {k.replace("_", "."): v for k, v in form.items() if k != "Signature"}
+        joined = "&".join(f"{k}={signed[k]}" for k in sorted(signed))
+        text = f"{request.method}{request.headers.get('host', '')}{request.url.path}?{joined}"
+        expected = base64.b64encode(hmac.new(secret.encode(), text.encode(), digest).digest()).decode()
+        if not hmac.compare_digest(expected, form["Signature"]):
+            raise TcError("AuthFailure.SignatureFailure")
+        return secret_id
 
     def _authenticate(self, request: Request, body: bytes) -> str:
         header = request.headers.get("authorization", "")
@@ -147,8 +205,9 @@ class TencentAsr:
 
     # ---- CreateRecTask -----------------------------------------------------------------------------------
 
-    async def create(self, request: Request, params: dict[str, Any], owner: str) -> dict[str, Any]:
-        spec = _rec_spec(params, from_query=request.method == "GET")
+    async def create(self, request: Request, call: ApiCall) -> dict[str, Any]:
+        owner = call.secret_id
+        spec = _rec_spec(call.params, from_query=call.text_values)
         self._limit("CreateRecTask", owner, cat.CREATE_QPS)
         engine_name = spec["EngineModelType"]
         engine = cat.ASR_ENGINES[engine_name]
@@ -183,14 +242,15 @@ class TencentAsr:
 
     # ---- DescribeTaskStatus ------------------------------------------------------------------------------
 
-    def describe(self, request: Request, params: dict[str, Any], owner: str) -> dict[str, Any]:
+    def describe(self, request: Request, call: ApiCall) -> dict[str, Any]:
+        params, owner = call.params, call.secret_id
         unknown = set(params) - {"TaskId"}
         if unknown:
             raise TcError("UnknownParameter", name=sorted(unknown)[0])
         task_id = params.get("TaskId")
         if task_id is None:
             raise TcError("MissingParameter", name="TaskId")
-        if request.method == "GET" and isinstance(task_id, str) and task_id.isdigit():
+        if call.text_values and isinstance(task_id, str) and task_id.isdigit():
             task_id = int(task_id)
         if not isinstance(task_id, int) or isinstance(task_id, bool):
             raise TcError("InvalidParameter", detail="TaskId must be an integer.")

@@ -43,6 +43,10 @@ ASR_HOST = "asr.tencentcloudapi.com"
 ASR_SERVICE = "asr"
 ASR_VERSION = "2019-06-14"
 TC3_ALGORITHM = "TC3-HMAC-SHA256"
+LEGACY_SIGNATURE_METHODS = {"HmacSHA1": "sha1", "HmacSHA256": "sha256"}
+# the legacy signature's common parameters (in the query or form beside the action's own)
+LEGACY_COMMON_PARAMS = frozenset({"Action", "Version", "SecretId", "Signature", "SignatureMethod", "Nonce",
+                                  "Timestamp", "Region", "RequestClient", "Language", "Token"})
 TIMESTAMP_SKEW_S = 300
 ASR_ACTIONS = ("CreateRecTask", "DescribeTaskStatus")
 # actions of the ASR client that the emulator answers with UnsupportedOperation rather than InvalidAction
