@@ -81,10 +81,7 @@ class EmulatorHandle(ControlClient):
     def fast_polling(self) -> None:
         """Remove the client-side sleeps of dashscope's ``wait()`` (1, 1, 2, 2, 2, 4 … s between polls), so a wait
         on an ``instant`` or ``polls:N`` job returns in milliseconds. The emulator's own clock is untouched."""
-        from dashscope.client import base_api
-
-        self._set(base_api, "time", _Instant(time, lambda _s=0, *a, **k: time.sleep(0)))
-        self._set(base_api, "asyncio", _Instant(asyncio, _yield))
+        fast_polling(self._set)
 
     # ---- Alibaba Cloud NLS and PAI-EAS -------------------------------------------------------------------
 
@@ -156,4 +153,20 @@ class EmulatorHandle(ControlClient):
             time.sleep(0.01)
 
 
-__all__ = ["EmulatorHandle"]
+def fast_polling(set_attr: Callable[[Any, str, Any], None]) -> None:
+    """Replace the ``time``/``asyncio`` modules the dashscope SDK's polling loops sleep through (the 1.x
+    ``wait()`` and the 2.x client's ``transcribe``/``jobs.wait``) with ones whose ``sleep`` only yields."""
+    import importlib
+
+    for name in ("dashscope.client.base_api", "dashscope.v2.resources.audio.asr", "dashscope.v2.resources._jobs"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(module, "time"):
+            set_attr(module, "time", _Instant(time, lambda _s=0, *a, **k: time.sleep(0)))
+        if hasattr(module, "asyncio"):
+            set_attr(module, "asyncio", _Instant(asyncio, _yield))
+
+
+__all__ = ["EmulatorHandle", "fast_polling"]

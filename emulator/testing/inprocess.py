@@ -101,6 +101,7 @@ class InProcessEmulator:
     def __init__(self, settings: Settings | None = None) -> None:
         self.app = Emulator(settings or Settings(lifecycle="instant"))
         self._bridge: _Bridge | None = None
+        self._undo: list[Any] = []
         self.router = _Router(assert_all_called=False, assert_all_mocked=True)
 
     @property
@@ -116,6 +117,8 @@ class InProcessEmulator:
         return self
 
     def stop(self) -> None:
+        while self._undo:
+            self._undo.pop()()
         self.router.stop(quiet=True)
         self.router.reset()
         if self._bridge is not None:
@@ -131,6 +134,17 @@ class InProcessEmulator:
 
     def reset(self) -> None:
         self.engine.reset()
+
+    def fast_polling(self) -> None:
+        """Remove dashscope's client-side poll sleeps until ``stop`` (see ``EmulatorHandle.fast_polling``)."""
+        from emulator.testing.handle import fast_polling
+
+        def set_attr(target: Any, name: str, value: Any) -> None:
+            old = getattr(target, name)
+            setattr(target, name, value)
+            self._undo.append(lambda: setattr(target, name, old))
+
+        fast_polling(set_attr)
 
     def script(self, text: str, *, url: str, **extra: Any) -> None:
         from emulator.engine import Script

@@ -111,4 +111,6 @@ def asr_emulator_respx(request: pytest.FixtureRequest) -> Iterator[Any]:
             from emulator.engine import Rule
 
             emulator.engine.faults.add(Rule.from_json(dict(rule)))
+        if options.get("fast_polling"):
+            emulator.fast_polling()
         yield emulator

@@ -68,3 +68,25 @@ def test_tencent_and_eas_hosts() -> None:
                        json={"input": {"url": "http://media.asr-emulator.test/a.wav?text=%E4%BD%A0%E5%A5%BD"}})
         assert r.json() == {"0": "你好"}
         assert emulator.engine.jobs()[0].vendor == "eas"
+
+
+@pytest.mark.asr_emulator(fast_polling=True)
+@pytest.mark.filterwarnings("ignore:dashscope 2.0 audio API is a preview:FutureWarning")
+@pytest.mark.filterwarnings("ignore:no workspace configured:UserWarning")     # the SDK's default gateway
+def test_the_dashscope_2x_client_sync_and_async(asr_emulator_respx: InProcessEmulator) -> None:
+    """dashscope's 2.x client speaks httpx: with its default endpoint it reaches the in-process emulator."""
+    from dashscope import AsyncClient, Client
+
+    with Client(api_key="sk-asr-emulator-local") as client:
+        job = client.audio.asr.transcribe([FILE], model="paraformer-v2")
+    assert job.status == "SUCCEEDED"
+    assert httpx.get(job.results[0].transcription_url).json()["transcripts"][0]["text"] == \
+        "你好，欢迎使用语音识别模拟器。今天天气很好。"
+
+    async def go() -> str:
+        async with AsyncClient(api_key="sk-asr-emulator-local") as async_client:
+            done = await async_client.audio.asr.transcribe([FILE], model="paraformer-v2")
+        status: str = done.status
+        return status
+
+    assert asyncio.run(go()) == "SUCCEEDED"
