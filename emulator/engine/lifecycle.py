@@ -62,6 +62,11 @@ def parse_policy(spec: str) -> Policy:
     raise ValueError(f"unknown lifecycle {spec!r}: use instant, polls:N, timed or manual")
 
 
+def run_seconds(job: Job, policy: Policy, speed_share: float = 1.0) -> float:
+    """How long the ``timed`` policy runs a job: its audio at the speed factor (times a model's share of it)."""
+    return job.audio_ms / 1000.0 / (policy.speed * speed_share)
+
+
 def target(job: Job, policy: Policy, now: float) -> tuple[Phase, float]:
     """The phase the policy puts the job in now, and the time it got there (for time-stamping)."""
     if policy.kind == "instant":
@@ -73,7 +78,7 @@ def target(job: Job, policy: Policy, now: float) -> tuple[Phase, float]:
         return _by_step(job, step), now
     # timed
     elapsed = now - job.created_at - job.paused_total
-    run_for = job.audio_ms / 1000.0 / policy.speed
+    run_for = run_seconds(job, policy)
     if elapsed < policy.queue_delay:
         return Phase.QUEUED, job.created_at
     if elapsed < policy.queue_delay + run_for and job.fail_from is not Phase.QUEUED:

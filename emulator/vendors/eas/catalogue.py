@@ -96,7 +96,6 @@ STATUS_BODIES: dict[int, str] = {
     503: "no healthy upstream",
     504: "Gateway Timeout",
 }
-FAULT_STATUSES = frozenset(STATUS_BODIES)
 THROTTLE_STATUS = 429
 MAX_BODY_BYTES = 1024 * 1024            # the request is a small JSON document naming the media
 MAX_MEDIA_BYTES = 2 * 1024 ** 3

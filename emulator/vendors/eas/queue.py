@@ -44,7 +44,6 @@ class Queue:
     next_index: int = 1
     entries: dict[int, Entry] = field(default_factory=dict)
     gone: set[int] = field(default_factory=set)        # results deleted, auto-deleted or truncated from the sink
-    committed: set[int] = field(default_factory=set)
 
     def put(self, request_id: str, job_id: str, tags: dict[str, str]) -> Entry:
         entry = Entry(self.next_index, request_id, job_id, tags)

@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Options, Phase
 from emulator.engine import Request as FaultRequest
-from emulator.engine.lifecycle import parse_policy
+from emulator.engine.lifecycle import parse_policy, run_seconds
 from emulator.vendors.eas import catalogue as cat
 from emulator.vendors.eas import render
 from emulator.vendors.eas.queue import Frame, Queue, encode_frames, parse_indexes, parse_timeout
@@ -298,7 +298,7 @@ class Eas:
         policy = parse_policy(self.engine.policy_spec(VENDOR, service.model.id))
         if policy.kind != "timed" or self.engine.clock.mode != "real":
             return
-        seconds = job.audio_ms / 1000.0 / (policy.speed * service.model.relative_speed)
+        seconds = run_seconds(job, policy, service.model.relative_speed)
         await asyncio.sleep(min(seconds, cat.KEEPALIVE_S))
         if seconds > cat.KEEPALIVE_S:
             raise EasError(408)
@@ -335,9 +335,7 @@ class Eas:
         indexes = parse_indexes(q.get("_indexes_"))
         if indexes is None:
             raise EasError(cat.BAD_REQUEST, "_indexes_ must list whole numbers separated by commas")
-        if operation == "commit":
-            queue.committed.update(indexes)
-        else:
+        if operation != "commit":            # committing is an acknowledgement: nothing changes here
             self._drop(queue, indexes, suffix)
         return _text("OK", 200)
 

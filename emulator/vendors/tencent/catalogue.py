@@ -147,7 +147,6 @@ CI_ENGINES = _engines(
 )
 TWO_CHANNEL_ENGINES = frozenset({"8k_zh"})              # ChannelNum 2 "for the 8k_zh engine only"
 WORD_LEVEL_ENGINES = frozenset({"16k_zh", "16k_zh_video", "16k_zh_edu", "16k_zh_medical", "16k_zh_dialect"})
-MANDARIN_ENGINES = frozenset(n for n in CI_ENGINES if CI_ENGINES[n].language == "zh")
 
 JOB_STATES = {"queued": "Submitted", "paused": "Pause", "running": "Running", "succeeded": "Success",
               "failed": "Failed", "canceled": "Cancel"}
@@ -174,7 +173,8 @@ OPERATION_NODES = frozenset({"SpeechRecognition", "Output", "UserData", "JobLeve
 MAX_USER_DATA = 1024
 MAX_CI_BODY_BYTES = 1024 * 1024
 MAX_COS_OBJECT_BYTES = 5 * 1024 ** 3
-MAX_LIST_SIZE = 100
+MAX_LIST_SIZE = 100                  # jobs per list page, queues/templates/buckets per page
+MAX_PART_NUMBER = 10_000             # multipart uploads
 DEFAULT_QUEUE_NAME = "speech-queue"
 QUEUE_CATEGORY, TEMPLATE_CATEGORY = "Speeching", "Custom"
 QUEUE_STATES = ("Active", "Paused")
@@ -182,7 +182,6 @@ NOTIFY_STATES = ("On", "Off")
 STORAGE_CLASS = "STANDARD"
 MAX_LIST_KEYS = 1000                 # list objects, multipart uploads and parts: entries per page
 QUEUE_MAX_SIZE, QUEUE_MAX_CONCURRENT = 10000, 10
-COS_SIGN_SKEW_S = 0           # q-sign-time is a window the request must fall in; no extra skew
 
 # CI/COS errors: code → (HTTP status, message)
 CI_ERRORS: dict[str, tuple[int, str]] = {

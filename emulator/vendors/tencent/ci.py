@@ -848,8 +848,8 @@ class TencentCi:
             raise CiError("NoSuchUpload", "The specified upload does not exist.", 404)
         if method == "PUT":
             number = q.get("partNumber", "")
-            if not number.isdigit() or not 1 <= int(number) <= 10000:
-                raise CiError("InvalidArgument", "partNumber is between 1 and 10000")
+            if not number.isdigit() or not 1 <= int(number) <= cat.MAX_PART_NUMBER:
+                raise CiError("InvalidArgument", f"partNumber is between 1 and {cat.MAX_PART_NUMBER}")
             upload.parts[int(number)] = body
             return xmlio.raw_response(b"", 200, {**headers, "ETag": f'"{hashlib.md5(body).hexdigest()}"'})
         if method == "GET":
@@ -968,8 +968,8 @@ def _when(text: str | None) -> float | None:
 
 
 def _page(number: str, size: str) -> tuple[int, int]:
-    if not number.isdigit() or not size.isdigit() or int(number) < 1 or not 1 <= int(size) <= 100:
-        raise CiError("InvalidArgument", "pageNumber is 1 or more and pageSize between 1 and 100")
+    if not number.isdigit() or not size.isdigit() or int(number) < 1 or not 1 <= int(size) <= cat.MAX_LIST_SIZE:
+        raise CiError("InvalidArgument", f"pageNumber is 1 or more and pageSize between 1 and {cat.MAX_LIST_SIZE}")
     return int(number), int(size)
 
 
