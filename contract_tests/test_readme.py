@@ -45,6 +45,15 @@ def test_readme_dashscope_example_runs_against_the_emulator(emulator: ControlCli
 
 
 @pytest.mark.sdk
+def test_readme_realtime_example_runs_against_the_emulator(emulator: ControlClient) -> None:
+    done = subprocess.run([sys.executable, "-c", example("realtime")], env=env_from_cli(emulator.url),
+                          cwd=README.parent, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["['你好，欢迎使用语音识别模拟器。今天天气很好。']",
+                                        "['你好，欢迎使用语音识别模拟器。', '今天天气很好。']"]
+
+
+@pytest.mark.sdk
 def test_readme_nls_example_runs_against_the_emulator(emulator: ControlClient) -> None:
     host = emulator.url.split("//", 1)[1]
     code = example("nls").replace("127.0.0.1:8000", host)

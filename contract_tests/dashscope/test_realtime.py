@@ -88,7 +88,8 @@ def stream(recognition: Any, data: bytes, chunk: int = 3200) -> None:
 def test_call_with_a_file_gives_the_scripted_sentences(realtime: Any) -> None:
     from dashscope.audio.asr import Recognition
 
-    recognition = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000, callback=None)
+    recognition = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000, callback=None,
+                              semantic_punctuation_enabled=True)
     result = recognition.call(str(FIXTURES / "hello_zh.wav"))
     assert result.status_code == 200
     sentences = result.get_sentence()
@@ -106,7 +107,8 @@ def test_streaming_events_come_in_order_with_partials_before_finals(realtime: An
     recorder = Recorder()
     emulator.script("Hello world. This is a test of the speech emulator.", stream=True)
     stream(Recognition(model="paraformer-realtime-v2", format="pcm", sample_rate=16000,
-                       callback=recorder.callback, language_hints=["en"]), pcm("hello_en.wav"))
+                       callback=recorder.callback, language_hints=["en"], semantic_punctuation_enabled=True),
+           pcm("hello_en.wav"))
     assert recorder.done.wait(10)
     kinds = recorder.kinds()
     assert kinds[0] == "open" and kinds[-2:] == ["complete", "close"]
@@ -137,13 +139,20 @@ def test_a_streamed_make_audio_wav_transcribes_to_its_script(realtime: Any, tmp_
 def test_fun_asr_sentences_carry_ids_and_8k_v2_carries_emotion(realtime: Any) -> None:
     from dashscope.audio.asr import Recognition
 
-    fun = Recognition(model="fun-asr-realtime", format="wav", sample_rate=16000, callback=None)
+    fun = Recognition(model="fun-asr-realtime", format="wav", sample_rate=16000, callback=None,
+                      semantic_punctuation_enabled=True)
     assert [s["sentence_id"] for s in fun.call(str(FIXTURES / "hello_zh.wav")).get_sentence()] == [1, 2]
-    phone = Recognition(model="paraformer-realtime-8k-v2", format="wav", sample_rate=8000, callback=None)
+    phone = Recognition(model="paraformer-realtime-8k-v2", format="wav", sample_rate=8000, callback=None,
+                        max_sentence_silence=300)
     sentences = phone.call(str(FIXTURES / "phone_8k.wav")).get_sentence()
     assert [s["text"] for s in sentences] == ["您好，请问有什么可以帮您？", "我想查询一下账单。"]
     assert all(s["emo_tag"] in ("positive", "negative", "neutral") and 0 < s["emo_confidence"] < 1
                for s in sentences)
+    # emotions need VAD sentences: with semantic sentences they are not given
+    semantic = Recognition(model="paraformer-realtime-8k-v2", format="wav", sample_rate=8000, callback=None,
+                           semantic_punctuation_enabled=True)
+    sentences = semantic.call(str(FIXTURES / "phone_8k.wav")).get_sentence()
+    assert len(sentences) == 2 and not any("emo_tag" in s for s in sentences)
 
 
 @pytest.mark.parametrize(("kwargs", "frames", "code"), [
@@ -202,8 +211,8 @@ def test_stream_faults_fail_or_drop_the_task(realtime: Any, emulator: ControlCli
     assert [e[1] for e in recorder.events if e[0] == "error"] == ["SERVER_ERROR"]
 
     emulator.fault({"type": "stream_duplicate"}, operation="stream", times=1)
-    result = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000,
-                         callback=None).call(str(FIXTURES / "hello_zh.wav"))
+    result = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000, callback=None,
+                         semantic_punctuation_enabled=True).call(str(FIXTURES / "hello_zh.wav"))
     texts = [s["text"] for s in result.get_sentence()]
     assert texts == [texts[0], texts[0], texts[2], texts[2]]
 
@@ -238,7 +247,8 @@ def test_gummy_translation_recognizer_gets_transcription_and_translation(realtim
 
     translator = TranslationRecognizerRealtime(
         model="gummy-realtime-v1", format="wav", sample_rate=16000, callback=Callback(),
-        transcription_enabled=True, translation_enabled=True, translation_target_languages=["en"])
+        transcription_enabled=True, translation_enabled=True, translation_target_languages=["en"],
+        max_end_silence=300)
     translator.start()
     data = (FIXTURES / "hello_zh.wav").read_bytes()
     for i in range(0, len(data), 3200):
@@ -261,8 +271,8 @@ def test_a_dropped_connection_and_delayed_results(realtime: Any, emulator: Contr
 
     emulator.fault({"type": "stream_delay", "seconds": 0.2}, operation="stream", times=1)
     started = time.monotonic()
-    late = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000,
-                       callback=None).call(str(FIXTURES / "hello_en.wav"))
+    late = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000, callback=None,
+                       semantic_punctuation_enabled=True).call(str(FIXTURES / "hello_en.wav"))
     assert late.status_code == 200
     assert [s["text"] for s in late.get_sentence()] == ["Hello world.", "This is a test of the speech emulator."]
     assert time.monotonic() - started >= 0.2 * 4      # at least four results, each held back
@@ -296,3 +306,125 @@ def test_pings_are_answered_and_a_connection_runs_a_second_task(emulator: Contro
         return events
 
     assert asyncio.run(go()) == ["task-started", "task-finished", "task-started", "task-finished"]
+
+
+def test_sentences_end_by_silence_or_by_meaning(realtime: Any) -> None:
+    """VAD sentences (the default) end after ``max_sentence_silence``; semantic sentences end where they end."""
+    from dashscope.audio.asr import Recognition
+
+    both = script("hello_zh.wav")[0]                       # two sentences, 420 ms apart in the audio
+    apart = both.replace("。", "。\n").split()
+
+    def texts(model: str = "paraformer-realtime-v2", **kwargs: Any) -> list[str]:
+        result = Recognition(model=model, format="wav", sample_rate=16000, callback=None,
+                             **kwargs).call(str(FIXTURES / "hello_zh.wav"))
+        assert result.status_code == 200, result.message
+        return [s["text"] for s in result.get_sentence()]
+
+    assert texts() == [both]                                              # 800 ms by default
+    assert texts(max_sentence_silence=300) == apart
+    assert texts(semantic_punctuation_enabled=True, max_sentence_silence=6000) == apart   # silence ignored
+    assert texts("fun-asr-realtime", max_sentence_silence=400) == apart
+    assert texts("fun-asr-realtime") == [both]                            # 1300 ms by default
+    # v1 models take neither option
+    assert texts("paraformer-realtime-v1", semantic_punctuation_enabled=True, max_sentence_silence=300) == [both]
+
+
+def test_punctuation_and_itn_switches(realtime: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Recognition
+
+    def text(**kwargs: Any) -> str:
+        emulator.script("我有3个苹果，你有12个。", stream=True)
+        recorder = Recorder()
+        stream(Recognition(model="paraformer-realtime-v2", format="pcm", sample_rate=16000,
+                           callback=recorder.callback, **kwargs), pcm("hello_zh.wav"))
+        assert recorder.done.wait(10)
+        return "".join(e[1] for e in recorder.events if e[0] == "final")
+
+    assert text() == "我有3个苹果，你有12个。"
+    assert text(punctuation_prediction_enabled=False) == "我有3个苹果你有12个"
+    assert text(inverse_text_normalization_enabled=False) == "我有三个苹果，你有十二个。"
+
+
+SILENCE_SECOND = b"\0\0" * 16000
+
+
+def test_a_minute_of_silence_ends_the_session_unless_heartbeat_is_on(realtime: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Recognition
+
+    def session(model: str, **kwargs: Any) -> Recorder:
+        emulator.script("你好。", stream=True)
+        recorder = Recorder()
+        recognition = Recognition(model=model, format="pcm", sample_rate=16000, callback=recorder.callback,
+                                  **kwargs)
+        with contextlib.suppress(Exception):        # after a failure the SDK refuses further frames
+            recognition.start()
+            recognition.send_audio_frame(pcm("hello_zh.wav")[:64000])     # speech, then a long silence
+            for _ in range(65):
+                recognition.send_audio_frame(SILENCE_SECOND)
+            recognition.send_audio_frame(pcm("hello_zh.wav")[:64000])
+            recognition.stop()
+        assert recorder.done.wait(10)
+        return recorder
+
+    quiet = session("paraformer-realtime-v2")
+    assert [e[1] for e in quiet.events if e[0] == "final"] == ["你好。"]     # said before the silence
+    assert [e[:2] for e in quiet.events if e[0] == "error"] == [("error", "NO_VALID_AUDIO_ERROR")]
+
+    kept = session("paraformer-realtime-v2", heartbeat=True)
+    assert "error" not in kept.kinds() and kept.kinds()[-2:] == ["complete", "close"]
+    assert all(e[1] for e in kept.events if e[0] in ("partial", "final"))   # keep-alives never reach on_event
+
+    old = session("paraformer-realtime-v1", heartbeat=True)                    # v2 and later only
+    assert [e[1] for e in old.events if e[0] == "error"] == ["NO_VALID_AUDIO_ERROR"]
+
+
+def test_heartbeat_results_on_the_wire(emulator: ControlClient) -> None:
+    import asyncio
+    import json
+
+    import websockets
+
+    async def go(heartbeat: bool) -> list[dict[str, Any]]:
+        url = emulator.url.replace("http://", "ws://") + "/api-ws/v1/inference"
+        header = {"streaming": "duplex", "task_id": "c" * 32}
+        events = []
+        async with websockets.connect(url, additional_headers={"Authorization": "Bearer sk-heartbeat-test"}) as ws:
+            await ws.send(json.dumps({"header": {**header, "action": "run-task"}, "payload": {
+                "model": "paraformer-realtime-v2", "input": {}, "task": "asr", "task_group": "audio",
+                "function": "recognition",
+                "parameters": {"sample_rate": 16000, "format": "pcm", "heartbeat": heartbeat}}}))
+            assert json.loads(await ws.recv())["header"]["event"] == "task-started"
+            for _ in range(25):
+                await ws.send(SILENCE_SECOND)
+            await ws.send(json.dumps({"header": {**header, "action": "finish-task"}, "payload": {"input": {}}}))
+            async for message in ws:
+                events.append(json.loads(message))
+                if events[-1]["header"]["event"] != "result-generated":
+                    break
+        return events
+
+    *beats, end = asyncio.run(go(True))
+    assert end["header"]["event"] == "task-finished"
+    assert [b["payload"] for b in beats] == [
+        {"output": {"sentence": {"begin_time": ms, "end_time": None, "text": "", "heartbeat": True,
+                                 "sentence_end": False, "words": []}}, "usage": None} for ms in (10_000, 20_000)]
+    assert [e["header"]["event"] for e in asyncio.run(go(False))] == ["task-finished"]
+
+
+@pytest.mark.parametrize(("parameters", "fails"), [
+    ({"semantic_punctuation_enabled": "yes"}, True),
+    ({"heartbeat": 1}, True),
+    ({"max_sentence_silence": 100}, True),
+    ({"max_sentence_silence": 100, "model": "paraformer-realtime-v1"}, False),    # v1 ignores it
+])
+def test_realtime_parameters_are_checked(realtime: Any, parameters: dict[str, Any], fails: bool) -> None:
+    from dashscope.audio.asr import Recognition
+
+    model = parameters.pop("model", "paraformer-realtime-v2")
+    result = Recognition(model=model, format="wav", sample_rate=16000, callback=None,
+                         **parameters).call(str(FIXTURES / "hello_zh.wav"))
+    if fails:
+        assert (result.status_code, result.code) == (400, "InvalidParameter") or result.code == "InvalidParameter"
+    else:
+        assert result.status_code == 200

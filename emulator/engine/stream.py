@@ -4,6 +4,11 @@ The stream knows how much audio has arrived (bytes ÷ rate × width) and finds s
 sentence is revealed while its speech goes on (partials, at a speaking rate) and becomes final when a long enough
 silence follows, or when the stream is finished. The text comes from a script (embedded in a streamed WAV, or
 registered for the stream) or is synthesised deterministically from the seed, as in file recognition.
+
+Two ways to end a sentence, as the services offer them: by silence (VAD: a pause of ``end_silence_ms`` ends it, so
+sentences spoken with shorter pauses between them come back as one result) or by meaning (``semantic``: every
+sentence of the script is a result of its own, whatever the pauses; unscripted speech is cut at a sentence pause).
+A stream can also give up after a long continuous silence, or send keep-alives through it instead.
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ from emulator.engine.recognizer import (
     synthetic_sentences,
     tokenize,
 )
+from emulator.engine.text import spoken_numbers
 
-SCRIPT_GAP_MS = 300            # a scripted sentence may end at a pause this long
+SENTENCE_GAP_MS = 300          # a pause this long may end a sentence (shorter ones are inside a sentence)
 PARTIAL_EVERY_MS = 400         # audio between two partial results of a sentence
 HEADER_LIMIT = 64 * 1024       # a streamed WAV header must be complete within this many bytes
 # Compressed formats are not decoded: their duration is estimated from typical bitrates (bytes per second).
@@ -36,11 +42,12 @@ BYTES_PER_SECOND = {"opus": 2000, "speex": 2000, "amr": 1600, "aac": 4000, "mp3"
 
 
 class StreamError(Exception):
-    """``kind`` is ``invalid_audio`` or ``no_audio``."""
+    """``kind`` is ``invalid_audio``, ``no_audio`` or ``silence``; ``results`` were released before the failure."""
 
-    def __init__(self, kind: str, detail: str) -> None:
+    def __init__(self, kind: str, detail: str, results: Sequence[StreamSentence] = ()) -> None:
         super().__init__(detail)
         self.kind = kind
+        self.results = list(results)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class StreamSentence:
     words: tuple[Word, ...]
     final: bool
     audio_ms: int              # audio received when this result was released
+    heartbeat: bool = False    # a keep-alive sent through a long silence, no recognition in it
 
 
 @dataclass
@@ -62,6 +70,11 @@ class StreamOptions:
     end_silence_ms: int = 800
     remove_disfluencies: bool = False
     hotwords: tuple[str, ...] = ()
+    semantic: bool = False                 # end sentences by meaning, not after end_silence_ms of silence
+    punctuation: bool = True
+    itn: bool = True                       # numbers written as digits (off: read out, for CJK languages)
+    silence_limit_ms: int | None = None    # continuous silence that fails the stream (StreamError "silence")
+    heartbeat_ms: int | None = None        # a keep-alive result every this much continuous silence
 
 
 @dataclass
@@ -89,7 +102,8 @@ class AudioStream:
     _pending: bytes = b""
     _segment: _Segment | None = None
     _silence_ms: int = 0
-    _count: int = 0
+    _count: int = 0                # results so far (sentence indexes)
+    _script_next: int = 0          # the next scripted sentence to be spoken
     _script_sentences: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -156,7 +170,10 @@ class AudioStream:
         for start in range(0, usable, window):
             samples = pcm_samples(buf[start:start + window], self._width)[:: self._channels]
             self.audio_ms += WINDOW_MS
-            out.extend(self._window(is_voiced(samples[:: max(1, len(samples) // 40) | 1])))
+            try:
+                out.extend(self._window(is_voiced(samples[:: max(1, len(samples) // 40) | 1])))
+            except StreamError as exc:
+                raise StreamError(exc.kind, str(exc), out + exc.results) from None
         self._pending = buf[usable:]
         return out
 
@@ -176,34 +193,55 @@ class AudioStream:
         now = self.audio_ms
         seg = self._segment
         if voiced:
-            self._silence_ms = 0
+            gap, self._silence_ms = self._silence_ms, 0
             if seg is None:
-                seg = self._segment = _Segment(self._count, now - WINDOW_MS, self._tokens(self._count), now,
+                seg = self._segment = _Segment(self._count, now - WINDOW_MS, self._next_tokens(), now,
                                                partial_at_ms=now - WINDOW_MS)
                 self._count += 1
+            elif gap >= SENTENCE_GAP_MS and self._script_next < len(self._script_sentences):
+                self._extend(seg)                    # the next scripted sentence, within the same result
             seg.last_voice_ms = now
             if now - seg.partial_at_ms >= PARTIAL_EVERY_MS:
                 seg.partial_at_ms = now
-                return [self._partial(seg)]
-            return []
-        if seg is None:
+                partial = self._partial(seg)
+                return [partial] if partial.text else []     # nothing heard yet (or beyond the script)
             return []
         self._silence_ms += WINDOW_MS
-        if self._silence_ms >= self._end_silence():
+        out: list[StreamSentence] = []
+        if seg is not None and self._silence_ms >= self._end_silence():
             self._segment = None
-            return [self._final(seg)]
-        return []
+            out.append(self._final(seg))
+        limit, beat = self.options.silence_limit_ms, self.options.heartbeat_ms
+        if limit is not None and self._silence_ms >= limit:
+            raise StreamError("silence", f"no speech in the last {limit // 1000} seconds of audio", out)
+        if beat and self._segment is None and self._silence_ms % beat < WINDOW_MS <= self._silence_ms:
+            out.append(StreamSentence(self._count, now, None, "", (), False, now, heartbeat=True))
+        return out
 
     def _end_silence(self) -> int:
-        if self.script is not None and self._count < len(self._script_sentences):
-            return min(SCRIPT_GAP_MS, self.options.end_silence_ms)
+        if self.options.semantic:
+            return SENTENCE_GAP_MS
+        if self.script is not None:                  # a scripted sentence is never cut inside
+            return max(SENTENCE_GAP_MS, self.options.end_silence_ms)
         return self.options.end_silence_ms
 
+    def _extend(self, seg: _Segment) -> None:
+        tokens = self._next_tokens()
+        if seg.tokens and tokens and self.options.language not in CJK_LANGS:
+            word, punct = seg.tokens[-1]
+            if not (word + punct).endswith(" "):
+                seg.tokens[-1] = (word, punct + " ") if punct else (word + " ", punct)
+        seg.tokens += tokens
+
+    def _next_tokens(self) -> list[tuple[str, str]]:
+        if self.script is None:
+            return self._tokens(self._count)
+        if self._script_next < len(self._script_sentences):
+            self._script_next += 1
+            return tokenize(self._script_sentences[self._script_next - 1])
+        return []                                      # speech beyond the script: nothing more is said
+
     def _tokens(self, index: int) -> list[tuple[str, str]]:
-        if self.script is not None:
-            if index < len(self._script_sentences):
-                return tokenize(self._script_sentences[index])
-            return []                                  # speech beyond the script: nothing more is said
         cjk = self.options.language in CJK_LANGS
         seconds = 30 * RATE["cjk" if cjk else "latin"] / (RATE["cjk"] if cjk else RATE["latin"])
         with FAKER_LOCK:
@@ -235,6 +273,10 @@ class AudioStream:
     def _words(self, tokens: Sequence[tuple[str, str]], begin: int, end: int) -> tuple[Word, ...]:
         if self.options.remove_disfluencies:
             tokens = [t for t in tokens if t[0].strip().lower() not in FILLERS]
+        if not self.options.punctuation:
+            tokens = [(w if w.endswith(" ") or not p.endswith(" ") else w + " ", "") for w, p in tokens]
+        if not self.options.itn and self.options.language in CJK_LANGS:
+            tokens = [(spoken_numbers(w) if any(c.isdigit() for c in w) else w, p) for w, p in tokens]
         if not tokens:
             return ()
         span = max(end - begin, len(tokens))
@@ -260,13 +302,17 @@ class AudioStream:
         if self.received == 0 or (self.options.fmt == "wav" and not self._pcm_started):
             raise StreamError("no_audio", "no valid audio was received")
         out: list[StreamSentence] = []
-        if self._segment is not None:
-            out.append(self._final(self._segment))
-            self._segment = None
-        if self.script is not None:   # script sentences the audio's pauses did not separate
-            start = out[-1].end_ms if out and out[-1].end_ms is not None else self.audio_ms
-            for index in range(self._count, len(self._script_sentences)):
-                seg = _Segment(index, start, tokenize(self._script_sentences[index]), self.audio_ms)
-                out.append(self._final(seg))
+        seg, self._segment = self._segment, None
+        # script sentences the audio's pauses did not separate: by meaning each is a result of its own, by
+        # silence they belong to the result still open
+        while self._script_next < len(self._script_sentences):
+            if seg is None or self.options.semantic:
+                if seg is not None:
+                    out.append(self._final(seg))
+                start = out[-1].end_ms if out and out[-1].end_ms is not None else self.audio_ms
+                seg = _Segment(self._count, start, [], self.audio_ms)
                 self._count += 1
+            self._extend(seg)
+        if seg is not None:
+            out.append(self._final(seg))
         return [s for s in out if s.text]

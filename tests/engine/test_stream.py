@@ -21,11 +21,65 @@ def run(data: bytes, chunks: list[int] | None = None, **options: object) -> list
 
 
 def test_a_streamed_scripted_wav_gives_its_sentences_with_partials_first() -> None:
-    results = run((FIXTURES / "hello_en.wav").read_bytes(), fmt="wav", language="en")
+    results = run((FIXTURES / "hello_en.wav").read_bytes(), fmt="wav", language="en", semantic=True)
     finals = [r for r in results if r.final]
     assert [r.text for r in finals] == ["Hello world.", "This is a test of the speech emulator."]
     first_final = results.index(finals[0])
     assert any(not r.final for r in results[:first_final])
+
+
+def test_by_silence_sentences_with_short_pauses_between_them_are_one_result() -> None:
+    data = (FIXTURES / "hello_en.wav").read_bytes()          # a 380 ms pause between its two sentences
+    [merged] = [r for r in run(data, fmt="wav", language="en", end_silence_ms=800) if r.final]
+    assert merged.text == "Hello world. This is a test of the speech emulator."
+    assert [w.text + w.punctuation for w in merged.words][:3] == ["Hello ", "world. ", "This "]
+    split = [r.text for r in run(data, fmt="wav", language="en", end_silence_ms=300) if r.final]
+    assert split == ["Hello world.", "This is a test of the speech emulator."]
+    # a scripted sentence is never cut inside, even by the shortest setting
+    assert [r.text for r in run(data, fmt="wav", language="en", end_silence_ms=200) if r.final] == split
+
+
+def test_by_meaning_the_silence_setting_does_not_matter() -> None:
+    data = (FIXTURES / "hello_zh.wav").read_bytes()
+    for silence in (200, 800, 6000):
+        finals = [r for r in run(data, fmt="wav", semantic=True, end_silence_ms=silence) if r.final]
+        assert [r.text for r in finals] == ["你好，欢迎使用语音识别模拟器。", "今天天气很好。"]
+        assert finals[0].audio_ms < 6200          # released at the pause, not at the end of the stream
+
+
+def test_punctuation_and_number_writing_can_be_turned_off() -> None:
+    from emulator.audiogen import synthetic_voice
+
+    pcm = wav_bytes([synthetic_voice("我有3个苹果，你有12个。", 16000)], 16000)[44:]
+    script = Script(("我有3个苹果，你有12个。",))
+
+    def final(**options: object) -> str:
+        stream = AudioStream(StreamOptions(**options), script=script)  # type: ignore[arg-type]
+        return "".join(r.text for r in stream.feed(pcm) + stream.finish() if r.final)
+
+    assert final() == "我有3个苹果，你有12个。"
+    assert final(punctuation=False) == "我有3个苹果你有12个"
+    assert final(itn=False) == "我有三个苹果，你有十二个。"
+
+
+def test_a_long_silence_fails_the_stream_unless_heartbeats_keep_it() -> None:
+    from emulator.audiogen import synthetic_voice
+
+    speech = wav_bytes([synthetic_voice("你好。", 16000)], 16000)[44:]
+    silence = b"\0\0" * 16000 * 61
+    stream = AudioStream(StreamOptions(silence_limit_ms=60_000), script=Script(("你好。",)))
+    with pytest.raises(StreamError) as failed:
+        stream.feed(speech + silence)
+    assert failed.value.kind == "silence"
+    assert [r.text for r in failed.value.results if r.final] == ["你好。"]     # released before the failure
+    assert stream.audio_ms < len(speech + silence) // 32                       # it stopped listening there
+
+    kept = AudioStream(StreamOptions(heartbeat_ms=10_000), script=Script(("你好。",)))
+    results = kept.feed(silence + speech) + kept.finish()
+    beats = [r for r in results if r.heartbeat]
+    assert [r.begin_ms for r in beats] == [10_000, 20_000, 30_000, 40_000, 50_000, 60_000]
+    assert all(r.text == "" and not r.final and r.end_ms is None for r in beats)
+    assert [r.text for r in results if r.final] == ["你好。"]
 
 
 def test_results_never_run_ahead_of_the_audio() -> None:

@@ -189,23 +189,37 @@ class RealtimeModel:
     emotions: bool = False                         # emo_tag / emo_confidence on final sentences
     translation: bool = False                      # gummy: transcription + translations payload
     end_silence_ms: int = 800
+    # v2 and later (and fun-asr): semantic_punctuation_enabled, max_sentence_silence, heartbeat,
+    # punctuation_prediction_enabled and inverse_text_normalization_enabled take effect; v1 ignores them
+    v2_options: bool = True
 
 
 REALTIME_MODELS: dict[str, RealtimeModel] = {m.name: m for m in (
     RealtimeModel("paraformer-realtime-v2", ("zh", "en", "ja", "ko", "yue")),
-    RealtimeModel("paraformer-realtime-v1", ("zh",), sample_rates=(16000,)),
+    RealtimeModel("paraformer-realtime-v1", ("zh",), sample_rates=(16000,), v2_options=False),
     RealtimeModel("paraformer-realtime-8k-v2", ("zh",), sample_rates=(8000,), emotions=True),
-    RealtimeModel("paraformer-realtime-8k-v1", ("zh",), sample_rates=(8000,)),
-    RealtimeModel("fun-asr-realtime", ("zh", "en", "ja"), sentence_ids=True, end_silence_ms=1300),
-    RealtimeModel("fun-asr-realtime-2025-11-07", ("zh", "en", "ja"), sentence_ids=True, end_silence_ms=1300),
-    RealtimeModel("fun-asr-realtime-2025-09-15", ("zh", "en", "ja"), sentence_ids=True, end_silence_ms=1300),
+    RealtimeModel("paraformer-realtime-8k-v1", ("zh",), sample_rates=(8000,), v2_options=False),
+    RealtimeModel("fun-asr-realtime", ("zh", "en", "ja"), sample_rates=(16000,), sentence_ids=True,
+                  end_silence_ms=1300),
+    RealtimeModel("fun-asr-realtime-2025-11-07", ("zh", "en", "ja"), sample_rates=(16000,), sentence_ids=True,
+                  end_silence_ms=1300),
+    RealtimeModel("fun-asr-realtime-2025-09-15", ("zh", "en"), sample_rates=(16000,), sentence_ids=True,
+                  end_silence_ms=1300),
+    # gummy: its own max_end_silence; no semantic sentences, no heartbeat
     RealtimeModel("gummy-realtime-v1", ("zh", "en", "ja", "ko", "yue", "de", "fr", "ru", "es", "it"),
-                  sentence_ids=True, translation=True),
+                  sentence_ids=True, translation=True, v2_options=False),
     RealtimeModel("gummy-chat-v1", ("zh", "en", "ja", "ko", "yue", "de", "fr", "ru", "es", "it"),
-                  sentence_ids=True, translation=True),
+                  sentence_ids=True, translation=True, v2_options=False),
 )}
 REALTIME_FORMATS = ("pcm", "wav", "mp3", "opus", "speex", "aac", "amr")
 MAX_SENTENCE_SILENCE = (200, 6000)
+REALTIME_BOOL_PARAMS = ("semantic_punctuation_enabled", "heartbeat", "punctuation_prediction_enabled",
+                        "inverse_text_normalization_enabled", "disfluency_removal_enabled",
+                        "multi_threshold_mode_enabled")
+# Without heartbeat, a connection is dropped after 60 s even while silent audio keeps arriving (the realtime
+# documents); counted here in audio time, so a test streams 60 s of silence in a moment.
+SILENCE_TIMEOUT_MS = 60_000
+HEARTBEAT_INTERVAL_MS = 10_000             # keep-alive results through a silence: the interval is the emulator's
 EMO_TAGS = ("positive", "negative", "neutral")
 WS_IDLE_TIMEOUT_S = 23.0                   # no data while a task runs
 # The service answers run-task after a network round trip. The 1.x SDK marks itself running only after its
@@ -218,5 +232,8 @@ WS_ERRORS = {
     "timeout": ("CLIENT_ERROR", "request timeout after 23 seconds."),
     "no_audio": ("NO_VALID_AUDIO_ERROR", "No valid audio data was received."),
     "invalid_audio": ("NO_VALID_AUDIO_ERROR", "The audio data is invalid."),
+    # users report NO_VALID_AUDIO_ERROR when an idle (silent) session times out; the message is unverified
+    "silence": ("NO_VALID_AUDIO_ERROR", "No valid audio in the last 60 seconds; set heartbeat to keep a silent "
+                                        "session alive."),
     "model": ("InvalidParameter", "Model not found ({model})!"),
 }

@@ -171,10 +171,16 @@ class Realtime:
         if model.sample_rates is not None and rate not in model.sample_rates:
             raise TaskFailed(cat.WS_BAD_REQUEST, f"Model {model.name} supports sample_rate "
                                                  f"{', '.join(map(str, model.sample_rates))} only.")
-        silence = params.get("max_sentence_silence", params.get("max_end_silence", model.end_silence_ms))
+        for flag in cat.REALTIME_BOOL_PARAMS:
+            if flag in params and not isinstance(params[flag], bool):
+                raise TaskFailed(cat.WS_BAD_REQUEST, f"{flag} must be a boolean.")
+        v2 = model.v2_options
+        # max_sentence_silence (v2 and fun-asr, VAD sentences only) or gummy's max_end_silence
+        silence_key = "max_sentence_silence" if v2 else "max_end_silence" if model.translation else None
+        silence = params.get(silence_key, model.end_silence_ms) if silence_key else model.end_silence_ms
         low, high = cat.MAX_SENTENCE_SILENCE
         if not isinstance(silence, int) or isinstance(silence, bool) or not low <= silence <= high:
-            raise TaskFailed(cat.WS_BAD_REQUEST, f"max_sentence_silence must be an integer in [{low}, {high}].")
+            raise TaskFailed(cat.WS_BAD_REQUEST, f"{silence_key} must be an integer in [{low}, {high}].")
         hints = params.get("language_hints") or []
         source = params.get("source_language")
         language = next((h for h in ([source] if isinstance(source, str) else []) + list(hints)
@@ -185,9 +191,15 @@ class Realtime:
             if words is None:
                 raise TaskFailed(cat.WS_BAD_REQUEST, cat.VOCABULARY_NOT_FOUND.format(id=params["vocabulary_id"]))
             hotwords = words
+        heartbeat = v2 and params.get("heartbeat") is True
         options = StreamOptions(fmt=fmt, sample_rate=rate, language=language, end_silence_ms=silence,
                                 remove_disfluencies=bool(params.get("disfluency_removal_enabled")),
-                                hotwords=hotwords)
+                                hotwords=hotwords,
+                                semantic=v2 and params.get("semantic_punctuation_enabled") is True,
+                                punctuation=not v2 or params.get("punctuation_prediction_enabled", True) is True,
+                                itn=not v2 or params.get("inverse_text_normalization_enabled", True) is True,
+                                silence_limit_ms=None if heartbeat or model.translation else cat.SILENCE_TIMEOUT_MS,
+                                heartbeat_ms=cat.HEARTBEAT_INTERVAL_MS if heartbeat else None)
         stream = AudioStream(options, seed=self.engine.seed, script=self.engine.scripts.next_stream())
         faults = self.engine.faults.check(FaultRequest(VENDOR, "stream", model=model.name, test_id=test_id),
                                           STREAM_ACTIONS)
@@ -204,6 +216,8 @@ class Realtime:
         try:
             results = task.stream.feed(data)
         except StreamError as exc:
+            for result in exc.results:
+                await self._result(ws, task, result)
             raise TaskFailed(*cat.WS_ERRORS[exc.kind]) from None
         for result in results:
             await self._result(ws, task, result)
@@ -229,6 +243,10 @@ class Realtime:
     # ---- rendering ---------------------------------------------------------------------------------------
 
     def _payload(self, task: Task, result: StreamSentence) -> dict[str, Any]:
+        if result.heartbeat:     # a keep-alive: the SDK skips it
+            return {"output": {"sentence": {"begin_time": result.begin_ms, "end_time": None, "text": "",
+                                            "heartbeat": True, "sentence_end": False, "words": []}},
+                    "usage": None}
         usage = None
         if result.final:
             usage = {"duration": max(1, -(-result.audio_ms // 1000))}
@@ -242,7 +260,7 @@ class Realtime:
         }
         if task.model.sentence_ids:
             sentence["sentence_id"] = result.index + 1
-        if task.model.emotions and result.final:
+        if task.model.emotions and result.final and not task.stream.options.semantic:
             rng = random.Random(f"{self.engine.seed}:{task.task_id}:{result.index}")
             sentence["emo_tag"] = rng.choice(cat.EMO_TAGS)
             sentence["emo_confidence"] = round(rng.uniform(0.5, 0.99), 3)
