@@ -330,6 +330,26 @@ def test_sentences_end_by_silence_or_by_meaning(realtime: Any) -> None:
     assert texts("paraformer-realtime-v1", semantic_punctuation_enabled=True, max_sentence_silence=300) == [both]
 
 
+def test_multi_threshold_mode_keeps_vad_sentences_short(realtime: Any, tmp_path: Path) -> None:
+    from dashscope.audio.asr import Recognition
+
+    from emulator.audiogen import make_audio
+
+    text = "".join(f"这是第{n}句话，我们一直在说话没有停下来。" for n in "一二三四五六七八")
+    audio = tmp_path / "monologue.wav"
+    audio.write_bytes(make_audio([text], engine="synthetic"))
+
+    def sentences(**kwargs: Any) -> list[dict[str, Any]]:
+        result = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000, callback=None,
+                             **kwargs).call(str(audio))
+        return list(result.get_sentence())
+
+    assert [s["text"] for s in sentences()] == [text]
+    short = sentences(multi_threshold_mode_enabled=True)
+    assert len(short) > 1 and "".join(s["text"] for s in short) == text
+    assert len(sentences(multi_threshold_mode_enabled=True, semantic_punctuation_enabled=True)) == 8
+
+
 def test_punctuation_and_itn_switches(realtime: Any, emulator: ControlClient) -> None:
     from dashscope.audio.asr import Recognition
 

@@ -75,6 +75,7 @@ class StreamOptions:
     itn: bool = True                       # numbers written as digits (off: read out, for CJK languages)
     silence_limit_ms: int | None = None    # continuous silence that fails the stream (StreamError "silence")
     heartbeat_ms: int | None = None        # a keep-alive result every this much continuous silence
+    long_sentence: tuple[int, int] | None = None   # (ms, silence): past ms of speech a shorter pause ends it
 
 
 @dataclass
@@ -208,7 +209,7 @@ class AudioStream:
             return []
         self._silence_ms += WINDOW_MS
         out: list[StreamSentence] = []
-        if seg is not None and self._silence_ms >= self._end_silence():
+        if seg is not None and self._silence_ms >= self._end_silence(seg):
             self._segment = None
             out.append(self._final(seg))
         limit, beat = self.options.silence_limit_ms, self.options.heartbeat_ms
@@ -218,12 +219,15 @@ class AudioStream:
             out.append(StreamSentence(self._count, now, None, "", (), False, now, heartbeat=True))
         return out
 
-    def _end_silence(self) -> int:
+    def _end_silence(self, seg: _Segment) -> int:
         if self.options.semantic:
             return SENTENCE_GAP_MS
+        silence = self.options.end_silence_ms
+        if self.options.long_sentence is not None and seg.last_voice_ms - seg.begin_ms >= self.options.long_sentence[0]:
+            silence = min(silence, self.options.long_sentence[1])
         if self.script is not None:                  # a scripted sentence is never cut inside
-            return max(SENTENCE_GAP_MS, self.options.end_silence_ms)
-        return self.options.end_silence_ms
+            return max(SENTENCE_GAP_MS, silence)
+        return silence
 
     def _extend(self, seg: _Segment) -> None:
         tokens = self._next_tokens()

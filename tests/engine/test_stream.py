@@ -131,3 +131,20 @@ def test_bad_or_missing_audio_is_a_stream_error() -> None:
         AudioStream(StreamOptions()).finish()
     assert empty.value.kind == "no_audio"
     assert AudioStream(StreamOptions(fmt="wav")).feed(b"RIFF") == []    # a header may span frames
+
+
+def test_long_sentences_can_be_kept_short() -> None:
+    from emulator.audiogen import synthetic_voice
+
+    text = "".join(f"这是第{n}句话，我们一直在说话没有停下来。" for n in "一二三四五六七八")
+    pcm = wav_bytes([synthetic_voice(text, 16000)], 16000)[44:]
+
+    def finals(**options: object) -> list[StreamSentence]:
+        stream = AudioStream(StreamOptions(**options), script=Script((text,)))  # type: ignore[arg-type]
+        return [r for r in stream.feed(pcm) + stream.finish() if r.final]
+
+    [whole] = finals()
+    assert whole.text == text
+    cut = finals(long_sentence=(10_000, 400))
+    assert len(cut) > 1 and "".join(r.text for r in cut) == text
+    assert all(r.end_ms is not None and r.end_ms - r.begin_ms >= 10_000 for r in cut[:-1])

@@ -219,6 +219,9 @@ REALTIME_BOOL_PARAMS = ("semantic_punctuation_enabled", "heartbeat", "punctuatio
 # Without heartbeat, a connection is dropped after 60 s even while silent audio keeps arriving (the realtime
 # documents); counted here in audio time, so a test streams 60 s of silence in a moment.
 SILENCE_TIMEOUT_MS = 60_000
+# multi_threshold_mode_enabled keeps VAD sentences from running long: past 10 s of speech a 400 ms pause ends one
+# (the documents name the effect, not the thresholds: these are the emulator's)
+MULTI_THRESHOLD = (10_000, 400)
 HEARTBEAT_INTERVAL_MS = 10_000             # keep-alive results through a silence: the interval is the emulator's
 EMO_TAGS = ("positive", "negative", "neutral")
 WS_IDLE_TIMEOUT_S = 23.0                   # no data while a task runs

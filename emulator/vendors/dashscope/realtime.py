@@ -199,7 +199,9 @@ class Realtime:
                                 punctuation=not v2 or params.get("punctuation_prediction_enabled", True) is True,
                                 itn=not v2 or params.get("inverse_text_normalization_enabled", True) is True,
                                 silence_limit_ms=None if heartbeat or model.translation else cat.SILENCE_TIMEOUT_MS,
-                                heartbeat_ms=cat.HEARTBEAT_INTERVAL_MS if heartbeat else None)
+                                heartbeat_ms=cat.HEARTBEAT_INTERVAL_MS if heartbeat else None,
+                                long_sentence=cat.MULTI_THRESHOLD
+                                if v2 and params.get("multi_threshold_mode_enabled") is True else None)
         stream = AudioStream(options, seed=self.engine.seed, script=self.engine.scripts.next_stream())
         faults = self.engine.faults.check(FaultRequest(VENDOR, "stream", model=model.name, test_id=test_id),
                                           STREAM_ACTIONS)
