@@ -308,6 +308,37 @@ def test_pings_are_answered_and_a_connection_runs_a_second_task(emulator: Contro
     assert asyncio.run(go()) == ["task-started", "task-finished", "task-started", "task-finished"]
 
 
+def test_a_reused_connection_needs_a_new_task_id(emulator: ControlClient) -> None:
+    import asyncio
+    import json
+
+    import websockets
+
+    async def go() -> list[Any]:
+        url = emulator.url.replace("http://", "ws://") + "/api-ws/v1/inference"
+        header = {"streaming": "duplex", "task_id": "d" * 32}
+        run = json.dumps({"header": {**header, "action": "run-task"}, "payload": {
+            "model": "paraformer-realtime-v2", "parameters": {"sample_rate": 16000, "format": "pcm"},
+            "input": {}, "task": "asr", "task_group": "audio", "function": "recognition"}})
+        seen: list[Any] = []
+        async with websockets.connect(url, additional_headers={"Authorization": "Bearer sk-reuse-test"}) as ws:
+            await ws.send(run)
+            await ws.recv()
+            await ws.send(pcm("hello_zh.wav")[:32000])
+            await ws.send(json.dumps({"header": {**header, "action": "finish-task"}, "payload": {"input": {}}}))
+            while json.loads(await ws.recv())["header"]["event"] != "task-finished":
+                pass
+            await ws.send(run)                                    # the same task_id again
+            failed = json.loads(await ws.recv())["header"]
+            seen.append((failed["event"], failed["error_code"], failed["task_id"]))
+            with contextlib.suppress(websockets.ConnectionClosed):
+                await ws.recv()
+            seen.append(ws.close_code)
+        return seen
+
+    assert asyncio.run(go()) == [("task-failed", "InvalidParameter", "d" * 32), 1000]
+
+
 def test_sentences_end_by_silence_or_by_meaning(realtime: Any) -> None:
     """VAD sentences (the default) end after ``max_sentence_silence``; semantic sentences end where they end."""
     from dashscope.audio.asr import Recognition

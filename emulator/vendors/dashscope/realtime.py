@@ -78,6 +78,7 @@ class Realtime:
             return
         await ws.accept()
         task: Task | None = None
+        used: set[str] = set()          # task ids this connection has run: a reused connection needs new ones
         code: str | None = None
         try:
             while True:
@@ -102,10 +103,13 @@ class Realtime:
                     if task is not None:
                         raise TaskFailed(cat.WS_BAD_REQUEST, "A task is already running on this connection.")
                     try:
+                        if str(frame["header"].get("task_id") or "") in used:
+                            raise TaskFailed(cat.WS_BAD_REQUEST, cat.TASK_ID_REUSED)
                         task = self._start(frame, key, ws.headers.get("x-test-id"))
                     except TaskFailed as failure:
                         failure.task_id = str(frame["header"].get("task_id") or "")
                         raise
+                    used.add(task.task_id)
                     await asyncio.sleep(cat.TASK_STARTED_DELAY_S)
                     await self._send(ws, task.task_id, "task-started", {})
                 elif action == "continue-task":
