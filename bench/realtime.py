@@ -1,6 +1,7 @@
 """``python -m bench.realtime``: many concurrent DashScope realtime sessions, each streaming 60 s of 16 kHz audio
-as fast as possible over a WebSocket: audio-seconds processed per wall-second, time to task-started, and the
-memory one session's streaming state takes."""
+as fast as possible over a WebSocket: audio-seconds processed per wall-second (against a bare Starlette WebSocket
+endpoint that only reads the frames, measured in the same run), time to task-started, and the memory one session's
+streaming state takes."""
 
 from __future__ import annotations
 
@@ -77,8 +78,24 @@ def memory_per_session(pcm: bytes, count: int = 20) -> float:
     return sum(s.size_diff for s in after.compare_to(before, "filename")) / count
 
 
+async def baseline(sessions: int, pcm: bytes) -> float:
+    """Wall time of the same load against a bare Starlette WebSocket endpoint (no recognition)."""
+    from bench.__main__ import Server
+
+    server = Server("bare-ws")
+    try:
+        url = server.url.replace("http://", "ws://")
+        await session(url, pcm[: FRAME * 10])
+        wall = time.perf_counter()
+        await asyncio.gather(*(session(url, pcm) for _ in range(sessions)))
+        return time.perf_counter() - wall
+    finally:
+        server.stop()
+
+
 async def run(sessions: int, seconds: int) -> None:
     pcm = speech(seconds)
+    bare = await baseline(sessions, pcm)
     with ServerProcess(["--lifecycle", "instant"]) as server:
         url = server.url.replace("http://", "ws://") + "/api-ws/v1/inference"
         await session(url, pcm[: FRAME * 10])                       # warm-up
@@ -89,8 +106,10 @@ async def run(sessions: int, seconds: int) -> None:
     starts = sorted(o[0] * 1000 for o in outcomes)
     audio_s = sessions * len(pcm) / (RATE * 2)
     print(f"{sessions} concurrent sessions x {seconds} s of 16 kHz PCM in {FRAME}-byte frames, one server process")
-    print(f"  wall time {wall:.2f} s; audio processed {audio_s:.0f} s; {audio_s / wall:.0f} audio-seconds per "
-          f"wall-second ({audio_s / wall / sessions:.1f} x real time per session)")
+    print(f"  bare Starlette WebSocket (frames read, nothing recognised): {audio_s / bare:.0f} audio-seconds per "
+          f"wall-second")
+    print(f"  emulator: {audio_s / wall:.0f} audio-seconds per wall-second = {bare / wall:.2f} x the bare endpoint "
+          f"({audio_s / wall / sessions:.1f} x real time per session; wall {wall:.2f} s vs {bare:.2f} s)")
     print(f"  results per session: {statistics.median(o[1] for o in outcomes):.0f} (median)")
     print(f"  time to task-started (connect + run-task; the emulator waits 20 ms, like the service's round trip):"
           f" one session alone {alone:.1f} ms; with all {sessions} starting at once median "

@@ -15,7 +15,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from emulator.app import Emulator
 from emulator.config import Settings
@@ -37,6 +38,26 @@ def bare() -> Starlette:
         return JSONResponse(BODY)
 
     return Starlette(routes=[Route("/api/v1/tasks/{task_id}", task, methods=["GET", "POST"])])
+
+
+def bare_ws() -> Starlette:
+    """The realtime baseline: the same WebSocket exchange with no recognition (task-started, frames read,
+    task-finished)."""
+    async def inference(ws: WebSocket) -> None:
+        await ws.accept()
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect" or message.get("text") is None:
+                if message["type"] == "websocket.disconnect":
+                    return
+                continue
+            header = json.loads(message["text"])["header"]
+            event = "task-started" if header["action"] == "run-task" else "task-finished"
+            payload = {} if event == "task-started" else {"output": {}, "usage": None}
+            await ws.send_text(json.dumps({"header": {"task_id": header["task_id"], "event": event,
+                                                      "attributes": {}}, "payload": payload}))
+
+    return Starlette(routes=[WebSocketRoute("/api-ws/v1/inference", inference)])
 
 
 def emulator(jobs: int) -> tuple[Emulator, str]:
@@ -106,6 +127,8 @@ def main() -> None:
     if kind == "bare":
         app: object = bare()
         task_id = "00000000-0000-4000-8000-000000000001"
+    elif kind == "bare-ws":
+        app, task_id = bare_ws(), "/api-ws/v1/inference"
     elif kind == "nls":
         app, task_id = nls_query(int(sys.argv[4]))
     else:
