@@ -479,3 +479,35 @@ def test_realtime_parameters_are_checked(realtime: Any, parameters: dict[str, An
         assert (result.status_code, result.code) == (400, "InvalidParameter") or result.code == "InvalidParameter"
     else:
         assert result.status_code == 200
+
+
+def test_gummy_chat_stops_taking_audio_at_the_end_of_the_first_sentence(realtime: Any,
+                                                                        emulator: ControlClient) -> None:
+    from dashscope.audio.asr import TranslationRecognizerCallback, TranslationRecognizerChat
+
+    emulator.script(script("hello_zh.wav")[0], stream=True)
+    finals: list[str] = []
+    done = threading.Event()
+
+    class Callback(TranslationRecognizerCallback):  # type: ignore[misc]
+        def on_event(self, request_id: Any, transcription_result: Any, translation_result: Any, usage: Any) -> None:
+            if transcription_result is not None and transcription_result.is_sentence_end:
+                finals.append(transcription_result.text)
+
+        def on_close(self) -> None:
+            done.set()
+
+    chat = TranslationRecognizerChat(model="gummy-chat-v1", format="pcm", sample_rate=16000, callback=Callback(),
+                                     transcription_enabled=True, translation_enabled=True,
+                                     translation_target_languages=["en"], max_end_silence=300)
+    chat.start()
+    audio, sent = pcm("hello_zh.wav"), 0
+    for i in range(0, len(audio), 3200):
+        if not chat.send_audio_frame(audio[i:i + 3200]):
+            break
+        sent += 1
+        time.sleep(0.02)
+    chat.stop()
+    assert done.wait(10)
+    assert finals[0] == script("hello_zh.wav")[0].split("。")[0] + "。"
+    assert sent < len(audio) // 3200                    # the SDK refused the rest once the sentence had ended
