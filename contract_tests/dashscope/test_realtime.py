@@ -511,3 +511,120 @@ def test_gummy_chat_stops_taking_audio_at_the_end_of_the_first_sentence(realtime
     assert done.wait(10)
     assert finals[0] == script("hello_zh.wav")[0].split("。")[0] + "。"
     assert sent < len(audio) // 3200                    # the SDK refused the rest once the sentence had ended
+
+
+class Replay:
+    """A WebSocket server on 127.0.0.1 that answers run-task with a given list of events, for the SDK."""
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self.events: list[dict[str, Any]] = []
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        assert self.ready.wait(10)
+
+    def _run(self) -> None:
+        import asyncio
+        import json
+
+        import websockets
+
+        async def handler(ws: Any) -> None:
+            run = json.loads(await ws.recv())
+            for event in self.events:
+                event["header"]["task_id"] = run["header"]["task_id"]
+                await ws.send(json.dumps(event, ensure_ascii=False))
+            if self.events[-1]["header"]["event"] == "task-failed":
+                await ws.close()
+                return
+            with contextlib.suppress(websockets.ConnectionClosed):
+                async for _ in ws:
+                    pass
+
+        async def main() -> None:
+            async with websockets.serve(handler, "127.0.0.1", 0) as server:
+                self.url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/api-ws/v1/inference"
+                self.ready.set()
+                await asyncio.Future()
+
+        with contextlib.suppress(RuntimeError):
+            self.loop.run_until_complete(main())
+
+
+@pytest.fixture(scope="module")
+def replay() -> Replay:
+    return Replay()
+
+
+def test_the_realtime_event_strategy_is_what_the_sdk_accepts(dashscope_sdk: Any, replay: Replay) -> None:
+    """Every event sequence ``dashscope_realtime_events`` draws runs through the SDK's own Recognition without a
+    hang or a crash: results reach on_event (keep-alives do not), then on_complete or on_error with the code."""
+    from dashscope.audio.asr import Recognition
+    from hypothesis import HealthCheck, given, settings
+
+    from emulator.testing.strategies import dashscope_realtime_events
+
+    saved = dashscope_sdk.base_websocket_api_url
+    dashscope_sdk.base_websocket_api_url = replay.url
+
+    @given(dashscope_realtime_events())
+    @settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    def check(events: list[dict[str, Any]]) -> None:
+        replay.events = events
+        recorder = Recorder()
+        recognition = Recognition(model="paraformer-realtime-v2", format="pcm", sample_rate=16000,
+                                  callback=recorder.callback)
+        with contextlib.suppress(Exception):
+            recognition.start()
+            recognition.send_audio_frame(SILENCE_SECOND)
+            recognition.stop()
+        assert recorder.done.wait(10)
+        results = [e for e in events if e["header"]["event"] == "result-generated"
+                   and not e["payload"]["output"]["sentence"]["heartbeat"]]
+        last = events[-1]["header"]
+        if last["event"] == "task-finished":
+            assert recorder.kinds() == ["open", *(["partial", "final"][r["payload"]["output"]["sentence"]
+                                                               ["sentence_end"]] for r in results),
+                                        "complete", "close"]
+        else:
+            assert [e for e in recorder.events if e[0] == "error"] == [
+                ("error", last["error_code"], last["error_message"])]
+
+    try:
+        check()
+    finally:
+        dashscope_sdk.base_websocket_api_url = saved
+
+
+def test_realtime_scenarios_play_out_through_the_sdk(realtime: Any, emulator: ControlClient) -> None:
+    from dashscope.audio.asr import Recognition
+    from hypothesis import given, settings
+
+    from emulator.testing.strategies import Scenario, dashscope_realtime_scenarios
+
+    @given(dashscope_realtime_scenarios())
+    @settings(max_examples=12, deadline=None, database=None)
+    def check(scenario: Scenario) -> None:
+        scenario.apply(emulator)
+        recorder = Recorder()
+        with contextlib.suppress(Exception):
+            stream(Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000,
+                               callback=recorder.callback, semantic_punctuation_enabled=True),
+                   (FIXTURES / "hello_zh.wav").read_bytes())
+        assert recorder.done.wait(10)
+        finals = [e[1] for e in recorder.events if e[0] == "final"]
+        errors = [e[1] for e in recorder.events if e[0] == "error"]
+        kind = scenario.faults[0].kind if scenario.faults else None
+        if kind == "stream_fail":
+            assert errors == [scenario.faults[0].code]
+        elif kind == "stream_close":
+            assert errors and "complete" not in recorder.kinds()
+        else:
+            expected = script("hello_zh.wav")[0].replace("。", "。\n").split()
+            assert not errors
+            assert finals == ([f for f in expected for _ in (0, 1)] if kind == "stream_duplicate" else expected)
+
+    check()

@@ -131,6 +131,63 @@ def dashscope_errors() -> st.SearchStrategy[tuple[int, dict[str, Any]]]:
         lambda rid: (item[1][0], {"request_id": str(rid), "code": item[0], "message": item[1][1]}), st.uuids()))
 
 
+@st.composite
+def _realtime_word(draw: st.DrawFn, at: int) -> dict[str, Any]:
+    begin = at + draw(st.integers(0, 2_000))
+    text = draw(st.one_of(st.text(_CJK, min_size=1, max_size=3), st.text(_NON_BMP, min_size=1, max_size=2),
+                          st.text(max_size=8)))
+    return {"begin_time": begin, "end_time": begin + draw(st.integers(0, 2_000)), "text": text,
+            "punctuation": draw(st.sampled_from(["", "，", "。", "? ", "! "]))}
+
+
+@st.composite
+def dashscope_realtime_events(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """The server events of one realtime recognition task, in an order the service may send them: task-started;
+    per sentence some partials (``end_time`` null, growing text) then its final (with ``usage``), keep-alives
+    (``heartbeat`` true) between sentences; then task-finished, or task-failed at any point after task-started
+    (every documented code). fun-asr ``sentence_id`` and 8k-v2 emotion fields come and go."""
+    task_id = draw(st.uuids()).hex
+
+    def event(name: str, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {"header": {"task_id": task_id, "event": name, **extra, "attributes": {}}, "payload": payload}
+
+    events = [event("task-started", {})]
+    with_ids, with_emotion = draw(st.booleans()), draw(st.booleans())
+    at = 0
+    for n in range(draw(st.integers(0, 4))):
+        if draw(st.booleans()):
+            at += draw(st.integers(10_000, 30_000))
+            events.append(event("result-generated", {"output": {"sentence": {
+                "begin_time": at, "end_time": None, "text": "", "heartbeat": True, "sentence_end": False,
+                "words": []}}, "usage": None}))
+        at += draw(st.integers(0, 5_000))
+        words = draw(st.lists(_realtime_word(at), min_size=1, max_size=8))
+        begin, end = at, max(w["end_time"] for w in words) + 1
+        for shown in range(1, len(words) + 1, max(1, draw(st.integers(1, 3)))):
+            partial = {"begin_time": begin, "end_time": None, "heartbeat": False, "sentence_end": False,
+                       "text": "".join(w["text"] for w in words[:shown]), "words": words[:shown]}
+            if with_ids:
+                partial["sentence_id"] = n + 1
+            events.append(event("result-generated", {"output": {"sentence": partial}, "usage": None}))
+        final = {"begin_time": begin, "end_time": end, "heartbeat": False, "sentence_end": True,
+                 "text": "".join(w["text"] + w["punctuation"] for w in words), "words": words}
+        if with_ids:
+            final["sentence_id"] = n + 1
+        if with_emotion:
+            final["emo_tag"] = draw(st.sampled_from(dashscope_cat.EMO_TAGS))
+            final["emo_confidence"] = draw(st.floats(0, 1))
+        events.append(event("result-generated", {"output": {"sentence": final},
+                                                 "usage": {"duration": max(1, -(-end // 1000))}}))
+        at = end
+    cut = draw(st.integers(1, len(events)))
+    if draw(st.booleans()):
+        return [*events, event("task-finished", {"output": {}, "usage": None})]
+    codes = sorted({c for c, _ in dashscope_cat.WS_ERRORS.values()} | {"SERVER_ERROR"})
+    code = draw(st.sampled_from(codes))
+    message = dict(dashscope_cat.WS_ERRORS.values()).get(code, code)
+    return [*events[:cut], event("task-failed", {}, error_code=code, error_message=message)]
+
+
 # ---- NLS, Tencent, PAI-EAS documents ------------------------------------------------------------------------------
 
 @st.composite
@@ -195,6 +252,7 @@ class Fault:
     seconds: float = 0.0
     nth: int | None = None
     times: int | None = None
+    frames: int | None = None       # stream faults: after this many audio frames
 
     def rule(self, vendor: str) -> dict[str, Any]:
         match: dict[str, Any] = {"vendor": vendor, "operation": self.operation}
@@ -205,14 +263,19 @@ class Fault:
         action: dict[str, Any] = {"type": self.kind}
         if self.code:
             action["code"] = self.code
-        if self.kind == "latency":
+        if self.kind in ("latency", "stream_delay"):
             action["seconds"] = self.seconds
+        if self.frames is not None:
+            action["frames"] = self.frames
         return {"match": match, "action": action}
 
     def __repr__(self) -> str:
-        what = {"error": f"error {self.code}", "latency": f"latency {self.seconds:g}s"}.get(self.kind, self.kind)
+        what = {"error": f"error {self.code}", "latency": f"latency {self.seconds:g}s",
+                "stream_fail": f"stream_fail {self.code}", "stream_delay": f"stream_delay {self.seconds:g}s",
+                }.get(self.kind, self.kind)
         when = f" on call {self.nth}" if self.nth else ""
-        return f"{what} on {self.operation}{when}" + (f" x{self.times}" if self.times else "")
+        after = f" after {self.frames} frames" if self.frames is not None else ""
+        return f"{what}{after} on {self.operation}{when}" + (f" x{self.times}" if self.times else "")
 
 
 @dataclass(frozen=True)
@@ -311,6 +374,22 @@ def dashscope_scenarios(max_files: int = 3, max_polls: int = 3) -> st.SearchStra
                      max_files=max_files, max_polls=max_polls)
 
 
+def dashscope_realtime_scenarios() -> st.SearchStrategy[Scenario]:
+    """Streaming faults for realtime recognition (``operation: "stream"``): the task failing or the connection
+    dropping after some frames, results held back or sent twice. Apply it, then stream with the SDK or your own
+    WebSocket client."""
+    fault = st.one_of(
+        st.builds(Fault, st.just("stream"), st.just("stream_fail"), code=st.sampled_from(
+            ["SERVER_ERROR", "NO_VALID_AUDIO_ERROR", "CLIENT_ERROR"]), frames=st.integers(0, 20), times=st.just(1)),
+        st.builds(Fault, st.just("stream"), st.just("stream_close"), frames=st.integers(0, 20), times=st.just(1)),
+        st.builds(Fault, st.just("stream"), st.just("stream_delay"), seconds=st.sampled_from([0.01, 0.05]),
+                  times=st.just(1)),
+        st.builds(Fault, st.just("stream"), st.just("stream_duplicate"), times=st.just(1)),
+    )
+    return st.builds(Scenario, st.just("dashscope"), st.just("instant"), st.just((Media(),)),
+                     st.lists(fault, max_size=1).map(tuple))
+
+
 def nls_scenarios(max_polls: int = 3) -> st.SearchStrategy[Scenario]:
     return scenarios("nls", ("SubmitTask", "GetTaskResult"), ("Throttling.User", "InternalError", "51050000"),
                      ("41050024", "41050006"), max_polls=max_polls)
@@ -331,7 +410,8 @@ def eas_scenarios() -> st.SearchStrategy[Scenario]:
 
 
 __all__ = [
-    "Fault", "Media", "Scenario", "ci_scenarios", "dashscope_errors", "dashscope_result_files",
-    "dashscope_scenarios", "dashscope_task_outputs", "eas_asr_outputs", "eas_scenarios", "nls_results",
-    "nls_scenarios", "scenarios", "spans", "tencent_asr_scenarios", "tencent_task_statuses", "texts",
+    "Fault", "Media", "Scenario", "ci_scenarios", "dashscope_errors", "dashscope_realtime_events",
+    "dashscope_realtime_scenarios", "dashscope_result_files", "dashscope_scenarios", "dashscope_task_outputs",
+    "eas_asr_outputs", "eas_scenarios", "nls_results", "nls_scenarios", "scenarios", "spans", "tencent_asr_scenarios",
+    "tencent_task_statuses", "texts",
 ]

@@ -15,6 +15,7 @@ from emulator.testing.strategies import (
     Media,
     Scenario,
     dashscope_errors,
+    dashscope_realtime_events,
     dashscope_result_files,
     dashscope_scenarios,
     dashscope_task_outputs,
@@ -51,6 +52,23 @@ def test_errors_come_from_the_catalogue(error: tuple[int, dict[str, Any]]) -> No
     assert dashscope_cat.ERRORS[body["code"]] == (status, body["message"])
 
 
+@given(dashscope_realtime_events())
+def test_realtime_events_keep_the_protocol(events: list[dict[str, Any]]) -> None:
+    assert events[0]["header"]["event"] == "task-started"
+    assert events[-1]["header"]["event"] in ("task-finished", "task-failed")
+    assert {e["header"]["task_id"] for e in events} == {events[0]["header"]["task_id"]}
+    for e in events[1:-1]:
+        assert e["header"]["event"] == "result-generated"
+        sentence, usage = e["payload"]["output"]["sentence"], e["payload"]["usage"]
+        assert "end_time" in sentence and (sentence["end_time"] is None) == (not sentence["sentence_end"])
+        assert (usage is None) == (not sentence["sentence_end"])
+        assert not sentence["heartbeat"] or sentence["text"] == ""
+    if events[-1]["header"]["event"] == "task-failed":
+        assert events[-1]["header"]["error_code"] and events[-1]["payload"] == {}
+    else:
+        assert events[-1]["payload"] == {"output": {}, "usage": None}
+
+
 @given(nls_results(), tencent_task_statuses(), eas_asr_outputs())
 def test_other_documents(nls: dict[str, Any], tencent: dict[str, Any], eas: dict[str, str]) -> None:
     assert nls_cat.STATUS[nls["StatusCode"]] == nls["StatusText"]
@@ -65,6 +83,21 @@ def test_the_edges_occur() -> None:
     find(texts(), lambda t: len(t) > 1000, settings=edge)
     find(texts(), lambda t: any(ord(ch) > 0xFFFF for ch in t), settings=edge)
     find(spans(), lambda s: s[0] == s[1], settings=edge)
+
+    seen: set[str] = set()
+
+    @given(dashscope_realtime_events())
+    @settings(max_examples=100, database=None)
+    def realtime(events: list[dict[str, Any]]) -> None:     # collected, not shrunk: the documents are large
+        sentences = [e["payload"]["output"]["sentence"] for e in events[1:-1]]
+        seen.update(k for k, hit in (("heartbeat", any(s["heartbeat"] for s in sentences)),
+                                     ("failed mid-sentence", events[-1]["header"]["event"] == "task-failed"
+                                      and bool(sentences) and not sentences[-1]["sentence_end"]),
+                                     ("finished", events[-1]["header"]["event"] == "task-finished"),
+                                     ("sentence ids", any("sentence_id" in s for s in sentences))) if hit)
+
+    realtime()
+    assert seen == {"heartbeat", "failed mid-sentence", "finished", "sentence ids"}
 
 
 def test_scenarios_shrink_to_readable_minimal_cases() -> None:
