@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint unit contract bench install install-test clean
+.PHONY: serve test lint unit contract drift bench install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ unit: install-test
 
 contract: install-test
 	$(BIN)/python -m pytest contract_tests -q
+
+# the drift tests against the real services (credentials from the environment; see contract_tests/drift)
+drift: install-test
+	ASR_CONTRACT_TARGET=vendor $(BIN)/python -m pytest contract_tests/drift -q -rs
 
 test: lint
 	$(BIN)/python -m pytest -q
