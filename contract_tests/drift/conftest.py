@@ -19,17 +19,20 @@ from typing import Any
 
 import pytest
 
+from emulator.config import DEFAULT_DASHSCOPE_KEY
 from emulator.testing import ServerProcess
+from emulator.vendors.nls import catalogue as nls_cat
+from emulator.vendors.tencent import catalogue as tencent_cat
 
 TARGET = os.environ.get("ASR_CONTRACT_TARGET", "emulator")
 PUBLIC_SAMPLE = "https://dashscope.oss-cn-beijing.aliyuncs.com/samples/audio/paraformer/hello_world_female2.wav"
-EMULATOR_CREDENTIALS = {
-    "DASHSCOPE_API_KEY": "sk-asr-emulator-local",
-    "ALIBABA_CLOUD_ACCESS_KEY_ID": "asr-emulator-akid",
-    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "asr-emulator-secret",
-    "NLS_APPKEY": "asr-emulator-appkey",
-    "TENCENTCLOUD_SECRET_ID": "AKIDASREMULATOR000000000000000000000",
-    "TENCENTCLOUD_SECRET_KEY": "asr-emulator-tencent-secret-key",
+EMULATOR_CREDENTIALS = {          # the emulator's built-in local credentials (what `asr-emulator env` prints)
+    "DASHSCOPE_API_KEY": DEFAULT_DASHSCOPE_KEY,
+    "ALIBABA_CLOUD_ACCESS_KEY_ID": next(iter(nls_cat.DEFAULT_ACCESS_KEYS)),
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": next(iter(nls_cat.DEFAULT_ACCESS_KEYS.values())),
+    "NLS_APPKEY": next(iter(nls_cat.DEFAULT_APPKEYS)),
+    "TENCENTCLOUD_SECRET_ID": tencent_cat.DEFAULT_SECRET_ID,
+    "TENCENTCLOUD_SECRET_KEY": tencent_cat.DEFAULT_SECRET_KEY,
 }
 
 
