@@ -7,7 +7,8 @@ registered for the stream) or is synthesised deterministically from the seed, as
 
 Two ways to end a sentence, as the services offer them: by silence (VAD: a pause of ``end_silence_ms`` ends it, so
 sentences spoken with shorter pauses between them come back as one result) or by meaning (``semantic``: every
-sentence of the script is a result of its own, whatever the pauses; unscripted speech is cut at a sentence pause).
+sentence of the script is a result of its own, however short the pause after it, down to ``SENTENCE_GAP_MS``;
+unscripted speech is cut at any such pause).
 A stream can also give up after a long continuous silence, or send keep-alives through it instead.
 """
 
