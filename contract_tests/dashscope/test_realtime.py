@@ -534,9 +534,12 @@ class Replay:
 
         async def handler(ws: Any) -> None:
             run = json.loads(await ws.recv())
-            for event in self.events:
+            for n, event in enumerate(self.events):
                 event["header"]["task_id"] = run["header"]["task_id"]
                 await ws.send(json.dumps(event, ensure_ascii=False))
+                if n == 0:              # as the service does: results only once audio has arrived
+                    while isinstance(await ws.recv(), str):
+                        pass
             if self.events[-1]["header"]["event"] == "task-failed":
                 await ws.close()
                 return
