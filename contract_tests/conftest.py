@@ -21,6 +21,14 @@ from emulator.testing import ControlClient, ServerProcess
 pytest_plugins = ["pytester"]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy")
+
+
+def drop_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep an SDK's requests direct: the requests-based SDKs honour proxy variables, and aliyunsdkcore sends
+    everything to HTTP_PROXY, ignoring NO_PROXY."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")

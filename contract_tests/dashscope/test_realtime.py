@@ -35,6 +35,15 @@ def pcm(name: str) -> bytes:
         return w.readframes(w.getnframes())
 
 
+def run_task(task_id: str, **parameters: Any) -> str:
+    """A raw run-task message as the SDK writes it, for tests that speak the protocol themselves."""
+    import json
+
+    return json.dumps({"header": {"streaming": "duplex", "task_id": task_id, "action": "run-task"}, "payload": {
+        "model": "paraformer-realtime-v2", "parameters": {"sample_rate": 16000, "format": "pcm", **parameters},
+        "input": {}, "task": "asr", "task_group": "audio", "function": "recognition"}})
+
+
 class Recorder:
     """A RecognitionCallback that records every event in order."""
 
@@ -291,9 +300,7 @@ def test_pings_are_answered_and_a_connection_runs_a_second_task(emulator: Contro
             await asyncio.wait_for(await ws.ping(), 5)
             for task_id in ("a" * 32, "b" * 32):
                 header = {"streaming": "duplex", "task_id": task_id}
-                await ws.send(json.dumps({"header": {**header, "action": "run-task"}, "payload": {
-                    "model": "paraformer-realtime-v2", "parameters": {"sample_rate": 16000, "format": "pcm"},
-                    "input": {}, "task": "asr", "task_group": "audio", "function": "recognition"}}))
+                await ws.send(run_task(task_id))
                 events.append(json.loads(await ws.recv())["header"]["event"])
                 await ws.send(pcm("hello_zh.wav")[:32000])
                 await ws.send(json.dumps({"header": {**header, "action": "finish-task"}, "payload": {"input": {}}}))
@@ -317,9 +324,7 @@ def test_a_reused_connection_needs_a_new_task_id(emulator: ControlClient) -> Non
     async def go() -> list[Any]:
         url = emulator.url.replace("http://", "ws://") + "/api-ws/v1/inference"
         header = {"streaming": "duplex", "task_id": "d" * 32}
-        run = json.dumps({"header": {**header, "action": "run-task"}, "payload": {
-            "model": "paraformer-realtime-v2", "parameters": {"sample_rate": 16000, "format": "pcm"},
-            "input": {}, "task": "asr", "task_group": "audio", "function": "recognition"}})
+        run = run_task("d" * 32)
         seen: list[Any] = []
         async with websockets.connect(url, additional_headers={"Authorization": "Bearer sk-reuse-test"}) as ws:
             await ws.send(run)
@@ -441,10 +446,7 @@ def test_heartbeat_results_on_the_wire(emulator: ControlClient) -> None:
         header = {"streaming": "duplex", "task_id": "c" * 32}
         events = []
         async with websockets.connect(url, additional_headers={"Authorization": "Bearer sk-heartbeat-test"}) as ws:
-            await ws.send(json.dumps({"header": {**header, "action": "run-task"}, "payload": {
-                "model": "paraformer-realtime-v2", "input": {}, "task": "asr", "task_group": "audio",
-                "function": "recognition",
-                "parameters": {"sample_rate": 16000, "format": "pcm", "heartbeat": heartbeat}}}))
+            await ws.send(run_task("c" * 32, heartbeat=heartbeat))
             assert json.loads(await ws.recv())["header"]["event"] == "task-started"
             for _ in range(25):
                 await ws.send(SILENCE_SECOND)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from contract_tests.conftest import drop_proxies
 from emulator.config import DEFAULT_DASHSCOPE_KEY
 from emulator.testing import ServerProcess
 from emulator.vendors.nls import catalogue as nls_cat
@@ -95,8 +96,7 @@ def _sdk_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import dashscope
 
     if TARGET == "emulator":           # the real services may well need the proxy
-        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-            monkeypatch.delenv(name, raising=False)
+        drop_proxies(monkeypatch)
     saved = (dashscope.api_key, dashscope.base_http_api_url, dashscope.base_websocket_api_url)
     yield
     dashscope.api_key, dashscope.base_http_api_url, dashscope.base_websocket_api_url = saved

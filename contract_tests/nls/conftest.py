@@ -9,6 +9,7 @@ import pytest
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
 
+from contract_tests.conftest import drop_proxies
 from emulator.testing import ControlClient
 
 AKID, SECRET = "asr-emulator-akid", "asr-emulator-secret"
@@ -19,8 +20,7 @@ RUNNING = (21050001, 21050002)
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     """aliyunsdkcore sends everything to HTTP_PROXY and ignores NO_PROXY: keep the tests direct."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    drop_proxies(monkeypatch)
 
 
 class Filetrans:

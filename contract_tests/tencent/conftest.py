@@ -11,6 +11,7 @@ from tencentcloud.common import credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
+from contract_tests.conftest import drop_proxies
 from emulator.testing import ControlClient
 
 SECRET_ID = "AKIDASREMULATOR000000000000000000000"
@@ -20,8 +21,7 @@ SECRET_KEY = "asr-emulator-tencent-secret-key"
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     """Both SDKs use requests, which honours proxy variables: keep the tests direct."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    drop_proxies(monkeypatch)
 
 
 def make_asr(emulator: ControlClient, secret_key: str = SECRET_KEY, **profile: str) -> asr_client.AsrClient:

@@ -182,7 +182,7 @@ def dashscope_realtime_events(draw: st.DrawFn) -> list[dict[str, Any]]:
     cut = draw(st.integers(1, len(events)))
     if draw(st.booleans()):
         return [*events, event("task-finished", {"output": {}, "usage": None})]
-    codes = sorted({c for c, _ in dashscope_cat.WS_ERRORS.values()} | {"SERVER_ERROR"})
+    codes = sorted({c for c, _ in dashscope_cat.WS_ERRORS.values()} | {dashscope_cat.WS_SERVER_ERROR})
     code = draw(st.sampled_from(codes))
     message = dict(dashscope_cat.WS_ERRORS.values()).get(code, code)
     return [*events[:cut], event("task-failed", {}, error_code=code, error_message=message)]
@@ -378,9 +378,11 @@ def dashscope_realtime_scenarios() -> st.SearchStrategy[Scenario]:
     """Streaming faults for realtime recognition (``operation: "stream"``): the task failing or the connection
     dropping after some frames, results held back or sent twice. Apply it, then stream with the SDK or your own
     WebSocket client."""
+    codes = sorted({dashscope_cat.WS_SERVER_ERROR} | {c for c, _ in dashscope_cat.WS_ERRORS.values()
+                                                      if c != dashscope_cat.WS_BAD_REQUEST})
     fault = st.one_of(
-        st.builds(Fault, st.just("stream"), st.just("stream_fail"), code=st.sampled_from(
-            ["SERVER_ERROR", "NO_VALID_AUDIO_ERROR", "CLIENT_ERROR"]), frames=st.integers(0, 20), times=st.just(1)),
+        st.builds(Fault, st.just("stream"), st.just("stream_fail"), code=st.sampled_from(codes),
+                  frames=st.integers(0, 20), times=st.just(1)),
         st.builds(Fault, st.just("stream"), st.just("stream_close"), frames=st.integers(0, 20), times=st.just(1)),
         st.builds(Fault, st.just("stream"), st.just("stream_delay"), seconds=st.sampled_from([0.01, 0.05]),
                   times=st.just(1)),

@@ -231,6 +231,7 @@ WS_IDLE_TIMEOUT_S = 23.0                   # no data while a task runs
 TASK_STARTED_DELAY_S = 0.02
 WS_CONNECTION_IDLE_S = 60.0                # no task on an open connection
 WS_BAD_REQUEST = "InvalidParameter"        # task-failed code for any malformed realtime request
+WS_SERVER_ERROR = "SERVER_ERROR"           # task-failed code of a service-side failure (a stream_fail fault's default)
 # "tasks on a reused connection need different task_ids" (the realtime documents); the message is the emulator's
 TASK_ID_REUSED = "The task_id has already been used on this connection; a new task needs a new task_id."
 WS_ERRORS = {

@@ -102,12 +102,13 @@ class Realtime:
                 if action == "run-task":
                     if task is not None:
                         raise TaskFailed(cat.WS_BAD_REQUEST, "A task is already running on this connection.")
+                    asked = str(frame["header"].get("task_id") or "")
                     try:
-                        if str(frame["header"].get("task_id") or "") in used:
+                        if asked in used:
                             raise TaskFailed(cat.WS_BAD_REQUEST, cat.TASK_ID_REUSED)
                         task = self._start(frame, key, ws.headers.get("x-test-id"))
                     except TaskFailed as failure:
-                        failure.task_id = str(frame["header"].get("task_id") or "")
+                        failure.task_id = asked
                         raise
                     used.add(task.task_id)
                     await asyncio.sleep(cat.TASK_STARTED_DELAY_S)
@@ -215,7 +216,7 @@ class Realtime:
         task.frames += 1
         fail = task.faults.get("stream_fail")
         if fail is not None and task.frames > fail.frames:
-            raise TaskFailed(fail.code or "SERVER_ERROR", fail.message or fail.code or "SERVER_ERROR")
+            raise TaskFailed(fail.code or cat.WS_SERVER_ERROR, fail.message or fail.code or cat.WS_SERVER_ERROR)
         close = task.faults.get("stream_close")
         if close is not None and task.frames > close.frames:
             raise _Dropped
