@@ -13,6 +13,7 @@ import logging
 import random
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,52 +32,47 @@ from emulator.engine import Request as FaultRequest
 from emulator.engine.faults import TRANSPORT_ACTIONS
 from emulator.fixtures import load_fixtures
 from emulator.openapi import walk_routes
-from emulator.vendors.dashscope import DashScope
-from emulator.vendors.eas import Eas, parse_service
-from emulator.vendors.nls import Nls
-from emulator.vendors.nls.catalogue import AppModel
-from emulator.vendors.tencent import TencentAsr, TencentCi, is_tc3
-from emulator.vendors.tencent.asr import is_legacy as is_tencent_legacy
-from emulator.vendors.tencent.catalogue import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+from emulator.pipeline import run
+from emulator.vendors import registry
+from emulator.vendors.base import Dialect, Operation
 
 log = logging.getLogger("asr_emulator")
 HEADER = (b"x-asr-emulator", __version__.encode())
 
 
 class Emulator:
-    """``Emulator(settings)`` is an ASGI app; ``.engine`` is its engine, ``.settings`` its settings."""
+    """``Emulator(settings)`` is an ASGI app; ``.engine`` is its engine, ``.settings`` its settings, ``.dialects``
+    the vendor dialects (``dialect(name)`` one of them)."""
 
-    def __init__(self, settings: Settings | None = None, engine: Engine | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, engine: Engine | None = None,
+                 dialects: Sequence[type[Dialect]] = registry.DIALECTS) -> None:
         self.settings = settings = settings or Settings()
         self.engine = engine or Engine(settings.engine_config())
         self.engine.rate_limits = settings.rate_limits
         self.engine.settings_hooks.append(self._restore_settings)
         self.fixtures = load_fixtures(self.engine.scripts) if settings.load_fixtures else {}
-        self.dashscope = DashScope(self.engine, prefix=settings.dashscope_prefix, public_url=settings.public_url,
-                                   utc_offset_hours=settings.utc_offset_hours, keys=settings.dashscope_keys,
-                                   ws_path=settings.dashscope_ws_path, ws_idle_timeout=settings.ws_idle_timeout)
-        self.nls = Nls(self.engine, access_keys=dict(p.split(":", 1) for p in settings.nls_access_keys),
-                       appkeys=dict(_appkey(e) for e in settings.nls_appkeys), strict_urls=settings.nls_strict_urls,
-                       utc_offset_hours=settings.utc_offset_hours)
-        services = [parse_service(e) for e in settings.eas_services]   # no token: any token (permissive)
-        self.eas = Eas(self.engine, token=settings.eas_token, services={s.name: s for s in services})
-        self.tencent_keys = {DEFAULT_SECRET_ID: DEFAULT_SECRET_KEY,
-                             **dict(p.split(":", 1) for p in settings.tencent_keys)}
-        self.tencent_asr = TencentAsr(self.engine, keys=self.tencent_keys, appid=settings.tencent_appid)
-        self.tencent_ci = TencentCi(self.engine, keys=self.tencent_keys, appid=settings.tencent_appid,
-                                    utc_offset_hours=settings.utc_offset_hours)
-        self.vendors = ["dashscope", "nls", "eas", "tencent_asr", "tencent_ci"]
+        self.dialects: list[Dialect] = registry.build(self.engine, settings, dialects)
+        self.control = Control(self)
         self.routes: list[BaseRoute] = [
             Route("/", self._root, methods=["GET", "POST"]),
-            *self.dashscope.routes(),
-            *self.eas.routes(),
-            Mount("/_emulator", routes=Control(self).routes()),
+            Mount("/_emulator", routes=self.control.routes()),
         ]
-        self.app = Starlette(
-            routes=self.routes,
-            exception_handlers={404: self._not_found, 405: self._not_found},
-        )
+        self.app = Starlette(routes=self.routes, exception_handlers={404: self._not_found, 405: self._not_found})
         self.engine.media.register_path(r"/_emulator/fixtures/([^/]+\.wav)$", self._fixture_bytes)
+
+    @property
+    def vendors(self) -> list[str]:
+        return [d.name for d in self.dialects]
+
+    def dialect(self, name: str) -> Dialect:
+        for dialect in self.dialects:
+            if dialect.name == name:
+                return dialect
+        raise KeyError(f"no dialect {name!r}: {', '.join(self.vendors)}")
+
+    def operations(self) -> list[tuple[Dialect, Operation]]:
+        """Every operation of every dialect, in registry order."""
+        return [(d, op) for d in self.dialects for op in d.operations()]
 
     def _fixture_bytes(self, match: re.Match[str]) -> bytes | None:
         path = self.fixtures.get(match.group(1))
@@ -86,23 +82,52 @@ class Emulator:
         self.engine.rate_limits = self.settings.rate_limits
 
     async def _root(self, request: Request) -> Response:
-        """``/`` carries Tencent Cloud API 3.0 (ASR) and the POP RPC APIs (NLS filetrans), told apart by their
-        headers and parameters."""
-        if is_tc3(request) or await is_tencent_legacy(request):
-            return await self.tencent_asr.handle(request)
-        if Nls.is_pop(request):
-            return await self.nls.handle(request)
         return await self._not_found(request, HTTPException(404))
 
     def route_paths(self) -> list[str]:
-        return [p for p, _ in walk_routes(self.routes)]
+        paths = [p for p, _ in walk_routes(self.routes)]
+        return list(dict.fromkeys([*paths, *(op.path for _, op in self.operations() if op.path)]))
 
     async def _not_found(self, request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
+        return await self._no_route(request, status)
+
+    async def _no_route(self, request: Request, status: int) -> Response:
         close = difflib.get_close_matches(request.url.path, self.route_paths(), n=3, cutoff=0.3)
         what = "no route" if status == 404 else "method not allowed"
         return JSONResponse({"error": f"{what} for {request.method} {request.url.path}", "closest_routes": close},
                             status_code=status)
+
+    async def _claim(self, scope: Scope, receive: Receive) -> tuple[Dialect | None, Receive]:
+        """The dialect that answers a request, by the dialects' claims in registry order. A dialect that can tell
+        only from the body (a form on ``/``) gets it read once, within its body limit, and replayed."""
+        if scope.get("path", "").startswith("/_emulator/") or scope.get("path") == "/_emulator":
+            return None, receive
+        undecided: list[Dialect] = []
+        for dialect in self.dialects:
+            claim = dialect.claims(scope)
+            if claim and not undecided:
+                return dialect, receive
+            if claim is None or (claim and undecided):
+                undecided.append(dialect)
+        if not undecided:
+            return None, receive
+        limit = max(d.body_limit for d in undecided)
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more and size <= limit:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replay = _replay(body, more, receive)
+        for dialect in undecided:
+            if dialect.claims(scope) or dialect.claims_body(scope, body):
+                return dialect, replay
+        return None, replay
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -127,15 +152,16 @@ class Emulator:
                 return
             await send(message)
 
-        target = self.tencent_ci.claims(scope)
-        if target is not None:
-            state["tencent_target"] = target
         try:
-            await (self.tencent_ci if target is not None else self.app)(scope, receive, send_wrapper)
+            dialect, receive = await self._claim(scope, receive)
+            if dialect is not None:
+                await run(dialect, scope, receive, send_wrapper, self._no_route)
+            else:
+                await self.app(scope, receive, send_wrapper)
         except Exception as exc:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
-            state.setdefault("journal", {})["error"] = repr(exc)
-            if not status["sent"]:
+            state.setdefault("journal", {})["error"] = f"{type(exc).__name__}: {exc}"
+            if not status["sent"] and scope["type"] == "http":
                 body = json.dumps({"error": "internal emulator error", "detail": repr(exc)}).encode()
                 await send_wrapper({"type": "http.response.start", "status": 500,
                                     "headers": [(b"content-type", b"application/json")]})
@@ -152,6 +178,18 @@ class Emulator:
             time=self.engine.clock.now(), method=scope.get("method", ""), path=scope.get("path", ""),
             status=status, latency_ms=round((time.perf_counter() - started) * 1000, 3), **fields,
         )
+
+
+def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
+    """A ``receive`` that hands out ``body`` first, then whatever the client still sends."""
+    pending = [body]
+
+    async def replay() -> Message:
+        if pending:
+            return {"type": "http.request", "body": pending.pop(), "more_body": more}
+        return await receive()
+
+    return replay
 
 
 class _Wire:
@@ -205,12 +243,6 @@ class _Wire:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
         await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-def _appkey(entry: str) -> tuple[str, AppModel]:
-    name, _, rest = entry.partition(":")
-    rate, _, language = rest.partition(":")
-    return name, AppModel(int(rate) if rate else 16000, language or "zh")
 
 
 def _origin_form(scope: Scope) -> Scope:

@@ -9,11 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from emulator import __version__
-from emulator.config import DEFAULT_DASHSCOPE_KEY, Settings
+from emulator.config import Settings
 from emulator.engine.credentials import MODES
-from emulator.vendors.eas.catalogue import DEFAULT_TOKEN, MODELS
-from emulator.vendors.nls.catalogue import DEFAULT_ACCESS_KEYS
-from emulator.vendors.tencent.catalogue import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -27,10 +24,10 @@ def _serve(args: argparse.Namespace) -> int:
             credentials=args.credentials, public_url=args.public_url,
             rate_limits=True if args.rate_limits else None,
         )
+        app = Emulator(settings)
     except ValueError as exc:
         print(f"asr-emulator: {exc}", file=sys.stderr)
         return 2
-    app = Emulator(settings)
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -64,33 +61,18 @@ def _make_audio(args: argparse.Namespace) -> int:
     return 0
 
 
-NLS_AKID, NLS_SECRET = next(iter(DEFAULT_ACCESS_KEYS.items()))
+def env_lines(url: str) -> list[str]:
+    """``export`` lines (and comments) pointing every vendor's SDK at the emulator at ``url``, from the dialects."""
+    from emulator.app import Emulator
 
-
-def env_lines(url: str, key: str = DEFAULT_DASHSCOPE_KEY) -> list[str]:
     base = url.rstrip("/")
-    ws = base.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
-    return [
-        "# DashScope (dashscope SDK 1.x/2.x classic API; read at import time)",
-        f"export DASHSCOPE_API_KEY={key}",
-        f"export DASHSCOPE_HTTP_BASE_URL={base}/api/v1",
-        f"export DASHSCOPE_WEBSOCKET_BASE_URL={ws}/api-ws/v1/inference",
-        "# DashScope 2.x preview client (dashscope.Client)",
-        f"export DASHSCOPE_BASE_URL={base}/api/v1",
-        "# Alibaba Cloud AccessKey pair read by the vendors' samples (NLS filetrans with aliyun-python-sdk-core);",
-        f"# point CommonRequest.set_domain at {base.split('//', 1)[-1]} and use the appkey asr-emulator-appkey",
-        f"export ALIBABA_CLOUD_ACCESS_KEY_ID={NLS_AKID}",
-        f"export ALIBABA_CLOUD_ACCESS_KEY_SECRET={NLS_SECRET}",
-        "# PAI-EAS: eas-prediction reads no variables; pass these to PredictClient(endpoint, service) and set_token()",
-        f"export EAS_ENDPOINT={base.split('//', 1)[-1]}",
-        f"export EAS_TOKEN={DEFAULT_TOKEN}",
-        "# services: " + ", ".join(m.default_service for m in MODELS.values()) + " (each also as <name>_async)",
-        "# Tencent Cloud SecretId/SecretKey (tencentcloud-sdk-python reads these; pass them to CosConfig too)",
-        f"export TENCENTCLOUD_SECRET_ID={DEFAULT_SECRET_ID}",
-        f"export TENCENTCLOUD_SECRET_KEY={DEFAULT_SECRET_KEY}",
-        "# keep proxies away from the emulator (aliyun-python-sdk-core ignores NO_PROXY: unset HTTP_PROXY for it)",
-        "export NO_PROXY=127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}",
-    ]
+    lines: list[str] = []
+    for dialect in Emulator(Settings(load_fixtures=False)).dialects:
+        lines.extend(dialect.env_lines(base))
+    lines.append("# keep proxies away from the emulator (aliyun-python-sdk-core ignores NO_PROXY: unset HTTP_PROXY "
+                 "for it)")
+    lines.append("export NO_PROXY=127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}")
+    return lines
 
 
 def _env(args: argparse.Namespace) -> int:
@@ -98,11 +80,28 @@ def _env(args: argparse.Namespace) -> int:
     return 0
 
 
-def _routes(args: argparse.Namespace) -> int:
+def route_lines() -> list[str]:
+    """Every operation of every vendor (method, path or action, vendor, what it does), then the control plane."""
     from emulator.app import Emulator
+    from emulator.openapi import walk_routes
 
-    for path in Emulator(Settings(load_fixtures=False)).route_paths():
-        print(path)
+    emulator = Emulator(Settings(load_fixtures=False))
+    rows = []
+    for dialect, op in emulator.operations():
+        where = f"Action={op.action}" if op.action else op.path
+        methods = "WEBSOCKET" if op.websocket else ",".join(op.methods)
+        rows.append((methods, where, dialect.name, op.summary + (f" [{op.host}]" if op.host else "")))
+    for path, route in walk_routes(emulator.routes):
+        if path.startswith("/_emulator"):
+            doc = (route.endpoint.__doc__ or route.name or "").strip().splitlines()
+            rows.append((",".join(sorted((route.methods or set()) - {"HEAD"})), path, "control",
+                         doc[0] if doc else route.name))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    return [f"{m:<{widths[0]}}  {w:<{widths[1]}}  {v:<{widths[2]}}  {s}".rstrip() for m, w, v, s in rows]
+
+
+def _routes(args: argparse.Namespace) -> int:
+    print("\n".join(route_lines()))
     return 0
 
 
@@ -135,7 +134,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--url", default="http://127.0.0.1:8000", help="the emulator's URL")
     e.set_defaults(func=_env)
 
-    r = sub.add_parser("routes", help="list the routes the emulator answers")
+    r = sub.add_parser("routes", help="list every operation the emulator answers (method, path or action, vendor)")
     r.set_defaults(func=_routes)
     return p
 

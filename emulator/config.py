@@ -46,21 +46,8 @@ class Settings:
             raise ValueError(f"credentials must be one of {', '.join(MODES)}")
         if not self.dashscope_prefix.startswith("/"):
             raise ValueError("dashscope_prefix must start with '/'")
-        for pair in self.nls_access_keys:
-            if ":" not in pair:
-                raise ValueError(f"nls_access_keys: {pair!r} is not 'AccessKeyId:AccessKeySecret'")
-        for entry in self.nls_appkeys:
-            parts = entry.split(":")
-            if len(parts) > 3 or not parts[0] or (len(parts) > 1 and not parts[1].isdigit()):
-                raise ValueError(f"nls_appkeys: {entry!r} is not 'appkey[:rate[:language]]'")
-
-        for pair in self.tencent_keys:
-            if ":" not in pair:
-                raise ValueError(f"tencent_keys: {pair!r} is not 'SecretId:SecretKey'")
-        from emulator.vendors.eas import parse_service
-
-        for entry in self.eas_services:
-            parse_service(entry)
+        # the vendors' own settings (keys, appkeys, services) are checked by their dialects when an emulator is
+        # built from these settings
 
     def engine_config(self) -> EngineConfig:
         """The part of the settings the vendor-neutral engine reads."""

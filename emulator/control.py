@@ -5,21 +5,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
-from emulator.engine import Blob, Job, JobStateError, Rule, Script
+from emulator.config import Settings
+from emulator.engine import Blob, Engine, Job, JobStateError, Rule, Script
 from emulator.engine.audio import AudioProblem, probe
 from emulator.engine.credentials import MODES
+from emulator.openapi import document
+from emulator.vendors.base import Dialect, Operation
 from emulator.web import base_url, note, read_body
 
-if TYPE_CHECKING:
-    from emulator.app import Emulator
+
+class Host(Protocol):
+    """What the control plane needs of the emulator it controls."""
+
+    engine: Engine
+    settings: Settings
+    dialects: list[Dialect]
+    fixtures: dict[str, Path]
+
+    def operations(self) -> Sequence[tuple[Dialect, Operation]]: ...
 
 MAX_UPLOAD = 512 * 1024 * 1024
 Handler = Callable[[Request], Awaitable[Response]]
@@ -35,7 +47,7 @@ def job_json(job: Job) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": job.id, "vendor": job.vendor, "model": job.model, "phase": job.phase.value, "policy": job.policy,
         "created_at": job.created_at, "phase_times": dict(job.phase_times), "reads": job.reads,
-        "test_id": job.test_id, "items": [],
+        "test_id": job.test_id, "request": job.record.to_json() if job.record is not None else None, "items": [],
     }
     if job.forced_failure is not None:
         out["failure"] = {"code": job.forced_failure.code, "message": job.forced_failure.message}
@@ -57,7 +69,7 @@ def job_json(job: Job) -> dict[str, Any]:
 
 
 class Control:
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Host) -> None:
         self.emulator = emulator
         self.engine = emulator.engine
 
@@ -115,7 +127,8 @@ class Control:
     # ---- state -------------------------------------------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
-        return JSONResponse({"status": "ok", "version": __version__, "vendors": self.emulator.vendors,
+        return JSONResponse({"status": "ok", "version": __version__,
+                             "vendors": [d.name for d in self.emulator.dialects],
                              "jobs": self.engine.store.count_jobs(), "clock": self.engine.clock.snapshot(),
                              "seed": self.engine.seed})
 
@@ -167,45 +180,21 @@ class Control:
                 if any(d < 0 for d in delays):
                     raise ControlError("callback_retry_delays must be seconds >= 0")
                 self.engine.callbacks.retry_delays = delays
-            if "nls" in body:
-                self._nls_settings(body["nls"])
-            if "eas" in body:
-                self._eas_settings(body["eas"])
-        return JSONResponse({"rate_limits": self.engine.rate_limits, "seed": self.engine.seed,
-                             "credentials": self.engine.credentials.mode,
-                             "stream_idle_timeout": self.engine.stream_idle_timeout,
-                             "callback_retry_delays": list(self.engine.callbacks.retry_delays),
-                             "nls": self.emulator.nls.settings.to_json(),
-                             "eas": {"services": {n: s.to_json() for n, s in self.emulator.eas.services.items()}}})
+            for dialect in self._sections():
+                if dialect.settings_key in body:
+                    try:
+                        dialect.apply_settings(body[dialect.settings_key])
+                    except ValueError as exc:
+                        raise ControlError(str(exc)) from None
+        out = {"rate_limits": self.engine.rate_limits, "seed": self.engine.seed,
+               "credentials": self.engine.credentials.mode, "stream_idle_timeout": self.engine.stream_idle_timeout,
+               "callback_retry_delays": list(self.engine.callbacks.retry_delays)}
+        for dialect in self._sections():
+            out[str(dialect.settings_key)] = dialect.settings_json()
+        return JSONResponse(out)
 
-    def _eas_settings(self, body: Any) -> None:
-        from emulator.vendors.eas.routes import service_from_json
-
-        if not isinstance(body, dict) or not isinstance(body.get("services", {}), dict):
-            raise ControlError("'eas' takes an object: services (name → {model, token, async}, or null to remove)")
-        changes = {}
-        for name, value in body.get("services", {}).items():
-            try:
-                changes[name] = None if value is None else service_from_json(name, value)
-            except ValueError as exc:
-                raise ControlError(str(exc)) from None
-        for name, service in changes.items():
-            if service is None:
-                self.emulator.eas.services.pop(name, None)
-                self.emulator.eas.queues.pop(name, None)
-            else:
-                self.emulator.eas.services[name] = service
-
-    def _nls_settings(self, body: Any) -> None:
-        if not isinstance(body, dict):
-            raise ControlError("'nls' takes an object: strict_urls, daily_quota_s")
-        nls = self.emulator.nls.settings
-        if "strict_urls" in body:
-            nls.strict_urls = bool(body["strict_urls"])
-        if "daily_quota_s" in body:
-            quota = body["daily_quota_s"]
-            nls.daily_quota_s = None if quota is None else float(quota)
-            nls.used.clear()
+    def _sections(self) -> list[Dialect]:
+        return [d for d in self.emulator.dialects if d.settings_key]
 
     async def callbacks(self, request: Request) -> Response:
         q = request.query_params
@@ -357,6 +346,4 @@ class Control:
         return FileResponse(path, media_type="audio/wav")
 
     async def openapi(self, request: Request) -> Response:
-        from emulator.openapi import document
-
-        return JSONResponse(document(self.emulator))
+        return JSONResponse(document(self.emulator.operations(), self.routes()))

@@ -17,7 +17,9 @@ def test_health_reset_and_openapi(call: Call) -> None:
     assert call("GET", "/_emulator/health").json()["jobs"] == 0
     paths = call("GET", "/_emulator/openapi.json").json()["paths"]
     assert "/api/v1/tasks/{task_id}" in paths and "post" in paths["/_emulator/jobs/{job_id}/{action}"]
-    assert "post" in paths["/api/predict/{path}"] and set(paths["/asr_jobs"]) == {"get", "post"}
+    assert "post" in paths["/api/predict/{service}"] and set(paths["/asr_jobs"]) == {"get", "post"}
+    assert "post" in paths["/?Action=SubmitTask"] and "post" in paths["/?Action=CreateRecTask"]
+    assert paths["/api-ws/v1/inference"]["get"]["x-websocket"] is True
 
 
 def test_manual_jobs_are_driven_by_the_control_plane(app: Emulator) -> None:

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from emulator.engine import lifecycle
 from emulator.engine.audio import AudioInfo, AudioProblem, probe
@@ -22,7 +21,7 @@ from emulator.engine.clock import Clock
 from emulator.engine.credentials import Credentials, Mode
 from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS, Faults
 from emulator.engine.faults import Request as FaultRequest
-from emulator.engine.jobs import Failure, Item, Job, Phase
+from emulator.engine.jobs import Failure, Item, Job, Phase, VendorRecord
 from emulator.engine.journal import Journal
 from emulator.engine.media import FetchLimits, MediaProblem, MediaResolver
 from emulator.engine.recognizer import Options, Recognizer, ScriptRegistry, Transcript
@@ -79,6 +78,7 @@ class Engine:
         self.stream_idle_timeout: float | None = None   # overrides each vendor's idle timeout for streams
         self.policies: dict[str, str] = {}      # "vendor" or "vendor/model" → policy spec
         self.settings_hooks: list[Callable[[], None]] = []
+        self.on_terminal: list[Callable[[Job], None]] = []   # dialects' reactions to a job ending (result objects)
         self._ids = random.Random(f"ids:{self.config.seed}")
 
     def new_id(self) -> str:
@@ -158,9 +158,9 @@ class Engine:
 
     async def submit(
         self, *, vendor: str, model: str, owner: str, job_id: str, sources: Sequence[str],
-        options: Options, limits: FetchLimits, params: dict[str, Any] | None = None,
+        options: Options, limits: FetchLimits, record: VendorRecord | None = None,
         policy: str | None = None, test_id: str | None = None, failure: Failure | None = None,
-        fail_from: Phase | None = None, no_speech_fails: bool = False, extra: dict[str, Any] | None = None,
+        fail_from: Phase | None = None, no_speech_fails: bool = False,
         vet: Callable[[Item], Failure | None] | None = None,
     ) -> Job:
         """Fetch, probe and transcribe every source, then store a queued job (or a terminal one for ``instant``).
@@ -181,9 +181,9 @@ class Engine:
         now = self.clock.now()
         job = Job(
             id=job_id, vendor=vendor, model=model, owner=owner, items=items,
-            policy=policy or self.policy_spec(vendor, model), created_at=now, params=dict(params or {}),
+            policy=policy or self.policy_spec(vendor, model), created_at=now, record=record,
             phase_times={Phase.QUEUED.value: now}, test_id=test_id, forced_failure=failure,
-            fail_from=fail_from, extra=dict(extra or {}),
+            fail_from=fail_from,
         )
         self._settle(job, now)
         self.store.put_job(job)
@@ -250,6 +250,9 @@ class Engine:
             job.phase_times[Phase.RUNNING.value] = at
         job.phase = target
         job.phase_times[target.value] = at
+        if target.terminal:
+            for listener in self.on_terminal:
+                listener(job)
 
     # ---- actions -----------------------------------------------------------------------------------------
 
@@ -279,7 +282,7 @@ class Engine:
         self._require_open(job)
         if job.phase is Phase.PAUSED:
             raise JobStateError(f"job {job.id} is already paused")
-        job.extra["paused_from"] = job.phase.value
+        job.paused_from = job.phase
         job.paused_at = self.clock.now()
         job.phase = Phase.PAUSED
         job.phase_times[Phase.PAUSED.value] = job.paused_at
@@ -289,7 +292,8 @@ class Engine:
             raise JobStateError(f"job {job.id} is {job.phase.value}, not paused")
         job.paused_total += self.clock.now() - job.paused_at
         job.paused_at = None
-        job.phase = Phase(job.extra.pop("paused_from", Phase.QUEUED.value))
+        job.phase = job.paused_from or Phase.QUEUED
+        job.paused_from = None
         self._settle(job, self.clock.now())
 
     def _require_open(self, job: Job) -> None:

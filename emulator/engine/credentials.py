@@ -1,12 +1,14 @@
-"""Credentials: configured keys per vendor, and how strictly they are checked.
+"""Credentials: configured keys per vendor, and how strictly they are checked — decided here, once, for every
+dialect (``Credentials.verdict``).
 
 ``permissive`` (default): a credential must be present and well formed for its vendor; keys that are configured
-are accepted, and so is any other well-formed one. ``strict``: only configured keys. ``off``: nothing is checked.
+are verified (their signatures checked), any other well-formed one is accepted unverified. ``strict``: only
+configured keys, every signature verified. ``off``: nothing is checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -14,19 +16,49 @@ Mode = Literal["permissive", "strict", "off"]
 MODES: tuple[Mode, ...] = ("permissive", "strict", "off")
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """What a dialect does with the credential a request presents.
+
+    ``check``: False in ``off`` mode — accept without looking. ``refused``: answer with the vendor's auth error
+    (missing, malformed, or unknown in ``strict`` mode). ``known``: a configured key; ``secret`` is what to verify
+    its signature with (None for keys that are their own proof, such as API keys). ``strict``: the mode is strict
+    (timestamps and nonces are checked too)."""
+
+    check: bool = True
+    refused: bool = False
+    known: bool = False
+    secret: str | None = None
+    strict: bool = False
+
+
 @dataclass
 class Credentials:
     mode: Mode = "permissive"
-    keys: dict[str, set[str]] = field(default_factory=dict)
+    keys: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
-    def add(self, vendor: str, key: str) -> None:
-        self.keys.setdefault(vendor, set()).add(key)
+    def add(self, vendor: str, key: str, secret: str | None = None) -> None:
+        self.keys.setdefault(vendor, {})[key] = secret
+
+    def secrets(self, vendor: str) -> dict[str, str | None]:
+        return self.keys.get(vendor, {})
+
+    def verdict(self, vendor: str, key: str | None, well_formed: Callable[[str], bool] = bool,
+                known: Mapping[str, str | None] | None = None) -> Verdict:
+        """The one credentials policy. ``known`` replaces the vendor's configured keys (a PAI-EAS service's own
+        token, say)."""
+        if self.mode == "off":
+            return Verdict(check=False)
+        strict = self.mode == "strict"
+        if not key:
+            return Verdict(refused=True, strict=strict)
+        table = self.keys.get(vendor, {}) if known is None else known
+        if key in table:
+            return Verdict(known=True, secret=table[key], strict=strict)
+        if strict or not well_formed(key):
+            return Verdict(refused=True, strict=strict)
+        return Verdict(strict=strict)
 
     def accepts(self, vendor: str, key: str | None, well_formed: Callable[[str], bool]) -> bool:
-        if self.mode == "off":
-            return True
-        if not key:
-            return False
-        if key in self.keys.get(vendor, set()):
-            return True
-        return self.mode == "permissive" and well_formed(key)
+        verdict = self.verdict(vendor, key, well_formed)
+        return not verdict.check or not verdict.refused

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from emulator.engine.audio import AudioInfo
 from emulator.engine.recognizer import Transcript
@@ -60,6 +60,16 @@ class Item:
         return self.failure is None and self.transcript is not None
 
 
+class VendorRecord(Protocol):
+    """A dialect's typed record of a job (what the vendor request asked for, render caches): a dataclass with
+    ``to_json`` for the control plane."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R")
+
+
 @dataclass
 class Job:
     id: str
@@ -69,7 +79,7 @@ class Job:
     items: list[Item]
     policy: str
     created_at: float
-    params: dict[str, Any] = field(default_factory=dict)
+    record: VendorRecord | None = None
     phase: Phase = Phase.QUEUED
     phase_times: dict[str, float] = field(default_factory=dict)
     reads: int = 0
@@ -78,7 +88,13 @@ class Job:
     paused_at: float | None = None
     paused_total: float = 0.0
     test_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    paused_from: Phase | None = None
+
+    def record_as(self, cls: type[R]) -> R:
+        """The dialect's record of this job, typed; a job of another dialect raises ``TypeError``."""
+        if not isinstance(self.record, cls):
+            raise TypeError(f"job {self.id} carries a {type(self.record).__name__}, not a {cls.__name__}")
+        return self.record
 
     @property
     def audio_ms(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -65,12 +66,12 @@ class EmulatorHandle(ControlClient):
 
     # ---- DashScope ---------------------------------------------------------------------------------------
 
-    def dashscope(self, api_key: str = "sk-asr-emulator-local", fast_polling: bool = False) -> ModuleType:
+    def dashscope(self, api_key: str | None = None, fast_polling: bool = False) -> ModuleType:
         """The ``dashscope`` module with its base URLs and key set for this emulator (restored after the test);
         ``fast_polling`` removes the sleeps of ``wait()``."""
         import dashscope
 
-        self._set(dashscope, "api_key", api_key)
+        self._set(dashscope, "api_key", api_key or defaults("dashscope")["api_key"])
         self._set(dashscope, "base_http_api_url", f"{self.url}/api/v1")
         ws = self.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
         self._set(dashscope, "base_websocket_api_url", f"{ws}/api-ws/v1/inference")
@@ -85,19 +86,20 @@ class EmulatorHandle(ControlClient):
 
     # ---- Alibaba Cloud NLS and PAI-EAS -------------------------------------------------------------------
 
-    def acs_client(self, access_key_id: str = "asr-emulator-akid", secret: str = "asr-emulator-secret",
+    def acs_client(self, access_key_id: str | None = None, secret: str | None = None,
                    region: str = "cn-shanghai") -> Any:
         """An ``aliyunsdkcore`` ``AcsClient``; give requests ``set_domain(handle.host)``."""
         from aliyunsdkcore.client import AcsClient
 
-        return AcsClient(access_key_id, secret, region)
+        local = defaults("nls")
+        return AcsClient(access_key_id or local["access_key_id"], secret or local["access_key_secret"], region)
 
-    def predict_client(self, service: str, token: str = "asr-emulator-eas-token", **options: Any) -> Any:
+    def predict_client(self, service: str, token: str | None = None, **options: Any) -> Any:
         """An initialised ``eas_prediction.PredictClient`` for a service of the emulator."""
         from eas_prediction import PredictClient
 
         client = PredictClient(self.host, service)
-        client.set_token(token)
+        client.set_token(token or defaults("eas")["token"])
         for name, value in options.items():
             getattr(client, f"set_{name}")(value)
         client.init()
@@ -106,23 +108,27 @@ class EmulatorHandle(ControlClient):
 
     # ---- Tencent Cloud -----------------------------------------------------------------------------------
 
-    def asr_client(self, secret_id: str = "AKIDASREMULATOR000000000000000000000",
-                   secret_key: str = "asr-emulator-tencent-secret-key", region: str = "ap-guangzhou") -> Any:
+    def asr_client(self, secret_id: str | None = None, secret_key: str | None = None,
+                   region: str = "ap-guangzhou") -> Any:
         """A ``tencentcloud`` ``AsrClient`` (API 3.0) with ``HttpProfile(protocol="http", endpoint=…)``."""
         from tencentcloud.asr.v20190614 import asr_client
         from tencentcloud.common import credential
         from tencentcloud.common.profile.client_profile import ClientProfile
         from tencentcloud.common.profile.http_profile import HttpProfile
 
+        local = defaults("tencent_asr")
         profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=self.host))
-        return asr_client.AsrClient(credential.Credential(secret_id, secret_key), region, profile)
+        return asr_client.AsrClient(credential.Credential(secret_id or local["secret_id"],
+                                                          secret_key or local["secret_key"]), region, profile)
 
-    def cos_client(self, secret_id: str = "AKIDASREMULATOR000000000000000000000",
-                   secret_key: str = "asr-emulator-tencent-secret-key", region: str = "ap-guangzhou") -> Any:
+    def cos_client(self, secret_id: str | None = None, secret_key: str | None = None,
+                   region: str = "ap-guangzhou") -> Any:
         """A ``qcloud_cos`` ``CosS3Client`` using the emulator as its HTTP proxy (requests keep their real hosts)."""
         from qcloud_cos import CosConfig, CosS3Client
 
-        return CosS3Client(CosConfig(Region=region, SecretId=secret_id, SecretKey=secret_key, Scheme="http",
+        local = defaults("tencent_ci")
+        return CosS3Client(CosConfig(Region=region, SecretId=secret_id or local["secret_id"],
+                                     SecretKey=secret_key or local["secret_key"], Scheme="http",
                                      Proxies={"http": self.url}))
 
     def script_media(self, audio_or_url: bytes | Path | str, text: str, **extra: Any) -> str:
@@ -153,6 +159,15 @@ class EmulatorHandle(ControlClient):
             time.sleep(0.01)
 
 
+@cache
+def defaults(vendor: str) -> dict[str, str]:
+    """A vendor's local credentials, as its dialect declares them."""
+    from emulator.app import Emulator
+    from emulator.config import Settings
+
+    return Emulator(Settings(load_fixtures=False)).dialect(vendor).default_credentials()
+
+
 def fast_polling(set_attr: Callable[[Any, str, Any], None]) -> None:
     """Replace the ``time``/``asyncio`` modules the dashscope SDK's polling loops sleep through (the 1.x
     ``wait()`` and the 2.x client's ``transcribe``/``jobs.wait``) with ones whose ``sleep`` only yields."""
@@ -169,4 +184,4 @@ def fast_polling(set_attr: Callable[[Any, str, Any], None]) -> None:
             set_attr(module, "asyncio", _Instant(asyncio, _yield))
 
 
-__all__ = ["EmulatorHandle", "fast_polling"]
+__all__ = ["EmulatorHandle", "defaults", "fast_polling"]

@@ -23,14 +23,6 @@ from emulator.app import Emulator
 from emulator.config import Settings
 from emulator.engine import Engine
 
-# The vendors' public hostnames the emulator answers for.
-VENDOR_HOSTS: tuple[tuple[str, str], ...] = (
-    ("DashScope", r"dashscope(-intl)?\.aliyuncs\.com"),
-    ("NLS filetrans", r"filetrans\.[a-z0-9-]+\.aliyuncs\.com"),
-    ("PAI-EAS", r"([a-z0-9-]+\.)*pai-eas(-vpc)?\.[a-z0-9.-]*aliyuncs\.com"),
-    ("Tencent ASR API 3.0", r"asr(\.intl)?\.tencentcloudapi\.com"),
-    ("Tencent CI/COS", r"([a-z0-9-]+\.)?(ci|cos)\.[a-z0-9-]+\.myqcloud\.com"),
-)
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -38,8 +30,15 @@ class NotRouted(AllMockedAssertionError):
     """A request the in-process emulator does not answer."""
 
 
+def vendor_hosts(app: Emulator) -> list[tuple[str, str]]:
+    """The vendors' public hostnames the emulator answers for (product, pattern), from the dialects."""
+    return [(d.title, pattern) for d in app.dialects for pattern in d.hosts]
+
+
 class _Router(respx.MockRouter):
     """respx's router, with a message that says what the emulator answers when nothing matched."""
+
+    hosts: list[tuple[str, str]]      # set per emulator (from its dialects)
 
     def resolve(self, request: httpx.Request) -> Any:
         try:
@@ -47,7 +46,7 @@ class _Router(respx.MockRouter):
         except AllMockedAssertionError as exc:
             if isinstance(exc, NotRouted):
                 raise
-            raise _not_routed(request) from None
+            raise _not_routed(request, self.hosts) from None
 
     async def aresolve(self, request: httpx.Request) -> Any:
         try:
@@ -55,7 +54,7 @@ class _Router(respx.MockRouter):
         except AllMockedAssertionError as exc:
             if isinstance(exc, NotRouted):
                 raise
-            raise _not_routed(request) from None
+            raise _not_routed(request, self.hosts) from None
 
 
 class _Bridge:
@@ -85,8 +84,8 @@ class _Bridge:
         self.loop.close()
 
 
-def _not_routed(request: httpx.Request) -> NotRouted:
-    hosts = ", ".join(f"{name} ({pattern})" for name, pattern in VENDOR_HOSTS)
+def _not_routed(request: httpx.Request, vendors: list[tuple[str, str]]) -> NotRouted:
+    hosts = ", ".join(f"{name} ({pattern})" for name, pattern in vendors)
     return NotRouted(f"asr_emulator_respx: no route for {request.method} {request.url}. The in-process emulator "
                     f"answers {hosts} and lets 127.0.0.1/localhost through; mock other hosts with respx routes "
                     f"on the router (handle.router) before calling them.")
@@ -103,6 +102,7 @@ class InProcessEmulator:
         self._bridge: _Bridge | None = None
         self._undo: list[Any] = []
         self.router = _Router(assert_all_called=False, assert_all_mocked=True)
+        self.router.hosts = vendor_hosts(self.app)
 
     @property
     def engine(self) -> Engine:
@@ -110,7 +110,7 @@ class InProcessEmulator:
 
     def start(self) -> InProcessEmulator:
         self._bridge = _Bridge(self.app)
-        pattern = "|".join(f"(?:{p})" for _, p in VENDOR_HOSTS)
+        pattern = "|".join(f"(?:{p})" for _, p in self.router.hosts)
         self.router.start()
         self.router.route(host__regex=re.compile(rf"^(?:{pattern})$")).mock(side_effect=self._bridge)
         self.router.route(host__in=LOCAL_HOSTS).pass_through()

@@ -66,7 +66,7 @@ def test_a_job_never_moves_back_a_phase(policy: str, actions: list[str]) -> None
     job.created_at = engine.clock.now()
     engine.store.put_job(job)
     def progress() -> int:
-        held = Phase(job.extra["paused_from"]) if job.phase is Phase.PAUSED else job.phase
+        held = (job.paused_from or Phase.QUEUED) if job.phase is Phase.PAUSED else job.phase
         return held.rank
 
     ranks = [progress()]

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from emulator.engine import Engine, Rule
@@ -50,16 +49,12 @@ class Task:
 
 
 class Realtime:
-    def __init__(self, engine: Engine, *, path: str, accepts: Any, idle_timeout: float = cat.WS_IDLE_TIMEOUT_S,
+    def __init__(self, engine: Engine, *, accepts: Any, idle_timeout: float = cat.WS_IDLE_TIMEOUT_S,
                  vocabularies: Any = None) -> None:
         self.engine = engine
-        self.path = path.rstrip("/")
         self.accepts = accepts               # key → bool, the dialect's credential check
         self.idle_timeout = idle_timeout
         self.vocabularies = vocabularies
-
-    def routes(self) -> list[BaseRoute]:
-        return [WebSocketRoute(self.path, self.endpoint), WebSocketRoute(self.path + "/", self.endpoint)]
 
     # ---- connection --------------------------------------------------------------------------------------
 

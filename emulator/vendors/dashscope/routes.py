@@ -6,127 +6,157 @@ import base64
 import calendar
 import json
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
-from functools import wraps
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.types import Scope
 
+from emulator.config import DEFAULT_DASHSCOPE_KEY, Settings
 from emulator.engine import Engine, FetchLimits, Job, JobStateError, Options, Phase
 from emulator.engine import Request as FaultRequest
+from emulator.engine.core import RequestFault
 from emulator.engine.store import Blob
+from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.realtime import Realtime
 from emulator.vendors.dashscope.render import Signer, result_file, task_output
 from emulator.vendors.dashscope.vocabulary import Vocabularies, VocabularyError
-from emulator.web import base_url, note, read_body, test_id
+from emulator.web import base_url, note
 
 VENDOR = "dashscope"
-Handler = Callable[[Request], Awaitable[Response]]
 
 
-class DashScopeError(Exception):
+class DashScopeError(VendorError):
     def __init__(self, code: str, message: str | None = None, status: int | None = None) -> None:
         default_status, default_message = cat.ERRORS.get(code, (400, code))
-        super().__init__(message or default_message)
-        self.code = code
-        self.message = message or default_message
-        self.status = status or default_status
+        super().__init__(code, message or default_message, status or default_status)
 
 
 def well_formed_key(key: str) -> bool:
     return key.startswith("sk-") and len(key) >= 8 and key.isprintable() and " " not in key
 
 
-class DashScope:
-    """The dialect. ``prefix`` is the HTTP base path the SDK is pointed at (``/api/v1`` by default)."""
+@dataclass
+class TaskRecord:
+    """What DashScope keeps of a file-transcription task beside the engine's job."""
 
-    def __init__(self, engine: Engine, *, prefix: str = "/api/v1", public_url: str | None = None,
-                 utc_offset_hours: float = 8.0, keys: tuple[str, ...] = (),
-                 ws_path: str = "/api-ws/v1/inference", ws_idle_timeout: float = cat.WS_IDLE_TIMEOUT_S) -> None:
-        self.engine = engine
-        self.prefix = prefix.rstrip("/")
-        self.public_url = public_url
-        self.utc_offset_hours = utc_offset_hours
+    request_id: str
+    rendered: tuple[str, Phase, bytes] | None = None     # (base URL, phase, "output"/"usage" JSON) once finished
+
+    def to_json(self) -> dict[str, Any]:
+        return {"request_id": self.request_id}
+
+
+class DashScope(Dialect):
+    """The dialect. ``dashscope_prefix`` is the HTTP base path the SDK is pointed at (``/api/v1`` by default)."""
+
+    name = VENDOR
+    title = "DashScope"
+    hosts = (r"dashscope(-intl)?\.aliyuncs\.com", r"[a-z0-9-]+\.[a-z0-9-]+\.maas\.aliyuncs\.com")
+    body_limit = cat.MAX_BODY_BYTES
+    strategies = "emulator.vendors.dashscope.strategies"
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        super().__init__(engine, settings)
+        self.prefix = settings.dashscope_prefix.rstrip("/")
+        self.public_url = settings.public_url
+        self.utc_offset_hours = settings.utc_offset_hours
         self.signer = Signer(f"dashscope:{engine.config.seed}")
-        for key in keys:
+        for key in settings.dashscope_keys:
             engine.credentials.add(VENDOR, key)
         engine.media.register_scheme("oss", self._resolve_oss)
-        self.vocabularies = Vocabularies(engine, utc_offset_hours)
-        self.realtime = Realtime(engine, path=ws_path, idle_timeout=ws_idle_timeout, vocabularies=self.vocabularies,
+        self.vocabularies = Vocabularies(engine, self.utc_offset_hours)
+        self.ws_path = settings.dashscope_ws_path.rstrip("/")
+        self.realtime = Realtime(engine, idle_timeout=settings.ws_idle_timeout, vocabularies=self.vocabularies,
                                  accepts=lambda key: engine.credentials.accepts(VENDOR, key, well_formed_key))
+        self._operations = self._declare()
 
-    # ---- plumbing ----------------------------------------------------------------------------------------
+    # ---- declarations ------------------------------------------------------------------------------------
 
-    def routes(self) -> list[BaseRoute]:
+    def _declare(self) -> list[Operation]:
         p = self.prefix
         return [
-            Route(f"{p}/services/audio/asr/transcription", self._op("submit", self.submit, faults=False),
-                  methods=["POST"]),
-            Route(f"{p}/services/audio/asr/customization", self._op("customization", self.customization),
-                  methods=["POST"]),
-            Route(f"{p}/tasks", self._op("list", self.list_tasks), methods=["GET"]),
-            Route(f"{p}/tasks/{{task_id}}", self._op("query", self.query), methods=["GET", "POST"]),
-            Route(f"{p}/tasks/{{task_id}}/cancel", self._op("cancel", self.cancel), methods=["POST"]),
-            Route(f"{p}/uploads", self._op("upload_policy", self.upload_policy), methods=["GET", "POST"]),
-            Route("/dashscope-oss-upload", self._op("upload", self.upload, auth=False), methods=["POST"]),
-            Route("/dashscope-result/{task_id}/{index:int}.json",
-                  self._op("result", self.result, auth=False), methods=["GET"]),
-            *self.realtime.routes(),
+            Operation("submit", "Submit a file-transcription task (X-DashScope-Async: enable)", self.submit,
+                      ("POST",), f"{p}/services/audio/asr/transcription", faults=False),
+            Operation("customization", "Hot-word vocabularies: create, list, query, update, delete",
+                      self.customization, ("POST",), f"{p}/services/audio/asr/customization"),
+            Operation("list", "List tasks", self.list_tasks, ("GET",), f"{p}/tasks"),
+            Operation("query", "Query a task", self.query, ("GET", "POST"), f"{p}/tasks/{{task_id}}"),
+            Operation("cancel", "Cancel a pending task", self.cancel, ("POST",), f"{p}/tasks/{{task_id}}/cancel"),
+            Operation("upload_policy", "Temporary upload policy (OssUtils.upload)", self.upload_policy,
+                      ("GET", "POST"), f"{p}/uploads"),
+            Operation("upload", "Temporary upload (policy-signed form POST)", self.upload, ("POST",),
+                      "/dashscope-oss-upload", auth=False),
+            Operation("result", "A task's result file (signed link)", self.result, ("GET",),
+                      "/dashscope-result/{task_id}/{index}.json", auth=False),
+            Operation("stream", "Realtime recognition (run-task, audio, finish-task)", methods=("WEBSOCKET",),
+                      path=self.ws_path, socket=self.realtime.endpoint),
+            Operation("stream", "Realtime recognition (run-task, audio, finish-task)", methods=("WEBSOCKET",),
+                      path=self.ws_path + "/", socket=self.realtime.endpoint),
         ]
+
+    def operations(self) -> list[Operation]:
+        return self._operations
+
+    def claims(self, scope: Scope) -> bool:
+        path: str = scope.get("path", "")
+        if scope["type"] == "websocket":
+            return path.rstrip("/") == self.ws_path
+        return (path.startswith(self.prefix + "/") or path.startswith("/dashscope-oss-upload")
+                or path.startswith("/dashscope-result/"))
+
+    def body_limit_for(self, request: Request) -> int:
+        return cat.MAX_FILE_BYTES + 64 * 1024 if request.url.path == "/dashscope-oss-upload" else cat.MAX_BODY_BYTES
+
+    def default_credentials(self) -> dict[str, str]:
+        return {"api_key": DEFAULT_DASHSCOPE_KEY}
+
+    def env_lines(self, base_url: str) -> list[str]:
+        ws = base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        return [
+            "# DashScope (dashscope SDK 1.x/2.x classic API; read at import time)",
+            f"export DASHSCOPE_API_KEY={DEFAULT_DASHSCOPE_KEY}",
+            f"export DASHSCOPE_HTTP_BASE_URL={base_url}{self.prefix}",
+            f"export DASHSCOPE_WEBSOCKET_BASE_URL={ws}{self.ws_path}",
+            "# DashScope 2.x preview client (dashscope.Client)",
+            f"export DASHSCOPE_BASE_URL={base_url}{self.prefix}",
+        ]
+
+    # ---- the envelope ------------------------------------------------------------------------------------
 
     def request_id(self) -> str:
         return self.engine.new_id()
 
-    def error(self, code: str, message: str | None = None, status: int | None = None) -> JSONResponse:
-        err = DashScopeError(code, message, status)
-        return JSONResponse({"request_id": self.request_id(), "code": err.code, "message": err.message},
-                            status_code=err.status)
+    def error_response(self, call: Call, exc: VendorError) -> Response:
+        return JSONResponse({"request_id": self.request_id(), "code": exc.code, "message": exc.message},
+                            status_code=exc.status)
 
-    def _op(self, operation: str, handler: Handler, auth: bool = True, faults: bool = True) -> Handler:
-        @wraps(handler)
-        async def wrapped(request: Request) -> Response:
-            tid = test_id(request)
-            note(request, vendor=VENDOR, operation=operation, test_id=tid)
-            try:
-                if auth:
-                    self._authenticate(request)
-                if faults:
-                    await self._request_faults(FaultRequest(VENDOR, operation, test_id=tid))
-                response = await handler(request)
-            except DashScopeError as exc:
-                response = self.error(exc.code, exc.message, exc.status)
-                note(request, code=exc.code)
-            except Exception as exc:  # never a traceback on the wire: the vendor's own internal error
-                response = self.error("InternalError", f"{cat.ERRORS['InternalError'][1]} ({type(exc).__name__})")
-                note(request, code="InternalError", error=repr(exc))
-            return response
+    def internal_error(self, exc: BaseException) -> VendorError:
+        return DashScopeError("InternalError", f"{cat.ERRORS['InternalError'][1]} ({type(exc).__name__})")
 
-        return wrapped
+    def throttled(self) -> VendorError:
+        return DashScopeError(cat.THROTTLE_CODE)
 
-    async def _request_faults(self, req: FaultRequest) -> None:
-        fault = await self.engine.request_fault(req)
-        if fault is not None:
-            raise DashScopeError(cat.THROTTLE_CODE) if fault.throttle else \
-                DashScopeError(fault.code or "InternalError", fault.message, fault.status)
+    def fault_error(self, fault: RequestFault) -> VendorError:
+        return DashScopeError(fault.code or "InternalError", fault.message, fault.status)
 
-    def _authenticate(self, request: Request) -> str:
-        header = request.headers.get("authorization", "")
+    def too_large(self, request: Request) -> VendorError:
+        return DashScopeError("BadRequest.TooLarge")
+
+    async def authenticate(self, call: Call) -> str:
+        header = call.request.headers.get("authorization", "")
         scheme, _, key = header.partition(" ")
         key = key.strip() if scheme.lower() == "bearer" else ""
-        if not self.engine.credentials.accepts(VENDOR, key, well_formed_key):
+        verdict = self.engine.credentials.verdict(VENDOR, key, well_formed_key)
+        if verdict.check and verdict.refused:
             raise DashScopeError("InvalidApiKey")
-        request.state.api_key = key or "anonymous"
-        return key
-
-    def _limit(self, key: tuple[str, ...], per_second: int) -> None:
-        if self.engine.rate_limits and not self.engine.limiter.allow((VENDOR, *key), per_second):
-            raise DashScopeError(cat.THROTTLE_CODE)
+        call.request.state.api_key = key or "anonymous"
+        return key or "anonymous"
 
     def _result_url(self, request: Request) -> Callable[[Job, Any], str]:
         base = base_url(request, self.public_url)
@@ -141,31 +171,28 @@ class DashScope:
 
     # ---- submit ------------------------------------------------------------------------------------------
 
-    async def submit(self, request: Request) -> Response:
+    async def submit(self, call: Call) -> Response:
+        request = call.request
         key: str = request.state.api_key
         if request.headers.get(cat.ASYNC_HEADER, "").lower() != cat.HEADER_ON:
             raise DashScopeError(*cat.SYNC_CALL)
-        body = await read_body(request, cat.MAX_BODY_BYTES)
-        if body is None:
-            raise DashScopeError("BadRequest.TooLarge")
-        payload = _json_object(body)
-        model_name, sources, options, params = self._parse_submit(payload, request)
-        fault_req = FaultRequest(VENDOR, "submit", model=model_name, media=sources, test_id=test_id(request))
-        await self._request_faults(fault_req)
-        self._limit(("submit", key, model_name), cat.SUBMIT_RPS)
-        failure, fail_from = self.engine.job_fault(fault_req, "InternalError")
+        payload = _json_object(call.body)
+        model_name, sources, options = self._parse_submit(payload, request)
+        await call.faults(model=model_name, media=sources)
+        call.limit(("submit", key, model_name), cat.SUBMIT_RPS)
+        failure, fail_from = self.engine.job_fault(
+            FaultRequest(VENDOR, "submit", model=model_name, media=sources, test_id=call.test_id), "InternalError")
         request_id = self.request_id()
         job = await self.engine.submit(
             vendor=VENDOR, model=model_name, owner=key, job_id=self.engine.new_id(), sources=sources,
-            options=options, params=params, test_id=test_id(request), failure=failure, fail_from=fail_from,
+            options=options, record=TaskRecord(request_id), test_id=call.test_id, failure=failure,
+            fail_from=fail_from, no_speech_fails=True,
             limits=FetchLimits(max_bytes=cat.MAX_FILE_BYTES, timeout=self.engine.config.fetch_timeout),
-            no_speech_fails=True, extra={"request_id": request_id},
         )
         note(request, job_id=job.id)
         return JSONResponse({"request_id": request_id, "output": {"task_id": job.id, "task_status": "PENDING"}})
 
-    def _parse_submit(self, payload: dict[str, Any], request: Request
-                      ) -> tuple[str, list[str], Options, dict[str, Any]]:
+    def _parse_submit(self, payload: dict[str, Any], request: Request) -> tuple[str, list[str], Options]:
         unknown = set(payload) - {"model", "input", "parameters", "resources"}
         if unknown:
             raise DashScopeError("InvalidParameter", f"Unknown field(s) in request: {', '.join(sorted(unknown))}.")
@@ -195,15 +222,13 @@ class DashScope:
                 raise DashScopeError("InvalidParameter",
                                      cat.VOCABULARY_NOT_FOUND.format(id=params["vocabulary_id"]))
             options = replace(options, hotwords=words)
-        return model_name, sources, options, params
+        return model_name, sources, options
 
     # ---- hot-word vocabularies ----------------------------------------------------------------------------
 
-    async def customization(self, request: Request) -> Response:
-        body = await read_body(request, cat.MAX_BODY_BYTES)
-        if body is None:
-            raise DashScopeError("BadRequest.TooLarge")
-        payload = _json_object(body)
+    async def customization(self, call: Call) -> Response:
+        request = call.request
+        payload = _json_object(call.body)
         inp = payload.get("input")
         if not isinstance(inp, dict):
             raise DashScopeError("BadRequest.EmptyInput")
@@ -223,10 +248,11 @@ class DashScope:
             return None     # records expire with their results
         return job
 
-    async def query(self, request: Request) -> Response:
-        task_id = request.path_params["task_id"]
+    async def query(self, call: Call) -> Response:
+        request = call.request
+        task_id = call.params["task_id"]
         note(request, job_id=task_id)
-        self._limit(("query", request.state.api_key), cat.QUERY_RPS)
+        call.limit(("query", request.state.api_key), cat.QUERY_RPS)
         job = self._own_job(request, task_id, count_read=True)
         if job is None:
             return JSONResponse({"request_id": self.request_id(),
@@ -237,7 +263,8 @@ class DashScope:
     def _rendered(self, job: Job, request: Request) -> bytes:
         """``"output":…,"usage":…`` as JSON; a finished task's never changes, so it is encoded once per base URL."""
         base = base_url(request, self.public_url)
-        cached = job.extra.get("dashscope_rendered")
+        record = job.record_as(TaskRecord)
+        cached = record.rendered
         if cached is not None and cached[0] == base and cached[1] is job.phase:
             fragment: bytes = cached[2]
             return fragment
@@ -246,11 +273,12 @@ class DashScope:
         fragment = json.dumps({"output": output, "usage": usage}, ensure_ascii=False,
                               separators=(",", ":")).encode("utf-8")[1:-1]
         if job.phase.terminal:
-            job.extra["dashscope_rendered"] = (base, job.phase, fragment)
+            record.rendered = (base, job.phase, fragment)
         return fragment
 
-    async def cancel(self, request: Request) -> Response:
-        task_id = request.path_params["task_id"]
+    async def cancel(self, call: Call) -> Response:
+        request = call.request
+        task_id = call.params["task_id"]
         note(request, job_id=task_id)
         job = self._own_job(request, task_id, count_read=False)
         if job is None:
@@ -261,7 +289,8 @@ class DashScope:
             raise DashScopeError("UnsupportedOperation") from None
         return JSONResponse({"request_id": self.request_id()})
 
-    async def list_tasks(self, request: Request) -> Response:
+    async def list_tasks(self, call: Call) -> Response:
+        request = call.request
         q = request.query_params
         try:
             page_no = int(q.get("page_no", "1"))
@@ -304,7 +333,7 @@ class DashScope:
         entry: dict[str, Any] = {
             "api_key_id": key_id, "caller_parent_id": _ACCOUNT, "caller_uid": _ACCOUNT,
             "gmt_create": int(job.created_at * 1000), "model_name": job.model, "region": cat.REGION,
-            "request_id": job.extra.get("request_id", job.id), "start_time": ms(Phase.RUNNING),
+            "request_id": job.record_as(TaskRecord).request_id, "start_time": ms(Phase.RUNNING),
             "status": cat.STATUS[job.phase], "task_id": job.id,
             "user_api_unique_key": f"apikey:v1:audio:asr:transcription:{job.model}",
         }
@@ -314,8 +343,9 @@ class DashScope:
 
     # ---- result files ------------------------------------------------------------------------------------
 
-    async def result(self, request: Request) -> Response:
-        task_id, index = request.path_params["task_id"], request.path_params["index"]
+    async def result(self, call: Call) -> Response:
+        request = call.request
+        task_id, index = call.params["task_id"], call.params["index"]
         note(request, job_id=task_id)
         expires, signature = request.query_params.get("Expires", ""), request.query_params.get("Signature", "")
         if not self.signer.valid(request.url.path, expires, signature):
@@ -323,14 +353,17 @@ class DashScope:
         if self.engine.clock.now() > int(expires):
             return _oss_error("link_expired")
         job = self.engine.peek(task_id)
-        if job is None or index >= len(job.items) or job.phase is not Phase.SUCCEEDED \
-                or job.item_failure(job.items[index]) is not None:
+        if not (index.isascii() and index.isdigit()) or len(index) > 6:
             return _oss_error("no_such_key")
-        return JSONResponse(result_file(job, job.items[index]))
+        if job is None or job.vendor != VENDOR or int(index) >= len(job.items) or job.phase is not Phase.SUCCEEDED \
+                or job.item_failure(job.items[int(index)]) is not None:
+            return _oss_error("no_such_key")
+        return JSONResponse(result_file(job, job.items[int(index)]))
 
     # ---- temporary uploads (OssUtils.upload) -------------------------------------------------------------
 
-    async def upload_policy(self, request: Request) -> Response:
+    async def upload_policy(self, call: Call) -> Response:
+        request = call.request
         if request.query_params.get("action") != "getPolicy":
             raise DashScopeError("InvalidParameter", "Unsupported action, expected action=getPolicy.")
         model = request.query_params.get("model", "")
@@ -348,7 +381,8 @@ class DashScope:
             "oss_access_key_id": "asr-emulator", "x_oss_object_acl": "private", "x_oss_forbid_overwrite": "true",
         }})
 
-    async def upload(self, request: Request) -> Response:
+    async def upload(self, call: Call) -> Response:
+        request = call.request
         try:
             async with request.form(max_part_size=cat.MAX_FILE_BYTES) as form:
                 return await self._store_upload(form)

@@ -21,26 +21,41 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.types import Scope
 
-from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Options, Phase
+from emulator.config import Settings
+from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Options, Phase, Records
 from emulator.engine import Request as FaultRequest
+from emulator.engine.core import RequestFault
 from emulator.engine.lifecycle import parse_policy, run_seconds
+from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.eas import catalogue as cat
 from emulator.vendors.eas import render
 from emulator.vendors.eas.queue import Frame, Queue, encode_frames, parse_indexes, parse_timeout
-from emulator.web import note, read_body, test_id
+from emulator.web import note, test_id
 
 VENDOR = "eas"
 
 
-class EasError(Exception):
+class EasError(VendorError):
     """An answer other than 200: an HTTP status and its plain-text body."""
 
     def __init__(self, status: int, message: str | None = None) -> None:
-        self.status = status
-        self.message = message or cat.STATUS_BODIES.get(status, "Error")
-        super().__init__(self.message)
+        super().__init__(str(status), message or cat.STATUS_BODIES.get(status, "Error"), status)
+
+
+@dataclass
+class EasRequest:
+    """What EAS keeps of a request beside the engine's job: the service, the cut the input asked for and, for the
+    queue service, where the request sits in the queue."""
+
+    service: str
+    play_us: int | None
+    queue_index: int | None = None
+    request_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"service": self.service, "play_duration": self.play_us, "queue_index": self.queue_index}
 
 
 @dataclass(frozen=True)
@@ -142,36 +157,130 @@ def _well_formed_signature(value: str) -> bool:
         return False
 
 
-class Eas:
-    """The PAI-EAS dialect. ``services`` are added to the defaults (one per model, and an ``_async`` twin)."""
+class Eas(Dialect):
+    """The PAI-EAS dialect. ``eas_services`` are added to the defaults (one per model, and an ``_async`` twin)."""
 
-    def __init__(self, engine: Engine, *, token: str = cat.DEFAULT_TOKEN,
-                 services: dict[str, Service] | None = None) -> None:
-        self.engine = engine
-        self.defaults = {**default_services(token), **(services or {})}
+    name = VENDOR
+    title = "PAI-EAS"
+    hosts = (r"([a-z0-9-]+\.)*pai-eas(-vpc)?\.[a-z0-9.-]*aliyuncs\.com",)
+    body_limit = cat.MAX_BODY_BYTES
+    strategies = "emulator.vendors.eas.strategies"
+    settings_key = "eas"
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        super().__init__(engine, settings)
+        services = [parse_service(e) for e in settings.eas_services]   # no token: any token (permissive)
+        self.defaults = {**default_services(settings.eas_token), **{s.name: s for s in services}}
         self.services = dict(self.defaults)
-        self.queues: dict[str, Queue] = {}
+        self.token = settings.eas_token
+        self.queues = Records(engine.store, "eas.queue", Queue)
         engine.settings_hooks.append(self._reset)
+        path = cat.API_PREFIX + "{service:path}"
+        self._operations = [
+            Operation("predict", "Synchronous inference: {\"input\": {\"url\", \"play_duration\"}}", self.predict,
+                      ("POST",), path),
+            Operation("enqueue", "Queue service: add a request to the input queue", self._queue, ("POST",), path),
+            Operation("sink", "Queue service: read results from the sink (long poll)", self._queue, ("GET",),
+                      cat.API_PREFIX + "{service:path}/" + cat.SINK),
+            Operation("attributes", "Queue service: queue attributes (?_attrs_=true)", self._queue, ("GET",), path),
+            Operation("queue", "Queue service: read the input queue (service instances only)", self._queue,
+                      ("GET",), path),
+            Operation("commit", "Queue service: acknowledge results (?_indexes_=)", self._queue, ("PUT",), path),
+            Operation("delete", "Queue service: delete entries (?_indexes_=)", self._queue, ("DELETE",), path),
+            Operation("truncate", "Queue service: truncate below an index (?_trunc_=true&_index_=)", self._queue,
+                      ("DELETE",), path),
+            Operation("discovery", "Service discovery for the client's DIRECT endpoint type", self.discovery,
+                      ("GET",), cat.DISCOVERY_PREFIX + "{service:path}", auth=False, faults=False),
+        ]
+        self._by_name = {op.name: op for op in self._operations}
 
     def _reset(self) -> None:
         self.services = dict(self.defaults)
-        self.queues.clear()
 
-    def routes(self) -> list[BaseRoute]:
-        return [Route(cat.API_PREFIX + "{path:path}", self.handle, methods=["GET", "POST", "PUT", "DELETE"]),
-                Route(cat.DISCOVERY_PREFIX + "{path:path}", self.discovery, methods=["GET"])]
+    # ---- declarations ------------------------------------------------------------------------------------
 
-    async def discovery(self, request: Request) -> Response:
+    def operations(self) -> list[Operation]:
+        return self._operations
+
+    def claims(self, scope: Scope) -> bool:
+        path: str = scope.get("path", "")
+        return scope["type"] == "http" and (path.startswith(cat.API_PREFIX) or path.startswith(cat.DISCOVERY_PREFIX))
+
+    def default_credentials(self) -> dict[str, str]:
+        return {"token": cat.DEFAULT_TOKEN}
+
+    def env_lines(self, base_url: str) -> list[str]:
+        return [
+            "# PAI-EAS: eas-prediction reads no variables; pass these to PredictClient(endpoint, service) and "
+            "set_token()",
+            f"export EAS_ENDPOINT={base_url.split('//', 1)[-1]}",
+            f"export EAS_TOKEN={cat.DEFAULT_TOKEN}",
+            "# services: " + ", ".join(m.default_service for m in cat.MODELS.values()) + " (each also as <name>_async)",
+        ]
+
+    def settings_json(self) -> Any:
+        return {"services": {n: s.to_json() for n, s in self.services.items()}}
+
+    def apply_settings(self, value: Any) -> None:
+        if not isinstance(value, dict) or not isinstance(value.get("services", {}), dict):
+            raise ValueError("'eas' takes an object: services (name → {model, token, async}, or null to remove)")
+        changes = {name: None if spec is None else service_from_json(name, spec)
+                   for name, spec in value.get("services", {}).items()}
+        for name, service in changes.items():
+            if service is None:
+                self.services.pop(name, None)
+                self.queues.delete(name)
+            else:
+                self.services[name] = service
+
+    # ---- the envelope: short plain text ------------------------------------------------------------------
+
+    def error_response(self, call: Call, exc: VendorError) -> Response:
+        return _text(exc.message, exc.status)
+
+    def internal_error(self, exc: BaseException) -> VendorError:
+        return EasError(500)
+
+    def throttled(self) -> VendorError:
+        return EasError(cat.THROTTLE_STATUS)
+
+    def fault_error(self, fault: RequestFault) -> VendorError:
+        return EasError(*_status_of(fault.code, fault.message, fault.status))
+
+    def too_large(self, request: Request) -> VendorError:
+        return EasError(413)
+
+    # ---- routing: the gateway finds the service (404), then its token (401) -------------------------------
+
+    async def route(self, call: Call) -> Operation:
+        path = call.request.url.path
+        if path.startswith(cat.DISCOVERY_PREFIX):
+            call.params = {"service": path[len(cat.DISCOVERY_PREFIX):]}
+            return self._by_name["discovery"]
+        service, suffix = self.resolve(path[len(cat.API_PREFIX):])
+        if service is None:
+            call.note(operation="predict")
+            raise EasError(404)
+        call.context = (service, suffix)
+        call.model = service.model.id
+        call.note(model=service.model.id)
+        return self._by_name[self._operation(call.request, service, suffix)]
+
+    async def authenticate(self, call: Call) -> str:
+        service: Service = call.context[0]
+        self._authenticate(call.request, service, call.body)
+        return service.name
+
+    async def discovery(self, call: Call) -> Response:
         """Service discovery for the client's DIRECT endpoint type: the instances (here, this emulator) serving a
         service; the client then calls them without the gateway."""
-        note(request, vendor=VENDOR, operation="discovery", test_id=test_id(request))
-        service, _ = self.resolve(request.path_params["path"])
+        request = call.request
+        service, _ = self.resolve(call.params["service"])
         if service is None:
-            note(request, code="404")
-            return _text(cat.STATUS_BODIES[404], 404)
+            raise EasError(404)
         host = request.headers.get("host") or ""
         name, _, port = host.rpartition(":")
-        if not port.isdigit():
+        if not (port.isascii() and port.isdigit()) or len(port) > 5:
             server = request.scope.get("server") or ("127.0.0.1", 80)
             name, port = str(server[0]), str(server[1])
         body = {"endpoints": {"items": [{"ip": name, "port": int(port), "weight": 100}]}}
@@ -185,35 +294,6 @@ class Eas:
             if service is not None:
                 return service, "/".join(parts[cut:])
         return None, ""
-
-    # ---- the gateway -------------------------------------------------------------------------------------
-
-    async def handle(self, request: Request) -> Response:
-        tid = test_id(request)
-        note(request, vendor=VENDOR, test_id=tid)
-        try:
-            service, suffix = self.resolve(request.path_params["path"])
-            if service is None:
-                note(request, operation="predict")
-                raise EasError(404)
-            operation = self._operation(request, service, suffix)
-            note(request, operation=operation, model=service.model.id)
-            body = await read_body(request, cat.MAX_BODY_BYTES)
-            if body is None:
-                raise EasError(413)
-            self._authenticate(request, service, body)
-            await self._request_faults(FaultRequest(VENDOR, operation, model=service.model.id, test_id=tid))
-            if service.is_async:
-                return await self._queue(request, service, suffix, operation, body)
-            if request.method != "POST":
-                raise EasError(405)
-            return await self.predict(request, service, body)
-        except EasError as exc:
-            note(request, code=str(exc.status))
-            return _text(exc.message, exc.status)
-        except Exception as exc:  # never a traceback on the wire
-            note(request, code="500", error=repr(exc))
-            return _text(cat.STATUS_BODIES[500], 500)
 
     @staticmethod
     def _operation(request: Request, service: Service, suffix: str) -> str:
@@ -232,17 +312,17 @@ class Eas:
         return "truncate" if q.get("_trunc_") == "true" else "delete"
 
     def _authenticate(self, request: Request, service: Service, body: bytes) -> None:
-        mode = self.engine.credentials.mode
-        if mode == "off":
-            return
         header = request.headers.get("authorization", "").strip()
-        if not header:
+        presented = header[4:].strip() if header.startswith("EAS ") else header
+        known = {service.token: service.token} if service.token is not None else {}
+        verdict = self.engine.credentials.verdict(
+            VENDOR, service.token if service.token is not None and header else presented,
+            well_formed=lambda key: not header.startswith("EAS ") or _well_formed_signature(key), known=known)
+        if not verdict.check:
+            return
+        if not header or verdict.refused:
             raise EasError(401)
-        if service.token is None:      # a service configured without a token
-            if mode == "strict":
-                raise EasError(401)
-            if header.startswith("EAS ") and not _well_formed_signature(header[4:].strip()):
-                raise EasError(401)
+        if service.token is None:      # a service configured without a token: any well-formed one
             return
         if hmac.compare_digest(header.encode(), service.token.encode()):
             return
@@ -254,15 +334,13 @@ class Eas:
                 return
         raise EasError(401)
 
-    async def _request_faults(self, req: FaultRequest) -> None:
-        fault = await self.engine.request_fault(req)
-        if fault is not None:
-            raise EasError(cat.THROTTLE_STATUS) if fault.throttle else \
-                EasError(*_status_of(fault.code, fault.message, fault.status))
-
     # ---- synchronous inference ---------------------------------------------------------------------------
 
-    async def predict(self, request: Request, service: Service, body: bytes) -> Response:
+    async def predict(self, call: Call) -> Response:
+        request, body = call.request, call.body
+        service, _ = call.context
+        if request.method != "POST":
+            raise EasError(405)
         spec = parse_input(body)
         job = await self._submit(request, service, "predict", spec, policy="instant")
         failure = job.item_failure(job.items[0]) if job.items else job.forced_failure
@@ -286,7 +364,7 @@ class Eas:
             vendor=VENDOR, model=service.model.id, owner=service.name, job_id=self.engine.new_id(),
             sources=sources, options=Options(language=service.model.language, channels=(0,)),
             limits=FetchLimits(max_bytes=cat.MAX_MEDIA_BYTES, timeout=self.engine.config.fetch_timeout),
-            params={"service": service.name, "play_duration": spec.play_us if spec else None},
+            record=EasRequest(service.name, spec.play_us if spec else None),
             policy=policy, test_id=tid, failure=failure, fail_from=fail_from,
         )
         note(request, job_id=job.id)
@@ -306,12 +384,12 @@ class Eas:
     # ---- the queue service -------------------------------------------------------------------------------
 
     def queue(self, service: Service) -> Queue:
-        if service.name not in self.queues:
-            self.queues[service.name] = Queue(service.name)
-        return self.queues[service.name]
+        return self.queues.get(service.name) or self.queues.put(service.name, Queue(service.name))
 
-    async def _queue(self, request: Request, service: Service, suffix: str, operation: str,
-                     body: bytes) -> Response:
+    async def _queue(self, call: Call) -> Response:
+        request, body = call.request, call.body
+        service, suffix = call.context
+        operation = call.operation.name if call.operation else ""
         q = request.query_params
         queue = self.queue(service)
         if suffix not in ("", cat.SINK):
@@ -340,6 +418,10 @@ class Eas:
         return _text("OK", 200)
 
     def _drop(self, queue: Queue, indexes: list[int], suffix: str) -> None:
+        self._dropped(queue, indexes, suffix)
+        self.queues.put(queue.name, queue)
+
+    def _dropped(self, queue: Queue, indexes: list[int], suffix: str) -> None:
         if suffix == cat.SINK:
             queue.delete(indexes)
             return
@@ -363,7 +445,9 @@ class Eas:
         tags = {k: v for k, v in request.query_params.items() if not (k.startswith("_") and k.endswith("_"))}
         request_id = self.engine.new_id()
         entry = queue.put(request_id, job.id, tags)
-        job.extra.update(queue_index=entry.index, request_id=request_id)
+        record = job.record_as(EasRequest)
+        record.queue_index, record.request_id = entry.index, request_id
+        self.queues.put(queue.name, queue)
         return Response(str(entry.index).encode(), 200, media_type="text/plain",
                         headers={cat.REQUEST_ID_HEADER: request_id})
 
@@ -400,6 +484,7 @@ class Eas:
             return Response(status_code=204)
         if q.get("_auto_delete_", "true") == "true":
             queue.delete([f.index for f in frames])
+            self.queues.put(queue.name, queue)
         if q.get("_raw_") == "true":
             return Response(frames[0].data, 200, media_type="application/octet-stream")
         if cat.PROTOBUF in request.headers.get("accept", ""):
@@ -435,7 +520,7 @@ class Eas:
         if failure is not None:
             status, message = _failure_status(failure)
             return status, message.encode()
-        play = job.params.get("play_duration")
+        play = job.record_as(EasRequest).play_us
         return 200, render.output(service.model, job.items[0], play, self.engine.seed)
 
 

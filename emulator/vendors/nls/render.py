@@ -11,16 +11,11 @@ from emulator.engine import Failure, Item, Job, Phase
 from emulator.engine.recognizer import Sentence, Word
 from emulator.engine.text import inverse_normalize
 from emulator.vendors.nls import catalogue as cat
-from emulator.vendors.nls.task import TaskSpec
-
-_CACHE = "nls_outcome"
+from emulator.vendors.nls.task import TaskRecord, TaskSpec
 
 
 def spec_of(job: Job) -> TaskSpec:
-    raw = job.params
-    return TaskSpec(appkey=str(raw.get("appkey", "")), file_link=str(raw.get("file_link", "")),
-                    version=str(raw.get("version", cat.DEFAULT_VERSION)), raw=raw,
-                    callback_url=raw.get("callback_url") if raw.get("enable_callback") else None)
+    return job.record_as(TaskRecord).spec
 
 
 def failure_code(failure: Failure) -> int:
@@ -40,9 +35,9 @@ def failure_code(failure: Failure) -> int:
 
 def outcome(job: Job) -> tuple[int, dict[str, Any] | None]:
     """A finished job's status code and ``Result`` (None for failures); computed once."""
-    cached = job.extra.get(_CACHE)
-    if cached is not None:
-        return int(cached[0]), cached[1]
+    record = job.record_as(TaskRecord)
+    if record.outcome is not None:
+        return record.outcome
     item = job.items[0]
     failure = job.item_failure(item)
     result: dict[str, Any] | None = None
@@ -56,7 +51,7 @@ def outcome(job: Job) -> tuple[int, dict[str, Any] | None]:
         result = {"Sentences": sentences}
         if words is not None:
             result["Words"] = words
-    job.extra[_CACHE] = (code, result)
+    record.outcome = (code, result)
     return code, result
 
 

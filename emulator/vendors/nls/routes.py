@@ -12,17 +12,21 @@ import calendar
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
-from emulator.engine import Engine, Failure, FetchLimits, Item, Job
+from emulator.config import Settings
+from emulator.engine import Engine, Failure, FetchLimits, Item, Job, Records
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
+from emulator.engine.core import RequestFault
+from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.nls import catalogue as cat
 from emulator.vendors.nls.auth import (
     Acs3,
@@ -33,31 +37,29 @@ from emulator.vendors.nls.auth import (
     same,
 )
 from emulator.vendors.nls.render import callback_body, query_body
-from emulator.vendors.nls.task import TaskError, TaskSpec, parse_task, recognizer_options
-from emulator.web import note, read_body, test_id
+from emulator.vendors.nls.task import TaskError, TaskRecord, TaskSpec, parse_task, recognizer_options
+from emulator.web import note
 
 VENDOR = "nls"
+APPKEYS = "nls.appkey"        # appkeys are credentials too: registered ones are known, others per the mode
 _RPC_REQUIRED = ("AccessKeyId", "Signature", "SignatureMethod", "SignatureNonce", "SignatureVersion", "Timestamp")
 
 
-class PopError(Exception):
+class PopError(VendorError):
     def __init__(self, code: str, message: str | None = None, status: int | None = None) -> None:
         default_status, default_message = cat.POP_ERRORS.get(code, (400, code))
-        self.code = code
-        self.message = message if message is not None else default_message
-        self.status = status or default_status
-        super().__init__(self.message)
+        super().__init__(code, message if message is not None else default_message, status or default_status)
 
     @classmethod
     def missing(cls, param: str) -> PopError:
         return cls(f"Missing{param}", cat.POP_ERRORS["MissingParameter"][1].format(param=param), 400)
 
 
-class Business(Exception):
+class Business(VendorError):
     """A service outcome answered with HTTP 200 and a status code."""
 
     def __init__(self, status_code: int, detail: str = "") -> None:
-        super().__init__(detail or cat.STATUS.get(status_code, str(status_code)))
+        super().__init__(str(status_code), detail or cat.STATUS.get(status_code, str(status_code)), 200)
         self.status_code = status_code
 
 
@@ -66,7 +68,8 @@ class PopCall:
     action: str
     version: str
     params: dict[str, str]
-    access_key_id: str
+    query: list[tuple[str, str]]
+    access_key_id: str = ""
 
 
 @dataclass
@@ -75,108 +78,184 @@ class NlsSettings:
 
     strict_urls: bool = False               # file_link / callback_url with an IP address → 41050011 / 41050012
     daily_quota_s: float | None = None      # audio seconds per AccessKey per day, None: no quota (41050001)
-    used: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"strict_urls": self.strict_urls, "daily_quota_s": self.daily_quota_s}
 
 
-class Nls:
-    """The filetrans dialect. ``access_keys`` maps AccessKeyId → AccessKeySecret; ``appkeys`` the project appkeys
-    and the model (sample rate, language) each is bound to."""
+@dataclass
+class QuotaUse:
+    """Audio seconds an AccessKey has submitted on one day (the daily quota's counter)."""
 
-    def __init__(self, engine: Engine, *, access_keys: dict[str, str] | None = None,
-                 appkeys: dict[str, cat.AppModel] | None = None, strict_urls: bool = False,
-                 utc_offset_hours: float = 8.0) -> None:
-        self.engine = engine
-        self.access_keys = {**cat.DEFAULT_ACCESS_KEYS, **(access_keys or {})}
-        self.appkeys = {**cat.DEFAULT_APPKEYS, **(appkeys or {})}
-        self.defaults = NlsSettings(strict_urls=strict_urls)
-        self.settings = NlsSettings(strict_urls=strict_urls)
-        self.utc_offset_hours = utc_offset_hours
-        self._nonces: dict[str, float] = {}
+    seconds: float = 0.0
+
+
+@dataclass
+class Nonce:
+    """A signature nonce seen in strict mode (replays are refused)."""
+
+    seen: float
+
+
+class Nls(Dialect):
+    """The filetrans dialect. Settings: ``nls_access_keys`` (AccessKeyId:AccessKeySecret) and ``nls_appkeys`` (the
+    project appkeys and the model — sample rate, language — each is bound to)."""
+
+    name = VENDOR
+    title = "NLS recording-file recognition (filetrans)"
+    hosts = (r"filetrans\.[a-z0-9-]+\.aliyuncs\.com",)
+    body_limit = cat.MAX_BODY_BYTES
+    strategies = "emulator.vendors.nls.strategies"
+    settings_key = "nls"
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        super().__init__(engine, settings)
+        for pair in settings.nls_access_keys:
+            if ":" not in pair:
+                raise ValueError(f"nls_access_keys: {pair!r} is not 'AccessKeyId:AccessKeySecret'")
+        self.access_keys = {**cat.DEFAULT_ACCESS_KEYS, **dict(p.split(":", 1) for p in settings.nls_access_keys)}
+        for key_id, secret in self.access_keys.items():
+            engine.credentials.add(VENDOR, key_id, secret)
+        self.appkeys = {**cat.DEFAULT_APPKEYS, **dict(parse_appkey(e) for e in settings.nls_appkeys)}
+        for appkey in self.appkeys:
+            engine.credentials.add(APPKEYS, appkey)
+        self.defaults = NlsSettings(strict_urls=settings.nls_strict_urls)
+        self.options = NlsSettings(strict_urls=settings.nls_strict_urls)
+        self.utc_offset_hours = settings.utc_offset_hours
+        self.quota = Records(engine.store, "nls.quota", QuotaUse)
+        self.nonces = Records(engine.store, "nls.nonce", Nonce)
         engine.settings_hooks.append(self._reset)
+        self._operations = [
+            Operation("SubmitTask", "Submit a recording-file recognition task", self.submit, ("GET", "POST"), "/",
+                      action="SubmitTask", host=cat.DEFAULT_HOST),
+            Operation("GetTaskResult", "Query a task's status and result", self.get_result, ("GET", "POST"), "/",
+                      action="GetTaskResult", host=cat.DEFAULT_HOST),
+        ]
 
     def _reset(self) -> None:
-        self.settings = NlsSettings(strict_urls=self.defaults.strict_urls, daily_quota_s=self.defaults.daily_quota_s)
-        self._nonces.clear()
+        self.options = NlsSettings(strict_urls=self.defaults.strict_urls, daily_quota_s=self.defaults.daily_quota_s)
 
     def request_id(self) -> str:
         return self.engine.new_id().upper()
 
-    @staticmethod
-    def is_pop(request: Request) -> bool:
-        """Whether a request on ``/`` speaks POP: an ``Action`` parameter, ``x-acs-action`` or a POP signature."""
-        query = request.scope.get("query_string", b"")
-        return (b"Action=" in query or b"AccessKeyId=" in query or "x-acs-action" in request.headers
-                or request.headers.get("authorization", "").startswith("ACS3-")
-                or request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"))
+    # ---- declarations ------------------------------------------------------------------------------------
 
-    # ---- the POP entry point -----------------------------------------------------------------------------
+    def operations(self) -> list[Operation]:
+        return self._operations
 
-    async def handle(self, request: Request) -> Response:
-        tid = test_id(request)
-        note(request, vendor=VENDOR, test_id=tid)
-        try:
-            call = await self._pop_call(request)
-            note(request, operation=call.action)
-            await self._request_faults(FaultRequest(VENDOR, call.action, test_id=tid))
-            if call.action == "SubmitTask":
-                body = await self.submit(request, call)
-            else:
-                body = self.get_result(request, call)
-            return _json(body, 200)
-        except PopError as exc:
-            note(request, code=exc.code)
-            return self.pop_error(request, exc)
-        except Business as exc:
-            note(request, code=str(exc.status_code))
+    def claims(self, scope: Scope) -> bool | None:
+        """POP on ``/``: an ``Action`` parameter, ``x-acs-action`` or a POP signature; a form body may be POP."""
+        if scope["type"] != "http" or scope.get("path") != "/":
+            return False
+        query = scope.get("query_string", b"")
+        headers = dict(scope.get("headers", []))
+        if (b"Action=" in query or b"AccessKeyId=" in query or b"x-acs-action" in headers
+                or headers.get(b"authorization", b"").startswith(b"ACS3-")):
+            return True
+        if headers.get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded"):
+            return None
+        return False
+
+    def claims_body(self, scope: Scope, body: bytes) -> bool:
+        return True
+
+    def default_credentials(self) -> dict[str, str]:
+        key_id, secret = next(iter(cat.DEFAULT_ACCESS_KEYS.items()))
+        return {"access_key_id": key_id, "access_key_secret": secret, "appkey": next(iter(cat.DEFAULT_APPKEYS))}
+
+    def env_lines(self, base_url: str) -> list[str]:
+        key_id, secret = next(iter(cat.DEFAULT_ACCESS_KEYS.items()))
+        return [
+            "# Alibaba Cloud AccessKey pair read by the vendors' samples (NLS filetrans with aliyun-python-sdk-core);",
+            f"# point CommonRequest.set_domain at {base_url.split('//', 1)[-1]} and use the appkey "
+            f"{next(iter(cat.DEFAULT_APPKEYS))}",
+            f"export ALIBABA_CLOUD_ACCESS_KEY_ID={key_id}",
+            f"export ALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}",
+        ]
+
+    def settings_json(self) -> Any:
+        return self.options.to_json()
+
+    def apply_settings(self, value: Any) -> None:
+        if not isinstance(value, dict):
+            raise ValueError("'nls' takes an object: strict_urls, daily_quota_s")
+        if "strict_urls" in value:
+            self.options.strict_urls = bool(value["strict_urls"])
+        if "daily_quota_s" in value:
+            quota = value["daily_quota_s"]
+            self.options.daily_quota_s = None if quota is None else float(quota)
+            for key, _ in self.quota.items():
+                self.quota.delete(key)
+
+    # ---- the envelope ------------------------------------------------------------------------------------
+
+    def error_response(self, call: Call, exc: VendorError) -> Response:
+        if isinstance(exc, Business):
             return _json({"RequestId": self.request_id(), "StatusText": cat.STATUS.get(exc.status_code, "ERROR"),
                           "StatusCode": exc.status_code}, 200)
-        except Exception as exc:  # never a traceback on the wire: the gateway's own internal error
-            note(request, code="InternalError", error=repr(exc))
-            return self.pop_error(request, PopError("InternalError"))
-
-    def pop_error(self, request: Request, exc: PopError) -> Response:
-        host = request.headers.get("host", cat.DEFAULT_HOST).split(":")[0]
+        host = call.request.headers.get("host", cat.DEFAULT_HOST).split(":")[0]
         return _json({"RequestId": self.request_id(), "HostId": host, "Code": exc.code, "Message": exc.message,
                       "Recommend": cat.RECOMMEND.format(code=exc.code)}, exc.status)
 
-    async def _pop_call(self, request: Request) -> PopCall:
-        raw_query = request.scope.get("query_string", b"").decode("latin-1")
-        query = parse_qsl(raw_query, keep_blank_values=True)
-        body = await read_body(request, cat.MAX_BODY_BYTES)
-        if body is None:
-            raise PopError("InvalidParameter", "The request body is too large.", 413)
+    def internal_error(self, exc: BaseException) -> VendorError:
+        return PopError("InternalError")
+
+    def throttled(self) -> VendorError:
+        return PopError(cat.THROTTLE_CODE)
+
+    def fault_error(self, fault: RequestFault) -> VendorError:
+        code = fault.code or "InternalError"
+        if code.isascii() and code.isdigit() and len(code) < 10:
+            return Business(int(code))
+        if code in cat.BY_TEXT:
+            return Business(cat.BY_TEXT[code])
+        return PopError(code, fault.message, fault.status)
+
+    def too_large(self, request: Request) -> VendorError:
+        return PopError("InvalidParameter", "The request body is too large.", 413)
+
+    # ---- routing: the action, from the query, the form or x-acs-action ------------------------------------
+
+    async def route(self, call: Call) -> Operation:
+        request = call.request
+        query = parse_qsl(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         form: list[tuple[str, str]] = []
-        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded") and body:
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded") and call.body:
             try:
-                form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+                form = parse_qsl(call.body.decode("utf-8"), keep_blank_values=True)
             except UnicodeDecodeError:
                 raise PopError("InvalidParameter", "The form body is not UTF-8.") from None
         params = dict(query)
         params.update(form)
-        authorization = request.headers.get("authorization", "")
-        if authorization.startswith("ACS3-"):
-            key_id = self._verify_acs3(request, authorization, query, body)
-        else:
-            key_id = self._verify_rpc(request.method, params)
         action = params.get("Action") or request.headers.get("x-acs-action", "")
         version = params.get("Version") or request.headers.get("x-acs-version", "")
+        call.context = PopCall(action, version, params, query)
+        problem: PopError | None = None
         if not action:
-            raise PopError.missing("Action")
-        if not version:
-            raise PopError.missing("Version")
-        if version not in cat.VERSIONS:
-            raise PopError("InvalidVersion")
-        if action not in cat.ACTIONS:
-            raise PopError("InvalidAction.NotFound")
-        return PopCall(action, version, params, key_id)
+            problem = PopError.missing("Action")
+        elif not version:
+            problem = PopError.missing("Version")
+        elif version not in cat.VERSIONS:
+            problem = PopError("InvalidVersion")
+        elif action not in cat.ACTIONS:
+            problem = PopError("InvalidAction.NotFound")
+        if problem is not None:        # answered after the signature is checked, as the gateway does
+            return Operation.refusal(action or "unknown", problem)
+        return next(op for op in self._operations if op.action == action)
+
+    async def authenticate(self, call: Call) -> str:
+        pop: PopCall = call.context
+        authorization = call.request.headers.get("authorization", "")
+        if authorization.startswith("ACS3-"):
+            pop.access_key_id = self._verify_acs3(call.request, authorization, pop.query, call.body)
+        else:
+            pop.access_key_id = self._verify_rpc(call.request.method, pop.params)
+        return pop.access_key_id
 
     # ---- signatures --------------------------------------------------------------------------------------
 
     def _verify_rpc(self, method: str, params: dict[str, str]) -> str:
-        if self.engine.credentials.mode == "off":
+        if not self.engine.credentials.verdict(VENDOR, params.get("AccessKeyId", "") or "-").check:
             return params.get("AccessKeyId", "") or "anonymous"
         for name in _RPC_REQUIRED:
             if not params.get(name):
@@ -200,7 +279,7 @@ class Nls:
         parsed = Acs3.parse(header)
         if parsed is None:
             raise PopError("IncompleteSignature")
-        if self.engine.credentials.mode == "off":
+        if not self.engine.credentials.verdict(VENDOR, parsed.access_key_id or "-").check:
             return parsed.access_key_id
         if parsed.algorithm != cat.ACS3_ALGORITHM:
             raise PopError("InvalidSignatureMethod")
@@ -224,10 +303,10 @@ class Nls:
     def _secret(self, key_id: str) -> str | None:
         """The secret to verify with; None to accept unverified (permissive mode, a key the emulator does not
         know). Strict mode knows only configured keys."""
-        secret = self.access_keys.get(key_id)
-        if secret is None and self.engine.credentials.mode == "strict":
+        verdict = self.engine.credentials.verdict(VENDOR, key_id)
+        if verdict.refused:
             raise PopError("InvalidAccessKeyId.NotFound")
-        return secret
+        return verdict.secret
 
     def _check_timestamp(self, stamp: str, nonce: str) -> None:
         when = _timestamp(stamp)
@@ -238,65 +317,50 @@ class Nls:
         now = time.time()    # the SDK stamps wall time, whatever the emulator's clock says
         if abs(now - when) > cat.TIMESTAMP_SKEW_S:
             raise PopError("InvalidTimeStamp.Expired")
-        for old, seen in list(self._nonces.items()):
-            if now - seen > cat.TIMESTAMP_SKEW_S:
-                del self._nonces[old]
-        if nonce in self._nonces:
+        for old, seen in self.nonces.items():
+            if now - seen.seen > cat.TIMESTAMP_SKEW_S:
+                self.nonces.delete(old)
+        if nonce in self.nonces:
             raise PopError("SignatureNonceUsed")
-        self._nonces[nonce] = now
-
-    # ---- faults and limits -------------------------------------------------------------------------------
-
-    async def _request_faults(self, req: FaultRequest) -> None:
-        fault = await self.engine.request_fault(req)
-        if fault is None:
-            return
-        if fault.throttle:
-            raise PopError(cat.THROTTLE_CODE)
-        code = fault.code or "InternalError"
-        if code.isdigit() or code in cat.BY_TEXT:
-            raise Business(int(code) if code.isdigit() else cat.BY_TEXT[code])
-        raise PopError(code, fault.message, fault.status)
-
-    def _limit(self, key: tuple[str, ...], per_second: int) -> None:
-        if self.engine.rate_limits and not self.engine.limiter.allow((VENDOR, *key), per_second):
-            raise PopError(cat.THROTTLE_CODE)
+        self.nonces.put(nonce, Nonce(now))
 
     # ---- SubmitTask --------------------------------------------------------------------------------------
 
-    async def submit(self, request: Request, call: PopCall) -> dict[str, Any]:
+    async def submit(self, pipeline_call: Call) -> Response:
+        request, call = pipeline_call.request, pipeline_call.context
+        assert isinstance(call, PopCall)
         raw = call.params.get("Task")
         if raw is None or raw == "":
             raise PopError.missing("Task")
         try:
-            spec = parse_task(raw, strict_urls=self.settings.strict_urls)
+            spec = parse_task(raw, strict_urls=self.options.strict_urls)
         except TaskError as exc:
             raise Business(exc.status_code, exc.detail) from None
         model = self._appkey(spec.appkey)
-        self._limit(("submit", call.access_key_id), cat.SUBMIT_QPS)
-        tid = test_id(request)
+        pipeline_call.limit(("submit", call.access_key_id), cat.SUBMIT_QPS)
+        tid = pipeline_call.test_id
         failure, fail_from = self.engine.job_fault(
             FaultRequest(VENDOR, call.action, model=spec.appkey, media=[spec.file_link], test_id=tid),
             str(cat.INTERNAL_ERROR_CODE))
         job = await self.engine.submit(
             vendor=VENDOR, model=spec.appkey, owner=call.access_key_id, job_id=self.engine.new_id().replace("-", ""),
-            sources=[spec.file_link], options=recognizer_options(spec, model.language), params=spec.raw,
+            sources=[spec.file_link], options=recognizer_options(spec, model.language),
+            record=TaskRecord(spec, call.version),
             limits=FetchLimits(max_bytes=cat.MAX_FILE_BYTES, timeout=self.engine.config.fetch_timeout),
             test_id=tid, failure=failure, fail_from=fail_from, vet=self._vetter(spec, model, call.access_key_id),
-            extra={"api_version": call.version},
         )
         note(request, job_id=job.id)
         if spec.callback_url:
             self.engine.callbacks.watch(Delivery(job.id, spec.callback_url, VENDOR, callback_body, tid))
-        return {"TaskId": job.id, "RequestId": self.request_id(), "StatusText": cat.STATUS[cat.SUCCESS],
-                "StatusCode": cat.SUCCESS}
+        return _json({"TaskId": job.id, "RequestId": self.request_id(), "StatusText": cat.STATUS[cat.SUCCESS],
+                      "StatusCode": cat.SUCCESS}, 200)
 
     def _appkey(self, appkey: str) -> cat.AppModel:
         model = self.appkeys.get(appkey)
         if model is not None:
             return model
-        mode = self.engine.credentials.mode
-        if mode == "strict" or (mode == "permissive" and not _well_formed_appkey(appkey)):
+        verdict = self.engine.credentials.verdict(APPKEYS, appkey, _well_formed_appkey)
+        if verdict.check and verdict.refused:
             raise Business(cat.APPKEY_UNREGISTERED, f"appkey {appkey!r} is not registered")
         return cat.AppModel()
 
@@ -314,13 +378,14 @@ class Nls:
             if audio.sample_rate > model.sample_rate and not spec.sample_rate_adaptive:
                 return Failure("unsupported_sample_rate", f"the audio is {audio.sample_rate} Hz and the appkey's "
                                                           f"model {model.sample_rate} Hz")
-            quota = self.settings.daily_quota_s
+            quota = self.options.daily_quota_s
             if quota is not None:
-                key = (owner, self._day())
-                used = self.settings.used.get(key, 0.0)
-                if used + audio.duration_ms / 1000 > quota:
+                key = f"{owner}/{self._day()}"
+                used = self.quota.get(key) or QuotaUse()
+                if used.seconds + audio.duration_ms / 1000 > quota:
                     return Failure("quota", f"the daily quota of {quota:g} s of audio is used up")
-                self.settings.used[key] = used + audio.duration_ms / 1000
+                used.seconds += audio.duration_ms / 1000
+                self.quota.put(key, used)
             return None
 
         return vet
@@ -330,19 +395,21 @@ class Nls:
 
     # ---- GetTaskResult -----------------------------------------------------------------------------------
 
-    def get_result(self, request: Request, call: PopCall) -> dict[str, Any]:
+    async def get_result(self, pipeline_call: Call) -> Response:
+        request, call = pipeline_call.request, pipeline_call.context
+        assert isinstance(call, PopCall)
         task_id = call.params.get("TaskId")
         if not task_id:
             raise PopError.missing("TaskId")
         note(request, job_id=task_id)
-        self._limit(("query", call.access_key_id), cat.QUERY_QPS)
-        self._limit(("query-task", task_id), cat.QUERY_QPS_PER_TASK)
+        pipeline_call.limit(("query", call.access_key_id), cat.QUERY_QPS)
+        pipeline_call.limit(("query-task", task_id), cat.QUERY_QPS_PER_TASK)
         job = self.engine.read(task_id)
         request_id = self.request_id()
         if job is None or not self._visible(job, call.access_key_id):
-            return {"TaskId": task_id, "RequestId": request_id, "StatusText": cat.STATUS[cat.TASK_EXPIRED],
-                    "StatusCode": cat.TASK_EXPIRED}
-        return query_body(job, request_id)
+            return _json({"TaskId": task_id, "RequestId": request_id, "StatusText": cat.STATUS[cat.TASK_EXPIRED],
+                          "StatusCode": cat.TASK_EXPIRED}, 200)
+        return _json(query_body(job, request_id), 200)
 
     def _visible(self, job: Job, owner: str) -> bool:
         if job.vendor != VENDOR or (job.owner != owner and self.engine.credentials.mode != "off"):
@@ -359,6 +426,15 @@ def _timestamp(stamp: str) -> int | None:
         except ValueError:
             continue
     return None
+
+
+def parse_appkey(entry: str) -> tuple[str, cat.AppModel]:
+    """``appkey`` or ``appkey:8000`` or ``appkey:16000:en`` (the model's sample rate and language)."""
+    name, _, rest = entry.partition(":")
+    rate, _, language = rest.partition(":")
+    if not name or (rate and not (rate.isascii() and rate.isdigit())) or ":" in language:
+        raise ValueError(f"nls_appkeys: {entry!r} is not 'appkey[:rate[:language]]'")
+    return name, cat.AppModel(int(rate) if rate else 16000, language or "zh")
 
 
 def _well_formed_appkey(appkey: str) -> bool:

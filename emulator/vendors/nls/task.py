@@ -195,3 +195,16 @@ def recognizer_options(spec: TaskSpec, language: str) -> Options:
     windows = valid_times(spec.raw["valid_times"]) if spec.raw.get("valid_times") is not None else None
     return Options(language=language, speakers=speakers, remove_disfluencies=spec.disfluency,
                    aligned_words=spec.flag("enable_timestamp_alignment"), windows=windows)
+
+
+@dataclass
+class TaskRecord:
+    """What filetrans keeps of a task beside the engine's job: the parsed Task and the API version it was
+    submitted with; the outcome (status code, Result) is computed once."""
+
+    spec: TaskSpec
+    api_version: str
+    outcome: tuple[int, dict[str, Any] | None] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"task": self.spec.raw, "version": self.api_version}

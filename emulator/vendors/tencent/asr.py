@@ -19,14 +19,18 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
-from emulator.engine import Blob, Engine, Failure, FetchLimits, Item, Job, Options, Phase
+from emulator.config import Settings
+from emulator.engine import Blob, Engine, Failure, FetchLimits, Item, Job, Options, Phase, Records
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
+from emulator.engine.core import RequestFault
+from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
 from emulator.vendors.tencent.tc3 import Authorization, canonical_request, signature, utc_date
-from emulator.web import note, read_body, test_id
+from emulator.web import note
 
 VENDOR = "tencent_asr"
 
@@ -35,107 +39,160 @@ VENDOR = "tencent_asr"
 class ApiCall:
     action: str
     params: dict[str, Any]
-    secret_id: str
+    legacy: dict[str, str] | None    # the legacy signature's form (query + body), or None for TC3
     text_values: bool          # every value arrived as text (GET, or the legacy form): numbers are read from it
 
 
-class TcError(Exception):
+class TcError(VendorError):
     def __init__(self, code: str, **fields: Any) -> None:
         template = cat.ASR_ERRORS.get(code, "{detail}")
         try:
             message = template.format(**fields)
         except KeyError:
             message = template
-        self.code = code
-        self.message = fields.get("message") or message
-        super().__init__(self.message)
+        super().__init__(code, fields.get("message") or message, 200)
 
 
-def is_tc3(request: Request) -> bool:
-    """Whether a request on ``/`` speaks Tencent Cloud API 3.0 signed with TC3."""
-    return "x-tc-action" in request.headers or request.headers.get("authorization", "").startswith("TC3-")
+@dataclass
+class TaskCounter:
+    """The last task id handed out (ids are integers, seeded per emulator)."""
+
+    value: int
 
 
-async def is_legacy(request: Request) -> bool:
-    """Whether a request on ``/`` is Tencent Cloud API 3.0 with the legacy signature (``signMethod`` HmacSHA1 or
-    HmacSHA256): ``SecretId`` and ``Signature`` among the query or form parameters."""
-    if b"SecretId=" in request.scope.get("query_string", b""):
-        return True
-    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        body = await request.body()
+@dataclass
+class AsrTask:
+    """What API 3.0 keeps of a CreateRecTask beside the engine's job."""
+
+    params: dict[str, Any]            # the validated request parameters (without the audio data)
+    shape: res.Shape
+    source_type: int
+    url: str
+    result: dict[str, Any] | None = None     # AudioDuration, Result, ResultDetail once succeeded
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.params)
+
+
+def is_tc3(scope: Scope) -> bool:
+    """Whether a request speaks Tencent Cloud API 3.0 signed with TC3."""
+    headers = dict(scope.get("headers", []))
+    return b"x-tc-action" in headers or headers.get(b"authorization", b"").startswith(b"TC3-")
+
+
+class TencentAsr(Dialect):
+    """The ASR API 3.0 dialect. Keys: the built-in SecretId/SecretKey pair and ``tencent_keys`` (shared with
+    CI/COS)."""
+
+    name = VENDOR
+    title = "Tencent Cloud ASR API 3.0"
+    hosts = (r"asr(\.intl)?\.tencentcloudapi\.com", r"asr\.[a-z0-9-]+\.tencentcloudapi\.com")
+    body_limit = cat.MAX_BODY_BYTES
+    strategies = "emulator.vendors.tencent.strategies"
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        super().__init__(engine, settings)
+        self.keys = tencent_keys(settings)
+        for secret_id, secret in self.keys.items():
+            engine.credentials.add(VENDOR, secret_id, secret)
+        self.appid = settings.tencent_appid
+        self.counter = Records(engine.store, "tencent_asr.counter", TaskCounter)
+        self._operations = [
+            Operation("CreateRecTask", "Create a recording-file recognition task", self.create, ("POST", "GET"),
+                      "/", action="CreateRecTask", host=cat.ASR_HOST),
+            Operation("DescribeTaskStatus", "Query a task's status and result", self.describe, ("POST", "GET"),
+                      "/", action="DescribeTaskStatus", host=cat.ASR_HOST),
+        ]
+
+    def operations(self) -> list[Operation]:
+        return self._operations
+
+    def claims(self, scope: Scope) -> bool | None:
+        if scope["type"] != "http" or scope.get("path") != "/":
+            return False
+        if is_tc3(scope) or b"SecretId=" in scope.get("query_string", b""):
+            return True
+        headers = dict(scope.get("headers", []))
+        return None if headers.get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded") else False
+
+    def claims_body(self, scope: Scope, body: bytes) -> bool:
+        """The legacy signature (``signMethod`` HmacSHA1/HmacSHA256): ``SecretId`` and ``Signature`` in the form."""
         return b"SecretId=" in body and b"Signature=" in body
-    return False
 
+    def default_credentials(self) -> dict[str, str]:
+        return {"secret_id": cat.DEFAULT_SECRET_ID, "secret_key": cat.DEFAULT_SECRET_KEY}
 
-class TencentAsr:
-    """The ASR API 3.0 dialect. ``keys`` maps SecretId → SecretKey (shared with CI/COS)."""
-
-    def __init__(self, engine: Engine, *, keys: dict[str, str], appid: str = cat.DEFAULT_APPID) -> None:
-        self.engine = engine
-        self.keys = keys
-        self.appid = appid
-        self._next_task = 0
-        engine.settings_hooks.append(self._reset)
-        self._reset()
-
-    def _reset(self) -> None:
-        self._next_task = 10_000_000 + self.engine.seed % 1000 * 1000
+    def env_lines(self, base_url: str) -> list[str]:
+        return [
+            "# Tencent Cloud SecretId/SecretKey (tencentcloud-sdk-python reads these; pass them to CosConfig too)",
+            f"export TENCENTCLOUD_SECRET_ID={cat.DEFAULT_SECRET_ID}",
+            f"export TENCENTCLOUD_SECRET_KEY={cat.DEFAULT_SECRET_KEY}",
+        ]
 
     def request_id(self) -> str:
         return self.engine.new_id()
 
-    # ---- the entry point ---------------------------------------------------------------------------------
+    # ---- the envelope: always HTTP 200 JSON --------------------------------------------------------------
 
-    async def handle(self, request: Request) -> Response:
-        tid = test_id(request)
-        note(request, vendor=VENDOR, test_id=tid)
-        try:
-            call = await self._verified(request)
-            note(request, operation=call.action)
-            await self._request_faults(FaultRequest(VENDOR, call.action, test_id=tid))
-            if call.action == "CreateRecTask":
-                data = await self.create(request, call)
-            else:
-                data = self.describe(request, call)
-            return _answer({"Data": data, "RequestId": self.request_id()})
-        except TcError as exc:
-            note(request, code=exc.code)
-            return _answer({"Error": {"Code": exc.code, "Message": exc.message}, "RequestId": self.request_id()})
-        except Exception as exc:  # never a traceback on the wire
-            note(request, code="InternalError", error=repr(exc))
-            return _answer({"Error": {"Code": "InternalError", "Message": cat.ASR_ERRORS["InternalError"]},
-                            "RequestId": self.request_id()})
+    def error_response(self, call: Call, exc: VendorError) -> Response:
+        return _answer({"Error": {"Code": exc.code, "Message": exc.message}, "RequestId": self.request_id()})
 
-    async def _verified(self, request: Request) -> ApiCall:
-        body = await read_body(request, cat.MAX_BODY_BYTES)
-        if body is None:
-            raise TcError("InvalidParameter.ErrorContentlength")
-        if is_tc3(request):
-            secret_id = self._authenticate(request, body)
+    def internal_error(self, exc: BaseException) -> VendorError:
+        return TcError("InternalError")
+
+    def throttled(self) -> VendorError:
+        return TcError(cat.THROTTLE_CODE, count=cat.CREATE_QPS + 1, limit=cat.CREATE_QPS)
+
+    def fault_error(self, fault: RequestFault) -> VendorError:
+        return TcError(fault.code or "InternalError", message=fault.message, detail=fault.code)
+
+    def too_large(self, request: Request) -> VendorError:
+        return TcError("InvalidParameter.ErrorContentlength")
+
+    # ---- routing and authentication ----------------------------------------------------------------------
+
+    async def route(self, call: Call) -> Operation:
+        request, body = call.request, call.body
+        problem: TcError | None = None
+        if is_tc3(request.scope):
             action = request.headers.get("x-tc-action", "")
             version = request.headers.get("x-tc-version", "")
-            params, text_values = _params(request, body), request.method == "GET"
+            try:
+                params = _params(request, body)
+            except TcError as exc:          # answered after the signature is checked
+                params, problem = {}, exc
+            call.context = ApiCall(action, params, None, request.method == "GET")
         else:
             form = dict(parse_qsl(request.scope.get("query_string", b"").decode("utf-8", "replace"),
                                   keep_blank_values=True))
             form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-            secret_id = self._authenticate_legacy(request, form)
             action, version = form.get("Action", ""), form.get("Version", "")
-            params, text_values = {k: v for k, v in form.items() if k not in cat.LEGACY_COMMON_PARAMS}, True
-        if not action:
-            raise TcError("MissingParameter", name="Action")
-        if action not in cat.ASR_ACTIONS:
-            raise TcError("UnsupportedOperation" if action in cat.ASR_OTHER_ACTIONS else "InvalidAction",
-                          action=action)
-        if version != cat.ASR_VERSION:
-            raise TcError("NoSuchVersion" if version else "MissingParameter", version=version, name="Version")
-        return ApiCall(action, params, secret_id, text_values)
+            params = {k: v for k, v in form.items() if k not in cat.LEGACY_COMMON_PARAMS}
+            call.context = ApiCall(action, params, form, True)
+        if problem is None:
+            if not action:
+                problem = TcError("MissingParameter", name="Action")
+            elif action not in cat.ASR_ACTIONS:
+                problem = TcError("UnsupportedOperation" if action in cat.ASR_OTHER_ACTIONS else "InvalidAction",
+                                  action=action)
+            elif version != cat.ASR_VERSION:
+                problem = TcError("NoSuchVersion" if version else "MissingParameter", version=version,
+                                  name="Version")
+        if problem is not None:
+            return Operation.refusal(action or "unknown", problem)
+        return next(op for op in self._operations if op.action == action)
+
+    async def authenticate(self, call: Call) -> str:
+        api: ApiCall = call.context
+        if api.legacy is not None:
+            return self._authenticate_legacy(call.request, api.legacy)
+        return self._authenticate(call.request, call.body)
 
     def _authenticate_legacy(self, request: Request, form: dict[str, str]) -> str:
         """The legacy signature: HMAC-SHA1/SHA256 over method, host, path and the sorted parameters (brief §B.4)."""
-        mode = self.engine.credentials.mode
         secret_id = form.get("SecretId", "")
-        if mode == "off":
+        verdict = self.engine.credentials.verdict(VENDOR, secret_id)
+        if not verdict.check:
             return secret_id or "anonymous"
         method_name = form.get("SignatureMethod", "HmacSHA1")
         digest = cat.LEGACY_SIGNATURE_METHODS.get(method_name)
@@ -144,12 +201,12 @@ class TencentAsr:
         stamp = form.get("Timestamp", "")
         if not stamp.isdigit():
             raise TcError("MissingParameter", name="Timestamp")
-        if mode == "strict" and abs(time.time() - int(stamp)) > cat.TIMESTAMP_SKEW_S:
+        if verdict.strict and abs(time.time() - int(stamp)) > cat.TIMESTAMP_SKEW_S:
             raise TcError("AuthFailure.SignatureExpire")
-        secret = self.keys.get(secret_id)
+        if verdict.refused:
+            raise TcError("AuthFailure.SecretIdNotFound")
+        secret = verdict.secret
         if secret is None:
-            if mode == "strict":
-                raise TcError("AuthFailure.SecretIdNotFound")
             return secret_id
         signed = {k.replace("_", "."): v for k, v in form.items() if k != "Signature"}
         joined = "&".join(f"{k}={signed[k]}" for k in sorted(signed))
@@ -161,9 +218,9 @@ class TencentAsr:
 
     def _authenticate(self, request: Request, body: bytes) -> str:
         header = request.headers.get("authorization", "")
-        mode = self.engine.credentials.mode
         parsed = Authorization.parse(header) if header else None
-        if mode == "off":
+        verdict = self.engine.credentials.verdict(VENDOR, parsed.secret_id if parsed else "")
+        if not verdict.check:
             return parsed.secret_id if parsed else "anonymous"
         if parsed is None or parsed.algorithm != cat.TC3_ALGORITHM:
             raise TcError("AuthFailure.InvalidAuthorization")
@@ -173,12 +230,12 @@ class TencentAsr:
         stamp = request.headers.get("x-tc-timestamp", "")
         if not stamp.isdigit():
             raise TcError("MissingParameter", name="X-TC-Timestamp")
-        if mode == "strict" and abs(time.time() - int(stamp)) > cat.TIMESTAMP_SKEW_S:
+        if verdict.strict and abs(time.time() - int(stamp)) > cat.TIMESTAMP_SKEW_S:
             raise TcError("AuthFailure.SignatureExpire")
-        secret = self.keys.get(parsed.secret_id)
+        if verdict.refused:
+            raise TcError("AuthFailure.SecretIdNotFound")
+        secret = verdict.secret
         if secret is None:
-            if mode == "strict":
-                raise TcError("AuthFailure.SecretIdNotFound")
             return parsed.secret_id
         if utc_date(int(stamp)) != parsed.date:
             raise TcError("AuthFailure.SignatureFailure")
@@ -193,22 +250,13 @@ class TencentAsr:
             raise TcError("AuthFailure.SignatureFailure")
         return parsed.secret_id
 
-    async def _request_faults(self, req: FaultRequest) -> None:
-        fault = await self.engine.request_fault(req)
-        if fault is not None:
-            raise TcError(cat.THROTTLE_CODE, count=cat.CREATE_QPS + 1, limit=cat.CREATE_QPS) if fault.throttle \
-                else TcError(fault.code or "InternalError", message=fault.message, detail=fault.code)
-
-    def _limit(self, action: str, owner: str, per_second: int) -> None:
-        if self.engine.rate_limits and not self.engine.limiter.allow((VENDOR, action, owner), per_second):
-            raise TcError(cat.THROTTLE_CODE, count=per_second + 1, limit=per_second)
-
     # ---- CreateRecTask -----------------------------------------------------------------------------------
 
-    async def create(self, request: Request, call: ApiCall) -> dict[str, Any]:
-        owner = call.secret_id
+    async def create(self, pipeline_call: Call) -> Response:
+        request, call, owner = pipeline_call.request, pipeline_call.context, pipeline_call.account
+        assert isinstance(call, ApiCall)
         spec = _rec_spec(call.params, from_query=call.text_values)
-        self._limit("CreateRecTask", owner, cat.CREATE_QPS)
+        self._limit(pipeline_call, "CreateRecTask", owner, cat.CREATE_QPS)
         engine_name = spec["EngineModelType"]
         engine = cat.ASR_ENGINES[engine_name]
         source = spec.get("Url", "")
@@ -217,11 +265,10 @@ class TencentAsr:
             media_id = hashlib.sha256(data).hexdigest()[:32]
             self.engine.store.put_blob("media", media_id, Blob(data, "application/octet-stream", "data"))
             source = f"http://{cat.ASR_HOST}/_emulator/media/{media_id}/data"
-        tid = test_id(request)
+        tid = pipeline_call.test_id
         failure, fail_from = self.engine.job_fault(
             FaultRequest(VENDOR, "CreateRecTask", model=engine_name, media=[source], test_id=tid), "recognition_failed")
-        self._next_task += 1
-        task_id = self._next_task
+        task_id = self._next_task()
         diarize = spec.get("SpeakerDiarization", 0) in (1, 3)
         options = Options(
             language=engine.language, channels=(0, 1) if spec["ChannelNum"] == 2 else (0,),
@@ -233,17 +280,30 @@ class TencentAsr:
         job = await self.engine.submit(
             vendor=VENDOR, model=engine_name, owner=owner, job_id=str(task_id), sources=[source], options=options,
             limits=FetchLimits(max_bytes=cat.MAX_URL_FILE_BYTES, timeout=self.engine.config.fetch_timeout),
-            params=public, test_id=tid, failure=failure, fail_from=fail_from, vet=_vetter(spec),
+            record=AsrTask(public, shape_of(public), spec["SourceType"], spec.get("Url", "")), test_id=tid,
+            failure=failure, fail_from=fail_from, vet=_vetter(spec),
         )
         note(request, job_id=job.id)
         if spec.get("CallbackUrl"):
             self.engine.callbacks.watch(Delivery(job.id, spec["CallbackUrl"], VENDOR, self.callback_body, tid))
-        return {"TaskId": task_id}
+        return _answer({"Data": {"TaskId": task_id}, "RequestId": self.request_id()})
+
+    def _next_task(self) -> int:
+        counter = self.counter.get("task") or TaskCounter(10_000_000 + self.engine.seed % 1000 * 1000)
+        counter.value += 1
+        self.counter.put("task", counter)
+        return counter.value
+
+    def _limit(self, call: Call, action: str, owner: str, per_second: int) -> None:
+        if self.engine.rate_limits and not self.engine.limiter.allow((VENDOR, action, owner), per_second):
+            raise TcError(cat.THROTTLE_CODE, count=per_second + 1, limit=per_second)
 
     # ---- DescribeTaskStatus ------------------------------------------------------------------------------
 
-    def describe(self, request: Request, call: ApiCall) -> dict[str, Any]:
-        params, owner = call.params, call.secret_id
+    async def describe(self, pipeline_call: Call) -> Response:
+        request, call, owner = pipeline_call.request, pipeline_call.context, pipeline_call.account
+        assert isinstance(call, ApiCall)
+        params = call.params
         unknown = set(params) - {"TaskId"}
         if unknown:
             raise TcError("UnknownParameter", name=sorted(unknown)[0])
@@ -255,12 +315,12 @@ class TencentAsr:
         if not isinstance(task_id, int) or isinstance(task_id, bool):
             raise TcError("InvalidParameter", detail="TaskId must be an integer.")
         note(request, job_id=str(task_id))
-        self._limit("DescribeTaskStatus", owner, cat.DESCRIBE_QPS)
+        self._limit(pipeline_call, "DescribeTaskStatus", owner, cat.DESCRIBE_QPS)
         job = self.engine.read(str(task_id))
         if job is None or job.vendor != VENDOR or (job.owner != owner and self.engine.credentials.mode != "off") \
                 or self.engine.clock.now() > job.created_at + cat.TASK_TTL_S:
             raise TcError("FailedOperation.NoSuchTask")
-        return task_status(job)
+        return _answer({"Data": task_status(job), "RequestId": self.request_id()})
 
     def callback_body(self, job: Job) -> tuple[bytes, str]:
         status = task_status(job)
@@ -271,8 +331,9 @@ class TencentAsr:
             "requestId": job.id, "appid": self.appid, "projectid": "0",
             "text": status["Result"], "audioTime": f"{status['AudioDuration']:.6f}",
         }
-        if job.params.get("SourceType") == 0:
-            fields["audioUrl"] = str(job.params.get("Url", ""))
+        record = job.record_as(AsrTask)
+        if record.source_type == 0:
+            fields["audioUrl"] = record.url
         if status["ResultDetail"]:
             fields["resultDetail"] = json.dumps(status["ResultDetail"], ensure_ascii=False)
         return urlencode(fields).encode(), "application/x-www-form-urlencoded"
@@ -313,18 +374,18 @@ def task_status(job: Job) -> dict[str, Any]:
         return out
     if job.phase is not Phase.SUCCEEDED:
         return out
-    cached: dict[str, Any] | None = job.extra.get("asr_result")
-    if cached is None:
-        cached = job.extra["asr_result"] = _result(job)
-    out.update(cached)
+    record = job.record_as(AsrTask)
+    if record.result is None:
+        record.result = _result(job, record)
+    out.update(record.result)
     return out
 
 
-def _result(job: Job) -> dict[str, Any]:
+def _result(job: Job, record: AsrTask) -> dict[str, Any]:
     """AudioDuration, Result and ResultDetail of a succeeded task (computed once)."""
     out: dict[str, Any] = {}
     item = job.items[0]
-    shape = shape_of(job.params)
+    shape = record.shape
     segs = res.segments(item, shape)
     assert item.audio is not None and item.transcript is not None
     out["AudioDuration"] = round(item.audio.duration_ms / 1000, 3)
@@ -414,6 +475,14 @@ def _vetter(spec: dict[str, Any]) -> Any:
         return None
 
     return vet
+
+
+def tencent_keys(settings: Settings) -> dict[str, str]:
+    """SecretId → SecretKey: the built-in local pair and ``tencent_keys`` (``SecretId:SecretKey``)."""
+    for pair in settings.tencent_keys:
+        if ":" not in pair:
+            raise ValueError(f"tencent_keys: {pair!r} is not 'SecretId:SecretKey'")
+    return {cat.DEFAULT_SECRET_ID: cat.DEFAULT_SECRET_KEY, **dict(p.split(":", 1) for p in settings.tencent_keys)}
 
 
 def _answer(body: dict[str, Any]) -> Response:

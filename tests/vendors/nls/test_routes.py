@@ -213,7 +213,7 @@ def test_strict_appkeys_and_urls(app: Emulator, call: Call) -> None:
     app.engine.credentials.mode = "strict"
     assert submit(call, magic("hi."), appkey="myAppKey123").json()["StatusCode"] == 41050015
     assert submit(call, magic("hi.")).json()["StatusCode"] == 21050000
-    app.nls.settings.strict_urls = True
+    call("POST", "/_emulator/settings", json={"nls": {"strict_urls": True}})
     assert submit(call, "http://127.0.0.1:9/a.wav").json()["StatusCode"] == 41050011
     assert submit(call, magic("hi."), enable_callback=True,
                   callback_url="http://10.0.0.1/cb").json()["StatusCode"] == 41050012
@@ -282,7 +282,7 @@ def test_magic_urls_name_a_status(call: Call) -> None:
 
 
 def test_daily_quota(app: Emulator, call: Call) -> None:
-    app.nls.settings.daily_quota_s = 5
+    call("POST", "/_emulator/settings", json={"nls": {"daily_quota_s": 5}})
     assert transcribe(call, magic("one.", duration=3))["StatusCode"] == 21050000
     assert transcribe(call, magic("two.", duration=3))["StatusText"] == "USER_BIZDURATION_QUOTA_EXCEED"
 

@@ -1,0 +1,142 @@
+"""The one request pipeline every vendor dialect's requests run through (the contract is in
+``emulator.vendors.base``)::
+
+    journal note → bounded body read → route to an operation → authenticate → request faults → rate limit
+    → handler → response
+
+A ``VendorError`` becomes the dialect's envelope. Anything else is a bug, never disguised as a vendor answer: it is
+logged with its traceback, journaled with its type and the place it happened, and answered with the dialect's
+internal-error envelope (what the vendor's own failure looks like to a client).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from emulator.vendors.base import Call, Dialect, NoRoute, VendorError
+from emulator.web import read_body, test_id
+
+log = logging.getLogger("asr_emulator")
+
+Fallback = Callable[[Request, int], Awaitable[Response]]
+
+
+async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fallback: Fallback) -> None:
+    """The one pipeline (see the module's docstring); ``fallback`` answers requests no operation matches."""
+    if scope["type"] == "websocket":
+        await _run_socket(dialect, scope, receive, send)
+        return
+    request = Request(scope, receive)
+    call = Call(request, dialect, test_id=test_id(request))
+    call.note(vendor=dialect.name, test_id=call.test_id)
+    try:
+        body = await read_body(request, dialect.body_limit_for(request))
+        if body is None:
+            raise dialect.too_large(request)
+        call.body = body
+        call.request = request = Request(scope, _once(body, receive))    # handlers may parse it again
+        op = await dialect.route(call)
+        call.operation = op
+        call.note(operation=op.name)
+        if op.auth:
+            call.account = await dialect.authenticate(call)
+        if op.faults:
+            await call.faults()
+        if op.rate is not None:
+            call.limit((op.name, call.account), op.rate)
+        if op.handler is None:
+            raise NoRoute(404)
+        response = await op.handler(call)
+    except NoRoute as exc:
+        response = await fallback(request, exc.status)
+    except VendorError as exc:
+        call.note(code=exc.code)
+        response = dialect.error_response(call, exc)
+    except Exception as exc:
+        response = _internal(dialect, call, exc)
+    await response(scope, receive, send)
+
+
+def _internal(dialect: Dialect, call: Call, exc: Exception) -> Response:
+    """A bug, not a vendor answer: logged with its traceback, journaled with its type and place, and answered with
+    the vendor's internal-error envelope (a client sees what the vendor's own failure looks like)."""
+    where = _where(exc)
+    log.error("%s: unhandled %s in %s %s at %s", dialect.name, type(exc).__name__, call.request.method,
+              call.request.url.path, where, exc_info=exc)
+    error = dialect.internal_error(exc)
+    call.note(code=error.code, error=f"{type(exc).__name__}: {exc} at {where}")
+    try:
+        return dialect.error_response(call, error)
+    except Exception as again:      # the envelope itself failed: a plain 500, still no traceback on the wire
+        log.error("%s: the internal-error envelope failed too", dialect.name, exc_info=again)
+        return Response(b"internal emulator error", 500, media_type="text/plain")
+
+
+def _once(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands out the body already read, then waits on the client as before."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _where(exc: BaseException) -> str:
+    """Where a bug happened: the innermost frame outside the pipeline and installed libraries."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    own = [f for f in frames if "site-packages" not in f.filename and not f.filename.endswith("pipeline.py")]
+    last = own[-1] if own else frames[-1]
+    parts = Path(last.filename).parts
+    root = next((parts.index(p) for p in ("emulator", "tests", "examples") if p in parts), len(parts) - 1)
+    return f"{'/'.join(parts[root:])}:{last.lineno} in {last.name}"
+
+
+async def _run_socket(dialect: Dialect, scope: Scope, receive: Receive, send: Send) -> None:
+    path = scope.get("path", "")
+    op = next((o for o in dialect.operations() if o.socket is not None and o.match(path) is not None), None)
+    if op is None or op.socket is None:
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    sent: dict[str, bool] = {"accepted": False, "closed": False}
+
+    async def tracking_send(message: Message) -> None:
+        if message["type"] == "websocket.accept":
+            sent["accepted"] = True
+        elif message["type"] in ("websocket.close", "websocket.http.response.start"):
+            sent["closed"] = True
+        await send(message)
+
+    ws = WebSocket(scope, receive, tracking_send)
+    try:
+        await op.socket(ws)
+    except Exception as exc:
+        where = _where(exc)
+        log.error("%s: unhandled %s on the WebSocket %s at %s", dialect.name, type(exc).__name__, path, where,
+                  exc_info=exc)
+        dialect.engine.journal.record(time=dialect.engine.clock.now(), method="WEBSOCKET", path=path, status=500,
+                                      latency_ms=0.0, vendor=dialect.name, operation=op.name, code="InternalError",
+                                      error=f"{type(exc).__name__}: {exc} at {where}",
+                                      test_id=ws.headers.get("x-test-id"))
+        if not sent["closed"]:
+            try:
+                await tracking_send({"type": "websocket.close", "code": 1011})
+            except Exception:   # the peer is gone already
+                log.debug("%s: could not close the WebSocket after an error", dialect.name)
+
+
+__all__ = ["Fallback", "run"]

@@ -1,0 +1,233 @@
+"""The dialect contract: what a vendor dialect declares.
+
+A dialect *declares* — its name, the requests it claims, its operations (name → handler, with method and path or
+action and a summary), how it authenticates, its body limit, its error envelope, its settings section, the public
+hosts it answers for, the local credentials SDK helpers use and its hypothesis strategies — and
+``emulator.pipeline.run`` *runs* it, in the same order for every vendor::
+
+    journal note → bounded body read → route to an operation → authenticate → request faults → rate limit
+    → handler → response
+    VendorError → the dialect's envelope;  any other exception → logged with its traceback, journaled with its type
+    and location, answered with the dialect's internal-error envelope.
+
+Copy ``tests/vendors/test_base.py`` (a toy dialect) to start a new vendor; CONTRIBUTING.md says where facts go.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Scope
+from starlette.websockets import WebSocket
+
+from emulator.config import Settings
+from emulator.engine import Engine
+from emulator.engine import Request as FaultRequest
+from emulator.engine.core import RequestFault
+from emulator.web import note
+
+log = logging.getLogger("asr_emulator")
+
+Handler = Callable[["Call"], Awaitable[Response]]
+SocketHandler = Callable[[WebSocket], Awaitable[None]]
+_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
+
+
+class NoRoute(Exception):
+    """No operation of the dialect answers this method and path (404), or not this method (405): the app answers
+    with the routes closest to what was asked."""
+
+    def __init__(self, status: int = 404) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class VendorError(Exception):
+    """An answer in the vendor's own words: ``code``, ``message`` and HTTP ``status``. Each dialect derives its
+    error class from this one and renders it in its envelope (``Dialect.error_response``)."""
+
+    def __init__(self, code: str, message: str | None = None, status: int | None = None) -> None:
+        self.code = code
+        self.message = message if message is not None else code
+        self.status = status or 400
+        super().__init__(self.message)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One thing a vendor API does. ``path`` is a template (``/api/v1/tasks/{task_id}``, ``{rest:path}``), matched
+    by the default ``Dialect.route``; ``action`` names an RPC action (POP, API 3.0) that the dialect routes itself.
+    ``auth=False``: no credential (signed links, uploads with a policy). ``faults=False``: the handler applies
+    request faults itself, once it knows the model and media. ``rate``: requests a second per account (applied only
+    when rate limits are on)."""
+
+    name: str
+    summary: str
+    handler: Handler | None = None
+    methods: tuple[str, ...] = ()
+    path: str = ""
+    action: str = ""
+    host: str = ""
+    auth: bool = True
+    faults: bool = True
+    rate: int | None = None
+    socket: SocketHandler | None = None
+    pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.path and self.pattern is None:
+            regex = "^" + _PARAM.sub(lambda m: f"(?P<{m.group(1)}>.+)" if m.group(2) == "path"
+                                     else f"(?P<{m.group(1)}>[^/]+)", re.escape(self.path).replace(r"\{", "{")
+                                     .replace(r"\}", "}")) + "$"
+            object.__setattr__(self, "pattern", re.compile(regex))
+
+    def match(self, path: str) -> dict[str, str] | None:
+        if self.pattern is None:
+            return None
+        found = self.pattern.match(path)
+        return None if found is None else found.groupdict()
+
+    @property
+    def websocket(self) -> bool:
+        return self.socket is not None
+
+    @classmethod
+    def refusal(cls, name: str, error: VendorError) -> Operation:
+        """An operation that answers ``error``: for RPC dialects whose gateway checks the signature before it
+        says the action or version is wrong."""
+
+        async def refuse(call: Call) -> Response:
+            raise error
+
+        return cls(name, "", refuse, faults=False)
+
+
+@dataclass
+class Call:
+    """One request on its way through the pipeline: what the handler gets."""
+
+    request: Request
+    dialect: Dialect
+    body: bytes = b""
+    operation: Operation | None = None
+    params: dict[str, str] = field(default_factory=dict)     # path parameters
+    account: str = ""                                         # who the credential says is calling
+    context: Any = None                                       # what the dialect parsed while routing
+    model: str | None = None                                  # the model, when routing tells (fault matching)
+    test_id: str | None = None
+
+    @property
+    def engine(self) -> Engine:
+        return self.dialect.engine
+
+    def note(self, **fields: Any) -> None:
+        note(self.request, **fields)
+
+    def limit(self, key: tuple[str, ...], per_second: int) -> None:
+        """The vendor's throttling error when rate limits are on and ``key`` has used its ``per_second``."""
+        engine = self.engine
+        if engine.rate_limits and not engine.limiter.allow((self.dialect.name, *key), per_second):
+            raise self.dialect.throttled()
+
+    async def faults(self, operation: str | None = None, model: str | None = None,
+                     media: Sequence[str] = ()) -> None:
+        """Apply the request faults matching this call (latency, throttling, a vendor error)."""
+        name = operation or (self.operation.name if self.operation else "")
+        fault = await self.engine.request_fault(FaultRequest(self.dialect.name, name, model=model or self.model,
+                                                             media=list(media), test_id=self.test_id))
+        if fault is not None:
+            raise self.dialect.throttled() if fault.throttle else self.dialect.fault_error(fault)
+
+
+class Dialect:
+    """The base every vendor dialect derives from; the class attributes are its declarations."""
+
+    name: ClassVar[str]                          # the vendor name in journals, fault rules and job records
+    title: ClassVar[str]                         # the public product name
+    hosts: ClassVar[tuple[str, ...]] = ()        # the public hostnames it answers (regular expressions)
+    body_limit: ClassVar[int] = 1024 * 1024      # bytes read of a request body, at most
+    settings_key: ClassVar[str | None] = None    # its section in /_emulator/settings
+    strategies: ClassVar[str | None] = None      # the module of its hypothesis strategies (emulator.testing gathers)
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+
+    # ---- declarations ------------------------------------------------------------------------------------
+
+    def operations(self) -> Sequence[Operation]:
+        raise NotImplementedError
+
+    def claims(self, scope: Scope) -> bool | None:
+        """Whether this dialect answers the request; None when only the body can tell (``claims_body``)."""
+        raise NotImplementedError
+
+    def claims_body(self, scope: Scope, body: bytes) -> bool:
+        return False
+
+    def default_credentials(self) -> dict[str, str]:
+        """The local credentials the SDK helpers and ``asr-emulator env`` use (name → value)."""
+        return {}
+
+    def env_lines(self, base_url: str) -> list[str]:
+        """Lines of ``asr-emulator env``: comments and ``export`` lines pointing this vendor's SDK here."""
+        return []
+
+    def settings_json(self) -> Any:
+        return None
+
+    def apply_settings(self, value: Any) -> None:
+        """Change the run-time settings section (``POST /_emulator/settings``); ``ValueError`` for bad input."""
+        raise ValueError(f"{self.settings_key} has no settings to change")
+
+    # ---- the envelope ------------------------------------------------------------------------------------
+
+    def error_response(self, call: Call, exc: VendorError) -> Response:
+        raise NotImplementedError
+
+    def internal_error(self, exc: BaseException) -> VendorError:
+        return VendorError("InternalError", "internal error", 500)
+
+    def throttled(self) -> VendorError:
+        return VendorError("Throttling", "too many requests", 429)
+
+    def fault_error(self, fault: RequestFault) -> VendorError:
+        return VendorError(fault.code or "InternalError", fault.message, fault.status)
+
+    def too_large(self, request: Request) -> VendorError:
+        return VendorError("RequestTooLarge", "the request body is too large", 413)
+
+    # ---- the steps the pipeline calls --------------------------------------------------------------------
+
+    def body_limit_for(self, request: Request) -> int:
+        return self.body_limit
+
+    async def route(self, call: Call) -> Operation:
+        """The operation of a request: by method and path template among the declared operations."""
+        path, method = call.request.url.path, call.request.method
+        allowed = False
+        for op in self.operations():
+            if op.websocket:
+                continue
+            params = op.match(path)
+            if params is None:
+                continue
+            if method in op.methods or (method == "HEAD" and "GET" in op.methods):
+                call.params = params
+                return op
+            allowed = True
+        raise NoRoute(405 if allowed else 404)
+
+    async def authenticate(self, call: Call) -> str:
+        """The account a request's credential names; raise the vendor's auth error. Use
+        ``engine.credentials.verdict`` for the mode (permissive, strict, off)."""
+        return "anonymous"
+
+
+__all__ = ["Call", "Dialect", "Handler", "NoRoute", "Operation", "SocketHandler", "VendorError"]

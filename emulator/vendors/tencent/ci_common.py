@@ -1,0 +1,268 @@
+"""What the CI and COS modules share: the error, the request target, the typed records they keep in the store,
+the context (region, APPID, time format) and the XML request helpers."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+import string
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.engine import Engine, Records
+from emulator.vendors.base import VendorError
+from emulator.vendors.tencent import catalogue as cat
+from emulator.vendors.tencent import result as res
+from emulator.vendors.tencent import xmlio
+
+VENDOR = "tencent_ci"
+HOST = re.compile(r"^(?:(?P<bucket>[a-z0-9][a-z0-9-]*)\.)?(?P<kind>ci|cos)\.(?P<region>[a-z0-9-]+)\.myqcloud\.com$")
+BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{0,48}-\d{5,12}$")
+CI_APIS = frozenset({"asr_jobs", "jobs", "asrqueue", "template", "asrbucket", "asrhotvocabtable"})
+BLOBS = "cos"
+PRINTABLE = frozenset(string.printable) - frozenset("\t\n\r\x0b\x0c")
+
+
+class CiError(VendorError):
+    def __init__(self, code: str, detail: str = "", status: int | None = None) -> None:
+        default_status, template = cat.CI_ERRORS.get(code, (400, "{detail}"))
+        message = template.format(detail=detail) if "{detail}" in template else (detail or template)
+        super().__init__(code, message, status or default_status)
+
+
+@dataclass(frozen=True)
+class Target:
+    bucket: str
+    region: str
+    kind: str            # "ci" or "cos"
+    path: str            # decoded, from "/": the object key or the CI API path
+    host: str
+
+    @property
+    def api(self) -> str | None:
+        first = self.path.lstrip("/").split("/", 1)[0]
+        return first if first in CI_APIS else None
+
+    @property
+    def key(self) -> str:
+        return self.path.lstrip("/")
+
+    @property
+    def rest(self) -> str:
+        """What follows the CI API's name in the path (a job, queue or template id)."""
+        parts = self.path.strip("/").split("/")
+        return parts[1] if len(parts) > 1 else ""
+
+
+# ---- records kept in the store ------------------------------------------------------------------------------------
+
+@dataclass
+class Queue:
+    id: str
+    bucket: str
+    name: str
+    created: float
+    updated: float
+    state: str = cat.QUEUE_STATES[0]
+    notify: dict[str, str] = field(
+        default_factory=lambda: {"Url": "", "Event": "", "Type": "", "State": cat.NOTIFY_STATES[1]})
+
+
+@dataclass
+class Template:
+    id: str
+    bucket: str
+    name: str
+    speech: dict[str, str]
+    created: float
+    updated: float
+
+
+@dataclass
+class OpenedBucket:
+    """A bucket the speech service was opened for (``POST /asrbucket``)."""
+
+    region: str
+    at: float
+
+
+@dataclass
+class Upload:
+    id: str
+    bucket: str
+    key: str
+    created: float
+    content_type: str
+    parts: dict[int, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class PendingOutput:
+    """An output object a job will write when it succeeds."""
+
+    job_id: str
+
+
+@dataclass(frozen=True)
+class Output:
+    bucket: str
+    object: str
+    region: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"Bucket": self.bucket, "Object": self.object, "Region": self.region}
+
+
+@dataclass
+class CiJob:
+    """What CI keeps of a speech job beside the engine's job: the request as the service echoes it, and the result
+    once computed."""
+
+    bucket: str
+    region: str
+    object: str
+    url: str
+    output: Output
+    speech: dict[str, str]              # the SpeechRecognition parameters, defaults filled, as echoed
+    shape: res.Shape
+    template_id: str
+    user_data: str
+    job_level: str
+    queue_id: str
+    callback: str
+    callback_format: str
+    result: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"bucket": self.bucket, "object": self.object, "url": self.url, "output": self.output.to_json(),
+                "speech": self.speech, "queue_id": self.queue_id, "template_id": self.template_id}
+
+
+def shape_of(speech: dict[str, str]) -> res.Shape:
+    return res.Shape(res_text_format=int(speech.get("ResTextFormat", "0")),
+                     filter_punc=int(speech.get("FilterPunc", "0")),
+                     convert_num=int(speech.get("ConvertNumMode", "1")),
+                     sentence_max_length=int(speech.get("SentenceMaxLength", "0") or 0),
+                     speakers=speech.get("SpeakerDiarization") == "1")
+
+
+class Context:
+    """The CI + COS world: configuration and the record tables, shared by jobs, resources and objects."""
+
+    def __init__(self, engine: Engine, appid: str, region: str, utc_offset_hours: float) -> None:
+        self.engine = engine
+        self.appid = appid
+        self.region = region
+        self.utc_offset_hours = utc_offset_hours
+        self.default_bucket = f"asr-emulator-{appid}"
+        self.queues = Records(engine.store, "tencent_ci.queue", Queue)
+        self.templates = Records(engine.store, "tencent_ci.template", Template)
+        self.buckets = Records(engine.store, "tencent_ci.bucket", OpenedBucket)
+        self.uploads = Records(engine.store, "tencent_ci.upload", Upload)
+        self.outputs = Records(engine.store, "tencent_ci.output", PendingOutput)
+
+    def full(self, bucket: str) -> str:
+        return bucket if BUCKET.match(bucket) else f"{bucket}-{self.appid}"
+
+    def time(self, at: float | None) -> str:
+        if at is None:
+            return cat.UNSET_TIME
+        hours = self.utc_offset_hours
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at + hours * 3600))
+        sign = "+" if hours >= 0 else "-"
+        minutes = int(abs(hours) * 60)
+        return f"{stamp}{sign}{minutes // 60:02d}{minutes % 60:02d}"
+
+    def queue(self, bucket: str, queue_id: str | None = None) -> Queue:
+        """The bucket's speech queue: the one named (created on first use, as a console-made queue), or its
+        default queue."""
+        if queue_id is None:
+            queue_id = "p" + hashlib.sha256(f"queue:{bucket}".encode()).hexdigest()[:32]
+        queue = self.queues.get(queue_id)
+        if queue is None:
+            now = self.engine.clock.now()
+            queue = self.queues.put(queue_id, Queue(queue_id, bucket, cat.DEFAULT_QUEUE_NAME, now, now))
+        return queue
+
+
+# ---- request helpers ----------------------------------------------------------------------------------------------
+
+def parse_xml(body: bytes) -> dict[str, Any]:
+    try:
+        return xmlio.parse(body, "Request")
+    except xmlio.XmlProblem as exc:
+        if not body.strip():
+            raise CiError("MissingContent") from None
+        raise CiError("MalformedXML", str(exc)) from None
+
+
+def only(node: dict[str, Any], allowed: set[str] | frozenset[str], where: str) -> None:
+    unknown = sorted(k for k in node if k not in allowed)
+    if unknown:
+        raise CiError("InvalidArgument", f"{where}.{unknown[0]} is not a node of this request")
+
+
+def node(parent: dict[str, Any], name: str, where: str) -> dict[str, Any]:
+    value = parent.get(name)
+    if not isinstance(value, dict):
+        raise CiError("InvalidArgument", f"{where}.{name} is required and must contain elements")
+    return value
+
+
+def text(parent: dict[str, Any], name: str, where: str) -> str:
+    value = parent.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise CiError("InvalidArgument", f"{where}.{name} must be text, once")
+    return value.strip()
+
+
+def speech_params(raw: Any) -> dict[str, str]:
+    """The effective SpeechRecognition parameters (validated, defaults filled, sorted as the service echoes them)."""
+    if not isinstance(raw, dict):
+        raise CiError("InvalidArgument", "Operation.SpeechRecognition (or Operation.TemplateId) is required")
+    only(raw, set(cat.SPEECH_PARAMS), "SpeechRecognition")
+    values = {k: text(raw, k, "SpeechRecognition") for k in raw}
+    engine = values.get("EngineModelType", "")
+    if engine not in cat.CI_ENGINES:
+        raise CiError("InvalidArgument", f"EngineModelType {engine!r} is not one of {', '.join(cat.CI_ENGINES)}"
+                      if engine else "SpeechRecognition.EngineModelType is required")
+    for name, value in values.items():
+        allowed = cat.SPEECH_PARAMS[name]
+        if allowed is not None and value not in allowed:
+            raise CiError("InvalidArgument", f"SpeechRecognition.{name} is one of {', '.join(allowed)}")
+    if values.get("ChannelNum") == "2" and engine not in cat.TWO_CHANNEL_ENGINES:
+        raise CiError("InvalidArgument", "ChannelNum 2 (dual channel) is for the 8k_zh engine only")
+    if values.get("ResTextFormat") in ("1", "2") and engine not in cat.WORD_LEVEL_ENGINES:
+        raise CiError("InvalidArgument", "word-level results (ResTextFormat 1, 2) are for the 16 kHz Mandarin "
+                                         "engines only")
+    length = values.get("SentenceMaxLength", "")
+    if length and not (length.isascii() and length.isdigit() and (length == "0" or 6 <= int(length) <= 40)):
+        raise CiError("InvalidArgument", "SentenceMaxLength is 0 or between 6 and 40")
+    return dict(sorted({**cat.SPEECH_DEFAULTS, **values}.items()))
+
+
+def when(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return datetime.datetime.strptime(value, cat.TIME_FORMAT).timestamp()
+    except ValueError:
+        raise CiError("InvalidArgument", f"{value!r} is not a time like 2023-11-14T00:00:00+0800") from None
+
+
+def page(number: str, size: str) -> tuple[int, int]:
+    if not (number.isascii() and number.isdigit() and size.isascii() and size.isdigit()) or len(number) > 9 \
+            or int(number) < 1 or not 1 <= int(size) <= cat.MAX_LIST_SIZE:
+        raise CiError("InvalidArgument", f"pageNumber is 1 or more and pageSize between 1 and {cat.MAX_LIST_SIZE}")
+    return int(number), int(size)
+
+
+def one_or_many(values: list[Any]) -> Any:
+    """Repeated elements: none → an empty element, one → a single element, more → repeated."""
+    if not values:
+        return None
+    return values if len(values) > 1 else values[0]

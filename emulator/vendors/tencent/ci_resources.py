@@ -1,0 +1,169 @@
+"""Tencent Cloud CI speech resources: queues (state, notification), buckets opened for speech, templates."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+
+from emulator.engine import JobStateError, Phase
+from emulator.vendors.tencent import catalogue as cat
+from emulator.vendors.tencent.ci_common import (
+    VENDOR,
+    CiError,
+    CiJob,
+    Context,
+    OpenedBucket,
+    Queue,
+    Target,
+    Template,
+    one_or_many,
+    only,
+    page,
+    parse_xml,
+    speech_params,
+    text,
+)
+
+
+class Resources:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.engine = ctx.engine
+
+    def _queue_json(self, queue: Queue) -> dict[str, Any]:
+        return {"QueueId": queue.id, "Name": queue.name, "State": queue.state, "NotifyConfig": dict(queue.notify),
+                "MaxSize": str(cat.QUEUE_MAX_SIZE), "MaxConcurrent": str(cat.QUEUE_MAX_CONCURRENT),
+                "CreateTime": self.ctx.time(queue.created), "UpdateTime": self.ctx.time(queue.updated),
+                "BucketId": queue.bucket, "Category": cat.QUEUE_CATEGORY}
+
+    def queues(self, request: Request, target: Target, request_id: str) -> dict[str, Any]:
+        q = request.query_params
+        self.ctx.queue(target.bucket)
+        wanted = [i for i in (q.get("queueIds") or "").split(",") if i]
+        state = q.get("state", "All") or "All"
+        number, size = page(q.get("pageNumber", "1"), q.get("pageSize", "10"))
+        queues = [x for x in self.ctx.queues.values() if x.bucket == target.bucket
+                  and (not wanted or x.id in wanted) and state in ("All", x.state)]
+        shown = queues[(number - 1) * size:number * size]
+        out: dict[str, Any] = {"TotalCount": str(len(queues)), "RequestId": request_id, "PageNumber": str(number),
+                               "PageSize": str(size), "QueueList": one_or_many([self._queue_json(x) for x in shown])}
+        if wanted:
+            missing = [i for i in wanted if i not in self.ctx.queues]
+            if missing:
+                out["NonExistPIDs"] = one_or_many(missing)
+        return out
+
+    def update_queue(self, target: Target, queue_id: str, body: bytes, request_id: str) -> dict[str, Any]:
+        queue = self.ctx.queues.get(queue_id)
+        if queue is None or queue.bucket != target.bucket:
+            raise CiError("InvalidArgument", f"queue {queue_id} does not exist")
+        doc = parse_xml(body)
+        only(doc, {"Name", "QueueID", "QueueId", "State", "NotifyConfig"}, "Request")
+        name = text(doc, "Name", "Request")
+        state = text(doc, "State", "Request") or queue.state
+        if state not in cat.QUEUE_STATES:
+            raise CiError("InvalidArgument", "State is Active or Paused")
+        notify = doc.get("NotifyConfig")
+        if notify is not None:
+            if not isinstance(notify, dict):
+                raise CiError("InvalidArgument", "NotifyConfig must contain elements")
+            only(notify, {"Url", "State", "Type", "Event"}, "Request.NotifyConfig")
+            values = {k: text(notify, k, "NotifyConfig") for k in ("Url", "Event", "Type", "State")}
+            if values["State"] not in (*cat.NOTIFY_STATES, ""):
+                raise CiError("InvalidArgument", "NotifyConfig.State is On or Off")
+            if values["State"] == cat.NOTIFY_STATES[0] and urlsplit(values["Url"]).scheme not in ("http", "https"):
+                raise CiError("InvalidArgument", "NotifyConfig.Url must be an http(s) URL")
+            queue.notify = {k: v for k, v in values.items()}
+        queue.name = name or queue.name
+        if state != queue.state:
+            self._hold(queue, paused=state == cat.QUEUE_STATES[1])
+        queue.state = state
+        queue.updated = self.engine.clock.now()
+        self.ctx.queues.put(queue.id, queue)
+        return {"RequestId": request_id, "Queue": self._queue_json(queue)}
+
+    def _hold(self, queue: Queue, paused: bool) -> None:
+        """Pausing a queue pauses its jobs that have not started; activating it lets its paused jobs go on."""
+        for job in self.engine.jobs(lambda j: j.vendor == VENDOR and j.record_as(CiJob).queue_id == queue.id):
+            with contextlib.suppress(JobStateError):
+                if paused and job.phase is Phase.QUEUED:
+                    self.engine.pause(job)
+                elif not paused and job.phase is Phase.PAUSED:
+                    self.engine.resume(job)
+
+    def _bucket_json(self, bucket: str, opened: OpenedBucket) -> dict[str, Any]:
+        return {"Name": bucket, "CreateTime": self.ctx.time(opened.at), "Region": opened.region,
+                "AliasBucketId": None, "BucketId": bucket}
+
+    def buckets(self, request: Request, request_id: str) -> dict[str, Any]:
+        q = request.query_params
+        regions = [r for r in (q.get("regions") or "").split(",") if r]
+        names = [n for n in (q.get("bucketNames") or "").split(",") if n]
+        name = q.get("bucketName") or ""
+        number, size = page(q.get("pageNumber") or "1", q.get("pageSize") or "10")
+        found = [(b, o) for b, o in self.ctx.buckets.items() if (not regions or o.region in regions)
+                 and (not names or b in names) and name in b]
+        found_page = found[(number - 1) * size:number * size]
+        return {"TotalCount": str(len(found)), "RequestId": request_id, "PageNumber": str(number),
+                "PageSize": str(size), "AsrBucketList": one_or_many([self._bucket_json(*b) for b in found_page])}
+
+    def open_bucket(self, target: Target, request_id: str) -> dict[str, Any]:
+        opened = self.ctx.buckets.get(target.bucket) or self.ctx.buckets.put(
+            target.bucket, OpenedBucket(target.region, self.engine.clock.now()))
+        self.ctx.queue(target.bucket)
+        return {"RequestId": request_id, "AsrBucket": self._bucket_json(target.bucket, opened)}
+
+    def close_bucket(self, target: Target, request_id: str) -> dict[str, Any]:
+        self.ctx.buckets.delete(target.bucket)
+        return {"RequestId": request_id}
+
+    def _template_json(self, t: Template) -> dict[str, Any]:
+        return {"TemplateId": t.id, "Name": t.name, "Tag": cat.SPEECH_TAG, "SpeechRecognition": dict(t.speech),
+                "BucketId": t.bucket, "Category": cat.TEMPLATE_CATEGORY, "CreateTime": self.ctx.time(t.created),
+                "UpdateTime": self.ctx.time(t.updated)}
+
+    def template(self, request: Request, target: Target, template_id: str, body: bytes,
+                  request_id: str) -> dict[str, Any]:
+        method = request.method
+        if method == "GET" and not template_id:
+            q = request.query_params
+            ids = [i for i in (q.get("ids") or "").split(",") if i]
+            name = q.get("name") or ""
+            number, size = page(q.get("pageNumber", "1"), q.get("pageSize", "10"))
+            found = [t for t in self.ctx.templates.values() if t.bucket == target.bucket
+                     and (not ids or t.id in ids) and name in t.name]
+            shown = found[(number - 1) * size:number * size]
+            return {"RequestId": request_id, "TotalCount": str(len(found)), "PageNumber": str(number),
+                    "PageSize": str(size), "TemplateList": one_or_many([self._template_json(t) for t in shown])}
+        if (method == "POST" and not template_id) or (method == "PUT" and template_id):
+            doc = parse_xml(body)
+            only(doc, {"Name", "Tag", "SpeechRecognition"}, "Request")
+            name = text(doc, "Name", "Request")
+            if not name:
+                raise CiError("InvalidArgument", "Name is required")
+            if text(doc, "Tag", "Request") != cat.SPEECH_TAG:
+                raise CiError("InvalidArgument", f"Tag must be {cat.SPEECH_TAG}")
+            speech = speech_params(doc.get("SpeechRecognition"))
+            now = self.engine.clock.now()
+            if method == "PUT":
+                template = self._own_template(target, template_id)
+                template.name, template.speech, template.updated = name, speech, now
+            else:
+                template = Template("t1" + self.engine.new_id().replace("-", ""), target.bucket, name, speech,
+                                    now, now)
+            self.ctx.templates.put(template.id, template)
+            return {"RequestId": request_id, "Template": self._template_json(template)}
+        if method == "DELETE" and template_id:
+            self._own_template(target, template_id)
+            self.ctx.templates.delete(template_id)
+            return {"RequestId": request_id, "TemplateId": template_id}
+        raise CiError("MethodNotAllowed")
+
+    def _own_template(self, target: Target, template_id: str) -> Template:
+        template = self.ctx.templates.get(template_id)
+        if template is None or template.bucket != target.bucket:
+            raise CiError("InvalidArgument", f"template {template_id} does not exist")
+        return template

@@ -1,0 +1,223 @@
+"""COS objects in the emulator's buckets: put, get (ranges), head, delete, list, multipart uploads — and the media
+resolvers that let every dialect read them (``cos://`` sources and ``<bucket>.cos.<region>.myqcloud.com`` URLs)."""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import re
+import time
+from typing import Any
+from urllib.parse import SplitResult, unquote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from emulator.engine import Blob
+from emulator.engine.media import MediaProblem
+from emulator.vendors.tencent import catalogue as cat
+from emulator.vendors.tencent import xmlio
+from emulator.vendors.tencent.ci_common import BLOBS, CiError, Context, Target, Upload, one_or_many
+
+
+class Objects:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.engine = ctx.engine
+        ctx.engine.media.register_scheme("cos", self._input_object)
+        ctx.engine.media.register_host(r"[a-z0-9][a-z0-9-]*\.cos\.[a-z0-9-]+\.myqcloud\.com", self._object_url)
+
+    def _blob_key(self, bucket: str, key: str) -> str:
+        return f"{bucket}/{key}"
+
+    def put(self, bucket: str, key: str, data: bytes, content_type: str, meta: dict[str, str]) -> str:
+        etag = f'"{hashlib.md5(data).hexdigest()}"'
+        stamp = email.utils.formatdate(self.engine.clock.now(), usegmt=True)
+        self.engine.store.put_blob(BLOBS, self._blob_key(bucket, key), Blob(
+            data, content_type or "application/octet-stream", key.rsplit("/", 1)[-1],
+            {"etag": etag, "last-modified": stamp, "mtime": str(self.engine.clock.now()), **meta}))
+        return etag
+
+    def get_object(self, bucket: str, key: str) -> Blob | None:
+        """An object, writing a pending job's result first if this key is its output."""
+        pending = self.ctx.outputs.get(f"{bucket}/{key}")
+        if pending is not None:
+            self.engine.peek(pending.job_id)        # a job settles when read, and writes its result as it ends
+        return self.engine.store.get_blob(BLOBS, self._blob_key(bucket, key))
+
+    def _input_object(self, source: str) -> bytes | None:
+        bucket, _, key = source.removeprefix("cos://").partition("/")
+        blob = self.get_object(bucket, key)
+        if blob is None:
+            raise MediaProblem("missing_object", f"the input object {key} does not exist in {bucket}")
+        return blob.data
+
+    def _object_url(self, parts: SplitResult) -> bytes | None:
+        bucket = (parts.hostname or "").split(".", 1)[0]
+        blob = self.get_object(self.ctx.full(bucket), unquote(parts.path).lstrip("/"))
+        if blob is None:
+            raise MediaProblem("download_status", f"{parts.geturl()} answered 404 NoSuchKey", status=404)
+        return blob.data
+
+    def handle(self, request: Request, target: Target, body: bytes, request_id: str) -> Response:
+        headers = {"x-cos-request-id": request_id}
+        q = request.query_params
+        method, bucket, key = request.method, target.bucket, target.key
+        if not key:
+            if method == "GET" and "uploads" in q:
+                return xmlio.response("ListMultipartUploadsResult", self._list_uploads(bucket, q), headers=headers)
+            if method == "GET":
+                return xmlio.response("ListBucketResult", self._list_objects(bucket, q), headers=headers)
+            if method in ("HEAD", "PUT"):
+                return xmlio.raw_response(b"", 200, headers)
+            raise CiError("MethodNotAllowed")
+        if "uploads" in q or "uploadId" in q:
+            return self._multipart(request, target, body, headers)
+        if method == "PUT":
+            if "x-cos-copy-source" in request.headers:
+                raise CiError("InvalidArgument", "Copying objects is not emulated.")
+            meta = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-cos-meta-")}
+            etag = self.put(bucket, key, body, request.headers.get("content-type", ""), meta)
+            return xmlio.raw_response(b"", 200, {**headers, "ETag": etag})
+        if method in ("GET", "HEAD"):
+            blob = self.get_object(bucket, key)
+            if blob is None:
+                raise CiError("NoSuchKey")
+            out = {**headers, "ETag": blob.meta.get("etag", ""), "Last-Modified": blob.meta.get("last-modified", ""),
+                   "Accept-Ranges": "bytes",
+                   **{k: v for k, v in blob.meta.items() if k.startswith("x-cos-meta-")}}
+            data, status = blob.data, 200
+            rng = request.headers.get("range", "")
+            if rng and method == "GET":
+                data, status, out["Content-Range"] = byte_range(blob.data, rng)
+            if method == "HEAD":
+                response = xmlio.raw_response(b"", 200, out, content_type=blob.content_type.encode("latin-1"))
+                response.raw_headers = [(k, str(len(blob.data)).encode()) if k == b"Content-Length" else (k, v)
+                                        for k, v in response.raw_headers]
+                return response
+            return xmlio.raw_response(data, status, out, content_type=blob.content_type.encode("latin-1"))
+        if method == "DELETE":
+            self.engine.store.delete_blob(BLOBS, self._blob_key(bucket, key))
+            return xmlio.raw_response(b"", 204, headers)
+        raise CiError("MethodNotAllowed")
+
+    def _list_objects(self, bucket: str, q: Any) -> dict[str, Any]:
+        prefix, marker, delimiter = q.get("prefix", ""), q.get("marker", ""), q.get("delimiter", "")
+        max_keys_text = q.get("max-keys") or str(cat.MAX_LIST_KEYS)
+        if not (max_keys_text.isascii() and max_keys_text.isdigit()) or len(max_keys_text) > 9:
+            raise CiError("InvalidArgument", "max-keys must be a number")
+        max_keys = min(int(max_keys_text), cat.MAX_LIST_KEYS)
+        names = sorted(k.split("/", 1)[1] for k in self.engine.store.blob_keys(BLOBS) if k.startswith(bucket + "/"))
+        names = [n for n in names if n.startswith(prefix) and n > marker]
+        contents, prefixes = [], []
+        for name in names:
+            if delimiter and delimiter in name[len(prefix):]:
+                common = prefix + name[len(prefix):].split(delimiter, 1)[0] + delimiter
+                if common not in prefixes:
+                    prefixes.append(common)
+                continue
+            contents.append(name)
+        page = contents[:max_keys]
+        out: dict[str, Any] = {"Name": bucket, "Prefix": prefix, "Marker": marker, "MaxKeys": str(max_keys),
+                               "IsTruncated": "true" if len(contents) > max_keys else "false"}
+        if delimiter:
+            out["Delimiter"] = delimiter
+        if len(contents) > max_keys:
+            out["NextMarker"] = page[-1]
+        entries = []
+        for name in page:
+            blob = self.engine.store.get_blob(BLOBS, self._blob_key(bucket, name))
+            if blob is None:
+                continue
+            mtime = float(blob.meta.get("mtime", "0"))
+            entries.append({"Key": name, "LastModified": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(mtime)),
+                            "ETag": blob.meta.get("etag", ""), "Size": str(len(blob.data)),
+                            "Owner": {"ID": self.ctx.appid, "DisplayName": self.ctx.appid},
+                            "StorageClass": cat.STORAGE_CLASS})
+        if entries:
+            out["Contents"] = one_or_many(entries)
+        if prefixes:
+            out["CommonPrefixes"] = one_or_many([{"Prefix": p} for p in prefixes])
+        return out
+
+    def _list_uploads(self, bucket: str, q: Any) -> dict[str, Any]:
+        prefix = q.get("prefix", "")
+        uploads = [u for u in self.ctx.uploads.values() if u.bucket == bucket and u.key.startswith(prefix)]
+        out: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxUploads": str(cat.MAX_LIST_KEYS),
+                               "IsTruncated": "false"}
+        if uploads:
+            out["Upload"] = one_or_many([{"Key": u.key, "UploadId": u.id, "StorageClass": cat.STORAGE_CLASS,
+                                           "Initiated": self.ctx.time(u.created)} for u in uploads])
+        return out
+
+    def _multipart(self, request: Request, target: Target, body: bytes, headers: dict[str, str]) -> Response:
+        q, method = request.query_params, request.method
+        if method == "POST" and "uploads" in q:
+            created = Upload(self.engine.new_id().replace("-", ""), target.bucket, target.key,
+                             self.engine.clock.now(), request.headers.get("content-type", ""))
+            self.ctx.uploads.put(created.id, created)
+            return xmlio.response("InitiateMultipartUploadResult", {"Bucket": target.bucket, "Key": target.key,
+                                                                    "UploadId": created.id}, headers=headers)
+        upload = self.ctx.uploads.get(q.get("uploadId", ""))
+        if upload is None or upload.bucket != target.bucket or upload.key != target.key:
+            raise CiError("NoSuchUpload", "The specified upload does not exist.", 404)
+        if method == "PUT":
+            number = q.get("partNumber", "")
+            if not (number.isascii() and number.isdigit()) or len(number) > 6 \
+                    or not 1 <= int(number) <= cat.MAX_PART_NUMBER:
+                raise CiError("InvalidArgument", f"partNumber is between 1 and {cat.MAX_PART_NUMBER}")
+            upload.parts[int(number)] = body
+            self.ctx.uploads.put(upload.id, upload)
+            return xmlio.raw_response(b"", 200, {**headers, "ETag": f'"{hashlib.md5(body).hexdigest()}"'})
+        if method == "GET":
+            parts = [{"PartNumber": str(n), "LastModified": self.ctx.time(upload.created),
+                      "ETag": f'"{hashlib.md5(d).hexdigest()}"', "Size": str(len(d))}
+                     for n, d in sorted(upload.parts.items())]
+            out: dict[str, Any] = {"Bucket": upload.bucket, "Key": upload.key, "UploadId": upload.id,
+                                   "MaxParts": str(cat.MAX_LIST_KEYS), "IsTruncated": "false"}
+            if parts:
+                out["Part"] = one_or_many(parts)
+            return xmlio.response("ListPartsResult", out, headers=headers)
+        if method == "DELETE":
+            self.ctx.uploads.delete(upload.id)
+            return xmlio.raw_response(b"", 204, headers)
+        return self._complete(upload, body, headers)
+
+    def _complete(self, upload: Upload, body: bytes, headers: dict[str, str]) -> Response:
+        try:
+            doc = xmlio.parse(body, "CompleteMultipartUpload")
+        except xmlio.XmlProblem as exc:
+            raise CiError("MalformedXML", str(exc)) from None
+        listed = doc.get("Part")
+        listed = listed if isinstance(listed, list) else [listed] if listed else []
+        chunks = []
+        for part in listed:
+            number = str(part.get("PartNumber", "")) if isinstance(part, dict) else ""
+            if not (number.isascii() and number.isdigit()) or len(number) > 6:
+                raise CiError("MalformedXML")
+            data = upload.parts.get(int(number))
+            if data is None or str(part.get("ETag", "")).strip('"') != hashlib.md5(data).hexdigest():
+                raise CiError("InvalidPart", "One or more of the specified parts could not be found.", 400)
+            chunks.append(data)
+        if not chunks:
+            raise CiError("MalformedXML", "CompleteMultipartUpload lists no parts")
+        etag = self.put(upload.bucket, upload.key, b"".join(chunks), upload.content_type, {})
+        self.ctx.uploads.delete(upload.id)
+        return xmlio.response("CompleteMultipartUploadResult", {
+            "Location": f"{upload.bucket}.cos.{self.ctx.region}.myqcloud.com/{upload.key}", "Bucket": upload.bucket,
+            "Key": upload.key, "ETag": etag}, headers=headers)
+
+
+def byte_range(data: bytes, header: str) -> tuple[bytes, int, str]:
+    match = re.fullmatch(r"bytes=([0-9]{0,18})-([0-9]{0,18})", header.strip())
+    if match is None or (not match.group(1) and not match.group(2)):
+        raise CiError("InvalidArgument", "Range must be bytes=start-end")
+    size = len(data)
+    if match.group(1):
+        start = int(match.group(1))
+        end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
+    else:
+        start, end = max(0, size - int(match.group(2))), size - 1
+    if start >= size or start > end:
+        raise CiError("InvalidRange", "The requested range is not satisfiable.", 416)
+    return data[start:end + 1], 206, f"bytes {start}-{end}/{size}"
