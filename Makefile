@@ -28,6 +28,7 @@ serve: install
 lint: install-test
 	$(BIN)/ruff check emulator tests contract_tests bench examples conftest.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 unit: install-test
 	$(BIN)/python -m pytest tests -q

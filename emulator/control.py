@@ -250,13 +250,26 @@ class Control:
     async def faults(self, request: Request) -> Response:
         if request.method == "POST":
             body = await self._json(request)
-            rules = body.get("rules", [body])
-            added = [self.engine.faults.add(Rule.from_json(r)) for r in rules]
+            rules = [self._known(Rule.from_json(r)) for r in body.get("rules", [body])]
+            added = [self.engine.faults.add(r) for r in rules]
             return JSONResponse({"rules": [r.to_json() for r in added]}, status_code=201)
         if request.method == "DELETE":
             self.engine.faults.clear()
         return JSONResponse({"seed": self.engine.faults.seed,
                              "rules": [r.to_json() for r in self.engine.faults.rules()]})
+
+    def _known(self, rule: Rule) -> Rule:
+        """A rule naming a vendor or an operation names one the dialects declare (a typo would never fire)."""
+        names = {d.name: {op.name for op in d.operations()} for d in self.emulator.dialects}
+        if rule.vendor is not None and rule.vendor not in names:
+            raise ControlError(f"unknown vendor {rule.vendor!r}: one of {', '.join(names)}")
+        if rule.operation is not None:
+            known = names[rule.vendor] if rule.vendor is not None else set().union(*names.values())
+            if rule.operation not in known:
+                raise ControlError(f"unknown operation {rule.operation!r}"
+                                   + (f" for {rule.vendor}" if rule.vendor else "")
+                                   + f": one of {', '.join(sorted(known))}")
+        return rule
 
     async def fault_delete(self, request: Request) -> Response:
         if not self.engine.faults.remove(request.path_params["rule_id"]):

@@ -93,3 +93,15 @@ def test_jobs_listing_shows_neutral_records(app: Emulator) -> None:
     assert job["id"] == task_id and job["phase"] == Phase.SUCCEEDED.value
     assert job["items"][0]["transcript"]["channels"][0]["text"] == "好。"
     assert call("GET", "/_emulator/jobs/none").status_code == 404
+
+
+def test_fault_rules_name_declared_vendors_and_operations(call: Call) -> None:
+    typo = call("POST", "/_emulator/faults", json={"match": {"vendor": "dashscope", "operation": "sumbit"},
+                                                   "action": "throttle"})
+    assert typo.status_code == 400 and "'sumbit' for dashscope" in typo.json()["error"]
+    assert "submit" in typo.json()["error"] and "stream" in typo.json()["error"]
+    vendor = call("POST", "/_emulator/faults", json={"match": {"vendor": "dashscop"}, "action": "throttle"})
+    assert vendor.status_code == 400 and "tencent_ci" in vendor.json()["error"]
+    ok = call("POST", "/_emulator/faults", json={"match": {"vendor": "nls", "operation": "SubmitTask"},
+                                                 "action": "throttle"})
+    assert ok.status_code == 201

@@ -9,6 +9,9 @@ import httpx
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
+from emulator.app import Emulator
+from emulator.config import Settings
+from emulator.testing import strategies
 from emulator.testing.inprocess import InProcessEmulator
 from emulator.testing.strategies import (
     Fault,
@@ -27,6 +30,7 @@ from emulator.testing.strategies import (
 )
 from emulator.vendors.dashscope import catalogue as dashscope_cat
 from emulator.vendors.nls import catalogue as nls_cat
+from emulator.vendors.nls import strategies as nls_strategies
 
 
 @given(dashscope_task_outputs())
@@ -122,3 +126,20 @@ def test_a_scenario_configures_the_emulator(scenario: Scenario) -> None:
         assert statuses[:3] == ["PENDING", "PENDING", "RUNNING"] and statuses[-1] == "SUCCEEDED"
         final = httpx.get(url, headers=headers).json()["output"]
         assert [r["subtask_status"] for r in final["results"]] == ["SUCCEEDED", "FAILED"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenario=st.one_of(*(getattr(strategies, name)() for name in strategies.__all__
+                            if name.endswith("_scenarios"))))
+def test_scenario_faults_name_operations_the_dialects_declare(scenario: Scenario) -> None:
+    declared = {op.name for op in _EMULATOR.dialect(scenario.vendor).operations()}
+    assert {f.operation for f in scenario.faults} <= declared
+
+
+def test_every_vendor_strategy_is_gathered_from_the_registry() -> None:
+    assert {"dashscope_scenarios", "nls_scenarios", "tencent_asr_scenarios", "ci_scenarios", "eas_scenarios",
+            "dashscope_realtime_events", "tencent_task_statuses"} <= set(strategies.__all__)
+    assert strategies.nls_results is nls_strategies.nls_results
+
+
+_EMULATOR = Emulator(Settings(load_fixtures=False))
