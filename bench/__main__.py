@@ -151,6 +151,7 @@ def memory_per_job(count: int) -> float:
     from emulator.config import Settings
     from emulator.engine import Blob, FetchLimits, Options
     from emulator.engine.audio import voiced_signal, wav_bytes
+    from emulator.vendors.dashscope.routes import TaskRecord
 
     app = Emulator(Settings(lifecycle="instant", load_fixtures=False))
     voice = voiced_signal([(0.2, False), (1.2, True), (0.3, False), (1.1, True), (0.2, False)], 16000, seed=1)
@@ -163,7 +164,7 @@ def memory_per_job(count: int) -> float:
             await app.engine.submit(
                 vendor="dashscope", model="paraformer-v2", owner=KEY, job_id=app.engine.new_id(),
                 sources=[f"http://127.0.0.1/_emulator/media/{i:032x}/a.wav"],
-                options=Options(), limits=FetchLimits(max_bytes=10**8))
+                options=Options(), limits=FetchLimits(max_bytes=10**8), record=TaskRecord(app.engine.new_id()))
 
     asyncio.run(submit_all())              # warm caches (regexes, thread pool) before measuring
     tracemalloc.start()

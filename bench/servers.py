@@ -8,6 +8,7 @@ listens.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import sys
 
@@ -67,18 +68,20 @@ def emulator(jobs: int) -> tuple[Emulator, str]:
     for i in range(jobs - 1):
         engine.store.put_job(Job(
             id=f"bench-{i:08d}", vendor=template.vendor, model=template.model, owner=KEY, items=template.items,
-            policy=template.policy, created_at=template.created_at, params=template.params, phase=Phase.SUCCEEDED,
+            policy=template.policy, created_at=template.created_at, record=copy.copy(template.record),
+            phase=Phase.SUCCEEDED,
             phase_times=dict(template.phase_times)))
     return app, template.id
 
 
 def _submit_one(app: Emulator) -> Job:
     from emulator.engine import FetchLimits, Options
+    from emulator.vendors.dashscope.routes import TaskRecord
 
     return asyncio.run(app.engine.submit(
         vendor="dashscope", model="paraformer-v2", owner=KEY, job_id=app.engine.new_id(),
         sources=["http://media.asr-emulator.test/a.wav?duration=3&text=你好。今天天气很好。"], options=Options(),
-        limits=FetchLimits(max_bytes=10**8)))
+        limits=FetchLimits(max_bytes=10**8), record=TaskRecord(app.engine.new_id())))
 
 
 def nls_query(jobs: int) -> tuple[Emulator, str]:

@@ -59,6 +59,15 @@ class Credentials:
             return Verdict(refused=True, strict=strict)
         return Verdict(strict=strict)
 
+    @property
+    def strict(self) -> bool:
+        """Timestamps, nonces and signature windows are checked only in strict mode."""
+        return self.mode == "strict"
+
+    def may_read(self, owner: str, caller: str) -> bool:
+        """Whether a caller sees a record another credential created: never, unless nothing is checked."""
+        return owner == caller or self.mode == "off"
+
     def accepts(self, vendor: str, key: str | None, well_formed: Callable[[str], bool]) -> bool:
         verdict = self.verdict(vendor, key, well_formed)
         return not verdict.check or not verdict.refused

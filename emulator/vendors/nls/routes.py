@@ -312,7 +312,7 @@ class Nls(Dialect):
         when = _timestamp(stamp)
         if when is None:
             raise PopError("InvalidTimeStamp.Format")
-        if self.engine.credentials.mode != "strict":
+        if not self.engine.credentials.strict:
             return
         now = time.time()    # the SDK stamps wall time, whatever the emulator's clock says
         if abs(now - when) > cat.TIMESTAMP_SKEW_S:
@@ -412,7 +412,7 @@ class Nls(Dialect):
         return _json(query_body(job, request_id), 200)
 
     def _visible(self, job: Job, owner: str) -> bool:
-        if job.vendor != VENDOR or (job.owner != owner and self.engine.credentials.mode != "off"):
+        if job.vendor != VENDOR or not self.engine.credentials.may_read(job.owner, owner):
             return False
         ended = job.phase_times.get(job.phase.value, job.created_at) if job.phase.terminal else None
         return ended is None or self.engine.clock.now() <= ended + cat.RESULT_TTL_S

@@ -317,7 +317,7 @@ class TencentAsr(Dialect):
         note(request, job_id=str(task_id))
         self._limit(pipeline_call, "DescribeTaskStatus", owner, cat.DESCRIBE_QPS)
         job = self.engine.read(str(task_id))
-        if job is None or job.vendor != VENDOR or (job.owner != owner and self.engine.credentials.mode != "off") \
+        if job is None or job.vendor != VENDOR or not self.engine.credentials.may_read(job.owner, owner) \
                 or self.engine.clock.now() > job.created_at + cat.TASK_TTL_S:
             raise TcError("FailedOperation.NoSuchTask")
         return _answer({"Data": task_status(job), "RequestId": self.request_id()})
