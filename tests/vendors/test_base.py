@@ -163,3 +163,34 @@ def test_claims_come_from_the_dialects_in_registry_order() -> None:
     assert [d.name for d in app.dialects] == ["tencent_ci", "tencent_asr", "nls", "eas", "dashscope"]
     scope = {"type": "http", "path": "/", "query_string": b"", "headers": [(b"x-tc-action", b"CreateRecTask")]}
     assert [d.name for d in app.dialects if d.claims(scope)] == ["tencent_asr"]
+
+
+# every vendor's request reaching its dialect, and what its internal-error envelope must contain
+BUGGED = [
+    ("dashscope", "GET", "/api/v1/tasks", {}, 500, '"code":"InternalError"'),
+    ("nls", "GET", "/?Action=GetTaskResult&Version=2018-08-17", {}, 500, '"Code":"InternalError"'),
+    ("eas", "POST", "/api/predict/asr_general_express", {}, 500, "Internal Server Error"),
+    ("tencent_asr", "POST", "/", {"X-TC-Action": "DescribeTaskStatus"}, 200, '"Code": "InternalError"'),
+    ("tencent_ci", "GET", "/asr_jobs", {}, 500, "<Code>InternalError</Code>"),
+]
+
+
+@pytest.mark.parametrize(("vendor", "method", "path", "headers", "status", "envelope"), BUGGED,
+                         ids=[b[0] for b in BUGGED])
+def test_every_dialects_bug_is_logged_and_answered_in_its_envelope(
+        vendor: str, method: str, path: str, headers: dict[str, str], status: int, envelope: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    app = Emulator(Settings(load_fixtures=False, credentials="off"))
+    dialect = app.dialect(vendor)
+
+    async def broken(call: Call) -> str:
+        raise RuntimeError(f"{vendor} bug")
+
+    dialect.authenticate = broken      # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR, logger="asr_emulator"):
+        answer = caller(app)(method, path, headers=headers)
+    assert answer.status_code == status and envelope in answer.text
+    assert f"{vendor} bug" not in answer.text and "Traceback" not in answer.text
+    assert any(r.exc_info and f"{vendor} bug" in str(r.exc_info[1]) for r in caplog.records)
+    entry = app.engine.journal.entries(vendor=vendor)[-1]
+    assert (entry.error or "").startswith(f"RuntimeError: {vendor} bug at tests/vendors/test_base.py")
