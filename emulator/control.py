@@ -3,6 +3,7 @@ journal, media, fixtures and the OpenAPI document. JSON in, JSON out; errors are
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,6 +19,7 @@ from emulator.config import Settings
 from emulator.engine import Blob, Engine, Job, JobStateError, Rule, Script
 from emulator.engine.audio import AudioProblem, probe
 from emulator.engine.credentials import MODES
+from emulator.engine.lifecycle import parse_policy
 from emulator.openapi import document
 from emulator.vendors.base import Dialect, Operation
 from emulator.web import base_url, note, read_body
@@ -35,6 +37,16 @@ class Host(Protocol):
 
 MAX_UPLOAD = 512 * 1024 * 1024
 Handler = Callable[[Request], Awaitable[Response]]
+
+
+ENGINE_SETTINGS = ("rate_limits", "seed", "stream_idle_timeout", "credentials", "callback_retry_delays")
+
+
+def _unknown(what: str, name: str, known: Sequence[str]) -> str:
+    """``unknown setting 'rate_limit' (did you mean rate_limits?); known: …``"""
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    return f"unknown {what} {name!r}{hint}; known: {', '.join(known)}"
 
 
 class ControlError(Exception):
@@ -133,7 +145,38 @@ class Control:
                              "seed": self.engine.seed})
 
     async def reset(self, request: Request) -> Response:
-        self.engine.reset()
+        """Reset (``{"scope": "overrides"}`` keeps jobs, uploads and the journal) and configure in one step:
+        ``lifecycle``, ``settings`` and ``faults`` as their own routes take them; checked before anything changes."""
+        body = await self._json(request)
+        unknown = set(body) - {"scope", "lifecycle", "settings", "faults"}
+        if unknown:
+            raise ControlError(_unknown("reset field", sorted(unknown)[0],
+                                        ["scope", "lifecycle", "settings", "faults"]))
+        scope = body.get("scope", "all")
+        if scope not in ("all", "overrides"):
+            raise ControlError("scope is 'all' (the default) or 'overrides'")
+        lifecycle = body.get("lifecycle")
+        if lifecycle is not None:
+            if not isinstance(lifecycle, str):
+                raise ControlError("'lifecycle' is a policy: instant, polls:N, timed or manual")
+            parse_policy(lifecycle)
+        settings = body.get("settings") or {}
+        if not isinstance(settings, dict):
+            raise ControlError("'settings' is an object, as POST /_emulator/settings takes it")
+        self._check_settings(settings)
+        faults = body.get("faults") or []
+        if not isinstance(faults, list):
+            raise ControlError("'faults' is a list of fault rules")
+        rules = [self._known(Rule.from_json(r)) for r in faults]
+        if scope == "all":
+            self.engine.reset()
+        else:
+            self.engine.reset_overrides()
+        if lifecycle is not None:
+            self.engine.set_policy(lifecycle)
+        self._apply_settings(settings)
+        for rule in rules:
+            self.engine.faults.add(rule)
         return JSONResponse({"status": "ok"})
 
     async def clock(self, request: Request) -> Response:
@@ -161,37 +204,49 @@ class Control:
             self.engine.set_policy(policy, body.get("vendor"), body.get("model"))
         return JSONResponse({"default": self.engine.config.lifecycle, "overrides": self.engine.policies})
 
+    def _check_settings(self, body: dict[str, Any]) -> None:
+        known = [*ENGINE_SETTINGS, *(str(d.settings_key) for d in self._sections())]
+        for key in body:
+            if key not in known:
+                raise ControlError(_unknown("setting", key, known))
+
     async def settings(self, request: Request) -> Response:
         if request.method == "POST":
             body = await self._json(request)
-            if "rate_limits" in body:
-                self.engine.rate_limits = bool(body["rate_limits"])
-            if "seed" in body:
-                self.engine.set_seed(int(body["seed"]))
-            if "stream_idle_timeout" in body:
-                value = body["stream_idle_timeout"]
-                self.engine.stream_idle_timeout = None if value is None else float(value)
-            if "credentials" in body:
-                if body["credentials"] not in MODES:
-                    raise ControlError(f"credentials must be one of {', '.join(MODES)}")
-                self.engine.credentials.mode = body["credentials"]
-            if "callback_retry_delays" in body:
-                delays = tuple(float(d) for d in body["callback_retry_delays"])
-                if any(d < 0 for d in delays):
-                    raise ControlError("callback_retry_delays must be seconds >= 0")
-                self.engine.callbacks.retry_delays = delays
-            for dialect in self._sections():
-                if dialect.settings_key in body:
-                    try:
-                        dialect.apply_settings(body[dialect.settings_key])
-                    except ValueError as exc:
-                        raise ControlError(str(exc)) from None
+            self._check_settings(body)
+            self._apply_settings(body)
         out = {"rate_limits": self.engine.rate_limits, "seed": self.engine.seed,
                "credentials": self.engine.credentials.mode, "stream_idle_timeout": self.engine.stream_idle_timeout,
                "callback_retry_delays": list(self.engine.callbacks.retry_delays)}
         for dialect in self._sections():
             out[str(dialect.settings_key)] = dialect.settings_json()
         return JSONResponse(out)
+
+    def _apply_settings(self, body: dict[str, Any]) -> None:
+        if "rate_limits" in body:
+            if not isinstance(body["rate_limits"], bool):
+                raise ControlError("rate_limits is true or false")
+            self.engine.rate_limits = body["rate_limits"]
+        if "seed" in body:
+            self.engine.set_seed(int(body["seed"]))
+        if "stream_idle_timeout" in body:
+            value = body["stream_idle_timeout"]
+            self.engine.stream_idle_timeout = None if value is None else float(value)
+        if "credentials" in body:
+            if body["credentials"] not in MODES:
+                raise ControlError(f"credentials must be one of {', '.join(MODES)}")
+            self.engine.credentials.mode = body["credentials"]
+        if "callback_retry_delays" in body:
+            delays = tuple(float(d) for d in body["callback_retry_delays"])
+            if any(d < 0 for d in delays):
+                raise ControlError("callback_retry_delays must be seconds >= 0")
+            self.engine.callbacks.retry_delays = delays
+        for dialect in self._sections():
+            if dialect.settings_key in body:
+                try:
+                    dialect.apply_settings(body[dialect.settings_key])
+                except ValueError as exc:
+                    raise ControlError(str(exc)) from None
 
     def _sections(self) -> list[Dialect]:
         return [d for d in self.emulator.dialects if d.settings_key]
@@ -262,13 +317,12 @@ class Control:
         """A rule naming a vendor or an operation names one the dialects declare (a typo would never fire)."""
         names = {d.name: {op.name for op in d.operations()} for d in self.emulator.dialects}
         if rule.vendor is not None and rule.vendor not in names:
-            raise ControlError(f"unknown vendor {rule.vendor!r}: one of {', '.join(names)}")
+            raise ControlError(_unknown("vendor", rule.vendor, list(names)))
         if rule.operation is not None:
             known = names[rule.vendor] if rule.vendor is not None else set().union(*names.values())
             if rule.operation not in known:
-                raise ControlError(f"unknown operation {rule.operation!r}"
-                                   + (f" for {rule.vendor}" if rule.vendor else "")
-                                   + f": one of {', '.join(sorted(known))}")
+                what = f"operation for {rule.vendor}" if rule.vendor else "operation"
+                raise ControlError(_unknown(what, rule.operation, sorted(known)))
         return rule
 
     async def fault_delete(self, request: Request) -> Response:

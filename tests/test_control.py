@@ -98,10 +98,36 @@ def test_jobs_listing_shows_neutral_records(app: Emulator) -> None:
 def test_fault_rules_name_declared_vendors_and_operations(call: Call) -> None:
     typo = call("POST", "/_emulator/faults", json={"match": {"vendor": "dashscope", "operation": "sumbit"},
                                                    "action": "throttle"})
-    assert typo.status_code == 400 and "'sumbit' for dashscope" in typo.json()["error"]
-    assert "submit" in typo.json()["error"] and "stream" in typo.json()["error"]
+    assert typo.status_code == 400 and "operation for dashscope 'sumbit'" in typo.json()["error"]
+    assert "did you mean submit" in typo.json()["error"] and "stream" in typo.json()["error"]
     vendor = call("POST", "/_emulator/faults", json={"match": {"vendor": "dashscop"}, "action": "throttle"})
-    assert vendor.status_code == 400 and "tencent_ci" in vendor.json()["error"]
+    assert vendor.status_code == 400 and "did you mean dashscope" in vendor.json()["error"]
     ok = call("POST", "/_emulator/faults", json={"match": {"vendor": "nls", "operation": "SubmitTask"},
                                                  "action": "throttle"})
     assert ok.status_code == 201
+
+
+def test_settings_and_reset_refuse_unknown_keys_with_the_closest_names(call: Call) -> None:
+    typo = call("POST", "/_emulator/settings", json={"rate_limit": True})
+    assert typo.status_code == 400 and "did you mean rate_limits" in typo.json()["error"]
+    assert call("POST", "/_emulator/settings", json={"rate_limits": "maybe"}).status_code == 400
+    bad = call("POST", "/_emulator/reset", json={"lifecycle": "polls:2", "faults": [{"match": {"vendor": "nope"},
+                                                                                   "action": "throttle"}]})
+    assert bad.status_code == 400
+    assert call("GET", "/_emulator/lifecycle").json()["overrides"] == {}      # nothing changed
+
+
+def test_reset_configures_in_one_step_and_can_keep_jobs(call: Call) -> None:
+    submit(call, magic("好。"))
+    done = call("POST", "/_emulator/reset", json={
+        "scope": "overrides", "lifecycle": "polls:2", "settings": {"seed": 3, "nls": {"strict_urls": True}},
+        "faults": [{"match": {"vendor": "dashscope", "operation": "query"}, "action": {"type": "throttle"}}]})
+    assert done.json() == {"status": "ok"}
+    assert call("GET", "/_emulator/health").json()["jobs"] == 1          # overrides only: the job stays
+    assert call("GET", "/_emulator/lifecycle").json()["overrides"] == {"": "polls:2"}
+    settings = call("GET", "/_emulator/settings").json()
+    assert settings["seed"] == 3 and settings["nls"]["strict_urls"] is True
+    assert len(call("GET", "/_emulator/faults").json()["rules"]) == 1
+    call("POST", "/_emulator/reset")
+    assert call("GET", "/_emulator/health").json()["jobs"] == 0
+    assert call("GET", "/_emulator/settings").json()["nls"]["strict_urls"] is False

@@ -21,6 +21,9 @@ from emulator.engine.jobs import Job
 Render = Callable[[Job], tuple[bytes, str]]     # job → (body, content type)
 
 
+RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 4.0)   # real seconds before each retry of a delivery
+
+
 @dataclass
 class Delivery:
     job_id: str
@@ -51,7 +54,7 @@ class Callbacks:
         self._record = record
         self._now = now
         self._transport = transport
-        self.retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0)   # real seconds before each retry
+        self.retry_delays: tuple[float, ...] = RETRY_DELAYS   # real seconds before each retry
         self.timeout = 10.0
         self.interval = 0.02
         self.deliveries: list[Delivery] = []

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from emulator.engine import lifecycle
 from emulator.engine.audio import AudioInfo, AudioProblem, probe
-from emulator.engine.callbacks import Callbacks
+from emulator.engine.callbacks import RETRY_DELAYS, Callbacks
 from emulator.engine.clock import Clock
 from emulator.engine.credentials import Credentials, Mode
 from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS, Faults
@@ -115,14 +115,20 @@ class Engine:
         """Forget jobs, uploads, scripts, faults, the journal and every override (lifecycle, rate limits,
         credentials mode, seed); the clock returns to real time."""
         self.store.clear()
-        self.scripts.clear()
-        self.faults.clear(seed=self.config.seed)
-        self.recognizer.seed = self.config.seed
         self._ids = random.Random(f"ids:{self.config.seed}")
         self.journal.clear()
         self.callbacks.clear()
+        self.reset_overrides()
+
+    def reset_overrides(self) -> None:
+        """Forget what a test configured — scripts, faults, lifecycle, rate limits, credentials mode, seed,
+        the vendors' run-time settings, a manual clock — and keep jobs, uploads, objects and the journal."""
+        self.scripts.clear()
+        self.faults.clear(seed=self.config.seed)
+        self.recognizer.seed = self.config.seed
         self.limiter.clear()
         self.policies.clear()
+        self.callbacks.retry_delays = RETRY_DELAYS
         self.rate_limits = False
         self.stream_idle_timeout = None
         self.credentials.mode = self.config.credentials

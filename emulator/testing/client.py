@@ -12,13 +12,35 @@ class ControlError(Exception):
     pass
 
 
+def fault_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A fault rule in its full form: ``{"match": {...}, "action": {...}}``. A flat rule (``{"vendor": …,
+    "operation": …, "action": …}``) means the same: what is not the action is the match."""
+    rest = dict(rule)
+    if "action" not in rest:
+        raise ValueError(f"a fault rule needs an 'action': {rule!r}")
+    action = rest.pop("action")
+    match = rest.pop("match", None)
+    if match is None:
+        match = rest
+    elif rest:
+        raise ValueError(f"a fault rule has 'match' and 'action' only, or flat match fields: {rule!r}")
+    return {"match": dict(match), "action": action}
+
+
 class ControlClient:
-    def __init__(self, url: str, client: httpx.Client | None = None) -> None:
+    """The control plane of an emulator at ``url``. ``client`` (shared, kept open by its owner) or ``transport``
+    (e.g. a ``LoopTransport`` to an app in this process) replace the default connection."""
+
+    def __init__(self, url: str, client: httpx.Client | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
         self.url = url.rstrip("/")
-        self._http = client or httpx.Client(base_url=self.url + "/_emulator", timeout=30, trust_env=False)
+        self._owns = client is None
+        self._http = client or httpx.Client(base_url=self.url + "/_emulator", timeout=30, trust_env=False,
+                                            transport=transport)
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns:
+            self._http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         resp = self._http.request(method, path, **kwargs)
@@ -30,8 +52,15 @@ class ControlClient:
         result: dict[str, Any] = self._call("GET", "/health")
         return result
 
-    def reset(self) -> None:
-        self._call("POST", "/reset")
+    def reset(self, *, lifecycle: str | None = None, settings: dict[str, Any] | None = None,
+              faults: list[dict[str, Any]] | None = None, scope: str | None = None) -> None:
+        """Forget everything (``scope="overrides"``: what tests configure, keeping jobs and the journal), then
+        configure in the same step: a lifecycle, settings and fault rules (full or flat)."""
+        body: dict[str, Any] = {k: v for k, v in (("scope", scope), ("lifecycle", lifecycle), ("settings", settings))
+                                if v is not None}
+        if faults:
+            body["faults"] = [fault_rule(r) for r in faults]
+        self._call("POST", "/reset", json=body)
 
     def lifecycle(self, policy: str, vendor: str | None = None, model: str | None = None) -> None:
         self._call("POST", "/lifecycle", json={"policy": policy, "vendor": vendor, "model": model})

@@ -10,6 +10,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
+
 from emulator.testing.client import ControlClient
 from emulator.web import TEST_ID_HEADER
 
@@ -34,8 +36,8 @@ class EmulatorHandle(ControlClient):
     ``journal`` …) and per-vendor helpers returning real SDK clients pointed at the emulator. Changes the helpers
     make to SDK modules are undone by ``restore`` (the fixture calls it after each test)."""
 
-    def __init__(self, url: str, test_id: str | None = None) -> None:
-        super().__init__(url)
+    def __init__(self, url: str, test_id: str | None = None, client: httpx.Client | None = None) -> None:
+        super().__init__(url, client=client)
         self.test_id = test_id
         self._undo: list[Callable[[], None]] = []
 

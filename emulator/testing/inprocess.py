@@ -4,14 +4,13 @@ for synchronous and asynchronous httpx clients alike, without sockets.
 respx's own ASGI handler serves only asynchronous clients; here the app runs on an event loop of its own in a
 background thread, and every intercepted request — from a sync or an async client — is handed to it and waited for.
 Requests to 127.0.0.1/localhost pass through (local file servers, callback receivers); any other host fails with a
-message naming the request and the hosts the emulator answers.
+message naming the request and the hosts the emulator answers. The control plane's methods are answered in this
+process too, with the same meaning as the live fixture's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
 from types import TracebackType
 from typing import Any
 
@@ -22,8 +21,11 @@ from respx.models import AllMockedAssertionError
 from emulator.app import Emulator
 from emulator.config import Settings
 from emulator.engine import Engine
+from emulator.testing.bridge import AppThread
+from emulator.testing.client import ControlClient
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+INPROCESS_URL = "http://asr-emulator.inprocess"      # the control client's base URL (never on the network)
 
 
 class NotRouted(AllMockedAssertionError):
@@ -57,33 +59,6 @@ class _Router(respx.MockRouter):
             raise _not_routed(request, self.hosts) from None
 
 
-class _Bridge:
-    """The app on its own event loop in a background thread; ``__call__`` is a respx side effect."""
-
-    def __init__(self, app: Emulator) -> None:
-        self.app = app
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="asr-emulator-inprocess", daemon=True)
-        self.thread.start()
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        future = asyncio.run_coroutine_threadsafe(self._handle(request, body), self.loop)
-        return future.result(timeout=120)
-
-    async def _handle(self, request: httpx.Request, body: bytes) -> httpx.Response:
-        inner = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-        response = await httpx.ASGITransport(app=self.app).handle_async_request(inner)
-        content = await response.aread()
-        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
-        return httpx.Response(response.status_code, headers=headers, content=content)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        self.loop.close()
-
-
 def _not_routed(request: httpx.Request, vendors: list[tuple[str, str]]) -> NotRouted:
     hosts = ", ".join(f"{name} ({pattern})" for name, pattern in vendors)
     return NotRouted(f"asr_emulator_respx: no route for {request.method} {request.url}. The in-process emulator "
@@ -91,16 +66,20 @@ def _not_routed(request: httpx.Request, vendors: list[tuple[str, str]]) -> NotRo
                     f"on the router (handle.router) before calling them.")
 
 
-class InProcessEmulator:
+class InProcessEmulator(ControlClient):
     """``with InProcessEmulator() as emu:`` — httpx requests to the vendors' hosts reach ``emu.app``.
 
-    ``emu.router`` is the respx router (add routes for other hosts), ``emu.engine`` the engine (scripts, faults,
-    lifecycle, clock), ``emu.app`` the ASGI app."""
+    ``emu`` has the control plane's methods, as the live fixture's handle does (``reset``, ``lifecycle``, ``fault``,
+    ``script``, ``clock``, ``jobs``, ``journal``, ``settings`` …), answered in this process; ``emu.router`` is the
+    respx router (add routes for other hosts), ``emu.engine`` the engine, ``emu.app`` the ASGI app."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.app = Emulator(settings or Settings(lifecycle="instant"))
-        self._bridge: _Bridge | None = None
+        self._thread = AppThread(self.app)
+        super().__init__(INPROCESS_URL, transport=self._thread.control)
         self._undo: list[Any] = []
+        self._active = False
+        self._base: list[respx.Route] = []
         self.router = _Router(assert_all_called=False, assert_all_mocked=True)
         self.router.hosts = vendor_hosts(self.app)
 
@@ -109,21 +88,39 @@ class InProcessEmulator:
         return self.app.engine
 
     def start(self) -> InProcessEmulator:
-        self._bridge = _Bridge(self.app)
-        pattern = "|".join(f"(?:{p})" for _, p in self.router.hosts)
+        """Route the vendors' hosts into the app (until ``suspend`` or ``stop``)."""
+        if self._active:
+            return self
+        if not self._base:
+            pattern = "|".join(f"(?:{p})" for _, p in self.router.hosts)
+            self._base = [self.router.route(host__regex=re.compile(rf"^(?:{pattern})$"))
+                          .mock(side_effect=self._thread.transport),
+                          self.router.route(host__in=LOCAL_HOSTS).pass_through()]
         self.router.start()
-        self.router.route(host__regex=re.compile(rf"^(?:{pattern})$")).mock(side_effect=self._bridge)
-        self.router.route(host__in=LOCAL_HOSTS).pass_through()
+        self._active = True
         return self
 
-    def stop(self) -> None:
+    def suspend(self, keep_routing: bool = False) -> None:
+        """Undo ``fast_polling``, forget routes added to ``router`` and stop routing (``keep_routing``: the next
+        test routes again at once, so the patches stay); the app, its thread and its state stay."""
         while self._undo:
             self._undo.pop()()
-        self.router.stop(quiet=True)
+        if list(self.router.routes) != self._base:
+            self.router.routes.clear()
+            for route in self._base:
+                self.router.routes.add(route)
         self.router.reset()
-        if self._bridge is not None:
-            self._bridge.close()
-            self._bridge = None
+        if self._active and not keep_routing:
+            self.router.stop(quiet=True)
+            self._active = False
+
+    def stop(self) -> None:
+        self.suspend()
+        super().close()
+        self._thread.close()
+
+    def close(self) -> None:
+        self.stop()
 
     def __enter__(self) -> InProcessEmulator:
         return self.start()
@@ -132,11 +129,8 @@ class InProcessEmulator:
                  tb: TracebackType | None) -> None:
         self.stop()
 
-    def reset(self) -> None:
-        self.engine.reset()
-
     def fast_polling(self) -> None:
-        """Remove dashscope's client-side poll sleeps until ``stop`` (see ``EmulatorHandle.fast_polling``)."""
+        """Remove dashscope's client-side poll sleeps until ``suspend``/``stop`` (see ``EmulatorHandle``)."""
         from emulator.testing.handle import fast_polling
 
         def set_attr(target: Any, name: str, value: Any) -> None:
@@ -145,8 +139,3 @@ class InProcessEmulator:
             self._undo.append(lambda: setattr(target, name, old))
 
         fast_polling(set_attr)
-
-    def script(self, text: str, *, url: str, **extra: Any) -> None:
-        from emulator.engine import Script
-
-        self.engine.scripts.add(Script.from_json({"text": text, **extra}), url=url)

@@ -2,14 +2,15 @@
 
 Fixtures:
   ``asr_emulator``          a function-scoped ``EmulatorHandle`` on a session-scoped live server (127.0.0.1, a free
-                            port), reset before each test; configured by the ``asr_emulator`` marker.
+                            port), reset and configured in one step before each test; configured by the marker.
   ``asr_emulator_server``   the session's server URL (one per xdist worker), or ``--asr-emulator-url``.
-  ``asr_emulator_respx``    an ``InProcessEmulator``: httpx requests to the vendors' hosts answered in-process.
+  ``asr_emulator_respx``    an ``InProcessEmulator``: httpx requests to the vendors' hosts answered in-process; the
+                            same control methods as ``asr_emulator``.
 
 Marker: ``@pytest.mark.asr_emulator(lifecycle="polls:2", seed=7, credentials="strict", faults=[rule, …],
-fast_polling=True, settings={...})``. Option: ``--asr-emulator-url URL`` runs the same tests against an emulator
-that is already running (the Docker image, say); ``--asr-emulator-process`` runs the session's server in a process
-of its own instead of a thread.
+fast_polling=True, settings={...})`` — one meaning for both fixtures. Option: ``--asr-emulator-url URL`` runs the
+same tests against an emulator that is already running (the Docker image, say), and each test leaves it as it found
+it; ``--asr-emulator-process`` runs the session's server in a process of its own instead of a thread.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from emulator.testing.handle import EmulatorHandle
 
 MARKER = "asr_emulator"
 MARKER_KEYS = frozenset({"lifecycle", "seed", "credentials", "faults", "fast_polling", "settings"})
+FIXTURES = ("asr_emulator", "asr_emulator_respx")
+_LOCAL: dict[str, Any] = {}          # URL → the LiveServer of this process serving it
+_NEXT: dict[str, Any] = {}           # the test that runs after the one being torn down
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,7 +42,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{MARKER}(lifecycle=None, seed=None, credentials=None, faults=(), fast_polling=False, "
-                   "settings=None): configure the asr_emulator fixture for this test")
+                   "settings=None): configure the asr_emulator or asr_emulator_respx fixture for this test")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    _NEXT["item"] = nextitem
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker(MARKER) is not None and not set(FIXTURES) & set(getattr(item, "fixturenames", ())):
+        pytest.fail(f"@pytest.mark.{MARKER} on {item.nodeid}, which uses neither fixture ({', '.join(FIXTURES)}): "
+                    "the marker would change nothing", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +71,30 @@ def asr_emulator_server(request: pytest.FixtureRequest) -> Iterator[str]:
             yield process.url
         return
     with LiveServer(Settings(lifecycle="instant")) as server:
-        yield server.url
+        _LOCAL[server.url] = server
+        try:
+            yield server.url
+        finally:
+            _LOCAL.pop(server.url, None)
+
+
+@pytest.fixture(scope="session")
+def _asr_emulator_control(asr_emulator_server: str, request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+    """One control-plane connection for the session: straight into the app when the server is a thread of this
+    process, else a kept-alive HTTP connection."""
+    server = _LOCAL.get(asr_emulator_server)
+    transport = server.transport() if server is not None else None
+    client = httpx.Client(base_url=asr_emulator_server + "/_emulator", timeout=30, trust_env=False,
+                          transport=transport)
+    try:
+        client.get("/health").raise_for_status()
+    except httpx.HTTPError as exc:
+        client.close()
+        given = request.config.getoption("--asr-emulator-url")
+        where = f"--asr-emulator-url {given}" if given else f"the session's emulator at {asr_emulator_server}"
+        pytest.fail(f"asr-emulator: {where}: no emulator answers there ({type(exc).__name__}: {exc})", pytrace=False)
+    yield client
+    client.close()
 
 
 def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -69,48 +108,58 @@ def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     return options
 
 
-@pytest.fixture
-def asr_emulator(asr_emulator_server: str, request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
-    """A freshly reset emulator: jobs, scripts, faults, journal and overrides forgotten; lifecycle ``instant``
-    unless the marker says otherwise."""
-    handle = EmulatorHandle(asr_emulator_server, test_id=request.node.nodeid)
-    handle.reset()
-    options = _marker_options(request)
-    handle.lifecycle(options.get("lifecycle") or "instant")
+def _configuration(options: dict[str, Any]) -> dict[str, Any]:
+    """The marker's options as one reset-and-configure call."""
     settings = dict(options.get("settings") or {})
     if options.get("seed") is not None:
         settings["seed"] = options["seed"]
     if options.get("credentials") is not None:
         settings["credentials"] = options["credentials"]
-    if settings:
-        handle.settings(**settings)
-    for rule in options.get("faults") or ():
-        rule = dict(rule)
-        handle.fault(rule.pop("action"), **rule.pop("match", rule))
+    return {"lifecycle": options.get("lifecycle") or "instant", "settings": settings or None,
+            "faults": list(options.get("faults") or ()) or None}
+
+
+@pytest.fixture
+def asr_emulator(asr_emulator_server: str, _asr_emulator_control: httpx.Client,
+                 request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
+    """A freshly reset emulator: jobs, scripts, faults, journal and overrides forgotten; lifecycle ``instant``
+    unless the marker says otherwise."""
+    handle = EmulatorHandle(asr_emulator_server, test_id=request.node.nodeid, client=_asr_emulator_control)
+    options = _marker_options(request)
+    handle.reset(**_configuration(options))
     if options.get("fast_polling"):
         handle.fast_polling()
     try:
         yield handle
     finally:
         handle.restore()
-        handle.close()
+        if request.config.getoption("--asr-emulator-url"):     # a shared server: leave what others configured
+            handle.reset(scope="overrides")
 
 
-@pytest.fixture
-def asr_emulator_respx(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """The emulator in this process behind respx: httpx (sync and async) requests to the vendors' hostnames reach
-    it without sockets. ``.engine`` configures it, ``.router`` takes more respx routes."""
+@pytest.fixture(scope="session")
+def _asr_emulator_inprocess() -> Iterator[Any]:
     from emulator.config import Settings
     from emulator.testing.inprocess import InProcessEmulator
 
-    options = _marker_options(request)
-    settings = Settings(lifecycle=options.get("lifecycle") or "instant", seed=options.get("seed") or 0,
-                        credentials=options.get("credentials") or "permissive")
-    with InProcessEmulator(settings) as emulator:
-        for rule in options.get("faults") or ():
-            from emulator.engine import Rule
+    emulator = InProcessEmulator(Settings(lifecycle="instant"))
+    yield emulator
+    emulator.stop()
 
-            emulator.engine.faults.add(Rule.from_json(dict(rule)))
-        if options.get("fast_polling"):
-            emulator.fast_polling()
+
+@pytest.fixture
+def asr_emulator_respx(_asr_emulator_inprocess: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The emulator in this process behind respx: httpx (sync and async) requests to the vendors' hostnames reach
+    it without sockets. The control methods of ``asr_emulator`` (``fault``, ``script``, ``jobs`` …), ``.router``
+    for more respx routes, ``.engine`` for the engine itself."""
+    emulator = _asr_emulator_inprocess
+    options = _marker_options(request)
+    emulator.reset(**_configuration(options))
+    emulator.start()
+    if options.get("fast_polling"):
+        emulator.fast_polling()
+    try:
         yield emulator
+    finally:
+        following = _NEXT.pop("item", None)
+        emulator.suspend(keep_routing="asr_emulator_respx" in getattr(following, "fixturenames", ()))

@@ -4,6 +4,7 @@ interpreter lock, as they would not against the real service."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import uvicorn
 from emulator.app import Emulator
 from emulator.config import Settings
 from emulator.engine import Engine
+from emulator.testing.bridge import DirectTransport, LoopTransport
 
 
 class LiveServer:
@@ -25,6 +27,7 @@ class LiveServer:
         self.host = host
         self.port = 0
         self._server: uvicorn.Server | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -42,8 +45,9 @@ class LiveServer:
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self.emulator, log_level="warning", lifespan="on", http=self.emulator.settings.http)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name=f"asr-emulator:{self.port}", daemon=True)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, args=(sock,), name=f"asr-emulator:{self.port}",
+                                        daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -51,6 +55,22 @@ class LiveServer:
                 raise RuntimeError("the emulator did not start")
             time.sleep(0.01)
         return self
+
+    def _run(self, sock: socket.socket) -> None:
+        assert self._server is not None and self.loop is not None
+        loop = self.loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._server.serve(sockets=[sock]))
+        finally:
+            loop.close()
+
+    def transport(self) -> DirectTransport:
+        """An httpx transport to this server's app for control-plane calls from this process, without sockets: in
+        the calling thread, or on the server's loop when the caller runs a loop of its own."""
+        if self.loop is None or self._server is None:
+            raise RuntimeError("the server is not running")
+        return DirectTransport(self.emulator, LoopTransport(self.emulator, self.loop))
 
     def stop(self) -> None:
         if self._server is not None:

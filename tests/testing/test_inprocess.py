@@ -90,3 +90,31 @@ def test_the_dashscope_2x_client_sync_and_async(asr_emulator_respx: InProcessEmu
         return status
 
     assert asyncio.run(go()) == "SUCCEEDED"
+
+
+FLAT = {"vendor": "dashscope", "operation": "query", "times": 1, "action": "throttle"}
+
+
+@pytest.mark.asr_emulator(faults=[FLAT], settings={"rate_limits": True, "nls": {"strict_urls": True}}, seed=5)
+def test_the_same_control_api_and_marker_meaning_in_process(asr_emulator_respx: InProcessEmulator) -> None:
+    emu = asr_emulator_respx
+    assert emu.settings()["rate_limits"] is True and emu.settings()["nls"]["strict_urls"] is True
+    assert emu.settings()["seed"] == 5
+    rules = emu._call("GET", "/faults")["rules"]
+    assert [(r["vendor"], r["operation"], r["times"]) for r in rules] == [("dashscope", "query", 1)]
+    emu.script("脚本。", url="http://media.asr-emulator.test/s.wav")
+    body = {"model": "paraformer-v2", "input": {"file_urls": ["http://media.asr-emulator.test/s.wav"]}}
+    created = httpx.post(f"{DASHSCOPE}/services/audio/asr/transcription", json=body,
+                         headers={**HEADERS, "X-DashScope-Async": "enable"}).json()
+    assert [j["id"] for j in emu.jobs(vendor="dashscope")] == [created["output"]["task_id"]]
+    assert emu.journal(vendor="dashscope")[0]["operation"] == "submit"
+    assert emu.clock(mode="manual", now=1_000_000)["now"] == 1_000_000
+    emu.fault({"type": "error", "code": "InternalError"}, vendor="dashscope", operation="list")
+    assert httpx.get(f"{DASHSCOPE}/tasks", headers=HEADERS).status_code == 500
+
+
+def test_the_next_test_starts_clean_in_process(asr_emulator_respx: InProcessEmulator) -> None:
+    emu = asr_emulator_respx
+    assert emu.jobs() == [] and emu._call("GET", "/faults")["rules"] == []
+    assert emu.settings()["rate_limits"] is False and emu.clock()["mode"] == "real"
+    assert list(emu.router.routes) == emu._base          # routes a test adds do not outlive it

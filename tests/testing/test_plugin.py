@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
-from emulator.testing import ServerProcess
+from emulator.testing import ControlClient, ServerProcess
 
 pytestmark = pytest.mark.sdk
 
@@ -131,3 +133,57 @@ def test_vendor_helpers(pytester: pytest.Pytester) -> None:
     ''')
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_a_shared_server_is_left_as_the_test_found_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_shared='''
+        import httpx
+        import pytest
+
+        @pytest.mark.asr_emulator(lifecycle="manual", faults=[{"vendor": "nls", "action": "throttle"}],
+                                  settings={"rate_limits": True})
+        def test_changes_things(asr_emulator):
+            asr_emulator.script("脚本。", url="http://media.asr-emulator.test/x.wav")
+            asr_emulator.clock(mode="manual")
+            r = httpx.post(asr_emulator.url + "/api/v1/services/audio/asr/transcription",
+                           headers={"Authorization": "Bearer sk-asr-emulator-local", "X-DashScope-Async": "enable"},
+                           json={"model": "paraformer-v2",
+                                 "input": {"file_urls": ["http://media.asr-emulator.test/x.wav"]}})
+            assert r.status_code == 200
+    ''')
+    with ServerProcess() as server:
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--asr-emulator-url={server.url}")
+        result.assert_outcomes(passed=1)
+        after = ControlClient(server.url)
+        try:
+            assert after._call("GET", "/lifecycle")["overrides"] == {}
+            assert after._call("GET", "/faults")["rules"] == []
+            assert after._call("GET", "/settings")["rate_limits"] is False
+            assert after._call("GET", "/clock")["mode"] == "real"
+            jobs = after.jobs()
+            assert len(jobs) == 1 and jobs[0]["phase"] == "queued"      # what it submitted stays to look at
+        finally:
+            after.close()
+
+
+def test_misuse_is_reported_clearly(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_misuse='''
+        import pytest
+
+        @pytest.mark.asr_emulator(lifecycle="polls:2")
+        def test_without_a_fixture():
+            pass
+    ''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*uses neither fixture (asr_emulator, asr_emulator_respx)*"])
+    pytester.makepyfile(test_misuse='''
+        def test_closed(asr_emulator):
+            pass
+    ''')
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--asr-emulator-url=http://127.0.0.1:{port}")
+    result.stdout.fnmatch_lines([f"*--asr-emulator-url http://127.0.0.1:{port}: no emulator answers there*"])
+    assert result.ret != 0
