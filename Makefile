@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint unit contract drift bench install install-test clean
+.PHONY: serve test lint unit contract drift bench install install-test dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,5 +48,11 @@ bench: install-test
 	$(BIN)/python -m bench.realtime
 	$(BIN)/python -m bench.polling
 
+# a wheel for other projects: pip install "dist/asr_emulator-<version>-py3-none-any.whl[testing]"
+dist: | $(BIN)/python
+	rm -rf dist
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls dist/*.whl
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) dist .mypy_cache .pytest_cache .ruff_cache

@@ -15,8 +15,14 @@ from types import TracebackType
 from typing import Any
 
 import httpx
-import respx
-from respx.models import AllMockedAssertionError
+
+from emulator.testing.extras import missing
+
+try:
+    import respx
+    from respx.models import AllMockedAssertionError
+except ImportError as exc:          # pragma: no cover - exercised in a subprocess without respx
+    raise missing("respx", "the in-process emulator (asr_emulator_respx)") from exc
 
 from emulator.app import Emulator
 from emulator.config import Settings

@@ -30,7 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from hypothesis import strategies as st
+from emulator.testing.extras import missing
+
+try:
+    from hypothesis import strategies as st
+except ImportError as exc:          # pragma: no cover - exercised in a subprocess without hypothesis
+    raise missing("hypothesis", "emulator.testing.strategies") from exc
 
 MAX_TS = 2**31 - 1
 MAGIC = "http://media.asr-emulator.test"

@@ -118,3 +118,21 @@ def test_the_next_test_starts_clean_in_process(asr_emulator_respx: InProcessEmul
     assert emu.jobs() == [] and emu._call("GET", "/faults")["rules"] == []
     assert emu.settings()["rate_limits"] is False and emu.clock()["mode"] == "real"
     assert list(emu.router.routes) == emu._base          # routes a test adds do not outlive it
+
+
+@pytest.mark.asr_emulator(fast_polling=True)
+@pytest.mark.filterwarnings("ignore:dashscope 2.0 audio API is a preview:FutureWarning")
+@pytest.mark.filterwarnings("ignore:no workspace configured:UserWarning")
+@pytest.mark.parametrize("where", [{"workspace": "ws-asr-test", "region": "cn-hongkong"}, {"region": "cn-hongkong"},
+                                   {"region": "ap-southeast-1"}, {"workspace": "ws-1", "region": "cn-beijing"}])
+def test_the_2x_client_on_every_gateway_it_builds(asr_emulator_respx: InProcessEmulator,
+                                                  where: dict[str, str]) -> None:
+    from dashscope import Client
+
+    with Client(api_key="sk-asr-emulator-local", **where) as client:
+        job = client.audio.asr.transcribe([FILE], model="paraformer-v2")
+    assert job.status == "SUCCEEDED"
+    entry = asr_emulator_respx.journal(vendor="dashscope")[0]
+    assert entry["operation"] == "submit" and entry["status"] == 200
+    assert httpx.get(job.results[0].transcription_url).json()["transcripts"][0]["text"] == \
+        "你好，欢迎使用语音识别模拟器。今天天气很好。"

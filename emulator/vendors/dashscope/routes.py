@@ -57,7 +57,9 @@ class DashScope(Dialect):
 
     name = VENDOR
     title = "DashScope"
-    hosts = (r"dashscope(-intl)?\.aliyuncs\.com", r"[a-z0-9-]+\.[a-z0-9-]+\.maas\.aliyuncs\.com")
+    # the shared gateways (dashscope, dashscope-intl, <region>.dashscope) and the workspace gateways
+    # (<workspace>.<region>.maas) the 2.x client builds
+    hosts = (r"([a-z0-9-]+\.)?dashscope(-intl)?\.aliyuncs\.com", r"[a-z0-9-]+\.[a-z0-9-]+\.maas\.aliyuncs\.com")
     body_limit = cat.MAX_BODY_BYTES
     strategies = "emulator.vendors.dashscope.strategies"
 
