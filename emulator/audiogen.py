@@ -12,6 +12,7 @@ from emulator.engine.recognizer import content_seed, split_sentences, tokenize
 VOICES = {"zh": "cmn", "en": "en-us", "ja": "ja", "ko": "ko", "yue": "yue", "de": "de", "fr": "fr",
           "ru": "ru", "es": "es", "it": "it"}
 LEAD_S = 0.3
+MIN_RATE, MAX_RATE = 8000, 48000
 
 
 def espeak_available() -> bool:
@@ -46,8 +47,12 @@ def espeak_voice(text: str, lang: str, rate: int) -> list[int]:
 
 def make_audio(texts: Sequence[str], *, lang: str = "zh", rate: int = 16000, engine: str = "auto") -> bytes:
     """A WAV with one channel per text, each spoken, carrying the script in its ``asrs`` chunk."""
-    if not texts:
-        raise ValueError("at least one text is needed")
+    if not texts or not any(t.strip() for t in texts):
+        raise ValueError("say what the audio says: the text is empty")
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise ValueError(f"--rate {rate}: the sample rate is between {MIN_RATE} and {MAX_RATE} Hz")
+    if lang not in VOICES:
+        raise ValueError(f"--lang {lang}: unknown language; one of {', '.join(VOICES)}")
     use_espeak = engine == "espeak" or (engine == "auto" and espeak_available())
     if engine == "espeak" and not espeak_available():
         raise RuntimeError("espeak-ng is not installed")

@@ -56,7 +56,11 @@ def _make_audio(args: argparse.Namespace) -> int:
     except (ValueError, RuntimeError) as exc:
         print(f"asr-emulator: {exc}", file=sys.stderr)
         return 2
-    Path(args.output).write_bytes(data)
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as exc:
+        print(f"asr-emulator: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(f"wrote {args.output} ({len(data)} bytes)")
     return 0
 

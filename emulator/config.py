@@ -39,6 +39,8 @@ class Settings:
     tencent_appid: str = "1250000000"        # the APPID of buckets named without one, and in callbacks
 
     def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port {self.port} is not between 0 and 65535")
         parse_policy(self.lifecycle)
         if self.http not in ("h11", "httptools"):
             raise ValueError("http must be h11 or httptools")
@@ -62,17 +64,41 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = env.get(f"ASR_EMULATOR_{f.name.upper()}")
+            name = f"ASR_EMULATOR_{f.name.upper()}"
+            raw = env.get(name)
             if raw is None:
                 continue
-            if f.type in ("int", int):
-                values[f.name] = int(raw)
-            elif f.type in ("float", float):
-                values[f.name] = float(raw)
-            elif f.type in ("bool", bool):
-                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
-            elif f.name.endswith(("_keys", "_appkeys", "_services")):
-                values[f.name] = tuple(k for k in raw.split(",") if k)
-            else:
-                values[f.name] = raw
-        return cls(**values)
+            try:
+                values[f.name] = _parse(f.type, f.name, raw)
+            except ValueError as exc:
+                raise ValueError(f"{name}={raw!r}: {exc}") from None
+        try:
+            return cls(**values)
+        except ValueError as exc:
+            raise ValueError(f"{exc} (from the ASR_EMULATOR_* environment)") from None
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def _parse(kind: Any, name: str, raw: str) -> Any:
+    if kind in ("int", int):
+        if not raw.strip().lstrip("-").isdigit() or not raw.strip().isascii():
+            raise ValueError("not a whole number")
+        return int(raw)
+    if kind in ("float", float):
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError("not a number") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("not a finite number")
+        return value
+    if kind in ("bool", bool):
+        word = raw.strip().lower()
+        if word not in _TRUE + _FALSE:
+            raise ValueError(f"not true or false (one of {', '.join(_TRUE)} / {', '.join(w for w in _FALSE if w)})")
+        return word in _TRUE
+    if name.endswith(("_keys", "_appkeys", "_services")):
+        return tuple(k for k in raw.split(",") if k)
+    return raw

@@ -58,7 +58,7 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
     except NoRoute as exc:
         response = await fallback(request, exc.status)
     except VendorError as exc:
-        call.note(code=exc.code)
+        call.note(code=exc.code, reason=exc.reason or exc.message)
         response = dialect.error_response(call, exc)
     except Exception as exc:
         response = _internal(dialect, call, exc)

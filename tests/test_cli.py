@@ -1,4 +1,5 @@
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,37 @@ def test_serve_prints_its_url_and_answers_health() -> None:
 
 def test_serve_refuses_a_bad_lifecycle() -> None:
     assert main(["serve", "--lifecycle", "sometimes"]) == 2
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["make-audio", "好。", "-o", "/nonexistent-dir/x.wav"], "cannot write /nonexistent-dir/x.wav: No such file"),
+    (["make-audio", "好。", "-o", "{tmp}/x.wav", "--rate", "-5"], "--rate -5: the sample rate is between 8000"),
+    (["make-audio", "好。", "-o", "{tmp}/x.wav", "--rate", "1"], "--rate 1: the sample rate is between 8000"),
+    (["make-audio", " ", "-o", "{tmp}/x.wav"], "the text is empty"),
+    (["make-audio", "好。", "-o", "{tmp}/x.wav", "--lang", "xx"], "--lang xx: unknown language; one of zh, en"),
+])
+def test_cli_errors_are_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
+                                       says: str) -> None:
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("asr-emulator: ") and says in err
+
+
+@pytest.mark.parametrize(("env", "says"), [
+    ({"ASR_EMULATOR_PORT": "abc"}, "ASR_EMULATOR_PORT='abc': not a whole number"),
+    ({"ASR_EMULATOR_RATE_LIMITS": "maybe"}, "ASR_EMULATOR_RATE_LIMITS='maybe': not true or false"),
+    ({"ASR_EMULATOR_PORT": "70000"}, "port 70000 is not between 0 and 65535"),
+    ({"ASR_EMULATOR_FETCH_TIMEOUT": "nan"}, "ASR_EMULATOR_FETCH_TIMEOUT='nan': not a finite number"),
+    ({"ASR_EMULATOR_EAS_SERVICES": "broken"}, "eas service 'broken'"),
+])
+def test_serve_refuses_bad_configuration_in_one_line(env: dict[str, str], says: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "emulator", "serve", "--port", "0"], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, **env})
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and says in done.stderr
+
+
+def test_routes_lists_methods_paths_and_vendors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["routes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.split()[:3] == ["POST", "/api/v1/services/audio/asr/transcription", "dashscope"] for line in lines)
+    assert any(line.split()[:3] == ["GET,POST", "Action=SubmitTask", "nls"] for line in lines)

@@ -21,6 +21,7 @@ class Entry:
     model: str | None = None
     job_id: str | None = None
     code: str | None = None
+    reason: str | None = None          # why a request was refused or failed
     test_id: str | None = None
     error: str | None = None
     attempt: int | None = None

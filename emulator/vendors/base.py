@@ -52,11 +52,17 @@ class VendorError(Exception):
     """An answer in the vendor's own words: ``code``, ``message`` and HTTP ``status``. Each dialect derives its
     error class from this one and renders it in its envelope (``Dialect.error_response``)."""
 
+    reason: str | None = None       # why, in the emulator's words, for the journal (the vendor's message may not say)
+
     def __init__(self, code: str, message: str | None = None, status: int | None = None) -> None:
         self.code = code
         self.message = message if message is not None else code
         self.status = status or 400
         super().__init__(self.message)
+
+    def because(self, reason: str) -> VendorError:
+        self.reason = reason
+        return self
 
 
 @dataclass(frozen=True)

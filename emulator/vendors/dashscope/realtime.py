@@ -69,7 +69,8 @@ class Realtime:
                 await ws.send_denial_response(JSONResponse(body, status_code=401))
             else:
                 await ws.close(code=1008)
-            self._journal(ws, None, 401, "InvalidApiKey")
+            self._journal(ws, None, 401, "InvalidApiKey",
+                          "no 'Authorization: Bearer <key>' header" if not key else "the key is refused")
             return
         await ws.accept()
         task: Task | None = None
@@ -123,17 +124,18 @@ class Realtime:
             code = failure.code
             task_id = failure.task_id or (task.task_id if task is not None else "")
             await self._send_failed(ws, task_id, failure)
-            self._journal(ws, task_id, 200, code)
+            self._journal(ws, task_id, 200, code, str(failure))
         except _Dropped:
             self._journal(ws, task.task_id if task else None, 200, "stream_close")
             await ws.close(code=1011)
         except WebSocketDisconnect:
             return
 
-    def _journal(self, ws: WebSocket, task_id: str | None, status: int, code: str | None) -> None:
+    def _journal(self, ws: WebSocket, task_id: str | None, status: int, code: str | None,
+                 reason: str | None = None) -> None:
         self.engine.journal.record(time=self.engine.clock.now(), method="WEBSOCKET", path=ws.url.path, status=status,
                                    latency_ms=0.0, vendor=VENDOR, operation="stream", job_id=task_id, code=code,
-                                   test_id=ws.headers.get("x-test-id"))
+                                   reason=reason, test_id=ws.headers.get("x-test-id"))
 
     async def _send(self, ws: WebSocket, task_id: str, event: str, payload: dict[str, Any],
                     **extra: Any) -> None:

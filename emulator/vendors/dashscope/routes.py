@@ -38,7 +38,9 @@ class DashScopeError(VendorError):
 
 
 def well_formed_key(key: str) -> bool:
-    return key.startswith("sk-") and len(key) >= 8 and key.isprintable() and " " not in key
+    """``sk-`` and at least one more printable character, no spaces (the emulator's reading of "well formed":
+    real keys are longer, but any ``sk-…`` works locally, as the README says)."""
+    return key.startswith("sk-") and len(key) > 3 and key.isprintable() and " " not in key
 
 
 @dataclass
@@ -156,7 +158,10 @@ class DashScope(Dialect):
         key = key.strip() if scheme.lower() == "bearer" else ""
         verdict = self.engine.credentials.verdict(VENDOR, key, well_formed_key)
         if verdict.check and verdict.refused:
-            raise DashScopeError("InvalidApiKey")
+            raise DashScopeError("InvalidApiKey").because(
+                "no 'Authorization: Bearer <key>' header" if not key
+                else "the key is not configured (strict credentials)" if verdict.strict and well_formed_key(key)
+                else "the key is not of the form sk-…")
         call.request.state.api_key = key or "anonymous"
         return key or "anonymous"
 

@@ -206,3 +206,17 @@ def test_a_fault_error_answers_with_the_catalogue_status(app: Emulator) -> None:
     resp = caller(app)("GET", "/api/v1/tasks", headers=AUTH)
     assert error_of(resp) == (503, "ServiceUnavailable")
     assert app.engine.journal.entries(operation="list")[0].code == "ServiceUnavailable"
+
+
+def test_any_sk_key_works_in_permissive_mode_and_refusals_say_why(app: Emulator, call: Call) -> None:
+    for key in ("sk-test", "sk-1"):
+        assert call("GET", "/api/v1/tasks", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    assert call("GET", "/api/v1/tasks", headers={"Authorization": "Bearer sk-"}).status_code == 401
+    call("GET", "/api/v1/tasks")
+    call("GET", "/api/v1/tasks", headers={"Authorization": "Bearer abc"})
+    refused = [e for e in app.engine.journal.entries(vendor="dashscope") if e.code == "InvalidApiKey"]
+    assert [e.reason for e in refused] == ["the key is not of the form sk-…", "no 'Authorization: Bearer <key>' header",
+                                           "the key is not of the form sk-…"]
+    app.engine.credentials.mode = "strict"
+    call("GET", "/api/v1/tasks", headers={"Authorization": "Bearer sk-unknown"})
+    assert app.engine.journal.entries(vendor="dashscope")[-1].reason == "the key is not configured (strict credentials)"
