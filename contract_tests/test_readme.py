@@ -22,6 +22,13 @@ def example(name: str) -> str:
     return found.group(1)
 
 
+def shown(name: str) -> list[str]:
+    """What the README says an example prints (the ``readme-output`` block after it)."""
+    found = re.search(rf"<!-- readme-output: {name} -->\n```text\n(.*?)```", README.read_text("utf-8"), re.S)
+    assert found, f"README shows no output for {name!r}"
+    return found.group(1).splitlines()
+
+
 def env_from_cli(url: str) -> dict[str, str]:
     out = subprocess.run([str(BIN / "asr-emulator"), "env", "--url", url], check=True, capture_output=True,
                          text=True).stdout
@@ -41,16 +48,16 @@ def test_readme_dashscope_example_runs_against_the_emulator(emulator: ControlCli
     done = subprocess.run([sys.executable, "-c", code], env=env_from_cli(emulator.url), capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["SUCCEEDED", "你好，欢迎使用语音识别模拟器。今天天气很好。"]
+    assert done.stdout.splitlines() == shown("dashscope")
 
 
 @pytest.mark.sdk
-def test_readme_realtime_example_runs_against_the_emulator(emulator: ControlClient) -> None:
-    done = subprocess.run([sys.executable, "-c", example("realtime")], env=env_from_cli(emulator.url),
-                          cwd=README.parent, capture_output=True, text=True, timeout=120)
+def test_readme_realtime_example_runs_from_any_directory(emulator: ControlClient, tmp_path: Path) -> None:
+    code = example("realtime").replace("http://127.0.0.1:8000", emulator.url)
+    done = subprocess.run([sys.executable, "-c", code], env=env_from_cli(emulator.url), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["['你好，欢迎使用语音识别模拟器。今天天气很好。']",
-                                        "['你好，欢迎使用语音识别模拟器。', '今天天气很好。']"]
+    assert done.stdout.splitlines() == shown("realtime")
 
 
 @pytest.mark.sdk
@@ -61,7 +68,7 @@ def test_readme_nls_example_runs_against_the_emulator(emulator: ControlClient) -
     env = {k: v for k, v in env_from_cli(emulator.url).items() if "proxy" not in k.lower()}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["SUCCESS", "你好，欢迎使用语音识别模拟器。今天天气很好。"]
+    assert done.stdout.splitlines() == shown("nls")
 
 
 @pytest.mark.sdk
@@ -71,7 +78,7 @@ def test_readme_eas_example_runs_against_the_emulator(emulator: ControlClient) -
     done = subprocess.run([sys.executable, "-c", code], env=env_from_cli(emulator.url), capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["0 你好;欢迎使用语音识别模拟器;今天天气很好"]
+    assert done.stdout.splitlines() == shown("eas")
 
 
 def _tencent_env(emulator: ControlClient) -> dict[str, str]:
@@ -79,16 +86,14 @@ def _tencent_env(emulator: ControlClient) -> dict[str, str]:
 
 
 @pytest.mark.sdk
-@pytest.mark.parametrize(("name", "first"), [("tencent-asr", "success"), ("tencent-ci", "Success")])
-def test_readme_tencent_examples_run_against_the_emulator(emulator: ControlClient, name: str, first: str) -> None:
+@pytest.mark.parametrize("name", ["tencent-asr", "tencent-ci"])
+def test_readme_tencent_examples_run_against_the_emulator(emulator: ControlClient, name: str) -> None:
     code = example(name).replace("127.0.0.1:8000", emulator.url.split("//", 1)[1])
     emulator.lifecycle("polls:1")
     done = subprocess.run([sys.executable, "-c", code], env=_tencent_env(emulator), capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    status, *lines = done.stdout.splitlines()
-    assert status == first
-    assert "".join(line.split("]  ", 1)[1] for line in lines) == "你好，欢迎使用语音识别模拟器。今天天气很好。"
+    assert done.stdout.splitlines() == shown(name)
 
 
 @pytest.mark.sdk
@@ -104,3 +109,47 @@ def test_readme_fuzzing_example_finds_the_throttling_bug(pytester: pytest.Pytest
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*KeyError: 'output'*", "*scenario=Scenario(dashscope, instant, media=*"])
+
+
+def test_readme_own_audio_curl_line_works(emulator: ControlClient, tmp_path: Path) -> None:
+    import shlex
+    import shutil
+
+    curl = shutil.which("curl")
+    if curl is None:
+        pytest.skip("curl is not installed")
+    line = re.search(r"`(curl -F [^`]+)`", README.read_text("utf-8"))
+    assert line, "README has no curl line for your own audio"
+    from emulator.fixtures import fixtures_dir
+
+    folder = fixtures_dir()
+    assert folder is not None
+    shutil.copy(folder / "hello_en.wav", tmp_path / "my.wav")
+    args = shlex.split(line.group(1).replace("http://127.0.0.1:8000", emulator.url))
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=60, env={
+        k: v for k, v in os.environ.items() if "proxy" not in k.lower()})
+    assert done.returncode == 0, done.stderr
+    import json
+
+    uploaded = json.loads(done.stdout)
+    assert uploaded["url"].startswith(emulator.url) and uploaded["url"].endswith("/my.wav")
+    emulator.lifecycle("instant")
+    transcript = subprocess.run([str(BIN / "python"), "-c", f"""
+import httpx, time
+base = {emulator.url!r}
+auth = {{"Authorization": "Bearer sk-asr-emulator-local"}}
+task = httpx.post(base + "/api/v1/services/audio/asr/transcription", headers={{**auth, "X-DashScope-Async": "enable"}},
+                  json={{"model": "paraformer-v2", "input": {{"file_urls": [{uploaded["url"]!r}]}}}}).json()
+done = httpx.get(base + "/api/v1/tasks/" + task["output"]["task_id"], headers=auth).json()
+print(httpx.get(done["output"]["results"][0]["transcription_url"]).json()["transcripts"][0]["text"])
+"""], capture_output=True, text=True, timeout=60, env={k: v for k, v in os.environ.items() if "proxy" not in k.lower()})
+    assert transcript.stdout.strip() == "你好。", transcript.stderr
+
+
+def test_fixtures_command_names_each_fixture_and_what_it_says() -> None:
+    out = subprocess.run([str(BIN / "asr-emulator"), "fixtures"], capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("hello_zh.wav"))
+    path = Path(line.split()[1])
+    assert path.is_file() and line.endswith("你好，欢迎使用语音识别模拟器。今天天气很好。")
+    one = subprocess.run([str(BIN / "asr-emulator"), "fixtures", "hello_zh.wav"], capture_output=True, text=True)
+    assert Path(one.stdout.strip()) == path

@@ -84,6 +84,28 @@ def _env(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fixtures(args: argparse.Namespace) -> int:
+    from emulator.fixtures import fixtures_dir, sidecar_script
+
+    directory = fixtures_dir()
+    if directory is None:
+        print("asr-emulator: the bundled fixtures are not installed", file=sys.stderr)
+        return 2
+    wavs = sorted(directory.glob("*.wav"))
+    if args.name:
+        found = [w for w in wavs if w.name == args.name]
+        if not found:
+            print(f"asr-emulator: no fixture {args.name!r}; one of {', '.join(w.name for w in wavs)}", file=sys.stderr)
+            return 2
+        print(found[0])
+        return 0
+    for wav in wavs:
+        script = sidecar_script(wav)
+        says = " / ".join(script.texts) if script is not None else ""
+        print(f"{wav.name:<18} {wav}  {says}".rstrip())
+    return 0
+
+
 def route_lines() -> list[str]:
     """Every operation of every vendor (method, path or action, vendor, what it does), then the control plane."""
     from emulator.app import Emulator
@@ -137,6 +159,11 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("env", help="print the environment variables that point each SDK at the emulator")
     e.add_argument("--url", default="http://127.0.0.1:8000", help="the emulator's URL")
     e.set_defaults(func=_env)
+
+    f = sub.add_parser("fixtures", help="list the bundled audio fixtures (name, path, what each says), or print "
+                                        "one fixture's path")
+    f.add_argument("name", nargs="?", help="a fixture's file name: print its path")
+    f.set_defaults(func=_fixtures)
 
     r = sub.add_parser("routes", help="list every operation the emulator answers (method, path or action, vendor)")
     r.set_defaults(func=_routes)
