@@ -1,5 +1,10 @@
 # asr-emulator: the emulator on its embedded defaults, listening on 0.0.0.0:8000.
-FROM python:3.11-slim
+#
+# Pin the base image by digest for reproducible builds:
+#   docker build --build-arg PYTHON_IMAGE=python:3.11-slim@sha256:<digest> -t asr-emulator .
+# (`docker buildx imagetools inspect python:3.11-slim` prints the current digest.)
+ARG PYTHON_IMAGE=python:3.11-slim
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -7,12 +12,24 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ASR_EMULATOR_HOST=0.0.0.0 \
     ASR_EMULATOR_PORT=8000
 
+# espeak-ng, so that `asr-emulator make-audio` speaks inside the container
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends espeak-ng \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
-COPY pyproject.toml README.md ./
+# The dependencies in a layer of their own, read from pyproject.toml alone: a change to the code does not
+# reinstall them.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && python -m pip install --no-cache-dir -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+COPY README.md ./
 COPY emulator ./emulator
 COPY fixtures ./fixtures
-# Installed the same way the Makefile installs it: pip, from the project directory.
-RUN python -m pip install --no-cache-dir . \
+RUN python -m pip install --no-cache-dir --no-deps . \
     && useradd --create-home --uid 10001 emulator
 
 USER emulator
