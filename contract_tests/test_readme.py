@@ -97,16 +97,18 @@ def test_readme_tencent_examples_run_against_the_emulator(emulator: ControlClien
 
 
 @pytest.mark.sdk
-def test_readme_pytest_plugin_example_passes(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["plain", "xdist"])
+def test_readme_pytest_plugin_example_passes(pytester: pytest.Pytester, workers: list[str]) -> None:
     pytester.makepyfile(test_readme_plugin=example("pytest"))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *workers)
     result.assert_outcomes(passed=1)
 
 
 @pytest.mark.sdk
-def test_readme_fuzzing_example_finds_the_throttling_bug(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["plain", "xdist"])
+def test_readme_fuzzing_example_finds_the_throttling_bug(pytester: pytest.Pytester, workers: list[str]) -> None:
     pytester.makepyfile(test_readme_fuzz=example("fuzzing"))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *workers)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*KeyError: 'output'*", "*scenario=Scenario(dashscope, instant, media=*"])
 
