@@ -136,3 +136,20 @@ def test_the_2x_client_on_every_gateway_it_builds(asr_emulator_respx: InProcessE
     assert entry["operation"] == "submit" and entry["status"] == 200
     assert httpx.get(job.results[0].transcription_url).json()["transcripts"][0]["text"] == \
         "你好，欢迎使用语音识别模拟器。今天天气很好。"
+
+
+@pytest.mark.parametrize("url", [
+    "https://filetrans.cn-shanghai.aliyuncs.com/?Action=GetTaskResult&Version=2018-08-17",
+    "https://filetrans.ap-southeast-1.aliyuncs.com/?Action=GetTaskResult&Version=2018-08-17",
+    "https://asr.tencentcloudapi.com/", "https://asr.ap-shanghai.tencentcloudapi.com/",
+    "https://asr.intl.tencentcloudapi.com/",
+    "https://1234.cn-hangzhou.pai-eas.aliyuncs.com/api/predict/nope",
+    "https://1234.vpc.cn-hangzhou.pai-eas.aliyuncs.com/api/predict/nope",
+    "https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/k",
+    "https://examplebucket-1250000000.ci.ap-beijing.myqcloud.com/asr_jobs",
+])
+def test_every_regional_endpoint_reaches_the_emulator(asr_emulator_respx: InProcessEmulator, url: str) -> None:
+    headers = {"X-TC-Action": "DescribeTaskStatus"} if "tencentcloudapi" in url else {}
+    answer = httpx.get(url, headers=headers)
+    assert answer.headers["x-asr-emulator"]                  # answered by the emulator, in the vendor's words
+    assert len(asr_emulator_respx.journal()) == 1
