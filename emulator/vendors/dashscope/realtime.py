@@ -22,6 +22,7 @@ from emulator.engine import Request as FaultRequest
 from emulator.engine.faults import STREAM_ACTIONS
 from emulator.engine.recognizer import CJK_LANGS, FAKER_LOCK, synthetic_sentences, tokenize
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
+from emulator.inputs import BadInput, parse_json
 from emulator.vendors.dashscope import catalogue as cat
 
 VENDOR = "dashscope"
@@ -320,9 +321,9 @@ class _Dropped(Exception):
 
 def _frame(text: str) -> dict[str, Any]:
     try:
-        frame = json.loads(text)
-    except json.JSONDecodeError:
-        raise TaskFailed(cat.WS_BAD_REQUEST, "Messages must be JSON.") from None
+        frame = parse_json(text)
+    except BadInput as exc:
+        raise TaskFailed(cat.WS_BAD_REQUEST, f"Messages must be JSON: {exc}.") from None
     if not isinstance(frame, dict) or not isinstance(frame.get("header"), dict) \
             or not isinstance(frame["header"].get("action"), str):
         raise TaskFailed(cat.WS_BAD_REQUEST, "Messages need header.action.")

@@ -9,6 +9,7 @@ from typing import Any
 
 from emulator.engine.jobs import Failure, Item, Job, Phase
 from emulator.engine.recognizer import ChannelTranscript, Sentence
+from emulator.inputs import same_secret, whole_number
 from emulator.vendors.dashscope import catalogue as cat
 
 
@@ -44,7 +45,8 @@ class Signer:
         return hmac.new(self._secret, f"{path}\n{expires}".encode(), hashlib.sha1).hexdigest()
 
     def valid(self, path: str, expires: str, signature: str) -> bool:
-        return expires.isdigit() and hmac.compare_digest(self.sign(path, int(expires)), signature)
+        when = whole_number(expires)
+        return when is not None and same_secret(self.sign(path, when), signature)
 
 
 def task_output(job: Job, *, result_url: Any, utc_offset_hours: float) -> tuple[dict[str, Any], dict[str, Any] | None]:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from starlette.datastructures import FormData
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
@@ -21,6 +22,7 @@ from emulator.engine import Engine, FetchLimits, Job, JobStateError, Options, Ph
 from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
 from emulator.engine.store import Blob
+from emulator.inputs import BadInput, parse_json
 from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.realtime import Realtime
@@ -357,7 +359,7 @@ class DashScope(Dialect):
         expires, signature = request.query_params.get("Expires", ""), request.query_params.get("Signature", "")
         if not self.signer.valid(request.url.path, expires, signature):
             return _oss_error("bad_signature")
-        if self.engine.clock.now() > int(expires):
+        if self.engine.clock.now() > int(expires):     # a whole number: the signature check read it
             return _oss_error("link_expired")
         job = self.engine.peek(task_id)
         if not (index.isascii() and index.isdigit()) or len(index) > 6:
@@ -393,7 +395,7 @@ class DashScope(Dialect):
         try:
             async with request.form(max_part_size=cat.MAX_FILE_BYTES) as form:
                 return await self._store_upload(form)
-        except (ValueError, KeyError, AssertionError):
+        except (ValueError, KeyError, AssertionError, MultiPartException):
             return _oss_error("malformed_post")
 
     async def _store_upload(self, form: FormData) -> Response:
@@ -434,17 +436,12 @@ def _key_id(key: str) -> str:
 
 def _json_object(body: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
-        json.dumps(payload, ensure_ascii=False).encode("utf-8")   # no lone surrogates from \u escapes
-    except (UnicodeError, json.JSONDecodeError, ValueError) as exc:
-        raise DashScopeError("InvalidParameter", f"The request body is not valid JSON: {exc}.") from None
+        payload = parse_json(body)
+    except BadInput as exc:
+        raise DashScopeError("InvalidParameter", f"The request body cannot be read: {exc}.") from None
     if not isinstance(payload, dict):
         raise DashScopeError("InvalidParameter", "The request body must be a JSON object.")
     return payload
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def _file_urls(inp: dict[str, Any], oss_enabled: bool) -> list[str]:

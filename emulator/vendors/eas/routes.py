@@ -28,6 +28,7 @@ from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Op
 from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
 from emulator.engine.lifecycle import parse_policy, run_seconds
+from emulator.inputs import whole_number
 from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.eas import catalogue as cat
 from emulator.vendors.eas import render
@@ -405,10 +406,10 @@ class Eas(Dialect):
         if operation == "queue":
             raise EasError(cat.BAD_REQUEST, "reading the input queue is for the service's own instances")
         if operation == "truncate":
-            below = q.get("_index_", "")
-            if not below.isdigit():
+            below = whole_number(q.get("_index_", ""))
+            if below is None:
                 raise EasError(cat.BAD_REQUEST, "_index_ must be a whole number")
-            self._drop(queue, [i for i in queue.entries if i < int(below)], suffix)
+            self._drop(queue, [i for i in queue.entries if i < below], suffix)
             return _text("OK", 200)
         indexes = parse_indexes(q.get("_indexes_"))
         if indexes is None:
@@ -466,17 +467,17 @@ class Eas(Dialect):
     async def _sink(self, request: Request, service: Service, queue: Queue) -> Response:
         q = request.query_params
         timeout = parse_timeout(q.get("_timeout_"))
-        start, length = q.get("_index_", "0"), q.get("_length_", "1")
-        if timeout is None or not start.isdigit() or not length.isdigit():
+        start, length = whole_number(q.get("_index_", "0")), whole_number(q.get("_length_", "1"))
+        if timeout is None or start is None or length is None:
             raise EasError(cat.BAD_REQUEST, "_index_ and _length_ are whole numbers, _timeout_ a duration")
         request_id = q.get("requestId")
-        wanted = [e for i, e in sorted(queue.entries.items()) if i not in queue.gone and i >= int(start)
+        wanted = [e for i, e in sorted(queue.entries.items()) if i not in queue.gone and i >= start
                   and request_id in (None, e.request_id)]
         for entry in wanted:               # a sink read is a poll of the jobs it waits for
             self.engine.read(entry.job_id)
         deadline = asyncio.get_running_loop().time() + min(timeout, cat.MAX_SINK_WAIT_S)
         while True:
-            frames = self._frames(service, wanted, max(1, int(length)))
+            frames = self._frames(service, wanted, max(1, min(length, cat.QUEUE_APPROX_MAX_LENGTH)))
             if frames or not self._worth_waiting(wanted) or asyncio.get_running_loop().time() >= deadline:
                 break
             await asyncio.sleep(0.02)
@@ -526,18 +527,25 @@ class Eas(Dialect):
 
 def _status_of(code: str | None, message: str | None, status: int | None) -> tuple[int, str | None]:
     """A fault's ``code`` names the HTTP status (``"503"``); ``status`` may say it too."""
-    if code and code.isdigit():
-        return int(code), message
+    named = _http_status(code)
+    if named is not None:
+        return named, message
     return status or 500, message or code
+
+
+def _http_status(code: str | None) -> int | None:
+    """A code that is an HTTP error status (400–599), as a number."""
+    number = whole_number(code, digits=3)
+    return number if number is not None and 400 <= number <= 599 else None
 
 
 def _failure_status(failure: Failure) -> tuple[int, str]:
     if failure.code in cat.MEDIA_ERRORS:
         status, template = cat.MEDIA_ERRORS[failure.code]
         return status, template.format(detail=failure.message or failure.code)
-    if failure.code.isdigit():
-        status = int(failure.code)
-        return status, failure.message or cat.STATUS_BODIES.get(status, "Error")
+    named = _http_status(failure.code)
+    if named is not None:
+        return named, failure.message or cat.STATUS_BODIES.get(named, "Error")
     return cat.BAD_REQUEST, failure.message or failure.code
 
 

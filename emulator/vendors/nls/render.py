@@ -10,6 +10,7 @@ from typing import Any
 from emulator.engine import Failure, Item, Job, Phase
 from emulator.engine.recognizer import Sentence, Word
 from emulator.engine.text import inverse_normalize
+from emulator.inputs import whole_number
 from emulator.vendors.nls import catalogue as cat
 from emulator.vendors.nls.task import TaskRecord, TaskSpec
 
@@ -21,8 +22,9 @@ def spec_of(job: Job) -> TaskSpec:
 def failure_code(failure: Failure) -> int:
     """A neutral media problem or a code named by a test, fault or magic URL → the service's status code."""
     code = failure.code
-    if code.isdigit() and int(code) in cat.STATUS:
-        return int(code)
+    number = whole_number(code, digits=8)
+    if number is not None and number in cat.STATUS:
+        return number
     if code in cat.BY_TEXT:
         return cat.BY_TEXT[code]
     if code == "download_status":

@@ -26,6 +26,7 @@ from emulator.engine import Blob, Engine, Failure, FetchLimits, Item, Job, Optio
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
 from emulator.engine.core import RequestFault
+from emulator.inputs import BadInput, parse_json, whole_number
 from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
@@ -199,9 +200,10 @@ class TencentAsr(Dialect):
         if not secret_id or digest is None or "Signature" not in form:
             raise TcError("AuthFailure.InvalidAuthorization")
         stamp = form.get("Timestamp", "")
-        if not stamp.isdigit():
+        when = whole_number(stamp, digits=12)
+        if when is None:
             raise TcError("MissingParameter", name="Timestamp")
-        if verdict.strict and abs(time.time() - int(stamp)) > cat.TIMESTAMP_SKEW_S:
+        if verdict.strict and abs(time.time() - when) > cat.TIMESTAMP_SKEW_S:
             raise TcError("AuthFailure.SignatureExpire")
         if verdict.refused:
             raise TcError("AuthFailure.SecretIdNotFound")
@@ -228,9 +230,10 @@ class TencentAsr(Dialect):
             raise TcError("AuthFailure.InvalidAuthorization",
                           message=f"The credential scope names the service {parsed.service!r}, not asr.")
         stamp = request.headers.get("x-tc-timestamp", "")
-        if not stamp.isdigit():
+        when = whole_number(stamp, digits=12)
+        if when is None:
             raise TcError("MissingParameter", name="X-TC-Timestamp")
-        if verdict.strict and abs(time.time() - int(stamp)) > cat.TIMESTAMP_SKEW_S:
+        if verdict.strict and abs(time.time() - when) > cat.TIMESTAMP_SKEW_S:
             raise TcError("AuthFailure.SignatureExpire")
         if verdict.refused:
             raise TcError("AuthFailure.SecretIdNotFound")
@@ -310,7 +313,7 @@ class TencentAsr(Dialect):
         task_id = params.get("TaskId")
         if task_id is None:
             raise TcError("MissingParameter", name="TaskId")
-        if call.text_values and isinstance(task_id, str) and task_id.isdigit():
+        if call.text_values and isinstance(task_id, str) and whole_number(task_id) is not None:
             task_id = int(task_id)
         if not isinstance(task_id, int) or isinstance(task_id, bool):
             raise TcError("InvalidParameter", detail="TaskId must be an integer.")
@@ -404,8 +407,8 @@ def _params(request: Request, body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        value = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        value = parse_json(body)
+    except BadInput:
         raise TcError("InvalidParameter.ErrorParsequest") from None
     if not isinstance(value, dict):
         raise TcError("InvalidParameter.ErrorParsequest")
@@ -424,8 +427,10 @@ def _rec_spec(params: dict[str, Any], from_query: bool = False) -> dict[str, Any
     spec: dict[str, Any] = {}
     for name, value in params.items():
         if name in cat.REC_INT_PARAMS:
-            if from_query and isinstance(value, str) and value.lstrip("-").isdigit():
-                value = int(value)
+            if from_query and isinstance(value, str):
+                number = whole_number(value.removeprefix("-"), digits=18)
+                if number is not None:
+                    value = -number if value.startswith("-") else number
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TcError("InvalidParameter", detail=f"The parameter `{name}` must be an integer.")
             allowed = cat.REC_INT_PARAMS[name]

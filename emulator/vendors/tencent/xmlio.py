@@ -21,7 +21,7 @@ def parse(body: bytes, root: str) -> dict[str, Any]:
         raise XmlProblem("the request body is empty")
     try:
         doc = xmltodict.parse(body, disable_entities=True)
-    except (ExpatError, ValueError) as exc:
+    except (ExpatError, ValueError, LookupError) as exc:     # LookupError: an encoding= Python does not know
         raise XmlProblem(str(exc)) from None
     if not isinstance(doc, dict) or list(doc) != [root]:
         raise XmlProblem(f"the root element must be <{root}>")

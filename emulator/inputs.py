@@ -1,0 +1,89 @@
+"""Reading untrusted input without surprises: JSON that is valid, shallow enough and free of lone surrogates; whole
+numbers that are plain ASCII digits of a bounded length; comparisons of secrets that accept any text. Every
+dialect and the control plane read their input through these, and turn ``BadInput`` into their own error."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+MAX_DEPTH = 64          # deeper JSON documents are refused (no vendor document comes near it)
+
+
+class BadInput(ValueError):
+    """Input that cannot be read; the message says why, in words fit for a vendor's error message."""
+
+
+def parse_json(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
+    """A JSON document: UTF-8, no NaN/Infinity, no lone surrogates, nested at most ``max_depth`` deep."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"the body is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    if _depth(text) > max_depth:
+        raise BadInput(f"the JSON document is nested more than {max_depth} levels deep")
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+        raise BadInput(f"the body is not valid JSON: {exc}") from None
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput("the JSON document holds a lone surrogate (an unpaired \\ud800-\\udfff escape)") from None
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _depth(text: str) -> int:
+    """How deep brackets nest, outside strings (a cheap bound checked before parsing)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def whole_number(text: str | None, digits: int = 18) -> int | None:
+    """``text`` as a non-negative integer when it is ASCII digits only, at most ``digits`` long; else None."""
+    if text is None or not text.isascii() or not text.isdigit() or len(text) > digits:
+        return None
+    return int(text)
+
+
+def same_secret(a: str, b: str) -> bool:
+    """A constant-time comparison that takes any text (``hmac.compare_digest`` refuses non-ASCII ``str``)."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+
+
+def printable(text: str, limit: int = 200) -> str:
+    """``text`` fit to echo in a message: lone surrogates replaced, cut at ``limit`` characters."""
+    clean = text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
+    return clean if len(clean) <= limit else clean[:limit] + "…"
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+__all__ = ["MAX_DEPTH", "BadInput", "parse_json", "printable", "same_secret", "whole_number"]
