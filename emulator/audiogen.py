@@ -33,7 +33,7 @@ def synthetic_voice(text: str, rate: int) -> list[int]:
                 units.append((0.2, False))
         units.append((0.45, False))
     units.append((LEAD_S, False))
-    return voiced_signal(units, rate, content_seed(text) % 1000)
+    return list(voiced_signal(units, rate, content_seed(text) % 1000))
 
 
 def espeak_voice(text: str, lang: str, rate: int) -> list[int]:

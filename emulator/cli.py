@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import socket
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from emulator import __version__
@@ -22,8 +25,13 @@ def _serve(args: argparse.Namespace) -> int:
         settings = Settings.from_env().with_overrides(
             host=args.host, port=args.port, lifecycle=args.lifecycle, seed=args.seed,
             credentials=args.credentials, public_url=args.public_url,
-            rate_limits=True if args.rate_limits else None,
+            rate_limits=True if args.rate_limits else None, control_token=args.control_token,
         )
+        if args.no_control_token:
+            settings = replace(settings, control_token="")
+        generated = settings.control_token is None and not _loopback(settings.host)
+        if generated:       # reachable from other machines: lock the control plane unless told not to
+            settings = replace(settings, control_token=secrets.token_urlsafe(24))
         app = Emulator(settings)
     except ValueError as exc:
         print(f"asr-emulator: {exc}", file=sys.stderr)
@@ -42,6 +50,9 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"asr-emulator {__version__} listening on http://{shown}:{port} "
           f"(lifecycle {settings.lifecycle}, seed {settings.seed}, credentials {settings.credentials})", flush=True)
     print(f"  DashScope: DASHSCOPE_HTTP_BASE_URL=http://{shown}:{port}{settings.dashscope_prefix}", flush=True)
+    if settings.control_token:
+        how = "generated: the server is reachable beyond this machine" if generated else "given"
+        print(f"  control plane locked ({how}): ASR_EMULATOR_CONTROL_TOKEN={settings.control_token}", flush=True)
     config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug",
                             http=settings.http)
     uvicorn.Server(config).run(sockets=[sock])
@@ -65,6 +76,10 @@ def _make_audio(args: argparse.Namespace) -> int:
     return 0
 
 
+def _loopback(host: str) -> bool:
+    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+
+
 def env_lines(url: str) -> list[str]:
     """``export`` lines (and comments) pointing every vendor's SDK at the emulator at ``url``, from the dialects."""
     from emulator.app import Emulator
@@ -73,6 +88,10 @@ def env_lines(url: str) -> list[str]:
     lines: list[str] = []
     for dialect in Emulator(Settings(load_fixtures=False)).dialects:
         lines.extend(dialect.env_lines(base))
+    token = os.environ.get("ASR_EMULATOR_CONTROL_TOKEN")
+    if token:
+        lines.append("# the control plane's token (the pytest plugin and ControlClient read it)")
+        lines.append(f"export ASR_EMULATOR_CONTROL_TOKEN={token}")
     lines.append("# keep proxies away from the emulator (aliyun-python-sdk-core ignores NO_PROXY: unset HTTP_PROXY "
                  "for it)")
     lines.append("export NO_PROXY=127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}")
@@ -144,6 +163,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--credentials", choices=MODES, help="how keys are checked (default permissive)")
     s.add_argument("--public-url", help="base URL written into result links (default: the request's host)")
     s.add_argument("--rate-limits", action="store_true", help="enforce the vendors' documented rate limits")
+    s.add_argument("--control-token", help="lock /_emulator/ (but health) behind Authorization: Bearer TOKEN "
+                                           "(default: generated when listening beyond loopback)")
+    s.add_argument("--no-control-token", action="store_true",
+                   help="leave the control plane open even when listening beyond loopback")
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(func=_serve)
 

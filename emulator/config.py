@@ -22,6 +22,8 @@ class Settings:
     seed: int = 0
     credentials: Mode = "permissive"
     public_url: str | None = None        # base URL written into result links; default: the request's own host
+    control_token: str | None = None     # when set, /_emulator/ (but health) needs Authorization: Bearer <token>
+    link_secret: str | None = None       # signs result links; default: from the control token, else from the seed
     utc_offset_hours: float = 8.0        # vendor timestamps are local time in the service's region
     dashscope_prefix: str = "/api/v1"
     dashscope_ws_path: str = "/api-ws/v1/inference"

@@ -20,6 +20,7 @@ from emulator.engine import Blob, Engine, Job, JobStateError, Rule, Script
 from emulator.engine.audio import AudioProblem, probe
 from emulator.engine.credentials import MODES
 from emulator.engine.lifecycle import parse_policy
+from emulator.inputs import same_secret
 from emulator.openapi import document
 from emulator.vendors.base import Dialect, Operation
 from emulator.web import base_url, note, read_body
@@ -37,6 +38,14 @@ class Host(Protocol):
 
 MAX_UPLOAD = 512 * 1024 * 1024
 Handler = Callable[[Request], Awaitable[Response]]
+
+
+OPEN_ROUTES = frozenset({"health"})      # answered without the control token
+
+
+def _bearer(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and same_secret(given.strip(), token)
 
 
 ENGINE_SETTINGS = ("rate_limits", "seed", "stream_idle_timeout", "credentials", "callback_retry_delays")
@@ -110,8 +119,15 @@ class Control:
         ]
 
     def _op(self, handler: Handler) -> Handler:
+        token = self.emulator.settings.control_token
+        public = handler.__name__ in OPEN_ROUTES
+
         async def wrapped(request: Request) -> Response:
             note(request, vendor="_emulator", operation=handler.__name__)
+            if token and not public and not _bearer(request, token):
+                return JSONResponse({"error": "the control plane is locked: send Authorization: Bearer <control "
+                                              "token> (serve --control-token, ASR_EMULATOR_CONTROL_TOKEN)"},
+                                    status_code=401, headers={"WWW-Authenticate": 'Bearer realm="asr-emulator"'})
             try:
                 return await handler(request)
             except ControlError as exc:

@@ -102,3 +102,33 @@ def test_routes_lists_methods_paths_and_vendors(capsys: pytest.CaptureFixture[st
     lines = capsys.readouterr().out.splitlines()
     assert any(line.split()[:3] == ["POST", "/api/v1/services/audio/asr/transcription", "dashscope"] for line in lines)
     assert any(line.split()[:3] == ["GET,POST", "Action=SubmitTask", "nls"] for line in lines)
+
+
+def test_serve_beyond_loopback_locks_the_control_plane_with_a_printed_token() -> None:
+    import httpx
+
+    def start(*extra: str, lines: int) -> tuple[subprocess.Popen[str], str]:
+        proc = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--host", "0.0.0.0", "--port", "0",
+                                 *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        return proc, "".join(proc.stdout.readline() for _ in range(lines))
+
+    proc, banner = start(lines=3)
+    try:
+        url = banner.split("listening on ")[1].split()[0]
+        token = banner.split("ASR_EMULATOR_CONTROL_TOKEN=")[1].split()[0]
+        assert "generated" in banner and len(token) >= 24
+        assert httpx.get(f"{url}/_emulator/jobs", trust_env=False).status_code == 401
+        assert httpx.get(f"{url}/_emulator/jobs", trust_env=False,
+                         headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    proc, banner = start("--no-control-token", lines=2)
+    try:
+        url = banner.split("listening on ")[1].split()[0]
+        assert "ASR_EMULATOR_CONTROL_TOKEN" not in banner
+        assert httpx.get(f"{url}/_emulator/jobs", trust_env=False).status_code == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)

@@ -1,4 +1,5 @@
 from emulator.app import Emulator
+from emulator.config import Settings
 from emulator.engine import Phase
 from tests.conftest import ASYNC, AUTH, FIXTURES, SUBMIT, Call, caller, magic
 
@@ -131,3 +132,45 @@ def test_reset_configures_in_one_step_and_can_keep_jobs(call: Call) -> None:
     call("POST", "/_emulator/reset")
     assert call("GET", "/_emulator/health").json()["jobs"] == 0
     assert call("GET", "/_emulator/settings").json()["nls"]["strict_urls"] is False
+
+
+def test_a_control_token_locks_everything_but_health() -> None:
+    from emulator.testing import ControlClient
+    from emulator.testing.bridge import AppThread
+
+    app = Emulator(Settings(lifecycle="instant", load_fixtures=False, control_token="s3cret"))
+    locked = caller(app)
+    assert locked("GET", "/_emulator/health").status_code == 200
+    for method, path in [("GET", "/_emulator/jobs"), ("POST", "/_emulator/reset"), ("GET", "/_emulator/settings"),
+                         ("POST", "/_emulator/faults"), ("GET", "/_emulator/journal"),
+                         ("GET", "/_emulator/openapi.json")]:
+        refused = locked(method, path)
+        assert refused.status_code == 401 and "locked" in refused.json()["error"], path
+        assert locked(method, path, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert locked("GET", "/_emulator/jobs", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert locked("GET", "/api/v1/tasks", headers=AUTH).status_code == 200          # vendor routes unaffected
+    thread = AppThread(app)
+    try:
+        import os
+
+        os.environ["ASR_EMULATOR_CONTROL_TOKEN"] = "s3cret"
+        try:
+            client = ControlClient("http://emulator.local", transport=thread.control)
+        finally:
+            del os.environ["ASR_EMULATOR_CONTROL_TOKEN"]
+        assert client.jobs() == []                      # the client took the token from the environment
+        client.close()
+    finally:
+        thread.close()
+
+
+def test_result_links_cannot_be_forged_on_a_locked_server() -> None:
+    open_app = Emulator(Settings(lifecycle="instant", load_fixtures=False))
+    locked_app = Emulator(Settings(lifecycle="instant", load_fixtures=False, control_token="s3cret"))
+    links = []
+    for app in (open_app, locked_app):
+        call = caller(app)
+        task = submit(call, magic("好。"))
+        url = call("GET", f"/api/v1/tasks/{task}", headers=AUTH).json()["output"]["results"][0]["transcription_url"]
+        links.append(url.split("Signature=")[1])
+    assert links[0] != links[1]                         # not the seed-0 key a stranger can compute

@@ -8,8 +8,11 @@ then a real ``http(s)`` download, streamed, with size and time limits.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import math
 import re
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ import httpx
 
 from emulator.engine.audio import AudioInfo, AudioProblem, probe, voiced_signal, wav_bytes
 from emulator.engine.store import Store
+from emulator.inputs import whole_number
 
 MAGIC_SUFFIX = ".asr-emulator.test"
 _MEDIA_PATH = re.compile(r"/_emulator/media/([0-9a-f]{16,64})(?:/[^/]*)?$")
@@ -126,8 +130,8 @@ class MediaResolver:
             found = resolver(match) if match is not None else None
             if found is not None:
                 return self._check_size(found, limits)
-        if hostname.endswith(MAGIC_SUFFIX):
-            return self._check_size(magic_media(source), limits)
+        if hostname.endswith(MAGIC_SUFFIX):       # synthesis is CPU work: off the event loop
+            return self._check_size(await asyncio.to_thread(magic_media, source), limits)
         return await self._download(source, limits)
 
     @staticmethod
@@ -171,6 +175,8 @@ class MediaResolver:
         return b"".join(chunks)
 
 
+MAGIC_MAX_SECONDS = 600.0
+MAGIC_MAX_SAMPLES = 20_000_000      # ~40 MB of 16-bit PCM: 600 s of 16 kHz stereo, or of 32 kHz mono
 _MAGIC_CACHE: OrderedDict[str, bytes] = OrderedDict()
 _MAGIC_CACHE_ITEMS, _MAGIC_CACHE_ITEM_BYTES = 64, 2 * 1024 * 1024
 
@@ -197,21 +203,27 @@ def _magic_media(url: str) -> bytes:
     """
     q = {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
     if "status" in q:
-        status = int(q["status"]) if q["status"].isdigit() else 500
+        status = whole_number(q["status"], 3) or 500
         raise MediaProblem("download_status", f"download answered HTTP {status}", status=status)
     if "fail" in q:
         raise MediaProblem("vendor", f"magic URL asks for {q['fail']}", code=q["fail"])
     try:
-        seconds = min(float(q.get("duration", "3")), 600.0)
-        rate = int(q.get("rate", "16000"))
-        channels = max(1, min(int(q.get("channels", "1")), 8))
+        seconds = min(float(q.get("duration", "3")), MAGIC_MAX_SECONDS)
     except ValueError:
         raise MediaProblem("decode_error", "magic URL parameters are not numbers") from None
-    if seconds <= 0 or rate < 1000 or rate > 192000:
+    rate, channels = whole_number(q.get("rate", "16000"), 6), whole_number(q.get("channels", "1"), 2)
+    if rate is None or channels is None:
+        raise MediaProblem("decode_error", "magic URL parameters are not numbers")
+    channels = max(1, min(channels, 8))
+    if not math.isfinite(seconds) or seconds <= 0 or rate < 1000 or rate > 192000:
         raise MediaProblem("decode_error", "magic URL asks for an impossible audio shape")
+    if seconds * rate * channels > MAGIC_MAX_SAMPLES:
+        raise MediaProblem("too_large", f"the emulator synthesises at most {MAGIC_MAX_SAMPLES:,} samples a magic URL "
+                                        f"(seconds × rate × channels); this one asks for "
+                                        f"{int(seconds * rate * channels):,}")
     seed = int(hashlib.sha256(url.encode()).hexdigest()[:8], 16)
     if q.get("silence") == "1":
-        one = [0] * int(seconds * rate)
+        one = array("h", bytes(2 * int(seconds * rate)))
     else:
         lead = min(0.2, seconds / 10)
         one = voiced_signal([(lead, False), (seconds - 2 * lead, True), (lead, False)], rate, seed)

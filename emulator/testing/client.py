@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,12 @@ import httpx
 
 class ControlError(Exception):
     pass
+
+
+def control_headers(token: str | None = None) -> dict[str, str]:
+    """``Authorization`` for a locked control plane: the token given, else ``ASR_EMULATOR_CONTROL_TOKEN``."""
+    token = token if token is not None else os.environ.get("ASR_EMULATOR_CONTROL_TOKEN")
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 def fault_rule(rule: dict[str, Any]) -> dict[str, Any]:
@@ -36,7 +43,7 @@ class ControlClient:
         self.url = url.rstrip("/")
         self._owns = client is None
         self._http = client or httpx.Client(base_url=self.url + "/_emulator", timeout=30, trust_env=False,
-                                            transport=transport)
+                                            transport=transport, headers=control_headers())
 
     def close(self) -> None:
         if self._owns:

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from emulator.testing.client import control_headers
 from emulator.testing.handle import EmulatorHandle
 
 MARKER = "asr_emulator"
@@ -85,7 +86,7 @@ def _asr_emulator_control(asr_emulator_server: str, request: pytest.FixtureReque
     server = _LOCAL.get(asr_emulator_server)
     transport = server.transport() if server is not None else None
     client = httpx.Client(base_url=asr_emulator_server + "/_emulator", timeout=30, trust_env=False,
-                          transport=transport)
+                          transport=transport, headers=control_headers())
     try:
         client.get("/health").raise_for_status()
     except httpx.HTTPError as exc:

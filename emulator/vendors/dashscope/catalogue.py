@@ -231,6 +231,11 @@ WS_IDLE_TIMEOUT_S = 23.0                   # no data while a task runs
 TASK_STARTED_DELAY_S = 0.02
 WS_CONNECTION_IDLE_S = 60.0                # no task on an open connection
 WS_BAD_REQUEST = "InvalidParameter"        # task-failed code for any malformed realtime request
+# The documents recommend frames of about 100 ms and name no maximum: the emulator's bound, so that one message
+# cannot hold the server (a 1 MiB frame is 32 s of 16 kHz PCM, or 11 minutes of AMR).
+WS_MAX_FRAME_BYTES = 1024 * 1024
+WS_FRAME_TOO_LARGE = "An audio frame of {size} bytes is over the emulator's limit of 1 MiB; send about 100 ms a frame."
+WS_FRAME_THREAD_BYTES = 64 * 1024          # frames larger than this are segmented in a worker thread
 WS_SERVER_ERROR = "SERVER_ERROR"           # task-failed code of a service-side failure (a stream_fail fault's default)
 # "tasks on a reused connection need different task_ids" (the realtime documents); the message is the emulator's
 TASK_ID_REUSED = "The task_id has already been used on this connection; a new task needs a new task_id."

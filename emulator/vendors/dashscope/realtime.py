@@ -218,8 +218,13 @@ class Realtime:
         close = task.faults.get("stream_close")
         if close is not None and task.frames > close.frames:
             raise _Dropped
+        if len(data) > cat.WS_MAX_FRAME_BYTES:
+            raise TaskFailed(cat.WS_BAD_REQUEST, cat.WS_FRAME_TOO_LARGE.format(size=len(data)))
         try:
-            results = task.stream.feed(data)
+            if len(data) > cat.WS_FRAME_THREAD_BYTES:      # a big frame is much audio to segment: off the loop
+                results = await asyncio.to_thread(task.stream.feed, data)
+            else:
+                results = task.stream.feed(data)
         except StreamError as exc:
             for result in exc.results:
                 await self._result(ws, task, result)

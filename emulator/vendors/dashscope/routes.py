@@ -72,7 +72,11 @@ class DashScope(Dialect):
         self.prefix = settings.dashscope_prefix.rstrip("/")
         self.public_url = settings.public_url
         self.utc_offset_hours = settings.utc_offset_hours
-        self.signer = Signer(f"dashscope:{engine.config.seed}")
+        # result links: unforgeable on a locked server (secret from the control token, or set); byte-identical per
+        # seed on an unlocked local one
+        secret = settings.link_secret or (f"dashscope-links:{settings.control_token}" if settings.control_token
+                                          else f"dashscope:{engine.config.seed}")
+        self.signer = Signer(secret)
         for key in settings.dashscope_keys:
             engine.credentials.add(VENDOR, key)
         engine.media.register_scheme("oss", self._resolve_oss)

@@ -130,11 +130,11 @@ def parse_input(body: bytes) -> Input:
         return Input(url.strip(), None)
     value: float | None = None
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        value = float(raw)
+        value = float(raw) if not isinstance(raw, int) or abs(raw) < 10**18 else float("inf")
     elif isinstance(raw, str):
         try:
             value = float(raw.strip())
-        except ValueError:
+        except (ValueError, OverflowError):
             value = None
     if value is None or not math.isfinite(value) or value <= 0:
         raise EasError(cat.BAD_REQUEST, "invalid request: input.play_duration must be a positive number of "

@@ -8,6 +8,7 @@ status; the service's own outcomes (bad appkey, bad ``file_link``, unknown task 
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import hashlib
 import json
@@ -15,7 +16,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,6 +27,7 @@ from emulator.engine import Engine, Failure, FetchLimits, Item, Job, Records
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
 from emulator.engine.core import RequestFault
+from emulator.engine.media import MAGIC_SUFFIX
 from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.nls import catalogue as cat
 from emulator.vendors.nls.auth import (
@@ -37,10 +39,18 @@ from emulator.vendors.nls.auth import (
     same,
 )
 from emulator.vendors.nls.render import callback_body, query_body
-from emulator.vendors.nls.task import TaskError, TaskRecord, TaskSpec, parse_task, recognizer_options
+from emulator.vendors.nls.task import (
+    TaskError,
+    TaskRecord,
+    TaskSpec,
+    parse_task,
+    private_address,
+    recognizer_options,
+)
 from emulator.web import note
 
 VENDOR = "nls"
+RESOLVE_TIMEOUT_S = 2.0
 APPKEYS = "nls.appkey"        # appkeys are credentials too: registered ones are known, others per the mode
 _RPC_REQUIRED = ("AccessKeyId", "Signature", "SignatureMethod", "SignatureNonce", "SignatureVersion", "Timestamp")
 
@@ -336,6 +346,10 @@ class Nls(Dialect):
             spec = parse_task(raw, strict_urls=self.options.strict_urls)
         except TaskError as exc:
             raise Business(exc.status_code, exc.detail) from None
+        if self.options.strict_urls:
+            await _refuse_private(spec.file_link, cat.INVALID_FILE_URL)
+            if spec.callback_url:
+                await _refuse_private(spec.callback_url, cat.INVALID_CALLBACK)
         model = self._appkey(spec.appkey)
         pipeline_call.limit(("submit", call.access_key_id), cat.SUBMIT_QPS)
         tid = pipeline_call.test_id
@@ -416,6 +430,20 @@ class Nls(Dialect):
             return False
         ended = job.phase_times.get(job.phase.value, job.created_at) if job.phase.terminal else None
         return ended is None or self.engine.clock.now() <= ended + cat.RESULT_TTL_S
+
+
+async def _refuse_private(url: str, code: int) -> None:
+    """Strict URLs: a host that resolves to a loopback, private or otherwise non-public address is refused, as an IP
+    address is (names that do not resolve are left to the download, which fails as the service's would)."""
+    host = urlsplit(url).hostname or ""
+    if host.endswith(MAGIC_SUFFIX):
+        return
+    try:
+        found = await asyncio.wait_for(asyncio.get_running_loop().getaddrinfo(host, None), RESOLVE_TIMEOUT_S)
+    except (OSError, TimeoutError, UnicodeError, ValueError):
+        return
+    if any(private_address(str(info[4][0])) for info in found):
+        raise Business(code, f"{host} resolves to a private or loopback address")
 
 
 @lru_cache(maxsize=1024)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -179,13 +180,28 @@ def _good_url(url: str, strict: bool) -> bool:
         return False
     if parts.scheme.lower() not in ("http", "https") or not host or " " in url:
         return False
-    if strict:
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            return True
+    return not (strict and ip_literal(host))
+
+
+def ip_literal(host: str) -> bool:
+    """An IP address in any notation the network stack accepts: dotted, short (``127.1``), decimal (``2130706433``),
+    hexadecimal (``0x7f000001``), octal, or IPv6 (``[::1]``)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    try:
+        socket.inet_aton(host)
+    except (OSError, ValueError):
         return False
     return True
+
+
+def private_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified \
+        or ip.is_multicast
 
 
 def recognizer_options(spec: TaskSpec, language: str) -> Options:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.engine import Engine, Records
+from emulator.inputs import whole_number
 from emulator.vendors.base import VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
@@ -255,10 +256,10 @@ def when(value: str | None) -> float | None:
 
 
 def page(number: str, size: str) -> tuple[int, int]:
-    if not (number.isascii() and number.isdigit() and size.isascii() and size.isdigit()) or len(number) > 9 \
-            or int(number) < 1 or not 1 <= int(size) <= cat.MAX_LIST_SIZE:
+    page_number, page_size = whole_number(number, digits=9), whole_number(size, digits=9)
+    if page_number is None or page_size is None or page_number < 1 or not 1 <= page_size <= cat.MAX_LIST_SIZE:
         raise CiError("InvalidArgument", f"pageNumber is 1 or more and pageSize between 1 and {cat.MAX_LIST_SIZE}")
-    return int(number), int(size)
+    return page_number, page_size
 
 
 def one_or_many(values: list[Any]) -> Any:

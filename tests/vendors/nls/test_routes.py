@@ -410,3 +410,14 @@ def test_any_task_gets_a_status_code_never_a_500(call: Call, task: dict[str, Any
     assert body["StatusCode"] in STATUS
     if body["StatusCode"] == 21050000:
         assert result(call, body["TaskId"])["StatusCode"] in STATUS
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.1", "2130706433", "0x7f000001", "[::1]", "0177.0.0.1",
+                                  "192.168.1.1", "[fe80::1]"])
+def test_strict_urls_refuse_every_form_of_a_private_address(call: Call, host: str) -> None:
+    call("POST", "/_emulator/settings", json={"nls": {"strict_urls": True}})
+    assert submit(call, f"http://{host}:9/a.wav").json()["StatusCode"] == 41050011
+    assert submit(call, magic("hi."), enable_callback=True,
+                  callback_url=f"http://{host}/cb").json()["StatusCode"] == 41050012
+    call("POST", "/_emulator/settings", json={"nls": {"strict_urls": False}})
+    assert submit(call, magic("hi.")).json()["StatusCode"] == 21050000
