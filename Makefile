@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint unit contract drift bench install install-test dist clean
+.PHONY: serve test lint unit contract drift bench fuzz install install-test dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ serve: install
 	$(BIN)/asr-emulator serve --host $(HOST) --port $(PORT)
 
 lint: install-test
-	$(BIN)/ruff check emulator tests contract_tests bench examples conftest.py
+	$(BIN)/ruff check emulator tests contract_tests bench examples fuzz conftest.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -42,6 +42,10 @@ drift: install-test
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# hostile requests at length: 10,000 cases per vendor (5,000 with credentials off, 5,000 permissive)
+fuzz: install-test
+	$(BIN)/python -m fuzz --cases 10000
 
 bench: install-test
 	$(BIN)/python -m bench

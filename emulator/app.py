@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from emulator import __version__
+from emulator import __version__, redact
 from emulator.config import Settings
 from emulator.control import Control
 from emulator.engine import Engine
@@ -47,6 +47,7 @@ class Emulator:
     def __init__(self, settings: Settings | None = None, engine: Engine | None = None,
                  dialects: Sequence[type[Dialect]] = registry.DIALECTS) -> None:
         self.settings = settings = settings or Settings()
+        redact.install()
         self.engine = engine or Engine(settings.engine_config())
         self.engine.rate_limits = settings.rate_limits
         self.engine.settings_hooks.append(self._restore_settings)

@@ -30,6 +30,7 @@ class Settings:
     ws_idle_timeout: float = 23.0        # realtime: a task with no data for this long fails with CLIENT_ERROR
     rate_limits: bool = False
     fetch_timeout: float = 30.0
+    fetch_deadline: float = 60.0         # a download's whole time, however slowly its bytes arrive
     load_fixtures: bool = True
     dashscope_keys: tuple[str, ...] = field(default=(DEFAULT_DASHSCOPE_KEY,))
     nls_access_keys: tuple[str, ...] = ()    # "AccessKeyId:AccessKeySecret" pairs, beside the built-in local pair
@@ -56,7 +57,7 @@ class Settings:
     def engine_config(self) -> EngineConfig:
         """The part of the settings the vendor-neutral engine reads."""
         return EngineConfig(lifecycle=self.lifecycle, seed=self.seed, credentials=self.credentials,
-                            fetch_timeout=self.fetch_timeout)
+                            fetch_timeout=self.fetch_timeout, fetch_deadline=self.fetch_deadline)
 
     def with_overrides(self, **values: Any) -> Settings:
         return replace(self, **{k: v for k, v in values.items() if v is not None})

@@ -48,7 +48,8 @@ def _bearer(request: Request, token: str) -> bool:
     return scheme.lower() == "bearer" and same_secret(given.strip(), token)
 
 
-ENGINE_SETTINGS = ("rate_limits", "seed", "stream_idle_timeout", "credentials", "callback_retry_delays")
+ENGINE_SETTINGS = ("rate_limits", "seed", "stream_idle_timeout", "credentials", "callback_retry_delays",
+                   "fetch_deadline")
 
 
 def _unknown(what: str, name: str, known: Sequence[str]) -> str:
@@ -233,7 +234,8 @@ class Control:
             self._apply_settings(body)
         out = {"rate_limits": self.engine.rate_limits, "seed": self.engine.seed,
                "credentials": self.engine.credentials.mode, "stream_idle_timeout": self.engine.stream_idle_timeout,
-               "callback_retry_delays": list(self.engine.callbacks.retry_delays)}
+               "callback_retry_delays": list(self.engine.callbacks.retry_delays),
+               "fetch_deadline": self.engine.media.deadline}
         for dialect in self._sections():
             out[str(dialect.settings_key)] = dialect.settings_json()
         return JSONResponse(out)
@@ -252,6 +254,11 @@ class Control:
             if body["credentials"] not in MODES:
                 raise ControlError(f"credentials must be one of {', '.join(MODES)}")
             self.engine.credentials.mode = body["credentials"]
+        if "fetch_deadline" in body:
+            deadline = body["fetch_deadline"]
+            if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not 0 < deadline <= 3600:
+                raise ControlError("fetch_deadline is seconds, more than 0 and at most 3600")
+            self.engine.media.deadline = float(deadline)
         if "callback_retry_delays" in body:
             delays = tuple(float(d) for d in body["callback_retry_delays"])
             if any(d < 0 for d in delays):

@@ -144,7 +144,13 @@ def magic_url(rng: random.Random) -> str:
     for name in ("duration", "rate", "channels", "silence", "status", "fail"):
         if rng.random() < 0.15:
             params[name] = rng.choice([weird_text(rng), "600", "48000", "2", "1", "404", "0.001", "1e9", "-3"])
-    return f"{MAGIC}/{quote(weird_text(rng)[:10] or 'a', errors='surrogatepass')}.wav?" + urlencode(params, errors="surrogatepass")
+    name = pct(weird_text(rng)[:10] or "a")
+    return f"{MAGIC}/{name}.wav?" + urlencode(params, errors="surrogatepass")
+
+
+def pct(text: str, safe: str = "/") -> str:
+    """Percent-encoding that takes lone surrogates too."""
+    return quote(text, safe=safe, errors="surrogatepass")
 
 
 def header(name: str, value: str) -> tuple[bytes, bytes]:
@@ -188,16 +194,16 @@ def dashscope(rng: random.Random) -> Case:
         return Case("dashscope", "GET", "/api/v1/tasks", query({k: maybe_weird(v, rng, 0.3) for k, v in q.items()}),
                     [auth])
     if kind == 5:
-        return Case("dashscope", rng.choice(["GET", "POST"]), f"/api/v1/tasks/{quote(task, safe='', errors='surrogatepass')}", b"", [auth])
+        return Case("dashscope", rng.choice(["GET", "POST"]), f"/api/v1/tasks/{pct(task, '')}", b"", [auth])
     if kind == 6:
-        return Case("dashscope", "POST", f"/api/v1/tasks/{quote(task, safe='', errors='surrogatepass')}/cancel", b"", [auth])
+        return Case("dashscope", "POST", f"/api/v1/tasks/{pct(task, '')}/cancel", b"", [auth])
     if kind == 7:
         q = {"action": maybe_weird("getPolicy", rng), "model": maybe_weird("paraformer-v2", rng)}
         return Case("dashscope", rng.choice(["GET", "POST"]), "/api/v1/uploads", query(q), [auth])
     if rng.random() < 0.5:
-        q = {"Expires": maybe_weird("1999999999", rng, 0.5), "Signature": maybe_weird("abc", rng, 0.5)}
-        return Case("dashscope", "GET", f"/dashscope-result/{quote(task, safe='', errors='surrogatepass')}/{quote(maybe_weird('0', rng), errors='surrogatepass')}"
-                    ".json", query(q))
+        params = {"Expires": maybe_weird("1999999999", rng, 0.5), "Signature": maybe_weird("abc", rng, 0.5)}
+        return Case("dashscope", "GET", f"/dashscope-result/{pct(task, '')}/{pct(maybe_weird('0', rng))}.json",
+                    query(params))
     boundary = "xYz"
     parts = [("key", maybe_weird("dashscope-instant/1/2026-01-01/x/a.wav", rng)), ("policy", weird_text(rng)),
              ("Signature", weird_text(rng))]
@@ -315,7 +321,7 @@ def tencent_ci(rng: random.Random) -> Case:
         return Case("tencent_ci", "GET", "/asr_jobs", query({k: maybe_weird(v, rng, 0.3) for k, v in q.items()}),
                     [header("host", CI_HOST), auth])
     if kind == 4:
-        path = "/asr_jobs/" + quote(maybe_weird("s123,s456", rng, 0.5), safe=",", errors='surrogatepass')
+        path = "/asr_jobs/" + pct(maybe_weird("s123,s456", rng, 0.5), ",")
         return Case("tencent_ci", rng.choice(["GET", "PUT"]), path, b"cancel" if rng.random() < 0.5 else b"",
                     [header("host", CI_HOST), auth])
     if kind == 5:
@@ -329,7 +335,7 @@ def tencent_ci(rng: random.Random) -> Case:
                "SpeechRecognition": {"EngineModelType": "16k_zh", "ChannelNum": "1"}}
         return Case("tencent_ci", method, sub, query(q), [header("host", CI_HOST), auth],
                     xml_body("Request", doc, rng))
-    key = quote(maybe_weird("input/a.wav", rng, 0.2), safe="/", errors='surrogatepass')
+    key = pct(maybe_weird("input/a.wav", rng, 0.2), "/")
     method = rng.choice(["GET", "PUT", "HEAD", "DELETE", "POST", "GET"])
     q: dict[str, str] = {}
     for name, value in (("max-keys", "10"), ("prefix", "in"), ("marker", ""), ("delimiter", "/"),
@@ -360,10 +366,10 @@ def eas(rng: random.Random) -> Case:
         return Case("eas", method, f"/api/predict/{service}/sink" if rng.random() < 0.6 else
                     f"/api/predict/{service}", query(q), [auth])
     if rng.random() < 0.05:
-        return Case("eas", "GET", f"/api/v1/servicediscovery/upstreams/{quote(service, errors='surrogatepass')}", b"",
+        return Case("eas", "GET", f"/api/v1/servicediscovery/upstreams/{pct(service)}", b"",
                     [header("host", rng.choice(["127.0.0.1:8000", "x:" + "9" * 30, weird_text(rng)[:30]]))])
     doc = {"input": {"url": magic_url(rng), "play_duration": rng.choice([1000000, "2000000", 0])}}
-    return Case("eas", "POST", f"/api/predict/{quote(service, errors='surrogatepass')}", b"", [auth], json_body(doc, rng))
+    return Case("eas", "POST", f"/api/predict/{pct(service)}", b"", [auth], json_body(doc, rng))
 
 
 def realtime(rng: random.Random) -> Case:

@@ -174,3 +174,13 @@ def test_result_links_cannot_be_forged_on_a_locked_server() -> None:
         url = call("GET", f"/api/v1/tasks/{task}", headers=AUTH).json()["output"]["results"][0]["transcription_url"]
         links.append(url.split("Signature=")[1])
     assert links[0] != links[1]                         # not the seed-0 key a stranger can compute
+
+
+def test_fetch_deadline_is_a_setting(call: Call) -> None:
+    assert call("GET", "/_emulator/settings").json()["fetch_deadline"] == 60.0
+    assert call("POST", "/_emulator/settings", json={"fetch_deadline": 2.5}).json()["fetch_deadline"] == 2.5
+    for bad in (0, -1, "5", True, 10_000):
+        assert call("POST", "/_emulator/settings", json={"fetch_deadline": bad}).status_code == 400
+    call("POST", "/_emulator/reset")
+    assert call("GET", "/_emulator/settings").json()["fetch_deadline"] == 60.0
+    assert Settings.from_env({"ASR_EMULATOR_FETCH_DEADLINE": "7"}).engine_config().fetch_deadline == 7.0

@@ -53,6 +53,7 @@ class EngineConfig:
     credentials: Mode = "permissive"
     journal_limit: int = 10_000
     fetch_timeout: float = 30.0
+    fetch_deadline: float = 60.0
 
 
 @lru_cache(maxsize=256)
@@ -69,6 +70,7 @@ class Engine:
         self.scripts = ScriptRegistry()
         self.recognizer = Recognizer(self.scripts, seed=self.config.seed)
         self.media = MediaResolver(self.store)
+        self.media.deadline = self.config.fetch_deadline
         self.faults = Faults(seed=self.config.seed)
         self.journal = Journal(self.config.journal_limit)
         self.credentials = Credentials(mode=self.config.credentials)
@@ -128,6 +130,7 @@ class Engine:
         self.recognizer.seed = self.config.seed
         self.limiter.clear()
         self.policies.clear()
+        self.media.deadline = self.config.fetch_deadline
         self.callbacks.retry_delays = RETRY_DELAYS
         self.rate_limits = False
         self.stream_idle_timeout = None

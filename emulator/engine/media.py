@@ -72,6 +72,7 @@ class MediaResolver:
     def __init__(self, store: Store, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._store = store
         self._transport = transport
+        self.deadline = 60.0           # seconds a whole download may take, however the bytes trickle
         self._schemes: dict[str, LocalResolver] = {}
         self._hosts: list[tuple[re.Pattern[str], HostResolver]] = []
         self._paths: list[tuple[re.Pattern[str], PathResolver]] = [
@@ -141,6 +142,13 @@ class MediaResolver:
         return data
 
     async def _download(self, url: str, limits: FetchLimits) -> bytes:
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._stream(url, limits)
+        except TimeoutError:
+            raise MediaProblem("download_timeout", f"downloading {url} took longer than {self.deadline:g} s") from None
+
+    async def _stream(self, url: str, limits: FetchLimits) -> bytes:
         declared: str | None = None
         try:
             async with httpx.AsyncClient(transport=self._transport, trust_env=False, follow_redirects=True,

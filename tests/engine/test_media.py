@@ -78,3 +78,39 @@ def test_magic_urls_synthesise_audio_or_failures(resolver: MediaResolver) -> Non
     found = problem(resolver, magic(fail="DECODE_ERROR"))
     assert (found.kind, found.code) == ("vendor", "DECODE_ERROR")
     assert problem(resolver, magic(duration="x")).kind == "decode_error"
+
+
+def test_a_trickling_download_ends_at_the_deadline() -> None:
+    """A server sending a byte every 50 ms never trips the per-read timeout; the whole-download deadline ends it."""
+    import asyncio
+    import time
+
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        try:
+            for _ in range(100000):
+                writer.write(b"x")
+                await writer.drain()
+                await asyncio.sleep(0.05)
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def go() -> tuple[str, float]:
+        server = await asyncio.start_server(trickle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        resolver = MediaResolver(MemoryStore())
+        resolver.deadline = 0.5
+        started = time.monotonic()
+        try:
+            await resolver.fetch(f"http://127.0.0.1:{port}/a.wav", FetchLimits(max_bytes=10**6, timeout=5))
+        except MediaProblem as problem:
+            return problem.kind, time.monotonic() - started
+        finally:
+            server.close()
+        return "no problem", 0.0
+
+    kind, took = asyncio.run(go())
+    assert kind == "download_timeout" and took < 3
