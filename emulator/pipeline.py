@@ -36,10 +36,12 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
         return
     request = Request(scope, receive)
     call = Call(request, dialect, test_id=test_id(request))
+    too_large = False
     call.note(vendor=dialect.name, test_id=call.test_id)
     try:
         body = await read_body(request, dialect.body_limit_for(request))
         if body is None:
+            too_large = True
             raise dialect.too_large(request)
         call.body = body
         call.request = request = Request(scope, _once(body, receive))    # handlers may parse it again
@@ -60,6 +62,8 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
     except VendorError as exc:
         call.note(code=exc.code, reason=exc.reason or exc.message)
         response = dialect.error_response(call, exc)
+        if too_large:           # the rest of the body is not read: the connection closes after the answer
+            response.headers["connection"] = "close"
     except Exception as exc:
         response = _internal(dialect, call, exc)
     await response(scope, receive, send)

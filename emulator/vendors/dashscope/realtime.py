@@ -231,6 +231,7 @@ class Realtime:
             raise TaskFailed(*cat.WS_ERRORS[exc.kind]) from None
         for result in results:
             await self._result(ws, task, result)
+            await asyncio.sleep(0)              # many results from one frame: let other requests in between
 
     async def _finish(self, ws: WebSocket, task: Task) -> None:
         try:
