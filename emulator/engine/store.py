@@ -3,20 +3,45 @@ records (queues, templates, counters …). In memory by default."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
 import threading
+import uuid
+import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 from emulator.engine.jobs import Job
 
+SPILL_BYTES = 4 * 1024 * 1024       # blobs larger than this live in files, not in memory
 
-@dataclass(frozen=True)
+
 class Blob:
-    data: bytes
-    content_type: str = "application/octet-stream"
-    name: str = ""
-    meta: dict[str, str] = field(default_factory=dict)
+    """Stored bytes (an upload, an object, a result file) with their content type, name and metadata. Large ones
+    are kept in a file (``path``); ``data`` reads them back when asked, ``size`` does not need to."""
+
+    __slots__ = ("_data", "content_type", "meta", "name", "path", "size")
+
+    def __init__(self, data: bytes = b"", content_type: str = "application/octet-stream", name: str = "",
+                 meta: dict[str, str] | None = None, path: str | None = None, size: int | None = None) -> None:
+        self._data = data
+        self.content_type = content_type
+        self.name = name
+        self.meta = dict(meta or {})
+        self.path = path
+        self.size = len(data) if size is None else size
+
+    @property
+    def data(self) -> bytes:
+        return self._data if self.path is None else Path(self.path).read_bytes()
+
+    def spilled(self, path: str) -> Blob:
+        """The same blob, its bytes written to ``path``."""
+        Path(path).write_bytes(self._data)
+        return Blob(b"", self.content_type, self.name, self.meta, path=path, size=self.size)
 
 
 class Store(Protocol):
@@ -43,6 +68,7 @@ class MemoryStore:
         self._jobs: dict[str, Job] = {}
         self._blobs: dict[tuple[str, str], Blob] = {}
         self._records: dict[str, dict[str, object]] = {}
+        self._spill: str | None = None          # a temporary directory for large blobs, made when first needed
 
     def put_job(self, job: Job) -> None:
         with self._lock:
@@ -60,15 +86,32 @@ class MemoryStore:
         return len(self._jobs)
 
     def put_blob(self, kind: str, key: str, blob: Blob) -> None:
+        if blob.path is None and blob.size > SPILL_BYTES:
+            blob = blob.spilled(os.path.join(self._spill_dir(), uuid.uuid4().hex))
         with self._lock:
+            old = self._blobs.get((kind, key))
             self._blobs[(kind, key)] = blob
+        self._forget(old)
+
+    def _spill_dir(self) -> str:
+        if self._spill is None:
+            self._spill = tempfile.mkdtemp(prefix="asr-emulator-blobs-")
+            weakref.finalize(self, shutil.rmtree, self._spill, True)
+        return self._spill
+
+    def _forget(self, blob: Blob | None) -> None:
+        if blob is not None and blob.path is not None and self._spill and blob.path.startswith(self._spill):
+            with contextlib.suppress(OSError):
+                os.unlink(blob.path)
 
     def get_blob(self, kind: str, key: str) -> Blob | None:
         return self._blobs.get((kind, key))
 
     def delete_blob(self, kind: str, key: str) -> bool:
         with self._lock:
-            return self._blobs.pop((kind, key), None) is not None
+            old = self._blobs.pop((kind, key), None)
+        self._forget(old)
+        return old is not None
 
     def blob_keys(self, kind: str) -> list[str]:
         with self._lock:
@@ -91,9 +134,12 @@ class MemoryStore:
 
     def clear(self) -> None:
         with self._lock:
+            blobs = list(self._blobs.values())
             self._jobs.clear()
             self._blobs.clear()
             self._records.clear()
+        for blob in blobs:
+            self._forget(blob)
 
 
 T = TypeVar("T")

@@ -114,3 +114,21 @@ def test_a_trickling_download_ends_at_the_deadline() -> None:
 
     kind, took = asyncio.run(go())
     assert kind == "download_timeout" and took < 3
+
+
+def test_large_blobs_live_in_files_not_memory() -> None:
+    import os
+
+    store = MemoryStore()
+    big = b"\x01" * (5 * 1024 * 1024)
+    store.put_blob("cos", "b/k", Blob(big, "audio/wav", "k"))
+    kept = store.get_blob("cos", "b/k")
+    assert kept is not None and kept.path is not None and os.path.getsize(kept.path) == len(big)
+    assert kept.size == len(big) and kept.data == big and kept.content_type == "audio/wav"
+    store.put_blob("cos", "b/k", Blob(b"small"))                 # replaced: its file goes
+    assert not os.path.exists(kept.path)
+    store.put_blob("cos", "b/k2", Blob(big))
+    second = store.get_blob("cos", "b/k2")
+    assert second is not None and second.path is not None
+    store.clear()
+    assert not os.path.exists(second.path)

@@ -12,6 +12,7 @@ and multipart uploads in ``cos``; their shared records and helpers in ``ci_commo
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from typing import Any
@@ -34,6 +35,7 @@ from emulator.vendors.tencent.ci_resources import Resources
 from emulator.vendors.tencent.cos import Objects
 from emulator.vendors.tencent.cos_auth import FIELDS, CosSignature, verify
 
+OBJECT_THREAD_BYTES = 256 * 1024
 _CI = "<bucket>.ci.<region>.myqcloud.com"
 _COS = "<bucket>.cos.<region>.myqcloud.com"
 
@@ -263,7 +265,11 @@ class TencentCi(Dialect):
         assert isinstance(target, Target)
         if target.kind == "ci":
             raise CiError("NoSuchResource", "CI serves its APIs on this host, not objects.", 404)
-        return self.objects.handle(call.request, target, call.body, self._request_id(call))
+        request_id = self._request_id(call)
+        if len(call.body) > OBJECT_THREAD_BYTES or call.request.method == "GET":
+            # hashing, writing or reading a large object is CPU and disk work: off the event loop
+            return await asyncio.to_thread(self.objects.handle, call.request, target, call.body, request_id)
+        return self.objects.handle(call.request, target, call.body, request_id)
 
 
 def _operation(request: Request, target: Target) -> str:

@@ -86,15 +86,15 @@ class Objects:
             out = {**headers, "ETag": blob.meta.get("etag", ""), "Last-Modified": blob.meta.get("last-modified", ""),
                    "Accept-Ranges": "bytes",
                    **{k: v for k, v in blob.meta.items() if k.startswith("x-cos-meta-")}}
-            data, status = blob.data, 200
-            rng = request.headers.get("range", "")
-            if rng and method == "GET":
-                data, status, out["Content-Range"] = byte_range(blob.data, rng)
             if method == "HEAD":
                 response = xmlio.raw_response(b"", 200, out, content_type=blob.content_type.encode("latin-1"))
-                response.raw_headers = [(k, str(len(blob.data)).encode()) if k == b"Content-Length" else (k, v)
+                response.raw_headers = [(k, str(blob.size).encode()) if k == b"Content-Length" else (k, v)
                                         for k, v in response.raw_headers]
                 return response
+            data, status = blob.data, 200
+            rng = request.headers.get("range", "")
+            if rng:
+                data, status, out["Content-Range"] = byte_range(data, rng)
             return xmlio.raw_response(data, status, out, content_type=blob.content_type.encode("latin-1"))
         if method == "DELETE":
             self.engine.store.delete_blob(BLOBS, self._blob_key(bucket, key))
@@ -131,7 +131,7 @@ class Objects:
                 continue
             mtime = float(blob.meta.get("mtime", "0"))
             entries.append({"Key": name, "LastModified": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(mtime)),
-                            "ETag": blob.meta.get("etag", ""), "Size": str(len(blob.data)),
+                            "ETag": blob.meta.get("etag", ""), "Size": str(blob.size),
                             "Owner": {"ID": self.ctx.appid, "DisplayName": self.ctx.appid},
                             "StorageClass": cat.STORAGE_CLASS})
         if entries:
