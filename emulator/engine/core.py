@@ -7,7 +7,9 @@ policy and the clock whenever a job is read, so no job has a thread of its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import logging
 import random
 import uuid
 from collections.abc import Callable, Sequence
@@ -28,7 +30,9 @@ from emulator.engine.recognizer import Options, Recognizer, ScriptRegistry, Tran
 from emulator.engine.store import MemoryStore, Store
 from emulator.engine.throttle import RateLimiter
 
+log = logging.getLogger("asr_emulator")
 FETCH_CONCURRENCY = 8
+SUBMIT_WAIT_S = 1.0     # a submit waits this long for its media, then answers and lets the fetch go on
 
 
 class JobStateError(Exception):
@@ -80,6 +84,7 @@ class Engine:
         self.stream_idle_timeout: float | None = None   # overrides each vendor's idle timeout for streams
         self.policies: dict[str, str] = {}      # "vendor" or "vendor/model" → policy spec
         self.settings_hooks: list[Callable[[], None]] = []
+        self._fetching: set[asyncio.Future[None]] = set()      # media being fetched for submitted jobs
         self.on_terminal: list[Callable[[Job], None]] = []   # dialects' reactions to a job ending (result objects)
         self._ids = random.Random(f"ids:{self.config.seed}")
 
@@ -170,33 +175,51 @@ class Engine:
         options: Options, limits: FetchLimits, record: VendorRecord | None = None,
         policy: str | None = None, test_id: str | None = None, failure: Failure | None = None,
         fail_from: Phase | None = None, no_speech_fails: bool = False,
-        vet: Callable[[Item], Failure | None] | None = None,
+        vet: Callable[[Item], Failure | None] | None = None, wait: bool = False,
     ) -> Job:
-        """Fetch, probe and transcribe every source, then store a queued job (or a terminal one for ``instant``).
+        """Store a queued job and fetch, probe and transcribe every source. The submit waits for that up to
+        ``SUBMIT_WAIT_S`` (``wait``: until it is done, for synchronous APIs), as a service answers a submit at once
+        however slow the file server is; until its media are in, the job stays queued.
 
         ``vet`` is the dialect's acceptance rule for a probed item (sample rate, channels, quota …): a failure it
         returns becomes the item's."""
-        sem = asyncio.Semaphore(FETCH_CONCURRENCY)
-
-        async def one(index: int, source: str) -> Item:
-            async with sem:
-                return await self._item(index, source, options, limits, no_speech_fails)
-
-        items = list(await asyncio.gather(*(one(i, s) for i, s in enumerate(sources))))
-        if vet is not None:
-            for item in items:
-                if item.failure is None:
-                    item.failure = vet(item)
         now = self.clock.now()
         job = Job(
-            id=job_id, vendor=vendor, model=model, owner=owner, items=items,
+            id=job_id, vendor=vendor, model=model, owner=owner, items=[Item(i, s) for i, s in enumerate(sources)],
             policy=policy or self.policy_spec(vendor, model), created_at=now, record=record,
             phase_times={Phase.QUEUED.value: now}, test_id=test_id, forced_failure=failure,
-            fail_from=fail_from,
+            fail_from=fail_from, media_ready=False,
         )
-        self._settle(job, now)
         self.store.put_job(job)
+        task = asyncio.ensure_future(self._process(job, options, limits, no_speech_fails, vet))
+        self._fetching.add(task)
+        task.add_done_callback(self._fetching.discard)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), None if wait else SUBMIT_WAIT_S)
         return job
+
+    async def _process(self, job: Job, options: Options, limits: FetchLimits, no_speech_fails: bool,
+                       vet: Callable[[Item], Failure | None] | None) -> None:
+        sem = asyncio.Semaphore(FETCH_CONCURRENCY)
+
+        async def one(item: Item) -> None:
+            async with sem:
+                done = await self._item(item.index, item.source, options, limits, no_speech_fails)
+            item.audio, item.transcript, item.failure, item.digest = done.audio, done.transcript, done.failure, \
+                done.digest
+            if vet is not None and item.failure is None:
+                item.failure = vet(item)
+
+        try:
+            await asyncio.gather(*(one(item) for item in job.items))
+        except Exception:      # a bug, not a media problem: the job fails, and the traceback is logged
+            log.exception("processing the media of job %s failed", job.id)
+            for item in job.items:
+                if item.transcript is None and item.failure is None:
+                    item.failure = Failure("internal", "the emulator failed to process this file")
+        job.media_ready = True
+        self._settle(job, self.clock.now())
+        self.store.put_job(job)
 
     async def _item(self, index: int, source: str, options: Options, limits: FetchLimits,
                     no_speech_fails: bool) -> Item:
@@ -247,7 +270,7 @@ class Engine:
         return out
 
     def _settle(self, job: Job, now: float) -> None:
-        if job.phase.terminal or job.phase is Phase.PAUSED:
+        if job.phase.terminal or job.phase is Phase.PAUSED or not job.media_ready:
             return
         target, at = lifecycle.target(job, _policy(job.policy), now)
         self._move(job, target, at)

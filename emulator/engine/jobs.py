@@ -89,6 +89,7 @@ class Job:
     paused_total: float = 0.0
     test_id: str | None = None
     paused_from: Phase | None = None
+    media_ready: bool = True          # False while its media are still being fetched: the job waits in the queue
 
     def record_as(self, cls: type[R]) -> R:
         """The dialect's record of this job, typed; a job of another dialect raises ``TypeError``."""

@@ -1,4 +1,5 @@
 import asyncio
+from pathlib import Path
 
 import httpx
 import pytest
@@ -132,3 +133,51 @@ def test_large_blobs_live_in_files_not_memory() -> None:
     assert second is not None and second.path is not None
     store.clear()
     assert not os.path.exists(second.path)
+
+
+def test_a_submit_answers_at_once_however_slow_the_file_server(asr_emulator: object) -> None:
+    """The service acknowledges a task before it downloads the file: a slow file server does not slow the submit;
+    the task waits in the queue until its audio is in."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from emulator.testing.handle import EmulatorHandle
+
+    assert isinstance(asr_emulator, EmulatorHandle)
+    wav = (Path(__file__).resolve().parents[2] / "fixtures" / "hello_zh.wav").read_bytes()
+    release = threading.Event()
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:            # noqa: N802 - the http.server name
+            release.wait(10)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(wav)))
+            self.end_headers()
+            self.wfile.write(wav)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        auth = {"Authorization": "Bearer sk-asr-emulator-local"}
+        with httpx.Client(base_url=asr_emulator.url, trust_env=False, headers=auth, timeout=30) as client:
+            started = time.monotonic()
+            task = client.post("/api/v1/services/audio/asr/transcription", headers={"X-DashScope-Async": "enable"},
+                               json={"model": "paraformer-v2", "input": {"file_urls": [
+                                   f"http://127.0.0.1:{server.server_address[1]}/slow.wav"]}}).json()
+            assert time.monotonic() - started < 5
+            task_id = task["output"]["task_id"]
+            assert client.get(f"/api/v1/tasks/{task_id}").json()["output"]["task_status"] == "PENDING"
+            release.set()
+            deadline = time.monotonic() + 10
+            while (status := client.get(f"/api/v1/tasks/{task_id}").json()["output"]["task_status"]) == "PENDING" \
+                    and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert status == "SUCCEEDED"
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()

@@ -367,6 +367,7 @@ class Eas(Dialect):
             limits=FetchLimits(max_bytes=cat.MAX_MEDIA_BYTES, timeout=self.engine.config.fetch_timeout),
             record=EasRequest(service.name, spec.play_us if spec else None),
             policy=policy, test_id=tid, failure=failure, fail_from=fail_from,
+            wait=operation == "predict",        # a synchronous call answers with the model's output
         )
         note(request, job_id=job.id)
         return job
