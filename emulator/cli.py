@@ -53,8 +53,10 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.control_token:
         how = "generated: the server is reachable beyond this machine" if generated else "given"
         print(f"  control plane locked ({how}): ASR_EMULATOR_CONTROL_TOKEN={settings.control_token}", flush=True)
+    from emulator.protocol import GuardedH11Protocol
+
     config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug",
-                            http=settings.http)
+                            http=GuardedH11Protocol if settings.http == "h11" else settings.http)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

@@ -43,7 +43,11 @@ class LiveServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.emulator, log_level="warning", lifespan="on", http=self.emulator.settings.http)
+        from emulator.protocol import GuardedH11Protocol
+
+        http = self.emulator.settings.http
+        config = uvicorn.Config(self.emulator, log_level="warning", lifespan="on",
+                                http=GuardedH11Protocol if http == "h11" else http)
         self._server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, args=(sock,), name=f"asr-emulator:{self.port}",
