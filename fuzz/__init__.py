@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 MAGIC = "http://media.asr-emulator.test"
+TENCENT_ID = "AKIDASREMULATOR000000000000000000000"     # the built-in SecretId: its signatures are verified
 DEADLINE_S = 10.0
 
 
@@ -229,7 +230,7 @@ def nls(rng: random.Random) -> Case:
         params["Task"] = json_body(task, rng).decode("utf-8", "surrogateescape")
     else:
         params["TaskId"] = maybe_weird("0123456789abcdef0123456789abcdef", rng, 0.4)
-    signature = {"AccessKeyId": "asr-emulator-akid", "Signature": "x", "SignatureMethod": "HMAC-SHA1",
+    signature = {"AccessKeyId": "asr-emulator-akid", "Signature": "x" * 28, "SignatureMethod": "HMAC-SHA1",
                  "SignatureNonce": "n", "SignatureVersion": "1.0", "Timestamp": "2026-01-01T00:00:00Z"}
     if rng.random() < 0.3:        # signature fields with hostile values (answered before the credentials mode)
         params.update({k: maybe_weird(v, rng, 0.4) for k, v in signature.items()})
@@ -255,11 +256,13 @@ def tencent_asr(rng: random.Random) -> Case:
                header("content-type", "application/json"),
                header("authorization", rng.choice(["TC3-HMAC-SHA256 Credential=AKIDx/2026-01-01/asr/tc3_request, "
                                                    "SignedHeaders=content-type;host, Signature=ab",
+                                                   tc3_header(rng),
                                                    "TC3-HMAC-SHA256 " + weird_text(rng), weird_text(rng)]))]
     mutated = mutate(doc, rng)
     fields = {str(k): str(v) for k, v in mutated.items()} if isinstance(mutated, dict) else {"Value": str(mutated)}
     if rng.random() < 0.2:
-        form = {"Action": action, "Version": "2019-06-14", "SecretId": "AKIDx", "Signature": weird_text(rng),
+        form = {"Action": action, "Version": "2019-06-14", "SecretId": rng.choice(["AKIDx", TENCENT_ID]),
+                "Signature": weird_text(rng),
                 "Timestamp": maybe_weird("1767225600", rng), "Nonce": "1", "SignatureMethod":
                     maybe_weird("HmacSHA256", rng), **fields}
         return Case("tencent_asr", "POST", "/", b"", [header("content-type", "application/x-www-form-urlencoded")],
@@ -267,6 +270,12 @@ def tencent_asr(rng: random.Random) -> Case:
     if rng.random() < 0.15:
         return Case("tencent_asr", "GET", "/", query(fields), headers)
     return Case("tencent_asr", "POST", "/", b"", headers, json_body(doc, rng))
+
+
+def tc3_header(rng: random.Random) -> str:
+    """A TC3 Authorization of the built-in SecretId, parts broken at random."""
+    return (f"TC3-HMAC-SHA256 Credential={TENCENT_ID}/{maybe_weird('2026-01-01', rng)}/asr/tc3_request, "
+            f"SignedHeaders={maybe_weird('content-type;host', rng)}, Signature={maybe_weird('ab' * 32, rng)}")
 
 
 def _xml(tag: str, doc: Any, depth: int = 0) -> str:
@@ -299,6 +308,9 @@ def tencent_ci(rng: random.Random) -> Case:
     auth = header("authorization", rng.choice([
         "q-sign-algorithm=sha1&q-ak=AKIDx&q-sign-time=1767225600;1967225600&q-key-time=1767225600;1967225600"
         "&q-header-list=host&q-url-param-list=&q-signature=ab", weird_text(rng),
+        f"q-sign-algorithm=sha1&q-ak={TENCENT_ID}&q-sign-time={maybe_weird('1767225600;1967225600', rng)}"
+        f"&q-key-time=1767225600;1967225600&q-header-list={maybe_weird('host', rng)}"
+        f"&q-url-param-list={maybe_weird('', rng)}&q-signature={maybe_weird('ab' * 20, rng)}",
         "q-sign-algorithm=sha1&q-ak=AKIDx&q-sign-time=" + weird_text(rng) + "&q-signature=ab"]))
     kind = rng.randrange(10)
     if kind <= 2:
@@ -356,7 +368,7 @@ def eas(rng: random.Random) -> Case:
     service = rng.choice(["asr_general_express", "asr_general_express_async", "bgm_detection",
                           "speech_vectorization", weird_text(rng)[:20]])
     auth = header("authorization", rng.choice(["asr-emulator-eas-token"] * 5 + ["EAS " + weird_text(rng),
-                                                                                weird_text(rng)]))
+                                                                                weird_text(rng), "EAS " + "A" * 28]))
     if rng.random() < 0.4 and service.endswith("_async"):
         q = {k: maybe_weird(v, rng, 0.4) for k, v in {"_index_": "0", "_length_": "1", "_timeout_": "0s",
                                                       "_indexes_": "1,2", "_trunc_": "true",

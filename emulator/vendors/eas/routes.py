@@ -28,7 +28,7 @@ from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Op
 from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
 from emulator.engine.lifecycle import parse_policy, run_seconds
-from emulator.inputs import whole_number
+from emulator.inputs import same_secret, whole_number
 from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.eas import catalogue as cat
 from emulator.vendors.eas import render
@@ -325,13 +325,13 @@ class Eas(Dialect):
             raise EasError(401)
         if service.token is None:      # a service configured without a token: any well-formed one
             return
-        if hmac.compare_digest(header.encode(), service.token.encode()):
+        if same_secret(header, service.token):
             return
         if header.startswith("EAS "):
             expected = eas_signature(service.token, string_to_sign(
                 request.method, body, request.headers.get("content-type", ""), request.headers.get("date", ""),
                 request.url.path))
-            if hmac.compare_digest(header[4:].strip().encode(), expected.encode()):
+            if same_secret(header[4:].strip(), expected):
                 return
         raise EasError(401)
 

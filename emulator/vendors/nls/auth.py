@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote
 
+from emulator.inputs import same_secret
+
 
 @lru_cache(maxsize=4096)
 def percent_encode(value: str) -> str:
@@ -72,4 +74,4 @@ def acs3_signature(secret: str, canonical_request: str, algorithm: str = "ACS3-H
 
 
 def same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
+    return same_secret(a, b)

@@ -26,7 +26,7 @@ from emulator.engine import Blob, Engine, Failure, FetchLimits, Item, Job, Optio
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
 from emulator.engine.core import RequestFault
-from emulator.inputs import BadInput, parse_json, whole_number
+from emulator.inputs import BadInput, parse_json, same_secret, whole_number
 from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
@@ -214,7 +214,7 @@ class TencentAsr(Dialect):
         joined = "&".join(f"{k}={signed[k]}" for k in sorted(signed))
         text = f"{request.method}{request.headers.get('host', '')}{request.url.path}?{joined}"
         expected = base64.b64encode(hmac.new(secret.encode(), text.encode(), digest).digest()).decode()
-        if not hmac.compare_digest(expected, form["Signature"]):
+        if not same_secret(expected, form["Signature"]):
             raise TcError("AuthFailure.SignatureFailure")
         return secret_id
 
@@ -249,7 +249,7 @@ class TencentAsr(Dialect):
         canonical = canonical_request(request.method, urlsplit(str(request.url)).path or "/", query, headers,
                                       parsed.signed_headers, payload)
         expected = signature(secret, stamp, parsed.date, parsed.service, canonical)
-        if not hmac.compare_digest(expected, parsed.signature):
+        if not same_secret(expected, parsed.signature):
             raise TcError("AuthFailure.SignatureFailure")
         return parsed.secret_id
 

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from emulator.inputs import same_secret
+
 FIELDS = ("q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-header-list", "q-url-param-list",
           "q-signature")
 
@@ -68,6 +70,6 @@ def verify(sig: CosSignature, secret_key: str, method: str, path: str, params: M
     for host_value in [host] + ([host.rsplit(":", 1)[0]] if ":" in host else []):
         signed = {h: (host_value if h == "host" else headers.get(h, "")) for h in sig.headers}
         text = http_string(method, path, params, sig.params, signed)
-        if hmac.compare_digest(sign(secret_key, sig.key_time, sig.sign_time, text), sig.signature):
+        if same_secret(sign(secret_key, sig.key_time, sig.sign_time, text), sig.signature):
             return True
     return False
