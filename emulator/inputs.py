@@ -7,6 +7,7 @@ from __future__ import annotations
 import hmac
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 MAX_DEPTH = 64          # deeper JSON documents are refused (no vendor document comes near it)
 
@@ -72,6 +73,16 @@ def same_secret(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
 
 
+def http_url(text: str) -> bool:
+    """Whether ``text`` is an http(s) URL with a host that parses (``http://[`` does not)."""
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(host) and " " not in text
+
+
 def printable(text: str, limit: int = 200) -> str:
     """``text`` fit to echo in a message: lone surrogates replaced, cut at ``limit`` characters."""
     clean = text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
@@ -86,4 +97,4 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-__all__ = ["MAX_DEPTH", "BadInput", "parse_json", "printable", "same_secret", "whole_number"]
+__all__ = ["MAX_DEPTH", "BadInput", "http_url", "parse_json", "printable", "same_secret", "whole_number"]

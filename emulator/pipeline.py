@@ -39,12 +39,13 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
     too_large = False
     call.note(vendor=dialect.name, test_id=call.test_id)
     try:
-        body = await read_body(request, dialect.body_limit_for(request))
-        if body is None:
-            too_large = True
-            raise dialect.too_large(request)
-        call.body = body
-        call.request = request = Request(scope, _once(body, receive))    # handlers may parse it again
+        if not dialect.streams_body(request):
+            body = await read_body(request, dialect.body_limit_for(request))
+            if body is None:
+                too_large = True
+                raise dialect.too_large(request)
+            call.body = body
+            call.request = request = Request(scope, _once(body, receive))    # handlers may parse it again
         op = await dialect.route(call)
         call.operation = op
         call.note(operation=op.name)
@@ -62,7 +63,7 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
     except VendorError as exc:
         call.note(code=exc.code, reason=exc.reason or exc.message)
         response = dialect.error_response(call, exc)
-        if too_large:           # the rest of the body is not read: the connection closes after the answer
+        if too_large or exc.closes:     # the rest of the body is not read: the connection closes after the answer
             response.headers["connection"] = "close"
     except Exception as exc:
         response = _internal(dialect, call, exc)

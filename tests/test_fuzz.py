@@ -7,6 +7,8 @@ import asyncio
 import logging
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import fuzz
 from emulator.app import Emulator
@@ -27,6 +29,28 @@ def test_hostile_requests_get_vendor_errors(vendor: str, credentials: str) -> No
         logger.propagate = propagate
     report = [f"{f.status} {f.case.describe()[:300]} {f.tracebacks[:1]}" for f in failures[:3]]
     assert not failures, "\n".join(report)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(vendor=st.sampled_from(sorted(fuzz.GENERATORS)), seed=st.integers(0, 2**32), index=st.integers(0, 10**6))
+def test_any_seed_gives_vendor_errors(vendor: str, seed: int, index: int) -> None:
+    """Hypothesis picks the seeds (and keeps the ones that failed in its database, to replay first)."""
+    app = Emulator(Settings(lifecycle="instant", load_fixtures=False, credentials="permissive"))
+    logger = logging.getLogger("asr_emulator")
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        outcome = asyncio.run(_one(app, fuzz.case(seed, vendor, index)))
+    finally:
+        logger.propagate = propagate
+    assert not outcome.failed, f"{outcome.status} {outcome.case.describe()[:300]} {outcome.tracebacks[:1]}"
+
+
+async def _one(app: Emulator, case: fuzz.Case) -> fuzz.Outcome:
+    runner = fuzz.Runner(app)
+    try:
+        return await runner.run(case)
+    finally:
+        runner.close()
 
 
 def test_a_case_replays_from_its_seed() -> None:

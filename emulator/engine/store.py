@@ -86,8 +86,14 @@ class MemoryStore:
         return len(self._jobs)
 
     def put_blob(self, kind: str, key: str, blob: Blob) -> None:
+        """Store a blob. A large one is written to a file; one already in a file (``path``) is moved into the
+        store's own directory, which it then owns."""
         if blob.path is None and blob.size > SPILL_BYTES:
             blob = blob.spilled(os.path.join(self._spill_dir(), uuid.uuid4().hex))
+        elif blob.path is not None and not blob.path.startswith(self._spill_dir()):
+            owned = os.path.join(self._spill_dir(), uuid.uuid4().hex)
+            shutil.move(blob.path, owned)
+            blob = Blob(b"", blob.content_type, blob.name, blob.meta, path=owned, size=blob.size)
         with self._lock:
             old = self._blobs.get((kind, key))
             self._blobs[(kind, key)] = blob

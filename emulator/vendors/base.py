@@ -60,8 +60,14 @@ class VendorError(Exception):
         self.status = status or 400
         super().__init__(self.message)
 
+    closes: bool = False            # answer, then close the connection (the rest of the body is not read)
+
     def because(self, reason: str) -> VendorError:
         self.reason = reason
+        return self
+
+    def closing(self) -> VendorError:
+        self.closes = True
         return self
 
 
@@ -213,6 +219,10 @@ class Dialect:
 
     def body_limit_for(self, request: Request) -> int:
         return self.body_limit
+
+    def streams_body(self, request: Request) -> bool:
+        """True when the handler reads the body itself, in chunks (large uploads); the pipeline then leaves it."""
+        return False
 
     async def route(self, call: Call) -> Operation:
         """The operation of a request: by method and path template among the declared operations."""

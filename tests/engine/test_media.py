@@ -149,7 +149,7 @@ def test_a_submit_answers_at_once_however_slow_the_file_server(asr_emulator: obj
     release = threading.Event()
 
     class Slow(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:            # noqa: N802 - the http.server name
+        def do_GET(self) -> None:
             release.wait(10)
             self.send_response(200)
             self.send_header("Content-Length", str(len(wav)))

@@ -26,7 +26,7 @@ from emulator.engine import Blob, Engine, Failure, FetchLimits, Item, Job, Optio
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
 from emulator.engine.core import RequestFault
-from emulator.inputs import BadInput, parse_json, same_secret, whole_number
+from emulator.inputs import BadInput, http_url, parse_json, same_secret, whole_number
 from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
@@ -454,7 +454,7 @@ def _rec_spec(params: dict[str, Any], from_query: bool = False) -> dict[str, Any
         raise TcError("InvalidParameterValue", detail="SentenceMaxLength is 0 or between 6 and 40.")
     if spec["SourceType"] == 0:
         url = spec.get("Url", "")
-        if not url or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        if not url or not http_url(url):
             raise TcError("InvalidParameterValue.ErrorInvalidUrl")
     else:
         try:

@@ -25,6 +25,7 @@ from starlette.types import Scope
 from emulator.config import Settings
 from emulator.engine import Engine
 from emulator.engine.core import RequestFault
+from emulator.engine.incoming import TooLarge, receive
 from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import xmlio
@@ -136,6 +137,12 @@ class TencentCi(Dialect):
     def env_lines(self, base_url: str) -> list[str]:
         return [f"# Tencent CI/COS: CosConfig(Proxies={{'http': '{base_url}'}}, Scheme='http') with the SecretId "
                 f"above; the default bucket is {self.ctx.default_bucket}"]
+
+    def streams_body(self, request: Request) -> bool:
+        """Object and part uploads are received in chunks, to a file when large, not held in memory."""
+        target = self.target(request.scope)
+        return target is not None and target.api is None and target.kind == "cos" and request.method == "PUT" \
+            and bool(target.key)
 
     def body_limit_for(self, request: Request) -> int:
         target = self.target(request.scope)
@@ -266,6 +273,15 @@ class TencentCi(Dialect):
         if target.kind == "ci":
             raise CiError("NoSuchResource", "CI serves its APIs on this host, not objects.", 404)
         request_id = self._request_id(call)
+        if self.streams_body(call.request):
+            try:
+                incoming = await receive(call.request.stream(), cat.MAX_COS_OBJECT_BYTES)
+            except TooLarge:
+                raise CiError("EntityTooLarge", "The request body is too large.").closing() from None
+            try:
+                return await asyncio.to_thread(self.objects.handle, call.request, target, b"", request_id, incoming)
+            finally:
+                incoming.discard()          # unless the store took the file
         if len(call.body) > OBJECT_THREAD_BYTES or call.request.method == "GET":
             # hashing, writing or reading a large object is CPU and disk work: off the event loop
             return await asyncio.to_thread(self.objects.handle, call.request, target, call.body, request_id)

@@ -96,7 +96,7 @@ class Upload:
     key: str
     created: float
     content_type: str
-    parts: dict[int, bytes] = field(default_factory=dict)
+    parts: dict[int, str] = field(default_factory=dict)      # part number → ETag; the bytes are "cos-part" blobs
 
 
 @dataclass

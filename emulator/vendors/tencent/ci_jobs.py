@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
 from emulator.engine import Failure, FetchLimits, Item, Job, JobStateError, Options, Phase
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
+from emulator.inputs import http_url
 from emulator.vendors.base import Call
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
@@ -62,7 +62,7 @@ class Jobs:
         obj, url = text(source_input, "Object", "Input"), text(source_input, "Url", "Input")
         if not obj and not url:
             raise CiError("InvalidArgument", "Input.Object or Input.Url is required")
-        if not obj and urlsplit(url).scheme not in ("http", "https"):
+        if not obj and not http_url(url):
             raise CiError("InvalidArgument", "Input.Url must be an http(s) URL")
         operation = node(doc, "Operation", "Request")
         only(operation, cat.OPERATION_NODES, "Request.Operation")
@@ -87,7 +87,7 @@ class Jobs:
         if job_level not in ("0", "1", "2"):
             raise CiError("InvalidArgument", "JobLevel is 0, 1 or 2")
         callback = text(doc, "CallBack", "Request")
-        if callback and callback != "no" and urlsplit(callback).scheme not in ("http", "https"):
+        if callback and callback != "no" and not http_url(callback):
             raise CiError("InvalidArgument", "CallBack must be an http(s) URL or no")
         callback_format = text(doc, "CallBackFormat", "Request") or "XML"
         if callback_format not in ("XML", "JSON"):

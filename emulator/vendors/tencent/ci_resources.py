@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
 from emulator.engine import JobStateError, Phase
+from emulator.inputs import http_url
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent.ci_common import (
     VENDOR,
@@ -74,7 +74,7 @@ class Resources:
             values = {k: text(notify, k, "NotifyConfig") for k in ("Url", "Event", "Type", "State")}
             if values["State"] not in (*cat.NOTIFY_STATES, ""):
                 raise CiError("InvalidArgument", "NotifyConfig.State is On or Off")
-            if values["State"] == cat.NOTIFY_STATES[0] and urlsplit(values["Url"]).scheme not in ("http", "https"):
+            if values["State"] == cat.NOTIFY_STATES[0] and not http_url(values["Url"]):
                 raise CiError("InvalidArgument", "NotifyConfig.Url must be an http(s) URL")
             queue.notify = {k: v for k, v in values.items()}
         queue.name = name or queue.name

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import os
 import re
+import tempfile
 import time
 from typing import Any
 from urllib.parse import SplitResult, unquote
@@ -14,10 +16,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.engine import Blob
+from emulator.engine.incoming import Incoming
 from emulator.engine.media import MediaProblem
+from emulator.inputs import whole_number
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import xmlio
 from emulator.vendors.tencent.ci_common import BLOBS, CiError, Context, Target, Upload, one_or_many
+
+PARTS = "cos-part"      # the bytes of multipart upload parts: "<upload id>/<part number>"
 
 
 class Objects:
@@ -30,11 +36,12 @@ class Objects:
     def _blob_key(self, bucket: str, key: str) -> str:
         return f"{bucket}/{key}"
 
-    def put(self, bucket: str, key: str, data: bytes, content_type: str, meta: dict[str, str]) -> str:
-        etag = f'"{hashlib.md5(data).hexdigest()}"'
+    def put(self, bucket: str, key: str, data: bytes | Incoming, content_type: str, meta: dict[str, str]) -> str:
+        body = data if isinstance(data, Incoming) else Incoming(data, None, len(data), hashlib.md5(data).hexdigest())
+        etag = f'"{body.md5}"'
         stamp = email.utils.formatdate(self.engine.clock.now(), usegmt=True)
-        self.engine.store.put_blob(BLOBS, self._blob_key(bucket, key), Blob(
-            data, content_type or "application/octet-stream", key.rsplit("/", 1)[-1],
+        self.engine.store.put_blob(BLOBS, self._blob_key(bucket, key), body.blob(
+            content_type or "application/octet-stream", key.rsplit("/", 1)[-1],
             {"etag": etag, "last-modified": stamp, "mtime": str(self.engine.clock.now()), **meta}))
         return etag
 
@@ -59,7 +66,10 @@ class Objects:
             raise MediaProblem("download_status", f"{parts.geturl()} answered 404 NoSuchKey", status=404)
         return blob.data
 
-    def handle(self, request: Request, target: Target, body: bytes, request_id: str) -> Response:
+    def handle(self, request: Request, target: Target, body: bytes, request_id: str,
+               incoming: Incoming | None = None) -> Response:
+        """``incoming``: the body of an object or part upload, received by the dialect in chunks."""
+        upload = incoming or Incoming(body, None, len(body), hashlib.md5(body).hexdigest())
         headers = {"x-cos-request-id": request_id}
         q = request.query_params
         method, bucket, key = request.method, target.bucket, target.key
@@ -72,12 +82,12 @@ class Objects:
                 return xmlio.raw_response(b"", 200, headers)
             raise CiError("MethodNotAllowed")
         if "uploads" in q or "uploadId" in q:
-            return self._multipart(request, target, body, headers)
+            return self._multipart(request, target, body, headers, upload)
         if method == "PUT":
             if "x-cos-copy-source" in request.headers:
                 raise CiError("InvalidArgument", "Copying objects is not emulated.")
             meta = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-cos-meta-")}
-            etag = self.put(bucket, key, body, request.headers.get("content-type", ""), meta)
+            etag = self.put(bucket, key, upload, request.headers.get("content-type", ""), meta)
             return xmlio.raw_response(b"", 200, {**headers, "ETag": etag})
         if method in ("GET", "HEAD"):
             blob = self.get_object(bucket, key)
@@ -150,7 +160,8 @@ class Objects:
                                            "Initiated": self.ctx.time(u.created)} for u in uploads])
         return out
 
-    def _multipart(self, request: Request, target: Target, body: bytes, headers: dict[str, str]) -> Response:
+    def _multipart(self, request: Request, target: Target, body: bytes, headers: dict[str, str],
+                   received: Incoming) -> Response:
         q, method = request.query_params, request.method
         if method == "POST" and "uploads" in q:
             created = Upload(self.engine.new_id().replace("-", ""), target.bucket, target.key,
@@ -166,22 +177,32 @@ class Objects:
             if not (number.isascii() and number.isdigit()) or len(number) > 6 \
                     or not 1 <= int(number) <= cat.MAX_PART_NUMBER:
                 raise CiError("InvalidArgument", f"partNumber is between 1 and {cat.MAX_PART_NUMBER}")
-            upload.parts[int(number)] = body
+            self.engine.store.put_blob(PARTS, f"{upload.id}/{int(number)}", received.blob("", "", {}))
+            upload.parts[int(number)] = received.md5
             self.ctx.uploads.put(upload.id, upload)
-            return xmlio.raw_response(b"", 200, {**headers, "ETag": f'"{hashlib.md5(body).hexdigest()}"'})
+            return xmlio.raw_response(b"", 200, {**headers, "ETag": f'"{received.md5}"'})
         if method == "GET":
             parts = [{"PartNumber": str(n), "LastModified": self.ctx.time(upload.created),
-                      "ETag": f'"{hashlib.md5(d).hexdigest()}"', "Size": str(len(d))}
-                     for n, d in sorted(upload.parts.items())]
+                      "ETag": f'"{etag}"', "Size": str(self._part_size(upload, n))}
+                     for n, etag in sorted(upload.parts.items())]
             out: dict[str, Any] = {"Bucket": upload.bucket, "Key": upload.key, "UploadId": upload.id,
                                    "MaxParts": str(cat.MAX_LIST_KEYS), "IsTruncated": "false"}
             if parts:
                 out["Part"] = one_or_many(parts)
             return xmlio.response("ListPartsResult", out, headers=headers)
         if method == "DELETE":
-            self.ctx.uploads.delete(upload.id)
+            self._drop_upload(upload)
             return xmlio.raw_response(b"", 204, headers)
         return self._complete(upload, body, headers)
+
+    def _part_size(self, upload: Upload, number: int) -> int:
+        blob = self.engine.store.get_blob(PARTS, f"{upload.id}/{number}")
+        return 0 if blob is None else blob.size
+
+    def _drop_upload(self, upload: Upload) -> None:
+        for number in upload.parts:
+            self.engine.store.delete_blob(PARTS, f"{upload.id}/{number}")
+        self.ctx.uploads.delete(upload.id)
 
     def _complete(self, upload: Upload, body: bytes, headers: dict[str, str]) -> Response:
         try:
@@ -190,22 +211,41 @@ class Objects:
             raise CiError("MalformedXML", str(exc)) from None
         listed = doc.get("Part")
         listed = listed if isinstance(listed, list) else [listed] if listed else []
-        chunks = []
+        numbers = []
         for part in listed:
-            number = str(part.get("PartNumber", "")) if isinstance(part, dict) else ""
-            if not (number.isascii() and number.isdigit()) or len(number) > 6:
+            number = whole_number(str(part.get("PartNumber", "")) if isinstance(part, dict) else "", 6)
+            if number is None:
                 raise CiError("MalformedXML")
-            data = upload.parts.get(int(number))
-            if data is None or str(part.get("ETag", "")).strip('"') != hashlib.md5(data).hexdigest():
+            etag = upload.parts.get(number)
+            if etag is None or str(part.get("ETag", "")).strip('"') != etag:
                 raise CiError("InvalidPart", "One or more of the specified parts could not be found.", 400)
-            chunks.append(data)
-        if not chunks:
+            numbers.append(number)
+        if not numbers:
             raise CiError("MalformedXML", "CompleteMultipartUpload lists no parts")
-        etag = self.put(upload.bucket, upload.key, b"".join(chunks), upload.content_type, {})
-        self.ctx.uploads.delete(upload.id)
+        whole = self._assemble(upload, numbers)
+        try:
+            etag = self.put(upload.bucket, upload.key, whole, upload.content_type, {})
+        finally:
+            whole.discard()
+        self._drop_upload(upload)
         return xmlio.response("CompleteMultipartUploadResult", {
             "Location": f"{upload.bucket}.cos.{self.ctx.region}.myqcloud.com/{upload.key}", "Bucket": upload.bucket,
             "Key": upload.key, "ETag": etag}, headers=headers)
+
+
+    def _assemble(self, upload: Upload, numbers: list[int]) -> Incoming:
+        """The listed parts, in order, into one temporary file (hashed as it is written)."""
+        digest = hashlib.md5()
+        size = 0
+        fd, path = tempfile.mkstemp(prefix="asr-emulator-object-")
+        with os.fdopen(fd, "wb") as out:
+            for number in numbers:
+                blob = self.engine.store.get_blob(PARTS, f"{upload.id}/{number}")
+                data = b"" if blob is None else blob.data
+                digest.update(data)
+                out.write(data)
+                size += len(data)
+        return Incoming(b"", path, size, digest.hexdigest())
 
 
 def byte_range(data: bytes, header: str) -> tuple[bytes, int, str]:
