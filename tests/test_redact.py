@@ -28,18 +28,26 @@ def test_secrets_are_masked(line: str) -> None:
     assert redact.MASK in masked
 
 
-def test_access_and_error_records_are_masked(caplog: pytest.LogCaptureFixture) -> None:
+def test_access_and_error_records_are_masked() -> None:
     Emulator(Settings(load_fixtures=False))          # installs the filters
-    with caplog.at_level(logging.INFO):
-        logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:1", "GET",
-                                                 "/?AccessKeyId=asr-emulator-akid&Signature=c2lnbmF0dXJl", "1.1", 200)
-        try:
-            raise RuntimeError("key sk-abcdef123456 was refused")
-        except RuntimeError:
-            logging.getLogger("asr_emulator").exception("while handling Authorization: Bearer sk-abcdef123456")
-    text = caplog.text
-    assert "GET /?AccessKeyId=***&Signature=***" in text
-    assert not any(secret in text for secret in SECRETS), text
+    access = logging.getLogger("uvicorn.access")
+    assert any(isinstance(f, redact.Redacting) for f in access.filters)
+    record = access.makeRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:1", "GET", "/?AccessKeyId=asr-emulator-akid&Signature=c2lnbmF0dXJl",
+                                "1.1", 200), None)
+    assert access.filter(record)
+    assert 'GET /?AccessKeyId=***&Signature=***' in record.getMessage()
+    try:
+        raise RuntimeError("key sk-abcdef123456 was refused")
+    except RuntimeError:
+        import sys
+
+        error = logging.getLogger("asr_emulator").makeRecord(
+            "asr_emulator", logging.ERROR, __file__, 1, "while handling Authorization: Bearer sk-abcdef123456", (),
+            sys.exc_info())
+    assert logging.getLogger("asr_emulator").filter(error)
+    text = logging.Formatter().format(error)
+    assert "RuntimeError" in text and not any(secret in text for secret in SECRETS), text
 
 
 def test_a_bug_on_a_signed_request_logs_no_secret(caplog: pytest.LogCaptureFixture,
