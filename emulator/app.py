@@ -38,6 +38,7 @@ from emulator.vendors.base import Dialect, Operation
 
 log = logging.getLogger("asr_emulator")
 HEADER = (b"x-asr-emulator", __version__.encode())
+SERVER = (b"server", b"asr-emulator")
 
 
 class Emulator:
@@ -144,7 +145,10 @@ class Emulator:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 status["sent"] = True
-                message["headers"] = [*message.get("headers", []), HEADER]
+                headers = [*message.get("headers", []), HEADER]
+                if not any(k.lower() == b"server" for k, _ in headers):
+                    headers.append(SERVER)          # not uvicorn's: the vendors' where recorded, else this
+                message["headers"] = headers
                 if scope["type"] == "http" and wire.decide():
                     wire.start = message
                     return

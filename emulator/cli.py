@@ -56,7 +56,8 @@ def _serve(args: argparse.Namespace) -> int:
     from emulator.protocol import GuardedH11Protocol
 
     config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug",
-                            http=GuardedH11Protocol if settings.http == "h11" else settings.http)
+                            http=GuardedH11Protocol if settings.http == "h11" else settings.http,
+                            server_header=False)      # each dialect sends its vendor's Server header
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

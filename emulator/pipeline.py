@@ -67,6 +67,9 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
             response.headers["connection"] = "close"
     except Exception as exc:
         response = _internal(dialect, call, exc)
+    server = dialect.server_name(call)
+    if server:
+        response.headers["server"] = server
     await response(scope, receive, send)
 
 

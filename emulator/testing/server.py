@@ -47,7 +47,7 @@ class LiveServer:
 
         http = self.emulator.settings.http
         config = uvicorn.Config(self.emulator, log_level="warning", lifespan="on",
-                                http=GuardedH11Protocol if http == "h11" else http)
+                                http=GuardedH11Protocol if http == "h11" else http, server_header=False)
         self._server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, args=(sock,), name=f"asr-emulator:{self.port}",

@@ -220,6 +220,10 @@ class Dialect:
     def body_limit_for(self, request: Request) -> int:
         return self.body_limit
 
+    def server_name(self, call: Call) -> str | None:
+        """The ``Server`` header the vendor's own servers send, where the briefs record one."""
+        return None
+
     def streams_body(self, request: Request) -> bool:
         """True when the handler reads the body itself, in chunks (large uploads); the pipeline then leaves it."""
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
@@ -194,3 +195,16 @@ def test_every_dialects_bug_is_logged_and_answered_in_its_envelope(
     assert any(r.exc_info and f"{vendor} bug" in str(r.exc_info[1]) for r in caplog.records)
     entry = app.engine.journal.entries(vendor=vendor)[-1]
     assert (entry.error or "").startswith(f"RuntimeError: {vendor} bug at tests/vendors/test_base.py")
+
+
+def test_server_headers_are_the_vendors_where_recorded() -> None:
+    from emulator.testing import LiveServer
+
+    with LiveServer(Settings(load_fixtures=False)) as server, httpx.Client(trust_env=False) as client:
+        def server_of(path: str, **headers: str) -> list[str]:
+            return client.get(f"{server.url}{path}", headers=headers).headers.get_list("server")
+
+        assert server_of("/api/v1/tasks", Authorization="Bearer sk-x") == ["istio-envoy"]
+        assert server_of("/asr_jobs", Host="b-1250000000.ci.ap-guangzhou.myqcloud.com") == ["tencent-ci"]
+        assert server_of("/k", Host="b-1250000000.cos.ap-guangzhou.myqcloud.com") == ["tencent-cos"]
+        assert server_of("/_emulator/health") == ["asr-emulator"]          # never uvicorn's

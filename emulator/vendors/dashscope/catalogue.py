@@ -230,6 +230,7 @@ WS_IDLE_TIMEOUT_S = 23.0                   # no data while a task runs
 # send finish-task with no audio (seen against the emulator: NO_VALID_AUDIO_ERROR, then InvalidTask).
 TASK_STARTED_DELAY_S = 0.02
 WS_CONNECTION_IDLE_S = 60.0                # no task on an open connection
+SERVER_HEADER = "istio-envoy"              # the gateway's Server header (vendors brief, recorded responses)
 WS_BAD_REQUEST = "InvalidParameter"        # task-failed code for any malformed realtime request
 # The documents recommend frames of about 100 ms and name no maximum: the emulator's bound, so that one message
 # cannot hold the server (a 1 MiB frame is 32 s of 16 kHz PCM, or 11 minutes of AMR).

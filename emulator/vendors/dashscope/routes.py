@@ -126,6 +126,9 @@ class DashScope(Dialect):
     def default_credentials(self) -> dict[str, str]:
         return {"api_key": DEFAULT_DASHSCOPE_KEY}
 
+    def server_name(self, call: Call) -> str | None:
+        return cat.SERVER_HEADER
+
     def env_lines(self, base_url: str) -> list[str]:
         ws = base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
         return [

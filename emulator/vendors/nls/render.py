@@ -58,7 +58,8 @@ def outcome(job: Job) -> tuple[int, dict[str, Any] | None]:
 
 
 def query_body(job: Job, request_id: str) -> dict[str, Any]:
-    """The ``GetTaskResult`` answer for the job's current phase, keys in the document's order."""
+    """The ``GetTaskResult`` answer for the job's current phase, keys in the document's order. ``RequestTime`` is only
+    in callback bodies: the document's query answers (success, running, download failure) never carry it."""
     if not job.phase.terminal:
         code = cat.PHASE_STATUS[job.phase]
         body: dict[str, Any] = {"TaskId": job.id, "RequestId": request_id, "StatusText": cat.STATUS[code]}
@@ -68,7 +69,7 @@ def query_body(job: Job, request_id: str) -> dict[str, Any]:
         return body
     code, result = outcome(job)
     body = {"TaskId": job.id, "RequestId": request_id, "StatusText": cat.STATUS[code],
-            "BizDuration": job.audio_ms if result is not None else 0, "RequestTime": _ms(job.created_at),
+            "BizDuration": job.audio_ms if result is not None else 0,
             "SolveTime": _ms(job.phase_times[job.phase.value]), "StatusCode": code}
     if result is not None:
         body["Result"] = result

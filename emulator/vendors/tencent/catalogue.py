@@ -206,6 +206,7 @@ CI_ERRORS: dict[str, tuple[int, str]] = {
     "SlowDown": (503, "Please reduce your request rate."),
 }
 CI_THROTTLE_CODE = "SlowDown"
+CI_SERVER, COS_SERVER = "tencent-ci", "tencent-cos"   # Server headers (003: "Server: tencent-ci"; COS's own)
 ACCESS_DENIED = "Access Denied."
 
 # A job that fails: its JobsDetail Code and Message, by neutral media-problem kind.

@@ -130,6 +130,10 @@ class TencentCi(Dialect):
             return Target(first, self.ctx.region, "cos", "/" + rest, host)
         return None
 
+    def server_name(self, call: Call) -> str | None:
+        target = call.context if isinstance(call.context, Target) else self.target(call.request.scope)
+        return cat.CI_SERVER if target is None or target.kind == "ci" or target.api else cat.COS_SERVER
+
     def default_credentials(self) -> dict[str, str]:
         return {"secret_id": cat.DEFAULT_SECRET_ID, "secret_key": cat.DEFAULT_SECRET_KEY, "appid": self.ctx.appid,
                 "bucket": self.ctx.default_bucket}

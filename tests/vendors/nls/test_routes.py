@@ -71,7 +71,7 @@ def test_submit_then_result_with_the_scripted_text(call: Call) -> None:
     assert submitted["RequestId"] == submitted["RequestId"].upper() and submitted["RequestId"].count("-") == 4
     body = result(call, submitted["TaskId"])
     assert (body["StatusCode"], body["StatusText"]) == (21050000, "SUCCESS")
-    assert body["BizDuration"] == 4000 and body["SolveTime"] >= body["RequestTime"]
+    assert body["BizDuration"] == 4000 and body["SolveTime"] > 0 and "RequestTime" not in body
     sentences = body["Result"]["Sentences"]
     assert "".join(s["Text"] for s in sentences) == "你好。今天天气很好。"
     for s in sentences:
@@ -376,7 +376,7 @@ def test_same_seed_same_bytes() -> None:
         call = caller(Emulator(Settings(lifecycle="instant", seed=7)))
         task_id = submit(call, magic(duration=5)).json()["TaskId"]
         body = result(call, task_id)
-        body.pop("RequestTime"), body.pop("SolveTime")
+        body.pop("SolveTime")
         return json.dumps(body, ensure_ascii=False).encode()
 
     assert run() == run()
