@@ -26,6 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
             host=args.host, port=args.port, lifecycle=args.lifecycle, seed=args.seed,
             credentials=args.credentials, public_url=args.public_url,
             rate_limits=True if args.rate_limits else None, control_token=args.control_token,
+            strict=True if args.strict else None,
         )
         if args.no_control_token:
             settings = replace(settings, control_token="")
@@ -48,7 +49,8 @@ def _serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
     print(f"asr-emulator {__version__} listening on http://{shown}:{port} "
-          f"(lifecycle {settings.lifecycle}, seed {settings.seed}, credentials {settings.credentials})", flush=True)
+          f"(lifecycle {settings.lifecycle}, seed {settings.seed}, credentials {settings.credentials}"
+          f"{', strict' if settings.strict else ''})", flush=True)
     print(f"  DashScope: DASHSCOPE_HTTP_BASE_URL=http://{shown}:{port}{settings.dashscope_prefix}", flush=True)
     if settings.control_token:
         how = "generated: the server is reachable beyond this machine" if generated else "given"
@@ -166,6 +168,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--credentials", choices=MODES, help="how keys are checked (default permissive)")
     s.add_argument("--public-url", help="base URL written into result links (default: the request's host)")
     s.add_argument("--rate-limits", action="store_true", help="enforce the vendors' documented rate limits")
+    s.add_argument("--strict", action="store_true",
+                   help="refuse all that the vendors refuse (IP-address file URLs, unregistered keys …); by default "
+                        "such requests are accepted and each acceptance is reported as a warning")
     s.add_argument("--control-token", help="lock /_emulator/ (but health) behind Authorization: Bearer TOKEN "
                                            "(default: generated when listening beyond loopback)")
     s.add_argument("--no-control-token", action="store_true",

@@ -24,6 +24,7 @@ class Settings:
     public_url: str | None = None        # base URL written into result links; default: the request's own host
     control_token: str | None = None     # when set, /_emulator/ (but health) needs Authorization: Bearer <token>
     link_secret: str | None = None       # signs result links; default: from the control token, else from the seed
+    strict: bool = False                 # refuse all that the vendors refuse (no leniency for local convenience)
     utc_offset_hours: float = 8.0        # vendor timestamps are local time in the service's region
     dashscope_prefix: str = "/api/v1"
     dashscope_ws_path: str = "/api-ws/v1/inference"
@@ -57,7 +58,8 @@ class Settings:
     def engine_config(self) -> EngineConfig:
         """The part of the settings the vendor-neutral engine reads."""
         return EngineConfig(lifecycle=self.lifecycle, seed=self.seed, credentials=self.credentials,
-                            fetch_timeout=self.fetch_timeout, fetch_deadline=self.fetch_deadline)
+                            fetch_timeout=self.fetch_timeout, fetch_deadline=self.fetch_deadline,
+                            strict=self.strict)
 
     def with_overrides(self, **values: Any) -> Settings:
         return replace(self, **{k: v for k, v in values.items() if v is not None})

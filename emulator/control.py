@@ -49,7 +49,7 @@ def _bearer(request: Request, token: str) -> bool:
 
 
 ENGINE_SETTINGS = ("rate_limits", "seed", "stream_idle_timeout", "credentials", "callback_retry_delays",
-                   "fetch_deadline")
+                   "fetch_deadline", "strict")
 
 
 def _unknown(what: str, name: str, known: Sequence[str]) -> str:
@@ -111,6 +111,7 @@ class Control:
             Route("/scripts", r(self.scripts), methods=["POST"]),
             Route("/journal", r(self.journal), methods=["GET", "DELETE"]),
             Route("/callbacks", r(self.callbacks), methods=["GET"]),
+            Route("/warnings", r(self.warnings), methods=["GET", "DELETE"]),
             Route("/media", r(self.media_upload), methods=["POST"]),
             Route("/media/{media_id}", r(self.media_get), methods=["GET"]),
             Route("/media/{media_id}/{name}", r(self.media_get), methods=["GET"]),
@@ -235,7 +236,7 @@ class Control:
         out = {"rate_limits": self.engine.rate_limits, "seed": self.engine.seed,
                "credentials": self.engine.credentials.mode, "stream_idle_timeout": self.engine.stream_idle_timeout,
                "callback_retry_delays": list(self.engine.callbacks.retry_delays),
-               "fetch_deadline": self.engine.media.deadline}
+               "fetch_deadline": self.engine.media.deadline, "strict": self.engine.leniency.strict}
         for dialect in self._sections():
             out[str(dialect.settings_key)] = dialect.settings_json()
         return JSONResponse(out)
@@ -254,6 +255,11 @@ class Control:
             if body["credentials"] not in MODES:
                 raise ControlError(f"credentials must be one of {', '.join(MODES)}")
             self.engine.credentials.mode = body["credentials"]
+        if "strict" in body:
+            if not isinstance(body["strict"], bool):
+                raise ControlError("strict is true or false")
+            self.engine.leniency.strict = body["strict"]
+            self.engine.credentials.mode = "strict" if body["strict"] else self.engine.config.credentials
         if "fetch_deadline" in body:
             deadline = body["fetch_deadline"]
             if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not 0 < deadline <= 3600:
@@ -273,6 +279,17 @@ class Control:
 
     def _sections(self) -> list[Dialect]:
         return [d for d in self.emulator.dialects if d.settings_key]
+
+    async def warnings(self, request: Request) -> Response:
+        """What was accepted that the vendors refuse (leniency), per rule: how often, last when; every lenient rule
+        the dialects declare, with the vendor's code."""
+        if request.method == "DELETE":
+            self.engine.leniency.clear()
+        return JSONResponse({
+            "strict": self.engine.leniency.strict, "total": self.engine.leniency.total(),
+            "accepted": [e.to_json() for e in self.engine.leniency.summary()],
+            "rules": [{"vendor": d.name, "rule": rule, "vendor_code": code, "accepts": what}
+                      for d in self.emulator.dialects for rule, (code, what) in d.leniency.items()]})
 
     async def callbacks(self, request: Request) -> Response:
         q = request.query_params

@@ -25,6 +25,7 @@ from emulator.vendors.base import Call, Dialect, NoRoute, VendorError
 from emulator.web import read_body, test_id
 
 log = logging.getLogger("asr_emulator")
+WARNING_HEADER = "X-ASR-Emulator-Warning"
 
 Fallback = Callable[[Request, int], Awaitable[Response]]
 
@@ -70,6 +71,8 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
     server = dialect.server_name(call)
     if server:
         response.headers["server"] = server
+    for warning in scope.get("state", {}).get("warnings", []):
+        response.headers.append(WARNING_HEADER, warning.encode("ascii", "replace").decode("ascii"))
     await response(scope, receive, send)
 
 

@@ -25,6 +25,7 @@ from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS, Faults
 from emulator.engine.faults import Request as FaultRequest
 from emulator.engine.jobs import Failure, Item, Job, Phase, VendorRecord
 from emulator.engine.journal import Journal
+from emulator.engine.leniency import Leniency
 from emulator.engine.media import FetchLimits, MediaProblem, MediaResolver
 from emulator.engine.recognizer import Options, Recognizer, ScriptRegistry, Transcript
 from emulator.engine.store import MemoryStore, Store
@@ -58,6 +59,7 @@ class EngineConfig:
     journal_limit: int = 10_000
     fetch_timeout: float = 30.0
     fetch_deadline: float = 60.0
+    strict: bool = False               # refuse what the vendors refuse, even where local use is easier lenient
 
 
 @lru_cache(maxsize=256)
@@ -77,7 +79,8 @@ class Engine:
         self.media.deadline = self.config.fetch_deadline
         self.faults = Faults(seed=self.config.seed)
         self.journal = Journal(self.config.journal_limit)
-        self.credentials = Credentials(mode=self.config.credentials)
+        self.credentials = Credentials(mode="strict" if self.config.strict else self.config.credentials)
+        self.leniency = Leniency(self.config.strict)
         self.limiter = RateLimiter(self.clock)
         self.callbacks = Callbacks(self.peek, self.journal.record, self.clock.now)
         self.rate_limits = False
@@ -139,7 +142,8 @@ class Engine:
         self.callbacks.retry_delays = RETRY_DELAYS
         self.rate_limits = False
         self.stream_idle_timeout = None
-        self.credentials.mode = self.config.credentials
+        self.credentials.mode = "strict" if self.config.strict else self.config.credentials
+        self.leniency.clear()
         self.clock.set_mode("real")
         for hook in self.settings_hooks:
             hook()

@@ -22,6 +22,7 @@ class Entry:
     job_id: str | None = None
     code: str | None = None
     reason: str | None = None          # why a request was refused or failed
+    warnings: list[str] | None = None  # what was accepted that the vendor would refuse (leniency)
     test_id: str | None = None
     error: str | None = None
     attempt: int | None = None

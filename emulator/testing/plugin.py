@@ -26,7 +26,7 @@ from emulator.testing.client import control_headers
 from emulator.testing.handle import EmulatorHandle
 
 MARKER = "asr_emulator"
-MARKER_KEYS = frozenset({"lifecycle", "seed", "credentials", "faults", "fast_polling", "settings"})
+MARKER_KEYS = frozenset({"lifecycle", "seed", "credentials", "faults", "fast_polling", "settings", "strict"})
 FIXTURES = ("asr_emulator", "asr_emulator_respx")
 _LOCAL: dict[str, Any] = {}          # URL → the LiveServer of this process serving it
 _NEXT: dict[str, Any] = {}           # the test that runs after the one being torn down
@@ -38,6 +38,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="use an emulator that is already running at this URL (default: start one per session)")
     group.addoption("--asr-emulator-process", action="store_true", default=False,
                     help="run the session's emulator in a process of its own rather than a thread")
+    group.addoption("--asr-emulator-strict", action="store_true", default=False,
+                    help="fail a test during which the emulator accepted what a vendor would refuse (its warnings)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -116,6 +118,8 @@ def _configuration(options: dict[str, Any]) -> dict[str, Any]:
         settings["seed"] = options["seed"]
     if options.get("credentials") is not None:
         settings["credentials"] = options["credentials"]
+    if options.get("strict") is not None:
+        settings["strict"] = bool(options["strict"])
     return {"lifecycle": options.get("lifecycle") or "instant", "settings": settings or None,
             "faults": list(options.get("faults") or ()) or None}
 
@@ -132,10 +136,22 @@ def asr_emulator(asr_emulator_server: str, _asr_emulator_control: httpx.Client,
         handle.fast_polling()
     try:
         yield handle
+        _check_leniency(request, handle)
     finally:
         handle.restore()
         if request.config.getoption("--asr-emulator-url"):     # a shared server: leave what others configured
             handle.reset(scope="overrides")
+
+
+def _check_leniency(request: pytest.FixtureRequest, control: Any) -> None:
+    """With --asr-emulator-strict: the test fails when the emulator accepted what a vendor refuses."""
+    if not request.config.getoption("--asr-emulator-strict"):
+        return
+    accepted = control._call("GET", "/warnings")["accepted"]
+    if accepted:
+        pytest.fail("the emulator accepted what the vendor would refuse (--asr-emulator-strict): " + "; ".join(
+            f"{a['vendor']}/{a['rule']} x{a['count']} (the vendor answers {a['vendor_code']}: {a['accepted']})"
+            for a in accepted), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -161,6 +177,7 @@ def asr_emulator_respx(_asr_emulator_inprocess: Any, request: pytest.FixtureRequ
         emulator.fast_polling()
     try:
         yield emulator
+        _check_leniency(request, emulator)
     finally:
         following = _NEXT.pop("item", None)
         emulator.suspend(keep_routing="asr_emulator_respx" in getattr(following, "fixturenames", ()))

@@ -166,6 +166,8 @@ class Dialect:
     body_limit: ClassVar[int] = 1024 * 1024      # bytes read of a request body, at most
     settings_key: ClassVar[str | None] = None    # its section in /_emulator/settings
     strategies: ClassVar[str | None] = None      # the module of its hypothesis strategies (emulator.testing gathers)
+    # what it accepts that the vendor refuses, for local use: rule → (the vendor's code, what is accepted)
+    leniency: ClassVar[dict[str, tuple[str, str]]] = {}
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
@@ -219,6 +221,20 @@ class Dialect:
 
     def body_limit_for(self, request: Request) -> int:
         return self.body_limit
+
+    def lenient(self, request: Request, rule: str) -> bool:
+        """Whether to accept what the vendor refuses under ``rule`` (a key of ``leniency``): never in strict mode;
+        otherwise yes, and said — on the journal entry, in an ``X-ASR-Emulator-Warning`` header, in
+        ``/_emulator/warnings``."""
+        if self.engine.leniency.strict:
+            return False
+        code, what = self.leniency[rule]
+        accepted = self.engine.leniency.record(self.name, rule, code, what, self.engine.clock.now())
+        state = request.scope.setdefault("state", {})
+        state.setdefault("warnings", []).append(accepted.header())
+        journal = state.setdefault("journal", {})
+        journal["warnings"] = [*journal.get("warnings", []), f"{self.name}/{rule}"]
+        return True
 
     def server_name(self, call: Call) -> str | None:
         """The ``Server`` header the vendor's own servers send, where the briefs record one."""

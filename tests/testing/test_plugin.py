@@ -187,3 +187,28 @@ def test_misuse_is_reported_clearly(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--asr-emulator-url=http://127.0.0.1:{port}")
     result.stdout.fnmatch_lines([f"*--asr-emulator-url http://127.0.0.1:{port}: no emulator answers there*"])
     assert result.ret != 0
+
+
+def test_strict_option_fails_a_test_the_emulator_was_lenient_in(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_lenient='''
+        import httpx
+        import pytest
+
+        def tasks(handle, key):
+            return httpx.get(handle.url + "/api/v1/tasks", headers={"Authorization": f"Bearer {key}"})
+
+        def test_uses_an_unregistered_key(asr_emulator):
+            assert tasks(asr_emulator, "sk-someone-else").status_code == 200
+
+        def test_uses_the_configured_key(asr_emulator):
+            assert tasks(asr_emulator, "sk-asr-emulator-local").status_code == 200
+
+        @pytest.mark.asr_emulator(strict=True)
+        def test_strict_refuses(asr_emulator):
+            assert tasks(asr_emulator, "sk-someone-else").status_code == 401
+    ''')
+    plain = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    plain.assert_outcomes(passed=3)
+    strict = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--asr-emulator-strict")
+    strict.assert_outcomes(passed=3, errors=1)
+    strict.stdout.fnmatch_lines(["*dashscope/unregistered_key x1 (the vendor answers InvalidApiKey*"])

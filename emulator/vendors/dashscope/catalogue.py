@@ -249,3 +249,10 @@ WS_ERRORS = {
                                         "session alive."),
     "model": ("InvalidParameter", "Model not found ({model})!"),
 }
+
+
+# What the emulator accepts that the service refuses (local convenience; refused with --strict), and the code the
+# service answers instead.
+LENIENCY: dict[str, tuple[str, str]] = {
+    "unregistered_key": ("InvalidApiKey", "an sk-… API key the emulator was not given"),
+}

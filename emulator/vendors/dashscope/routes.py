@@ -65,6 +65,7 @@ class DashScope(Dialect):
     # (<workspace>.<region>.maas) the 2.x client builds
     hosts = (r"([a-z0-9-]+\.)?dashscope(-intl)?\.aliyuncs\.com", r"[a-z0-9-]+\.[a-z0-9-]+\.maas\.aliyuncs\.com")
     body_limit = cat.MAX_BODY_BYTES
+    leniency = cat.LENIENCY
     strategies = "emulator.vendors.dashscope.strategies"
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
@@ -171,6 +172,8 @@ class DashScope(Dialect):
                 "no 'Authorization: Bearer <key>' header" if not key
                 else "the key is not configured (strict credentials)" if verdict.strict and well_formed_key(key)
                 else "the key is not of the form sk-…")
+        if verdict.check and not verdict.known and not self.lenient(call.request, "unregistered_key"):
+            raise DashScopeError("InvalidApiKey").because("the key is not configured (strict)")
         call.request.state.api_key = key or "anonymous"
         return key or "anonymous"
 

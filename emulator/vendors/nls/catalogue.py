@@ -177,3 +177,13 @@ DEFAULT_APPKEYS: dict[str, AppModel] = {
 # AccessKey pairs known to the emulator out of the box (local development); more come from the settings.
 DEFAULT_ACCESS_KEYS: dict[str, str] = {"asr-emulator-akid": "asr-emulator-secret"}
 APPKEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
+# What the emulator accepts that the service refuses (local convenience; refused with --strict), and the code the
+# service answers instead.
+LENIENCY: dict[str, tuple[str, str]] = {
+    "unknown_access_key": ("InvalidAccessKeyId.NotFound", "an AccessKeyId the emulator does not know, unverified"),
+    "unregistered_appkey": ("41050015", "an appkey no project registered"),
+    "ip_address_url": ("41050011/41050012", "a file_link or callback_url naming an IP address"),
+    "stale_timestamp": ("InvalidTimeStamp.Expired", "a signature time more than 15 minutes from now"),
+}

@@ -43,6 +43,7 @@ from emulator.vendors.nls.task import (
     TaskError,
     TaskRecord,
     TaskSpec,
+    ip_url,
     parse_task,
     private_address,
     recognizer_options,
@@ -116,6 +117,7 @@ class Nls(Dialect):
     hosts = (r"filetrans\.[a-z0-9-]+\.aliyuncs\.com",)
     body_limit = cat.MAX_BODY_BYTES
     strategies = "emulator.vendors.nls.strategies"
+    leniency = cat.LENIENCY
     settings_key = "nls"
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
@@ -259,12 +261,13 @@ class Nls(Dialect):
         if authorization.startswith("ACS3-"):
             pop.access_key_id = self._verify_acs3(call.request, authorization, pop.query, call.body)
         else:
-            pop.access_key_id = self._verify_rpc(call.request.method, pop.params)
+            pop.access_key_id = self._verify_rpc(call.request, pop.params)
         return pop.access_key_id
 
     # ---- signatures --------------------------------------------------------------------------------------
 
-    def _verify_rpc(self, method: str, params: dict[str, str]) -> str:
+    def _verify_rpc(self, request: Request, params: dict[str, str]) -> str:
+        method = request.method
         if not self.engine.credentials.verdict(VENDOR, params.get("AccessKeyId", "") or "-").check:
             return params.get("AccessKeyId", "") or "anonymous"
         for name in _RPC_REQUIRED:
@@ -276,9 +279,9 @@ class Nls(Dialect):
             raise PopError("InvalidSignatureMethod")
         if params["SignatureVersion"] != "1.0":
             raise PopError("InvalidSignatureVersion")
-        self._check_timestamp(params["Timestamp"], params["SignatureNonce"])
+        self._check_timestamp(request, params["Timestamp"], params["SignatureNonce"])
         key_id = params["AccessKeyId"]
-        secret = self._secret(key_id)
+        secret = self._secret(request, key_id)
         if secret is not None:
             string_to_sign = rpc_string_to_sign(method, params)
             if not same(rpc_signature(secret, string_to_sign), params["Signature"]):
@@ -296,11 +299,11 @@ class Nls(Dialect):
         date = request.headers.get("x-acs-date")
         if not date:
             raise PopError.missing("x-acs-date")
-        self._check_timestamp(date, request.headers.get("x-acs-signature-nonce", ""))
+        self._check_timestamp(request, date, request.headers.get("x-acs-signature-nonce", ""))
         payload_hash = request.headers.get("x-acs-content-sha256", "")
         if not same(payload_hash, hashlib.sha256(body).hexdigest()):
             raise PopError("SignatureDoesNotMatch", "The x-acs-content-sha256 header does not match the body.")
-        secret = self._secret(parsed.access_key_id)
+        secret = self._secret(request, parsed.access_key_id)
         if secret is not None:
             headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
             canonical = acs3_canonical_request(request.method, request.url.path, query, headers,
@@ -310,22 +313,25 @@ class Nls(Dialect):
                 raise PopError("SignatureDoesNotMatch", cat.SIGNATURE_MISMATCH_PREFIX + string_to_sign)
         return parsed.access_key_id
 
-    def _secret(self, key_id: str) -> str | None:
+    def _secret(self, request: Request, key_id: str) -> str | None:
         """The secret to verify with; None to accept unverified (permissive mode, a key the emulator does not
-        know). Strict mode knows only configured keys."""
+        know — said as a warning). Strict mode knows only configured keys."""
         verdict = self.engine.credentials.verdict(VENDOR, key_id)
-        if verdict.refused:
+        if verdict.refused or (not verdict.known and not self.lenient(request, "unknown_access_key")):
             raise PopError("InvalidAccessKeyId.NotFound")
         return verdict.secret
 
-    def _check_timestamp(self, stamp: str, nonce: str) -> None:
+    def _check_timestamp(self, request: Request, stamp: str, nonce: str) -> None:
         when = _timestamp(stamp)
         if when is None:
             raise PopError("InvalidTimeStamp.Format")
-        if not self.engine.credentials.strict:
-            return
         now = time.time()    # the SDK stamps wall time, whatever the emulator's clock says
-        if abs(now - when) > cat.TIMESTAMP_SKEW_S:
+        stale = abs(now - when) > cat.TIMESTAMP_SKEW_S
+        if not self.engine.credentials.strict:
+            if stale and not self.lenient(request, "stale_timestamp"):
+                raise PopError("InvalidTimeStamp.Expired")
+            return
+        if stale:
             raise PopError("InvalidTimeStamp.Expired")
         for old, seen in self.nonces.items():
             if now - seen.seen > cat.TIMESTAMP_SKEW_S:
@@ -346,11 +352,16 @@ class Nls(Dialect):
             spec = parse_task(raw, strict_urls=self.options.strict_urls)
         except TaskError as exc:
             raise Business(exc.status_code, exc.detail) from None
-        if self.options.strict_urls:
+        if self.options.strict_urls or self.engine.leniency.strict:
+            if ip_url(spec.file_link) or (spec.callback_url and ip_url(spec.callback_url)):
+                raise Business(cat.INVALID_FILE_URL if ip_url(spec.file_link) else cat.INVALID_CALLBACK,
+                               "an IP address is not a valid host")
             await _refuse_private(spec.file_link, cat.INVALID_FILE_URL)
             if spec.callback_url:
                 await _refuse_private(spec.callback_url, cat.INVALID_CALLBACK)
-        model = self._appkey(spec.appkey)
+        elif ip_url(spec.file_link) or (spec.callback_url and ip_url(spec.callback_url)):
+            self.lenient(request, "ip_address_url")
+        model = self._appkey(request, spec.appkey)
         pipeline_call.limit(("submit", call.access_key_id), cat.SUBMIT_QPS)
         tid = pipeline_call.test_id
         failure, fail_from = self.engine.job_fault(
@@ -369,12 +380,12 @@ class Nls(Dialect):
         return _json({"TaskId": job.id, "RequestId": self.request_id(), "StatusText": cat.STATUS[cat.SUCCESS],
                       "StatusCode": cat.SUCCESS}, 200)
 
-    def _appkey(self, appkey: str) -> cat.AppModel:
+    def _appkey(self, request: Request, appkey: str) -> cat.AppModel:
         model = self.appkeys.get(appkey)
         if model is not None:
             return model
         verdict = self.engine.credentials.verdict(APPKEYS, appkey, _well_formed_appkey)
-        if verdict.check and verdict.refused:
+        if verdict.check and (verdict.refused or not self.lenient(request, "unregistered_appkey")):
             raise Business(cat.APPKEY_UNREGISTERED, f"appkey {appkey!r} is not registered")
         return cat.AppModel()
 

@@ -183,6 +183,15 @@ def _good_url(url: str, strict: bool) -> bool:
     return not (strict and ip_literal(host))
 
 
+def ip_url(url: str) -> bool:
+    """Whether a URL's host is an IP address (the document's invalid example: ``http://127.0.0.1/sample.wav``)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return ip_literal(host)
+
+
 def ip_literal(host: str) -> bool:
     """An IP address in any notation the network stack accepts: dotted, short (``127.1``), decimal (``2130706433``),
     hexadecimal (``0x7f000001``), octal, or IPv6 (``[::1]``)."""

@@ -89,6 +89,7 @@ class TencentAsr(Dialect):
     title = "Tencent Cloud ASR API 3.0"
     hosts = (r"asr(\.intl)?\.tencentcloudapi\.com", r"asr\.[a-z0-9-]+\.tencentcloudapi\.com")
     body_limit = cat.MAX_BODY_BYTES
+    leniency = cat.ASR_LENIENCY
     strategies = "emulator.vendors.tencent.strategies"
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
@@ -189,6 +190,11 @@ class TencentAsr(Dialect):
             return self._authenticate_legacy(call.request, api.legacy)
         return self._authenticate(call.request, call.body)
 
+    def _timestamp(self, request: Request, strict: bool, when: int) -> None:
+        """A signature time more than 5 minutes off: refused in strict mode, accepted (and said) otherwise."""
+        if abs(time.time() - when) > cat.TIMESTAMP_SKEW_S and (strict or not self.lenient(request, "stale_timestamp")):
+            raise TcError("AuthFailure.SignatureExpire")
+
     def _authenticate_legacy(self, request: Request, form: dict[str, str]) -> str:
         """The legacy signature: HMAC-SHA1/SHA256 over method, host, path and the sorted parameters (brief §B.4)."""
         secret_id = form.get("SecretId", "")
@@ -203,9 +209,8 @@ class TencentAsr(Dialect):
         when = whole_number(stamp, digits=12)
         if when is None:
             raise TcError("MissingParameter", name="Timestamp")
-        if verdict.strict and abs(time.time() - when) > cat.TIMESTAMP_SKEW_S:
-            raise TcError("AuthFailure.SignatureExpire")
-        if verdict.refused:
+        self._timestamp(request, verdict.strict, when)
+        if verdict.refused or (not verdict.known and not self.lenient(request, "unknown_secret_id")):
             raise TcError("AuthFailure.SecretIdNotFound")
         secret = verdict.secret
         if secret is None:
@@ -233,9 +238,8 @@ class TencentAsr(Dialect):
         when = whole_number(stamp, digits=12)
         if when is None:
             raise TcError("MissingParameter", name="X-TC-Timestamp")
-        if verdict.strict and abs(time.time() - when) > cat.TIMESTAMP_SKEW_S:
-            raise TcError("AuthFailure.SignatureExpire")
-        if verdict.refused:
+        self._timestamp(request, verdict.strict, when)
+        if verdict.refused or (not verdict.known and not self.lenient(request, "unknown_secret_id")):
             raise TcError("AuthFailure.SecretIdNotFound")
         secret = verdict.secret
         if secret is None:

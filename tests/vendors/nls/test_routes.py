@@ -421,3 +421,33 @@ def test_strict_urls_refuse_every_form_of_a_private_address(call: Call, host: st
                   callback_url=f"http://{host}/cb").json()["StatusCode"] == 41050012
     call("POST", "/_emulator/settings", json={"nls": {"strict_urls": False}})
     assert submit(call, magic("hi.")).json()["StatusCode"] == 21050000
+
+
+def test_leniency_says_so_and_strict_refuses(app: Emulator, call: Call) -> None:
+    accepted = submit(call, "http://127.0.0.1:9/sample.wav", appkey="myUnregisteredKey1")
+    assert accepted.json()["StatusCode"] == 21050000
+    warnings = accepted.headers.get_list("x-asr-emulator-warning")
+    assert any("nls/ip_address_url" in w and "41050011" in w for w in warnings)
+    assert any("nls/unregistered_appkey" in w and "41050015" in w for w in warnings)
+    entry = app.engine.journal.entries(vendor="nls", operation="SubmitTask")[-1]
+    assert entry.warnings == ["nls/ip_address_url", "nls/unregistered_appkey"]
+    summary = call("GET", "/_emulator/warnings").json()
+    assert {(a["rule"], a["count"]) for a in summary["accepted"]} == {("unregistered_appkey", 1),
+                                                                      ("ip_address_url", 1)}
+    rules = {(r["vendor"], r["rule"]) for r in summary["rules"]}
+    assert {("nls", "ip_address_url"), ("dashscope", "unregistered_key"), ("tencent_asr", "unknown_secret_id"),
+            ("tencent_ci", "unknown_secret_id")} <= rules
+    assert call("POST", "/_emulator/settings", json={"strict": True}).json()["strict"] is True
+    assert submit(call, "http://127.0.0.1:9/sample.wav").json()["StatusCode"] == 41050011
+    assert submit(call, magic("hi."), appkey="myUnregisteredKey1").json()["StatusCode"] == 41050015
+    assert pop(call, "GetTaskResult", method="GET", akid="someoneElse", TaskId="x").json()["Code"] == \
+        "InvalidAccessKeyId.NotFound"
+    call("POST", "/_emulator/reset")
+    assert call("GET", "/_emulator/warnings").json() == {**call("GET", "/_emulator/warnings").json(), "total": 0,
+                                                         "strict": False, "accepted": []}
+
+
+def test_a_clean_request_carries_no_warning(app: Emulator, call: Call) -> None:
+    answer = submit(call, magic("hi."))
+    assert answer.json()["StatusCode"] == 21050000 and "x-asr-emulator-warning" not in answer.headers
+    assert app.engine.journal.entries(vendor="nls")[-1].warnings is None
