@@ -52,6 +52,7 @@ from emulator.web import note
 
 VENDOR = "nls"
 RESOLVE_TIMEOUT_S = 2.0
+ADAPTIVE_RATE = 16000
 APPKEYS = "nls.appkey"        # appkeys are credentials too: registered ones are known, others per the mode
 _RPC_REQUIRED = ("AccessKeyId", "Signature", "SignatureMethod", "SignatureNonce", "SignatureVersion", "Timestamp")
 
@@ -400,7 +401,11 @@ class Nls(Dialect):
                 return Failure("too_many_channels", f"the audio has {audio.channels} channels")
             if audio.duration_ms > cat.MAX_AUDIO_MS:
                 return Failure("too_long", f"the audio lasts {audio.duration_ms} ms")
-            if audio.sample_rate > model.sample_rate and not spec.sample_rate_adaptive:
+            # 004: the file's rate must be the appkey model's (41050008); enable_sample_rate_adaptive (version 4.0)
+            # only down-samples files above 16,000 Hz — to 16,000 Hz, so it never makes a file fit an 8 kHz model
+            rate = ADAPTIVE_RATE if spec.sample_rate_adaptive and audio.sample_rate > ADAPTIVE_RATE \
+                else audio.sample_rate
+            if rate != model.sample_rate:
                 return Failure("unsupported_sample_rate", f"the audio is {audio.sample_rate} Hz and the appkey's "
                                                           f"model {model.sample_rate} Hz")
             quota = self.options.daily_quota_s

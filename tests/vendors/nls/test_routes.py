@@ -257,6 +257,12 @@ def test_sample_rates_against_the_appkey(call: Call) -> None:
     assert transcribe(call, magic("hello."), appkey="asr-emulator-appkey-8k")["StatusCode"] == 41050008
     assert transcribe(call, magic("hello.", rate=8000), appkey="asr-emulator-appkey-8k")["StatusCode"] == 21050000
     assert transcribe(call, magic("hello.", channels=3))["StatusCode"] == 41050003
+    # the rates must match (004, 41050008): lower is not fine either, and adaptive only down-samples to 16 kHz
+    assert transcribe(call, magic("hello.", rate=8000))["StatusCode"] == 41050008
+    assert transcribe(call, magic("hello."), appkey="asr-emulator-appkey-8k",
+                      enable_sample_rate_adaptive=True)["StatusCode"] == 41050008
+    assert transcribe(call, high, appkey="asr-emulator-appkey-8k", enable_sample_rate_adaptive=True)["StatusCode"] \
+        == 41050008
 
 
 def test_no_speech(call: Call) -> None:
