@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from emulator.testing.bridge import call_asgi
+
 MAGIC = "http://media.asr-emulator.test"
 TENCENT_ID = "AKIDASREMULATOR000000000000000000000"     # the built-in SecretId: its signatures are verified
 DEADLINE_S = 10.0
@@ -464,26 +466,8 @@ class Runner:
                  "scheme": "http", "path": _unquote(path), "raw_path": path.encode("utf-8", "surrogatepass"),
                  "query_string": case.query, "root_path": "", "headers": headers, "client": ("127.0.0.1", 1),
                  "server": ("127.0.0.1", 8000)}
-        sent = False
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": case.body, "more_body": False}
-            await asyncio.sleep(3600)
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, send)
-        return int(start.get("status", 0)), b"".join(chunks)
+        status, _, body = await call_asgi(self.app, scope, case.body, hold=True)
+        return status, body
 
     async def _socket(self, case: Case) -> tuple[int, bytes, bool]:
         assert case.websocket is not None

@@ -75,26 +75,35 @@ class DirectTransport(httpx.BaseTransport):
                  "query_string": url.query, "root_path": "", "client": ("127.0.0.1", 0),
                  "server": (url.host, url.port or 80),
                  "headers": [(k.lower(), v) for k, v in request.headers.raw]}
-        sent = False
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
+        status, headers, content = await call_asgi(self.app, scope, body)
+        return httpx.Response(status or 500, headers=headers, content=content, request=request)
 
-        async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
+
+async def call_asgi(app: Any, scope: dict[str, Any], body: bytes, hold: bool = False
+                    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """One HTTP request through an ASGI app: status (0 if none was sent), headers, body. ``hold``: after its body
+    the client stays connected (instead of reporting a disconnect)."""
+    sent = False
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
+        if hold:
+            await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
 
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
 
-        await self.app(scope, receive, send)
-        return httpx.Response(start.get("status", 500), headers=start.get("headers", []), content=b"".join(chunks),
-                              request=request)
+    await app(scope, receive, send)
+    return int(start.get("status", 0)), list(start.get("headers", [])), b"".join(chunks)
 
 
 class AppThread:
@@ -114,4 +123,4 @@ class AppThread:
         self.loop.close()
 
 
-__all__ = ["AppThread", "DirectTransport", "LoopTransport"]
+__all__ = ["AppThread", "DirectTransport", "LoopTransport", "call_asgi"]
