@@ -222,7 +222,10 @@ class Engine:
                 if item.transcript is None and item.failure is None:
                     item.failure = Failure("internal", "the emulator failed to process this file")
         job.media_ready = True
-        self._settle(job, self.clock.now())
+        now = self.clock.now()
+        # the lifecycle runs from when the media are in (a timed queue does not elapse during a slow download)
+        job.created_at = job.phase_times[Phase.QUEUED.value] = max(job.created_at, now)
+        self._settle(job, now)
         self.store.put_job(job)
 
     async def _item(self, index: int, source: str, options: Options, limits: FetchLimits,

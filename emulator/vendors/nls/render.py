@@ -141,18 +141,18 @@ def transcript_result(item: Item, spec: TaskSpec) -> tuple[list[dict[str, Any]],
 
 
 def segments(sentences: Sequence[Sentence], spec: TaskSpec) -> list[tuple[int | None, list[Word]]]:
-    """Regroup a channel's words into the service's sentences: a new one after ``max_end_silence`` of silence (or
-    at the recognizer's sentence ends when it is not set), when the speaker changes, before a sentence would run
-    past ``max_single_segment_time``, or past ``sentence_max_length`` characters."""
+    """Regroup a channel's words into the service's sentences: a new one after ``max_end_silence`` of silence (450 ms
+    unless the task says otherwise), when the speaker changes, before a sentence would run past
+    ``max_single_segment_time``, or past ``sentence_max_length`` characters."""
     silence, longest, max_chars = spec.max_end_silence, spec.max_segment_ms, spec.sentence_max_length
     out: list[tuple[int | None, list[Word]]] = []
     current: list[Word] = []
     speaker: int | None = None
     for sentence in sentences:
-        for i, word in enumerate(sentence.words):
+        for word in sentence.words:
             if current:
                 gap = word.begin_ms - current[-1].end_ms
-                cut = (gap >= silence) if silence is not None else i == 0
+                cut = gap >= silence
                 cut = cut or sentence.speaker_id != speaker or word.end_ms - current[0].begin_ms > longest
                 if max_chars is not None:
                     cut = cut or _chars(current) + _chars([word]) > max_chars
@@ -172,9 +172,17 @@ def _chars(words: Sequence[Word]) -> int:
 
 
 def segment_text(words: Sequence[Word], punctuation: bool) -> str:
-    if punctuation:
-        return "".join(w.text + w.punctuation for w in words).strip()
-    return "".join(w.text + (" " if w.punctuation.endswith(" ") else "") for w in words).strip()
+    """A sentence's text. Sentences joined across a short pause keep a space between them in spaced languages
+    (``Hello world. This is …``)."""
+    parts = []
+    for i, w in enumerate(words):
+        tail = w.punctuation if punctuation else (" " if w.punctuation.endswith(" ") else "")
+        following = words[i + 1].text[:1] if i + 1 < len(words) else ""
+        if not tail.endswith(" ") and w.punctuation.strip() and w.text[-1:].isascii() and following.isascii() \
+                and following.isalnum():
+            tail += " "
+        parts.append(w.text + tail)
+    return "".join(parts).strip()
 
 
 def emotion_value(level_dbfs: float) -> float:

@@ -65,9 +65,10 @@ class TaskSpec:
         return self.flag("enable_punctuation_prediction", True)
 
     @property
-    def max_end_silence(self) -> int | None:
+    def max_end_silence(self) -> int:
+        """004: "The maximum duration of end silence. Default value: 450." — omitting it is passing 450."""
         value = self.raw.get("max_end_silence")
-        return None if value is None else int(value)
+        return cat.DEFAULT_MAX_END_SILENCE_MS if value is None else int(value)
 
     @property
     def max_segment_ms(self) -> int:
