@@ -119,7 +119,7 @@ def transcript_result(item: Item, spec: TaskSpec) -> tuple[list[dict[str, Any]],
             continue
         level = audio.levels[channel.channel_id] if channel.channel_id < len(audio.levels) else -30.0
         emotion = emotion_value(level)
-        previous_end: dict[int, int] = {}
+        previous_end = 0      # 004: "the silence duration between the current and the previous sentences"
         for speaker, segment in segments(channel.sentences, spec):
             cid = (speaker or 0) if by_speaker else channel.channel_id
             begin, end = segment[0].begin_ms, segment[-1].end_ms
@@ -127,11 +127,11 @@ def transcript_result(item: Item, spec: TaskSpec) -> tuple[list[dict[str, Any]],
             if spec.itn and cjk:
                 text = inverse_normalize(text)
             sentences.append({
-                "EndTime": end, "SilenceDuration": max(0, begin - previous_end.get(cid, 0)) // 1000,
+                "EndTime": end, "SilenceDuration": max(0, begin - previous_end) // 1000,
                 "BeginTime": begin, "Text": text, "ChannelId": cid,
                 "SpeechRate": round(len(segment) * 60_000 / max(1, end - begin)), "EmotionValue": emotion,
             })
-            previous_end[cid] = end
+            previous_end = end
             if spec.words:
                 words.extend({"ChannelId": cid, "Word": w.text.strip(), "BeginTime": w.begin_ms,
                               "EndTime": w.end_ms} for w in segment)
