@@ -35,6 +35,7 @@ from emulator.openapi import walk_routes
 from emulator.pipeline import run
 from emulator.vendors import registry
 from emulator.vendors.base import Dialect, Operation
+from emulator.web import replay
 
 log = logging.getLogger("asr_emulator")
 HEADER = (b"x-asr-emulator", __version__.encode())
@@ -125,11 +126,11 @@ class Emulator:
             size += len(chunks[-1])
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        replay = _replay(body, more, receive)
+        replayed = replay(body, receive, more)
         for dialect in undecided:
             if dialect.claims(scope) or dialect.claims_body(scope, body):
-                return dialect, replay
-        return None, replay
+                return dialect, replayed
+        return None, replayed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -183,18 +184,6 @@ class Emulator:
             time=self.engine.clock.now(), method=scope.get("method", ""), path=scope.get("path", ""),
             status=status, latency_ms=round((time.perf_counter() - started) * 1000, 3), **fields,
         )
-
-
-def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
-    """A ``receive`` that hands out ``body`` first, then whatever the client still sends."""
-    pending = [body]
-
-    async def replay() -> Message:
-        if pending:
-            return {"type": "http.request", "body": pending.pop(), "more_body": more}
-        return await receive()
-
-    return replay
 
 
 class _Wire:

@@ -22,7 +22,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from emulator.vendors.base import Call, Dialect, NoRoute, VendorError
-from emulator.web import read_body, test_id
+from emulator.web import read_body, replay, test_id
 
 log = logging.getLogger("asr_emulator")
 WARNING_HEADER = "X-ASR-Emulator-Warning"
@@ -46,7 +46,7 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
                 too_large = True
                 raise dialect.too_large(request)
             call.body = body
-            call.request = request = Request(scope, _once(body, receive))    # handlers may parse it again
+            call.request = request = Request(scope, replay(body, receive))    # handlers may parse it again
         op = await dialect.route(call)
         call.operation = op
         call.note(operation=op.name)
@@ -89,20 +89,6 @@ def _internal(dialect: Dialect, call: Call, exc: Exception) -> Response:
     except Exception as again:      # the envelope itself failed: a plain 500, still no traceback on the wire
         log.error("%s: the internal-error envelope failed too", dialect.name, exc_info=again)
         return Response(b"internal emulator error", 500, media_type="text/plain")
-
-
-def _once(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that hands out the body already read, then waits on the client as before."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 def _where(exc: BaseException) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
+from starlette.types import Message, Receive
 
 TEST_ID_HEADER = "x-test-id"
 
@@ -42,3 +43,16 @@ def base_url(request: Request, public_url: str | None) -> str:
         server = request.scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}"
     return f"{request.scope.get('scheme', 'http')}://{host}"
+
+
+def replay(body: bytes, receive: Receive, more: bool = False) -> Receive:
+    """A ``receive`` that hands out ``body`` (already read) first, then whatever the client still sends
+    (``more``: the body goes on) or its disconnect."""
+    pending = [body]
+
+    async def replayed() -> Message:
+        if pending:
+            return {"type": "http.request", "body": pending.pop(), "more_body": more}
+        return await receive()
+
+    return replayed

@@ -40,6 +40,10 @@ class Credentials:
     def add(self, vendor: str, key: str, secret: str | None = None) -> None:
         self.keys.setdefault(vendor, {})[key] = secret
 
+    def add_all(self, vendor: str, keys: Mapping[str, str | None]) -> None:
+        for key, secret in keys.items():
+            self.add(vendor, key, secret)
+
     def secrets(self, vendor: str) -> dict[str, str | None]:
         return self.keys.get(vendor, {})
 

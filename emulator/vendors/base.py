@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -157,7 +158,7 @@ class Call:
             raise self.dialect.throttled() if fault.throttle else self.dialect.fault_error(fault)
 
 
-class Dialect:
+class Dialect(ABC):
     """The base every vendor dialect derives from; the class attributes are its declarations."""
 
     name: ClassVar[str]                          # the vendor name in journals, fault rules and job records
@@ -175,12 +176,13 @@ class Dialect:
 
     # ---- declarations ------------------------------------------------------------------------------------
 
+    @abstractmethod
     def operations(self) -> Sequence[Operation]:
-        raise NotImplementedError
+        """Everything the vendor API does, as the pipeline routes it and the documents list it."""
 
+    @abstractmethod
     def claims(self, scope: Scope) -> bool | None:
         """Whether this dialect answers the request; None when only the body can tell (``claims_body``)."""
-        raise NotImplementedError
 
     def claims_body(self, scope: Scope, body: bytes) -> bool:
         return False
@@ -202,8 +204,9 @@ class Dialect:
 
     # ---- the envelope ------------------------------------------------------------------------------------
 
+    @abstractmethod
     def error_response(self, call: Call, exc: VendorError) -> Response:
-        raise NotImplementedError
+        """A ``VendorError`` in the vendor's envelope (body, status, content type)."""
 
     def internal_error(self, exc: BaseException) -> VendorError:
         return VendorError("InternalError", "internal error", 500)

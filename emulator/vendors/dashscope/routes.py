@@ -22,7 +22,7 @@ from emulator.engine import Engine, FetchLimits, Job, JobStateError, Options, Ph
 from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
 from emulator.engine.store import Blob
-from emulator.inputs import BadInput, parse_json
+from emulator.inputs import BadInput, parse_json, whole_number
 from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.realtime import Realtime
@@ -372,12 +372,11 @@ class DashScope(Dialect):
         if self.engine.clock.now() > int(expires):     # a whole number: the signature check read it
             return _oss_error("link_expired")
         job = self.engine.peek(task_id)
-        if not (index.isascii() and index.isdigit()) or len(index) > 6:
+        number = whole_number(index, 6)
+        if number is None or job is None or job.vendor != VENDOR or number >= len(job.items) \
+                or job.phase is not Phase.SUCCEEDED or job.item_failure(job.items[number]) is not None:
             return _oss_error("no_such_key")
-        if job is None or job.vendor != VENDOR or int(index) >= len(job.items) or job.phase is not Phase.SUCCEEDED \
-                or job.item_failure(job.items[int(index)]) is not None:
-            return _oss_error("no_such_key")
-        return JSONResponse(result_file(job, job.items[int(index)]))
+        return JSONResponse(result_file(job, job.items[number]))
 
     # ---- temporary uploads (OssUtils.upload) -------------------------------------------------------------
 

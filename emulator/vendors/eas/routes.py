@@ -173,7 +173,6 @@ class Eas(Dialect):
         services = [parse_service(e) for e in settings.eas_services]   # no token: any token (permissive)
         self.defaults = {**default_services(settings.eas_token), **{s.name: s for s in services}}
         self.services = dict(self.defaults)
-        self.token = settings.eas_token
         self.queues = Records(engine.store, "eas.queue", Queue)
         engine.settings_hooks.append(self._reset)
         path = cat.API_PREFIX + "{service:path}"
@@ -280,11 +279,12 @@ class Eas(Dialect):
         if service is None:
             raise EasError(404)
         host = request.headers.get("host") or ""
-        name, _, port = host.rpartition(":")
-        if not (port.isascii() and port.isdigit()) or len(port) > 5:
+        name, _, port_text = host.rpartition(":")
+        port = whole_number(port_text, 5)
+        if port is None:
             server = request.scope.get("server") or ("127.0.0.1", 80)
-            name, port = str(server[0]), str(server[1])
-        body = {"endpoints": {"items": [{"ip": name, "port": int(port), "weight": 100}]}}
+            name, port = str(server[0]), int(server[1])
+        body = {"endpoints": {"items": [{"ip": name, "port": port, "weight": 100}]}}
         return _json_bytes(json.dumps(body).encode())
 
     def resolve(self, path: str) -> tuple[Service | None, str]:

@@ -146,6 +146,7 @@ BOOL_PARAMS = frozenset({
     "enable_inverse_text_normalization", "enable_disfluency", "enable_punctuation_prediction",
     "enable_semantic_sentence_detection", "enable_timestamp_alignment", "first_channel_only",
 })
+ADAPTIVE_SAMPLE_RATE = 16000             # 004: enable_sample_rate_adaptive down-samples files above this, to it
 DEFAULT_MAX_END_SILENCE_MS = 450        # 004: max_end_silence, "Default value: 450"
 INT_PARAMS = frozenset({"max_end_silence", "max_single_segment_time", "supervise_type", "speaker_num",
                         "sentence_max_length"})

@@ -28,6 +28,7 @@ from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
 from emulator.engine.core import RequestFault
 from emulator.engine.media import MAGIC_SUFFIX
+from emulator.inputs import whole_number
 from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.nls import catalogue as cat
 from emulator.vendors.nls.auth import (
@@ -52,7 +53,6 @@ from emulator.web import note
 
 VENDOR = "nls"
 RESOLVE_TIMEOUT_S = 2.0
-ADAPTIVE_RATE = 16000
 APPKEYS = "nls.appkey"        # appkeys are credentials too: registered ones are known, others per the mode
 _RPC_REQUIRED = ("AccessKeyId", "Signature", "SignatureMethod", "SignatureNonce", "SignatureVersion", "Timestamp")
 
@@ -126,9 +126,8 @@ class Nls(Dialect):
         for pair in settings.nls_access_keys:
             if ":" not in pair:
                 raise ValueError(f"nls_access_keys: {pair!r} is not 'AccessKeyId:AccessKeySecret'")
-        self.access_keys = {**cat.DEFAULT_ACCESS_KEYS, **dict(p.split(":", 1) for p in settings.nls_access_keys)}
-        for key_id, secret in self.access_keys.items():
-            engine.credentials.add(VENDOR, key_id, secret)
+        engine.credentials.add_all(VENDOR, {**cat.DEFAULT_ACCESS_KEYS,
+                                            **dict(p.split(":", 1) for p in settings.nls_access_keys)})
         self.appkeys = {**cat.DEFAULT_APPKEYS, **dict(parse_appkey(e) for e in settings.nls_appkeys)}
         for appkey in self.appkeys:
             engine.credentials.add(APPKEYS, appkey)
@@ -218,8 +217,9 @@ class Nls(Dialect):
 
     def fault_error(self, fault: RequestFault) -> VendorError:
         code = fault.code or "InternalError"
-        if code.isascii() and code.isdigit() and len(code) < 10:
-            return Business(int(code))
+        number = whole_number(code, 9)
+        if number is not None:
+            return Business(number)
         if code in cat.BY_TEXT:
             return Business(cat.BY_TEXT[code])
         return PopError(code, fault.message, fault.status)
@@ -350,13 +350,11 @@ class Nls(Dialect):
         if raw is None or raw == "":
             raise PopError.missing("Task")
         try:
-            spec = parse_task(raw, strict_urls=self.options.strict_urls)
+            strict_urls = self.options.strict_urls or self.engine.leniency.strict
+            spec = parse_task(raw, strict_urls=strict_urls)
         except TaskError as exc:
             raise Business(exc.status_code, exc.detail) from None
-        if self.options.strict_urls or self.engine.leniency.strict:
-            if ip_url(spec.file_link) or (spec.callback_url and ip_url(spec.callback_url)):
-                raise Business(cat.INVALID_FILE_URL if ip_url(spec.file_link) else cat.INVALID_CALLBACK,
-                               "an IP address is not a valid host")
+        if strict_urls:         # IP addresses were refused with the Task; names that resolve to private ones here
             await _refuse_private(spec.file_link, cat.INVALID_FILE_URL)
             if spec.callback_url:
                 await _refuse_private(spec.callback_url, cat.INVALID_CALLBACK)
@@ -403,8 +401,8 @@ class Nls(Dialect):
                 return Failure("too_long", f"the audio lasts {audio.duration_ms} ms")
             # 004: the file's rate must be the appkey model's (41050008); enable_sample_rate_adaptive (version 4.0)
             # only down-samples files above 16,000 Hz — to 16,000 Hz, so it never makes a file fit an 8 kHz model
-            rate = ADAPTIVE_RATE if spec.sample_rate_adaptive and audio.sample_rate > ADAPTIVE_RATE \
-                else audio.sample_rate
+            adaptive = cat.ADAPTIVE_SAMPLE_RATE
+            rate = adaptive if spec.sample_rate_adaptive and audio.sample_rate > adaptive else audio.sample_rate
             if rate != model.sample_rate:
                 return Failure("unsupported_sample_rate", f"the audio is {audio.sample_rate} Hz and the appkey's "
                                                           f"model {model.sample_rate} Hz")
@@ -476,7 +474,7 @@ def parse_appkey(entry: str) -> tuple[str, cat.AppModel]:
     """``appkey`` or ``appkey:8000`` or ``appkey:16000:en`` (the model's sample rate and language)."""
     name, _, rest = entry.partition(":")
     rate, _, language = rest.partition(":")
-    if not name or (rate and not (rate.isascii() and rate.isdigit())) or ":" in language:
+    if not name or (rate and whole_number(rate, 6) is None) or ":" in language:
         raise ValueError(f"nls_appkeys: {entry!r} is not 'appkey[:rate[:language]]'")
     return name, cat.AppModel(int(rate) if rate else 16000, language or "zh")
 

@@ -94,9 +94,7 @@ class TencentAsr(Dialect):
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         super().__init__(engine, settings)
-        self.keys = tencent_keys(settings)
-        for secret_id, secret in self.keys.items():
-            engine.credentials.add(VENDOR, secret_id, secret)
+        engine.credentials.add_all(VENDOR, tencent_keys(settings))
         self.appid = settings.tencent_appid
         self.counter = Records(engine.store, "tencent_asr.counter", TaskCounter)
         self._operations = [
@@ -454,7 +452,8 @@ def _rec_spec(params: dict[str, Any], from_query: bool = False) -> dict[str, Any
     if spec["ChannelNum"] == 2 and cat.ASR_ENGINES[engine].rate != 8000:
         raise TcError("InvalidParameterValue", detail="ChannelNum 2 (stereo) is for 8k engines only.")
     length = spec.get("SentenceMaxLength", 0)
-    if length and not 6 <= length <= 40:
+    low, high = cat.SENTENCE_MAX_LENGTH
+    if length and not low <= length <= high:
         raise TcError("InvalidParameterValue", detail="SentenceMaxLength is 0 or between 6 and 40.")
     if spec["SourceType"] == 0:
         url = spec.get("Url", "")

@@ -235,3 +235,5 @@ CI_LENIENCY: dict[str, tuple[str, str]] = {
     "unknown_secret_id": ("InvalidAccessKeyId", "a SecretId the emulator does not know, unverified"),
     "expired_signature": ("AccessDenied", "a q-sign-time window that does not include now"),
 }
+
+SENTENCE_MAX_LENGTH = (6, 40)     # SentenceMaxLength: 0 (off) or characters in this range (ASR API 3.0 and CI)

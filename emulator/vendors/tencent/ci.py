@@ -53,9 +53,7 @@ class TencentCi(Dialect):
 
     def __init__(self, engine: Engine, settings: Settings, region: str = "ap-guangzhou") -> None:
         super().__init__(engine, settings)
-        self.keys = tencent_keys(settings)
-        for secret_id, secret in self.keys.items():
-            engine.credentials.add(VENDOR, secret_id, secret)
+        engine.credentials.add_all(VENDOR, tencent_keys(settings))
         self.ctx = Context(engine, settings.tencent_appid, region, settings.utc_offset_hours)
         self.objects = Objects(self.ctx)
         self.jobs = Jobs(self.ctx, self.objects)
@@ -283,7 +281,7 @@ class TencentCi(Dialect):
             try:
                 incoming = await receive(call.request.stream(), cat.MAX_COS_OBJECT_BYTES)
             except TooLarge:
-                raise CiError("EntityTooLarge", "The request body is too large.").closing() from None
+                raise self.too_large(call.request).closing() from None
             try:
                 return await asyncio.to_thread(self.objects.handle, call.request, target, b"", request_id, incoming)
             finally:

@@ -240,8 +240,9 @@ def speech_params(raw: Any) -> dict[str, str]:
     if values.get("ResTextFormat") in ("1", "2") and engine not in cat.WORD_LEVEL_ENGINES:
         raise CiError("InvalidArgument", "word-level results (ResTextFormat 1, 2) are for the 16 kHz Mandarin "
                                          "engines only")
-    length = values.get("SentenceMaxLength", "")
-    if length and not (length.isascii() and length.isdigit() and (length == "0" or 6 <= int(length) <= 40)):
+    length, (low, high) = values.get("SentenceMaxLength", ""), cat.SENTENCE_MAX_LENGTH
+    chars = whole_number(length, 2)
+    if length and not (chars is not None and (length == "0" or low <= chars <= high)):
         raise CiError("InvalidArgument", "SentenceMaxLength is 0 or between 6 and 40")
     return dict(sorted({**cat.SPEECH_DEFAULTS, **values}.items()))
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from emulator.engine import Failure, FetchLimits, Item, Job, JobStateError, Options, Phase
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
-from emulator.inputs import http_url
+from emulator.inputs import http_url, whole_number
 from emulator.vendors.base import Call
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
@@ -152,15 +152,14 @@ class Jobs:
         order = q.get("orderByTime", "Desc")
         if order not in ("Desc", "Asc"):
             raise CiError("InvalidArgument", "orderByTime is Desc or Asc")
-        size_text = q.get("size", "10") or "10"
-        if not (size_text.isascii() and size_text.isdigit()) or len(size_text) > 9 \
-                or not 1 <= int(size_text) <= cat.MAX_LIST_SIZE:
+        size = whole_number(q.get("size", "10") or "10", 9)
+        if size is None or not 1 <= size <= cat.MAX_LIST_SIZE:
             raise CiError("InvalidArgument", f"size is between 1 and {cat.MAX_LIST_SIZE}")
         states = [s for s in (q.get("states", "All") or "All").split(",") if s]
         if any(s not in cat.LIST_STATES for s in states):
             raise CiError("InvalidArgument", f"states are among {', '.join(cat.LIST_STATES)}")
-        token = q.get("nextToken", "") or "0"
-        if not (token.isascii() and token.isdigit()) or len(token) > 18:
+        offset = whole_number(q.get("nextToken", "") or "0")
+        if offset is None:
             raise CiError("InvalidArgument", "nextToken is not one this service gave")
         start, end = when(q.get("startCreationTime")), when(q.get("endCreationTime"))
         queue_id = q.get("queueId") or None
@@ -169,7 +168,6 @@ class Jobs:
                 and ("All" in states or cat.JOB_STATES[j.phase.value] in states)
                 and (start is None or j.created_at >= start) and (end is None or j.created_at <= end)]
         jobs.sort(key=lambda j: j.created_at, reverse=order == "Desc")
-        offset, size = int(token), int(size_text)
         page = jobs[offset:offset + size]
         details = [self.jobs_detail(j) for j in page]
         out: dict[str, Any] = {"JobsDetail": details if len(details) != 1 else details[0]}

@@ -113,10 +113,10 @@ class Objects:
 
     def _list_objects(self, bucket: str, q: Any) -> dict[str, Any]:
         prefix, marker, delimiter = q.get("prefix", ""), q.get("marker", ""), q.get("delimiter", "")
-        max_keys_text = q.get("max-keys") or str(cat.MAX_LIST_KEYS)
-        if not (max_keys_text.isascii() and max_keys_text.isdigit()) or len(max_keys_text) > 9:
+        asked = whole_number(q.get("max-keys") or str(cat.MAX_LIST_KEYS), 9)
+        if asked is None:
             raise CiError("InvalidArgument", "max-keys must be a number")
-        max_keys = min(int(max_keys_text), cat.MAX_LIST_KEYS)
+        max_keys = min(asked, cat.MAX_LIST_KEYS)
         names = sorted(k.split("/", 1)[1] for k in self.engine.store.blob_keys(BLOBS) if k.startswith(bucket + "/"))
         names = [n for n in names if n.startswith(prefix) and n > marker]
         contents, prefixes = [], []
@@ -173,12 +173,11 @@ class Objects:
         if upload is None or upload.bucket != target.bucket or upload.key != target.key:
             raise CiError("NoSuchUpload", "The specified upload does not exist.", 404)
         if method == "PUT":
-            number = q.get("partNumber", "")
-            if not (number.isascii() and number.isdigit()) or len(number) > 6 \
-                    or not 1 <= int(number) <= cat.MAX_PART_NUMBER:
+            number = whole_number(q.get("partNumber", ""), 6)
+            if number is None or not 1 <= number <= cat.MAX_PART_NUMBER:
                 raise CiError("InvalidArgument", f"partNumber is between 1 and {cat.MAX_PART_NUMBER}")
-            self.engine.store.put_blob(PARTS, f"{upload.id}/{int(number)}", received.blob("", "", {}))
-            upload.parts[int(number)] = received.md5
+            self.engine.store.put_blob(PARTS, f"{upload.id}/{number}", received.blob("", "", {}))
+            upload.parts[number] = received.md5
             self.ctx.uploads.put(upload.id, upload)
             return xmlio.raw_response(b"", 200, {**headers, "ETag": f'"{received.md5}"'})
         if method == "GET":
