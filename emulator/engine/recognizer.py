@@ -182,8 +182,11 @@ class Recognizer:
         out = []
         for ch in channels:
             spans = info.speech_spans(ch) if ch < info.channels else ()
+            windows = None
             if options.windows is not None:
-                spans = clip_spans(spans, [(b, e) for c, b, e in options.windows if c == ch])
+                # Only speech inside the windows is recognised: the script is laid out over the whole channel (so
+                # each word keeps the time it is spoken at) and the words outside every window are dropped.
+                windows = tuple(sorted((b, e) for c, b, e in options.windows if c == ch))
             rng = random.Random(f"{self.seed}:{sha256}:{ch}:{language}")
             if script is not None:
                 text = script.texts[ch] if ch < len(script.texts) else (script.texts[0] if ch == 0 else "")
@@ -193,14 +196,16 @@ class Recognizer:
                 with FAKER_LOCK:
                     sentences_text = synthetic_sentences(rng, language, spans, options.hotwords)
             emotions = tuple(script.emotions) if script is not None else ()
-            out.append(self._lay_out(ch, sentences_text, spans, options, rng, emotions))
+            out.append(self._lay_out(ch, sentences_text, spans, options, rng, emotions, windows))
         backend = "scripted" if script is not None else "synthetic"
         return Transcript(backend=backend, language=language, channels=tuple(out),
                           labels=script.labels if script is not None else ())
 
     def _lay_out(self, ch: int, texts: list[str], spans: Sequence[Span], options: Options,
-                 rng: random.Random, emotions: tuple[str, ...]) -> ChannelTranscript:
-        if not texts or not spans:
+                 rng: random.Random, emotions: tuple[str, ...],
+                 windows: tuple[Span, ...] | None = None) -> ChannelTranscript:
+        heard = spans if windows is None else clip_spans(spans, windows)
+        if not texts or not heard:
             return ChannelTranscript(ch, (), 0)
         tokens = [tokenize(t) for t in texts]
         weights = [max(1, sum(len(w) for w, _ in toks)) for toks in tokens]
@@ -209,6 +214,8 @@ class Recognizer:
             words = _words(toks, timeline, start, end, options.aligned_words)
             if options.remove_disfluencies:
                 words = [w for w in words if w.text.strip().lower() not in FILLERS]
+            if windows is not None:
+                words = [w for w in words if _inside((w.begin_ms + w.end_ms) / 2, windows)]
             if not words:
                 continue
             text = "".join(w.text + w.punctuation for w in words).strip()
@@ -217,7 +224,7 @@ class Recognizer:
             if options.emotions:
                 emotion = emotions[i] if i < len(emotions) else rng.choice(list(options.emotions))
             sentences.append(Sentence(words[0].begin_ms, words[-1].end_ms, text, tuple(words), speaker, emotion))
-        content = sum(e - b for b, e in spans)
+        content = sum(e - b for b, e in heard)
         return ChannelTranscript(ch, tuple(sentences), content)
 
 
@@ -236,6 +243,10 @@ class _Timeline:
                 return round(b + offset - acc)
             acc += d
         return self.spans[-1][1]
+
+
+def _inside(t: float, windows: Sequence[Span]) -> bool:
+    return any(b <= t < e for b, e in windows)
 
 
 def clip_spans(spans: Sequence[Span], windows: Sequence[Span]) -> tuple[Span, ...]:

@@ -159,6 +159,18 @@ MAX_END_SILENCE_MS = (200, 6000)
 MAX_SEGMENT_MS = (10_000, 60_000)
 DEFAULT_MAX_SEGMENT_MS = 20_000
 SPEAKER_NUM = (2, 100)
+
+
+def speaker_channel(speaker: int, speakers: int) -> int:
+    """The ChannelId of the ``speaker``-th voice (0-based, in order of first appearance) under ``auto_split``.
+
+    004 says only: "Usually, the value of the ChannelId parameter is 1 for the first speaker in the conversation";
+    the split is into two tracks (0 and 1). The emulator makes "usually" always: the first speaker is 1, the second
+    0, and with ``speaker_num`` above 2 (``supervise_type`` 1, which the document does not illustrate) the others
+    follow in turn — 2, 3, … — so the rule reads ``(speaker + 1) % speakers``.
+    """
+    return (speaker + 1) % max(2, speakers)
+
 SENTENCE_MAX_LENGTH = (4, 50)
 UNIFY_POST_MODELS = frozenset({"chinese", "english"})
 

@@ -121,7 +121,7 @@ def transcript_result(item: Item, spec: TaskSpec) -> tuple[list[dict[str, Any]],
         emotion = emotion_value(level)
         previous_end = 0      # 004: "the silence duration between the current and the previous sentences"
         for speaker, segment in segments(channel.sentences, spec):
-            cid = (speaker or 0) if by_speaker else channel.channel_id
+            cid = cat.speaker_channel(speaker or 0, spec.speakers) if by_speaker else channel.channel_id
             begin, end = segment[0].begin_ms, segment[-1].end_ms
             text = segment_text(segment, spec.punctuation)
             if spec.itn and cjk:

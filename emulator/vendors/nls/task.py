@@ -81,6 +81,12 @@ class TaskSpec:
         value = self.raw.get("sentence_max_length")
         return None if value is None else int(value)
 
+    @property
+    def speakers(self) -> int:
+        """How many voices auto_split tells apart: ``speaker_num`` under ``supervise_type`` 1, else two."""
+        count = self.raw.get("speaker_num", 2) if self.raw.get("supervise_type") == 1 else 2
+        return int(count)
+
     def channels_for(self, sample_rate: int, channels: int) -> tuple[int, ...]:
         """Which channels are recognised: ``first_channel_only`` unset means both for 8 kHz, the first for 16 kHz."""
         first_only = self.raw.get("first_channel_only")
@@ -217,7 +223,7 @@ def private_address(address: str) -> bool:
 def recognizer_options(spec: TaskSpec, language: str) -> Options:
     speakers = None
     if spec.flag("auto_split"):
-        speakers = spec.raw.get("speaker_num", 2) if spec.raw.get("supervise_type") == 1 else 2
+        speakers = spec.speakers
     windows = valid_times(spec.raw["valid_times"]) if spec.raw.get("valid_times") is not None else None
     return Options(language=language, speakers=speakers, remove_disfluencies=spec.disfluency,
                    aligned_words=spec.flag("enable_timestamp_alignment"), windows=windows)
