@@ -379,6 +379,10 @@ class Control:
                 isinstance(v, str) or (isinstance(v, list) and v and all(isinstance(x, str) for x in v))
                 for v in labels.values()):
             raise ControlError("'labels' maps a label name to a value or a list of values (one per clip)")
+        for name in ("emotions", "events"):
+            values = body.get(name, [])
+            if not isinstance(values, list) or not all(v is None or isinstance(v, str) for v in values):
+                raise ControlError(f"'{name}' is a list with one value (or null) per sentence")
         script = Script.from_json(body)
         if body.get("stream"):
             self.engine.scripts.add_stream(script)

@@ -57,7 +57,10 @@ def test_async_call_and_wait_give_the_scripted_text(dashscope_sdk: Any, emulator
     assert body["file_url"] == url
     assert body["transcripts"][0]["text"] == "".join(script(fixture))
     assert done.output["task_metrics"] == {"TOTAL": 1, "SUCCEEDED": 1, "FAILED": 0}
-    assert done.usage["duration"] == body["properties"]["original_duration_in_milliseconds"] // 1000
+    # 001: only speech content is metered ("非语音内容不计量、不计费"): usage agrees with content_duration
+    content = sum(t["content_duration_in_milliseconds"] for t in body["transcripts"])
+    assert done.usage["duration"] == content // 1000
+    assert content < body["properties"]["original_duration_in_milliseconds"]
 
 
 def test_result_file_has_the_documented_structure(dashscope_sdk: Any, emulator: ControlClient) -> None:
@@ -227,8 +230,9 @@ def test_stereo_channels_give_one_transcript_each_and_bill_per_channel(dashscope
     assert [t["channel_id"] for t in body["transcripts"]] == [0, 1]
     assert [t["text"] for t in body["transcripts"]] == script("stereo_call.wav")
     assert [t["channel_id"] for t in result_file(one.output["results"][0]["transcription_url"])["transcripts"]] == [0]
-    assert both.usage["duration"] == 2 * (body["properties"]["original_duration_in_milliseconds"] * 2 // 2000)
-    assert one.usage["duration"] == body["properties"]["original_duration_in_milliseconds"] // 1000
+    # each channel's speech is billed (001: speech content only)
+    assert both.usage["duration"] == sum(t["content_duration_in_milliseconds"] for t in body["transcripts"]) // 1000
+    assert both.usage["duration"] > one.usage["duration"] > 0
 
 
 def test_diarization_puts_speaker_ids_on_sentences(dashscope_sdk: Any, emulator: ControlClient) -> None:
@@ -396,3 +400,49 @@ def test_submit_without_the_async_header_is_refused(emulator: ControlClient) -> 
     missing_key = requests.post(f"{emulator.url}/api/v1/services/audio/asr/transcription",
                                 headers={"X-DashScope-Async": "enable"}, json={}, timeout=30)
     assert missing_key.status_code == 401 and missing_key.json()["code"] == "InvalidApiKey"
+
+
+MAGIC = "http://media.asr-emulator.test/audio.wav"
+
+
+def transcribe(emulator: ControlClient, model: str, url: str, **params: Any) -> dict[str, Any]:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    done = Transcription.wait(task=Transcription.async_call(model=model, file_urls=[url], **params))
+    assert done.output.task_status == "SUCCEEDED", done
+    transcript: dict[str, Any] = result_file(done.output["results"][0]["transcription_url"])["transcripts"][0]
+    return transcript
+
+
+def test_numbers_are_written_as_digits_unless_asked_otherwise(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    url = str(httpx.URL(MAGIC, params={"text": "我有三百二十个苹果，还有一些梨。", "duration": 6}))
+    [sentence] = transcribe(emulator, "paraformer-v2", url)["sentences"]
+    assert sentence["text"] == "我有320个苹果，还有一些梨。"
+    # the words still spell the sentence: the number's characters are one word over their times
+    assert "".join(w["text"] + w["punctuation"] for w in sentence["words"]) == sentence["text"]
+    number = next(w for w in sentence["words"] if w["text"] == "320")
+    assert number["end_time"] - number["begin_time"] > 0
+    [spoken] = transcribe(emulator, "paraformer-v2", url, inverse_text_normalization_enabled=False)["sentences"]
+    assert spoken["text"] == "我有三百二十个苹果，还有一些梨。"
+    [bare] = transcribe(emulator, "paraformer-v2", url, punctuation_prediction_enabled=False)["sentences"]
+    assert bare["text"] == "我有320个苹果还有一些梨"
+
+
+def test_sensevoice_marks_every_audio_event(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    url = str(httpx.URL(MAGIC, params={"duration": 12, "sentences": 4}))
+    emulator.script("Music plays. People clap. Someone laughs. Just talking.", url=url, language="en",
+                    events=["BGM", "Applause", "Laughter", None])
+    texts = [s["text"] for s in transcribe(emulator, "sensevoice-v1", url, language_hints=["en"])["sentences"]]
+    assert [t.split("<|Speech|>")[0] for t in texts] == [
+        "<|BGM|><|/BGM|>", "<|Applause|><|/Applause|>", "<|Laughter|><|/Laughter|>", ""]
+    assert all(" <|/Speech|>" in t for t in texts)
+    plain = transcribe(emulator, "sensevoice-v1", url, language_hints=["en"], audio_event_detection_enabled=False)
+    assert not any("<|Speech|>" in s["text"] or "<|BGM|>" in s["text"] for s in plain["sentences"])
+
+
+def test_sensevoice_synthetic_speech_comes_with_events(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    url = str(httpx.URL(MAGIC, params={"duration": 120}))
+    texts = [s["text"] for s in transcribe(emulator, "sensevoice-v1", url)["sentences"]]
+    seen = {tag for t in texts for tag in ("BGM", "Applause", "Laughter") if f"<|{tag}|>" in t}
+    assert seen and all("<|Speech|>" in t for t in texts)

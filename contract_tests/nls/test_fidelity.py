@@ -20,7 +20,7 @@ def texts(body: dict[str, Any]) -> list[str]:
 
 
 def test_valid_times_recognise_only_the_speech_inside_them(filetrans: Filetrans, emulator: ControlClient) -> None:
-    hello = emulator.fixture_url("hello_zh.wav")       # 你好，欢迎使用语音识别模拟器。 at 0.3–5.4 s, 今天天气很好。 after
+    hello = emulator.fixture_url("hello_zh.wav")       # two sentences: 0.3–5.4 s, then 5.8–8.8 s
     whole = filetrans.transcribe(file_link=hello, max_end_silence=300)
     first, second = whole["Result"]["Sentences"]
     window = {"begin_time": second["BeginTime"] - 100, "end_time": second["EndTime"] + 100, "channel_id": 0}

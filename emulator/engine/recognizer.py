@@ -53,6 +53,7 @@ class Sentence:
     words: tuple[Word, ...]
     speaker_id: int | None = None
     emotion: str | None = None
+    event: str | None = None          # a sound heard with the sentence (e.g. "Laughter"), when events are asked for
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Options:
     remove_disfluencies: bool = False
     aligned_words: bool = False                 # word timings by length (aligned) or evenly spread
     emotions: Sequence[str] = ()                # labels to choose a per-sentence emotion from, or ()
+    events: Sequence[str] = ()                  # sounds a sentence may come with (synthetic: one in four does)
     hotwords: tuple[str, ...] = ()              # biasing words: synthetic text uses them
     windows: tuple[tuple[int, int, int], ...] | None = None   # (channel, begin ms, end ms): recognise only these
 
@@ -105,6 +107,7 @@ class Script:
     texts: tuple[str, ...]
     language: str | None = None
     emotions: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()           # per sentence: a sound heard with it, "" for none
     labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
@@ -112,13 +115,15 @@ class Script:
         raw = value.get("channels", value.get("text", ""))
         texts = tuple(str(t) for t in raw) if isinstance(raw, list) else (str(raw),)
         emotions = value.get("emotions", ())
+        events = value.get("events", ())
         raw_labels = value.get("labels")
         labels = tuple(
             (str(k), tuple(str(x) for x in v) if isinstance(v, list) else (str(v),))
             for k, v in (raw_labels.items() if isinstance(raw_labels, dict) else ())
         )
         return cls(texts=texts, language=value.get("language") or value.get("lang"),
-                   emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else (), labels=labels)
+                   emotions=tuple(str(e or "") for e in emotions) if isinstance(emotions, list) else (),
+                   events=tuple(str(e or "") for e in events) if isinstance(events, list) else (), labels=labels)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.texts[0]} if len(self.texts) == 1 else {"channels": list(self.texts)}
@@ -126,6 +131,8 @@ class Script:
             out["language"] = self.language
         if self.emotions:
             out["emotions"] = list(self.emotions)
+        if self.events:
+            out["events"] = [e or None for e in self.events]
         if self.labels:
             out["labels"] = {k: v[0] if len(v) == 1 else list(v) for k, v in self.labels}
         return out
@@ -196,14 +203,16 @@ class Recognizer:
                 with FAKER_LOCK:
                     sentences_text = synthetic_sentences(rng, language, spans, options.hotwords)
             emotions = tuple(script.emotions) if script is not None else ()
-            out.append(self._lay_out(ch, sentences_text, spans, options, rng, emotions, windows))
+            events = tuple(script.events) if script is not None else None
+            out.append(self._lay_out(ch, sentences_text, spans, options, rng, emotions, windows, events))
         backend = "scripted" if script is not None else "synthetic"
         return Transcript(backend=backend, language=language, channels=tuple(out),
                           labels=script.labels if script is not None else ())
 
     def _lay_out(self, ch: int, texts: list[str], spans: Sequence[Span], options: Options,
                  rng: random.Random, emotions: tuple[str, ...],
-                 windows: tuple[Span, ...] | None = None) -> ChannelTranscript:
+                 windows: tuple[Span, ...] | None = None,
+                 events: tuple[str, ...] | None = None) -> ChannelTranscript:
         heard = spans if windows is None else clip_spans(spans, windows)
         if not texts or not heard:
             return ChannelTranscript(ch, (), 0)
@@ -223,7 +232,14 @@ class Recognizer:
             emotion = None
             if options.emotions:
                 emotion = emotions[i] if i < len(emotions) else rng.choice(list(options.emotions))
-            sentences.append(Sentence(words[0].begin_ms, words[-1].end_ms, text, tuple(words), speaker, emotion))
+            event = None
+            if options.events:
+                if events is not None:       # scripted: as the script says, none where it says nothing
+                    event = (events[i] if i < len(events) else "") or None
+                elif rng.random() < 0.25:    # synthetic: one sentence in four comes with a sound
+                    event = rng.choice(list(options.events))
+            sentences.append(Sentence(words[0].begin_ms, words[-1].end_ms, text, tuple(words), speaker, emotion,
+                                      event))
         content = sum(e - b for b, e in heard)
         return ChannelTranscript(ch, tuple(sentences), content)
 

@@ -103,12 +103,15 @@ class ControlClient:
 
     def script(self, text: str | list[str], *, url: str | None = None, sha256: str | None = None,
                media_id: str | None = None, language: str | None = None, stream: bool = False,
-               labels: dict[str, str | list[str]] | None = None) -> None:
+               labels: dict[str, str | list[str]] | None = None, emotions: list[str | None] | None = None,
+               events: list[str | None] | None = None) -> None:
         """Register what the emulator hears: for a URL, a content hash, an upload, or the next realtime stream.
-        ``labels`` are what classifiers answer (e.g. ``{"background_music": "是"}``, or a list: one per clip)."""
+        ``labels`` are what classifiers answer (e.g. ``{"background_music": "是"}``, or a list: one per clip);
+        ``emotions`` and ``events`` (SenseVoice: ``"BGM"``, ``"Applause"``, ``"Laughter"``) go one per sentence."""
         body: dict[str, Any] = {"channels": text} if isinstance(text, list) else {"text": text}
         body.update({k: v for k, v in (("url", url), ("sha256", sha256), ("media_id", media_id),
-                                       ("language", language), ("stream", stream or None), ("labels", labels))
+                                       ("language", language), ("stream", stream or None), ("labels", labels),
+                                       ("emotions", emotions), ("events", events))
                      if v is not None})
         self._call("POST", "/scripts", json=body)
 

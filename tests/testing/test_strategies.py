@@ -87,6 +87,10 @@ def test_the_edges_occur() -> None:
     find(texts(), lambda t: len(t) > 1000, settings=edge)
     find(texts(), lambda t: any(ord(ch) > 0xFFFF for ch in t), settings=edge)
     find(spans(), lambda s: s[0] == s[1], settings=edge)
+    for event in ("BGM", "Applause", "Laughter"):          # every SenseVoice audio event can reach a parser
+        find(dashscope_result_files(), lambda d, e=event: any(  # type: ignore[misc]
+            f"<|{e}|><|/{e}|><|Speech|>" in s["text"] for t in d["transcripts"] for s in t["sentences"]),
+             settings=edge)
 
     seen: set[str] = set()
 

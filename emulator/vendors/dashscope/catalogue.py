@@ -142,9 +142,18 @@ MODELS: dict[str, Model] = {m.name: m for m in (
 MODEL_ALIASES = {"paraformer-MTL-v1": "paraformer-mtl-v1"}   # the v1 document spells it this way
 
 EMOTIONS = ("HAPPY", "SAD", "ANGRY", "NEUTRAL")
+# SenseVoice's four audio events (002: background music <BGM>, speech <Speech>, applause <Applause>, laughter
+# <Laughter>). 002 shows only how speech is marked — "<|Speech|> text <|/Speech|>", the start and end of the event.
+# The emulator marks the other three the same way, as their own start/end pair just before the sentence's speech
+# ("<|Laughter|><|/Laughter|><|Speech|> text <|/Speech|>"); the document does not show where they go.
+AUDIO_EVENTS = ("BGM", "Applause", "Laughter")
+SPEECH_EVENT = "Speech"
 
 # ---- request parameters (``parameters`` of a submit) ---------------------------------------------------------
 
+# File transcription writes numbers as digits unless one of these is false. 001 and 002 do not mention inverse text
+# normalisation; the emulator follows what the service returns (digits), as its NLS and Tencent dialects do.
+ITN_PARAMS = ("inverse_text_normalization_enabled", "enable_itn")
 BOOL_PARAMS = frozenset({
     "diarization_enabled", "disfluency_removal_enabled", "timestamp_alignment_enabled",
     "audio_event_detection_enabled", "enable_itn", "punctuation_prediction_enabled",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from dataclasses import dataclass, replace
 from typing import Any
 
 from emulator.engine.jobs import Failure, Item, Job, Phase
-from emulator.engine.recognizer import ChannelTranscript, Sentence
+from emulator.engine.recognizer import CJK_LANGS, ChannelTranscript, Sentence
+from emulator.engine.text import inverse_normalize_words
 from emulator.inputs import same_secret, whole_number
 from emulator.vendors.dashscope import catalogue as cat
 
@@ -27,11 +29,12 @@ def subtask_error(failure: Failure) -> tuple[str, str]:
 
 
 def billed_seconds(job: Job) -> int:
-    """Audio seconds of the files that succeeded, once per transcribed channel."""
+    """Seconds of speech in the files that succeeded, per transcribed channel: 001 bills the speech content, not the
+    silence or music around it, so this is the sum of the result files' ``content_duration_in_milliseconds``."""
     total_ms = 0
     for item in job.items:
         if job.item_failure(item) is None and item.audio is not None and item.transcript is not None:
-            total_ms += item.audio.duration_ms * len(item.transcript.channels)
+            total_ms += sum(c.content_ms for c in item.transcript.channels)
     return max(1, total_ms // 1000) if total_ms else 0
 
 
@@ -85,9 +88,19 @@ def task_output(job: Job, *, result_url: Any, utc_offset_hours: float) -> tuple[
     return out, usage
 
 
-def result_file(job: Job, item: Item) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Style:
+    """How a task asked its text to be written."""
+
+    itn: bool = True              # numbers as digits (CJK languages)
+    punctuation: bool = True
+    events: bool = True           # SenseVoice audio event tags
+
+
+def result_file(job: Job, item: Item, style: Style = Style()) -> dict[str, Any]:
     assert item.audio is not None and item.transcript is not None
     model = cat.MODELS[job.model]
+    itn = style.itn and item.transcript.language in CJK_LANGS
     audio = item.audio
     return {
         "file_url": item.source,
@@ -97,12 +110,12 @@ def result_file(job: Job, item: Item) -> dict[str, Any]:
             "original_sampling_rate": audio.sample_rate,
             "original_duration_in_milliseconds": audio.duration_ms,
         },
-        "transcripts": [_channel(c, model) for c in item.transcript.channels],
+        "transcripts": [_channel(c, model, replace(style, itn=itn)) for c in item.transcript.channels],
     }
 
 
-def _channel(channel: ChannelTranscript, model: cat.Model) -> dict[str, Any]:
-    sentences = [_sentence(s, i, model) for i, s in enumerate(channel.sentences, start=1)]
+def _channel(channel: ChannelTranscript, model: cat.Model, style: Style) -> dict[str, Any]:
+    sentences = [_sentence(s, i, model, style) for i, s in enumerate(channel.sentences, start=1)]
     return {
         "channel_id": channel.channel_id,
         "content_duration_in_milliseconds": channel.content_ms,
@@ -120,17 +133,27 @@ def join_sentences(texts: list[str]) -> str:
     return out
 
 
-def _sentence(sentence: Sentence, number: int, model: cat.Model) -> dict[str, Any]:
+def _sentence(sentence: Sentence, number: int, model: cat.Model, style: Style) -> dict[str, Any]:
+    words = sentence.words
+    if not style.punctuation:
+        words = tuple(replace(w, text=w.text.rstrip() + (" " if w.text.endswith(" ") or w.punctuation.endswith(" ")
+                                                         else ""), punctuation="") for w in words)
+    if style.itn:
+        words = inverse_normalize_words(words)
+    text = "".join(w.text + w.punctuation for w in words).strip() if words else sentence.text
     if model.emotion_tags:
-        text = f"<|Speech|> {sentence.text} <|/Speech|>"
+        if style.events:
+            text = f"<|{cat.SPEECH_EVENT}|> {text} <|/{cat.SPEECH_EVENT}|>"
+            if sentence.event:
+                text = f"<|{sentence.event}|><|/{sentence.event}|>" + text
         if sentence.emotion and sentence.emotion != "NEUTRAL":
             text += f" <|{sentence.emotion}|>"
         return {"begin_time": sentence.begin_ms, "end_time": sentence.end_ms, "text": text}
-    out: dict[str, Any] = {"begin_time": sentence.begin_ms, "end_time": sentence.end_ms, "text": sentence.text}
+    out: dict[str, Any] = {"begin_time": sentence.begin_ms, "end_time": sentence.end_ms, "text": text}
     if model.sentence_ids:
         out["sentence_id"] = number
     if sentence.speaker_id is not None:
         out["speaker_id"] = sentence.speaker_id
     out["words"] = [{"begin_time": w.begin_ms, "end_time": w.end_ms, "text": w.text, "punctuation": w.punctuation}
-                    for w in sentence.words]
+                    for w in words]
     return out

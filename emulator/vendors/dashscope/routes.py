@@ -26,7 +26,7 @@ from emulator.inputs import BadInput, parse_json, whole_number
 from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.realtime import Realtime
-from emulator.vendors.dashscope.render import Signer, result_file, task_output
+from emulator.vendors.dashscope.render import Signer, Style, result_file, task_output
 from emulator.vendors.dashscope.vocabulary import Vocabularies, VocabularyError
 from emulator.web import base_url, note
 
@@ -51,9 +51,13 @@ class TaskRecord:
 
     request_id: str
     rendered: tuple[str, Phase, bytes] | None = None     # (base URL, phase, "output"/"usage" JSON) once finished
+    itn: bool = True                                     # numbers written as digits (CJK languages)
+    punctuation: bool = True
+    events: bool = True                                  # SenseVoice: audio event tags
 
     def to_json(self) -> dict[str, Any]:
-        return {"request_id": self.request_id}
+        return {"request_id": self.request_id, "itn": self.itn, "punctuation": self.punctuation,
+                "events": self.events}
 
 
 class DashScope(Dialect):
@@ -202,9 +206,13 @@ class DashScope(Dialect):
         failure, fail_from = self.engine.job_fault(
             FaultRequest(VENDOR, "submit", model=model_name, media=sources, test_id=call.test_id), "InternalError")
         request_id = self.request_id()
+        params = payload.get("parameters") or {}
+        record = TaskRecord(request_id, itn=all(params.get(name, True) for name in cat.ITN_PARAMS),
+                            punctuation=params.get("punctuation_prediction_enabled", True),
+                            events=params.get("audio_event_detection_enabled", True))
         job = await self.engine.submit(
             vendor=VENDOR, model=model_name, owner=key, job_id=self.engine.new_id(), sources=sources,
-            options=options, record=TaskRecord(request_id), test_id=call.test_id, failure=failure,
+            options=options, record=record, test_id=call.test_id, failure=failure,
             fail_from=fail_from, no_speech_fails=True,
             limits=FetchLimits(max_bytes=cat.MAX_FILE_BYTES, timeout=self.engine.config.fetch_timeout),
         )
@@ -376,7 +384,9 @@ class DashScope(Dialect):
         if number is None or job is None or job.vendor != VENDOR or number >= len(job.items) \
                 or job.phase is not Phase.SUCCEEDED or job.item_failure(job.items[number]) is not None:
             return _oss_error("no_such_key")
-        return JSONResponse(result_file(job, job.items[number]))
+        record = job.record_as(TaskRecord)
+        style = Style(itn=record.itn, punctuation=record.punctuation, events=record.events)
+        return JSONResponse(result_file(job, job.items[number], style))
 
     # ---- temporary uploads (OssUtils.upload) -------------------------------------------------------------
 
@@ -512,6 +522,7 @@ def _options(model: cat.Model, params: dict[str, Any]) -> Options:
         remove_disfluencies=bool(params.get("disfluency_removal_enabled", False)),
         aligned_words=bool(params.get("timestamp_alignment_enabled", False)),
         emotions=cat.EMOTIONS if model.emotion_tags else (),
+        events=cat.AUDIO_EVENTS if model.emotion_tags and params.get("audio_event_detection_enabled", True) else (),
     )
 
 

@@ -41,11 +41,28 @@ def _dashscope_sentence(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
+def _sensevoice_sentence(draw: st.DrawFn) -> dict[str, Any]:
+    """A SenseVoice sentence: its text wrapped in speech tags, maybe after another audio event's pair and before an
+    emotion tag; no words."""
+    begin, end = draw(spans())
+    text = f"<|{cat.SPEECH_EVENT}|> {draw(texts())} <|/{cat.SPEECH_EVENT}|>"
+    event = draw(st.sampled_from([None, *cat.AUDIO_EVENTS]))
+    if event:
+        text = f"<|{event}|><|/{event}|>" + text
+    emotion = draw(st.sampled_from([None, *cat.EMOTIONS]))
+    if emotion and emotion != "NEUTRAL":
+        text += f" <|{emotion}|>"
+    return {"begin_time": begin, "end_time": end, "text": text}
+
+
+@st.composite
 def dashscope_result_files(draw: st.DrawFn) -> dict[str, Any]:
-    """A transcription result file (the JSON at ``transcription_url``)."""
+    """A transcription result file (the JSON at ``transcription_url``): Paraformer's, or SenseVoice's with event and
+    emotion tags."""
     channels = []
+    sentence = draw(st.sampled_from([_dashscope_sentence, _sensevoice_sentence]))
     for channel_id in range(draw(st.integers(0, 2))):
-        sentences = draw(st.lists(_dashscope_sentence(), max_size=draw(st.sampled_from([0, 3, 50]))))
+        sentences = draw(st.lists(sentence(), max_size=draw(st.sampled_from([0, 3, 50]))))
         channels.append({"channel_id": channel_id, "content_duration_in_milliseconds": draw(st.integers(0, MAX_TS)),
                          "text": "".join(s["text"] for s in sentences), "sentences": sentences})
     return {"file_url": draw(st.sampled_from([f"{MAGIC}/a.wav", "oss://bucket/a.wav", ""])),
