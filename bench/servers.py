@@ -229,7 +229,8 @@ def ci_get_job() -> tuple[Emulator, str, dict[str, str]]:
     body = (b"<Request><Tag>SpeechRecognition</Tag><Input><Url>http://media.asr-emulator.test/a.wav?duration=3"
             b"</Url></Input><Operation><Output><Bucket>examplebucket-1250000000</Bucket><Region>ap-guangzhou</Region>"
             b"<Object>o.txt</Object></Output><SpeechRecognition><EngineModelType>16k_zh</EngineModelType>"
-            b"<ResTextFormat>1</ResTextFormat></SpeechRecognition></Operation></Request>")
+            b"<ChannelNum>1</ChannelNum><ResTextFormat>1</ResTextFormat></SpeechRecognition></Operation>"
+            b"<QueueId>p00000000000000000000000000000000</QueueId></Request>")
 
     async def make() -> str:
         import httpx

@@ -346,7 +346,7 @@ def tencent_ci(rng: random.Random) -> Case:
                                                       "state": "Active", "regions": "ap-guangzhou"}.items()}
         doc = {"Name": "n", "Tag": "SpeechRecognition", "State": "Active",
                "NotifyConfig": {"Url": "http://127.0.0.1:9/x", "State": "On", "Type": "Url", "Event": "x"},
-               "SpeechRecognition": {"EngineModelType": "16k_zh", "ChannelNum": "1"}}
+               "SpeechRecognition": {"EngineModelType": "16k_zh", "ChannelNum": "1", "ResTextFormat": "0"}}
         return Case("tencent_ci", method, sub, query(q), [header("host", CI_HOST), auth],
                     xml_body("Request", doc, rng))
     key = pct(maybe_weird("input/a.wav", rng, 0.2), "/")

@@ -21,8 +21,15 @@ def script(name: str) -> str:
     return FIXTURES.joinpath(name).with_suffix(".txt").read_text("utf-8").strip()
 
 
+def queue_id(cos: Any) -> str:
+    """The bucket's speech queue, as a user finds it (003 requires a QueueId on every job)."""
+    found: str = cos.ci_get_asr_queue(Bucket=BUCKET)["QueueList"][0]["QueueId"]
+    return found
+
+
 def submit(cos: Any, key: str = "input/hello.wav", **options: Any) -> dict[str, Any]:
     speech = {**SPEECH, **options.pop("speech", {})}
+    options.setdefault("QueueId", queue_id(cos))
     response: dict[str, Any] = cos.ci_create_asr_job(
         Bucket=BUCKET, OutputBucket=BUCKET, OutputRegion=REGION, OutputObject=options.pop("output", "output/asr.txt"),
         InputObject=key, SpeechRecognition=speech, **options)
@@ -169,7 +176,8 @@ def test_queue_bucket_and_templates(cos: Any) -> None:
     template_id = made["Template"]["TemplateId"]
     assert cos.ci_get_asr_template(Bucket=BUCKET)["TemplateList"][0]["TemplateId"] == template_id
     job = cos.ci_create_asr_job(Bucket=BUCKET, OutputBucket=BUCKET, OutputRegion=REGION, OutputObject="o.txt",
-                                InputObject="input/hello.wav", TemplateId=template_id)["JobsDetail"]
+                                InputObject="input/hello.wav", TemplateId=template_id,
+                                QueueId=queue_id)["JobsDetail"]
     _, done = wait(cos, job["JobId"])
     assert done["Operation"]["TemplateId"] == template_id and done["Operation"]["SpeechRecognitionResult"][
         "ResultDetail"]
@@ -206,3 +214,19 @@ def test_domain_and_ip_configuration(emulator: ControlClient) -> None:
     ci = make_cos(emulator, Proxies=None, Domain=f"{BUCKET}.ci.{REGION}.myqcloud.com", IP="127.0.0.1", Port=port)
     _, done = wait(ci, submit(ci)["JobId"])
     assert done["State"] == "Success"
+
+
+@pytest.mark.parametrize(("missing", "needle"), [
+    ("QueueId", "QueueId is required"),              # ci_create_asr_job leaves QueueId out when it is None
+    ("ChannelNum", "ChannelNum is required"),
+    ("ResTextFormat", "ResTextFormat is required"),
+])
+def test_the_nodes_003_requires(cos: Any, missing: str, needle: str) -> None:
+    put_fixture(cos)
+    speech = {k: v for k, v in SPEECH.items() if k != missing}
+    queue = None if missing == "QueueId" else queue_id(cos)
+    with pytest.raises(CosServiceError) as err:
+        cos.ci_create_asr_job(Bucket=BUCKET, OutputBucket=BUCKET, OutputRegion=REGION, OutputObject="o.txt",
+                              InputObject="input/hello.wav", QueueId=queue, SpeechRecognition=speech)
+    assert err.value.get_status_code() == 400
+    assert err.value.get_error_code() == "InvalidArgument" and needle in err.value.get_error_msg()

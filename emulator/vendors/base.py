@@ -142,6 +142,10 @@ class Call:
     def note(self, **fields: Any) -> None:
         note(self.request, **fields)
 
+    def lenient(self, rule: str) -> bool:
+        """The dialect's :meth:`Dialect.lenient` for this request."""
+        return self.dialect.lenient(self.request, rule)
+
     def limit(self, key: tuple[str, ...], per_second: int) -> None:
         """The vendor's throttling error when rate limits are on and ``key`` has used its ``per_second``."""
         engine = self.engine

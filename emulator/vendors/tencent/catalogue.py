@@ -164,6 +164,11 @@ SPEECH_PARAMS: dict[str, tuple[str, ...] | None] = {
     "Format": ("wav", "pcm", "ogg-opus", "speex", "silk", "mp3", "m4a", "aac"), "FirstChannelOnly": ("0", "1"),
     "WordInfo": ("0", "1", "2"), "SentenceMaxLength": None, "HotVocabularyTableId": None,
 }
+# 003 marks these SpeechRecognition nodes "Required: Yes" (EngineModelType, ChannelNum, ResTextFormat) and QueueId
+# on the request; CallBackMqConfig is required when CallBackType is TDMQ. (Newer documents of the /jobs API make
+# QueueId optional and cos-python-sdk-v5's ci_create_asr_job defaults it to None; 003, the /asr_jobs document, is
+# followed.) The defaults below are what the service echoes back for the optional nodes.
+SPEECH_REQUIRED = ("EngineModelType", "ChannelNum", "ResTextFormat")
 SPEECH_DEFAULTS = {"ChannelNum": "1", "ConvertNumMode": "1", "FilterDirty": "0", "FilterModal": "0",
                    "FilterPunc": "0", "OutputFileType": "txt", "ResTextFormat": "0", "SpeakerDiarization": "0",
                    "SpeakerNumber": "0"}
@@ -234,6 +239,7 @@ ASR_LENIENCY: dict[str, tuple[str, str]] = {
 CI_LENIENCY: dict[str, tuple[str, str]] = {
     "unknown_secret_id": ("InvalidAccessKeyId", "a SecretId the emulator does not know, unverified"),
     "expired_signature": ("AccessDenied", "a q-sign-time window that does not include now"),
+    "unknown_queue_id": ("InvalidArgument", "a QueueId the bucket does not have, taken as one made in the console"),
 }
 
 SENTENCE_MAX_LENGTH = (6, 40)     # SentenceMaxLength: 0 (off) or characters in this range (ASR API 3.0 and CI)

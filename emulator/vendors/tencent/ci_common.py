@@ -149,6 +149,11 @@ def shape_of(speech: dict[str, str]) -> res.Shape:
                      speakers=speech.get("SpeakerDiarization") == "1")
 
 
+def default_queue_id(bucket: str) -> str:
+    """The id of the speech queue a bucket has from the start (the console's default queue)."""
+    return "p" + hashlib.sha256(f"queue:{bucket}".encode()).hexdigest()[:32]
+
+
 class Context:
     """The CI + COS world: configuration and the record tables, shared by jobs, resources and objects."""
 
@@ -180,7 +185,7 @@ class Context:
         """The bucket's speech queue: the one named (created on first use, as a console-made queue), or its
         default queue."""
         if queue_id is None:
-            queue_id = "p" + hashlib.sha256(f"queue:{bucket}".encode()).hexdigest()[:32]
+            queue_id = default_queue_id(bucket)
         queue = self.queues.get(queue_id)
         if queue is None:
             now = self.engine.clock.now()
@@ -227,10 +232,12 @@ def speech_params(raw: Any) -> dict[str, str]:
         raise CiError("InvalidArgument", "Operation.SpeechRecognition (or Operation.TemplateId) is required")
     only(raw, set(cat.SPEECH_PARAMS), "SpeechRecognition")
     values = {k: text(raw, k, "SpeechRecognition") for k in raw}
-    engine = values.get("EngineModelType", "")
+    for name in cat.SPEECH_REQUIRED:
+        if not values.get(name):
+            raise CiError("InvalidArgument", f"SpeechRecognition.{name} is required")
+    engine = values["EngineModelType"]
     if engine not in cat.CI_ENGINES:
-        raise CiError("InvalidArgument", f"EngineModelType {engine!r} is not one of {', '.join(cat.CI_ENGINES)}"
-                      if engine else "SpeechRecognition.EngineModelType is required")
+        raise CiError("InvalidArgument", f"EngineModelType {engine!r} is not one of {', '.join(cat.CI_ENGINES)}")
     for name, value in values.items():
         allowed = cat.SPEECH_PARAMS[name]
         if allowed is not None and value not in allowed:

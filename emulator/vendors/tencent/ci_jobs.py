@@ -95,7 +95,20 @@ class Jobs:
         callback_type = text(doc, "CallBackType", "Request") or "Url"
         if callback_type not in ("Url", "TDMQ"):
             raise CiError("InvalidArgument", "CallBackType is Url or TDMQ")
-        queue = self.ctx.queue(target.bucket, text(doc, "QueueId", "Request") or None)
+        if callback_type == "TDMQ" and not isinstance(doc.get("CallBackMqConfig"), dict):
+            raise CiError("InvalidArgument", "CallBackMqConfig is required when CallBackType is TDMQ")
+        queue_id = text(doc, "QueueId", "Request")
+        if not queue_id:
+            raise CiError("InvalidArgument", "QueueId is required")
+        queue = self.ctx.queues.get(queue_id)
+        if queue is None or queue.bucket != target.bucket:
+            default = self.ctx.queue(target.bucket)
+            if queue_id == default.id:
+                queue = default
+            elif call.lenient("unknown_queue_id"):
+                queue = self.ctx.queue(target.bucket, queue_id)     # taken as a queue made in the console
+            else:
+                raise CiError("InvalidArgument", f"QueueId {queue_id} does not exist in bucket {target.bucket}")
         source = f"cos://{target.bucket}/{obj.lstrip('/')}" if obj else url
         engine_name = speech["EngineModelType"]
         tid = call.test_id

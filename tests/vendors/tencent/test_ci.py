@@ -17,6 +17,7 @@ from emulator.app import Emulator
 from emulator.config import Settings
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent.ci import BUCKET, HOST
+from emulator.vendors.tencent.ci_common import default_queue_id
 from emulator.vendors.tencent.cos_auth import CosSignature, enc, http_string, sign, verify
 from tests.conftest import Call, magic
 
@@ -50,13 +51,17 @@ def xml(r: httpx.Response) -> dict[str, Any]:
     return doc
 
 
+QUEUE = default_queue_id(B)
 JOB = ("<Request><Tag>SpeechRecognition</Tag><Input><Url>{url}</Url></Input><Operation><Output>"
        "<Bucket>" + B + "</Bucket><Region>ap-guangzhou</Region><Object>out/a.txt</Object></Output>"
        "<SpeechRecognition><EngineModelType>16k_zh</EngineModelType><ChannelNum>1</ChannelNum>{extra}"
-       "</SpeechRecognition></Operation></Request>")
+       "</SpeechRecognition></Operation><QueueId>" + QUEUE + "</QueueId></Request>")
 
 
 def job_body(url: str | None = None, extra: str = "") -> bytes:
+    """A job request with the nodes 003 requires (ResTextFormat 0 unless ``extra`` gives it)."""
+    if "<ResTextFormat>" not in extra:
+        extra = "<ResTextFormat>0</ResTextFormat>" + extra
     return ('<?xml version="1.0" encoding="utf-8"?>\n' + JOB.format(url=url or magic("你好。"), extra=extra)).encode()
 
 
@@ -176,6 +181,12 @@ def test_create_get_and_output(call: Call) -> None:
     (job_body(extra="<ResTextFormat>1</ResTextFormat>").replace(b"16k_zh", b"16k_en"), "InvalidArgument",
      "16 kHz Mandarin"),
     (job_body(extra="<FilterDirty>7</FilterDirty>"), "InvalidArgument", "FilterDirty"),
+    # 003: Required "Yes" — QueueId, ChannelNum, ResTextFormat; CallBackMqConfig with CallBackType TDMQ
+    (job_body().replace(b"<QueueId>" + QUEUE.encode() + b"</QueueId>", b""), "InvalidArgument", "QueueId is required"),
+    (job_body().replace(b"<ChannelNum>1</ChannelNum>", b""), "InvalidArgument", "ChannelNum is required"),
+    (job_body().replace(b"<ResTextFormat>0</ResTextFormat>", b""), "InvalidArgument", "ResTextFormat is required"),
+    (job_body().replace(b"<Tag>", b"<CallBackType>TDMQ</CallBackType><Tag>"), "InvalidArgument",
+     "CallBackMqConfig is required"),
     (job_body(extra="<Colour>1</Colour>"), "InvalidArgument", "Colour"),
     (job_body().replace(b"<Bucket>" + B.encode() + b"</Bucket>", b""), "InvalidArgument", "Bucket"),
     (job_body().replace(b"<Operation>", b"<Operation><JobLevel>9</JobLevel>"), "InvalidArgument", "JobLevel"),
@@ -185,6 +196,17 @@ def test_bad_job_requests(call: Call, body: bytes, code: str, needle: str) -> No
     assert r.status_code == 400
     error = xml(r)["Error"]
     assert error["Code"] == code and needle in error["Message"]
+
+
+def test_a_queue_the_bucket_does_not_have(app: Emulator, call: Call) -> None:
+    body = job_body().replace(QUEUE.encode(), b"p" + b"0" * 32)
+    r = create(call, body)                               # lenient by default, and says so
+    assert r.status_code == 200 and "tencent_ci/unknown_queue_id" in r.headers["X-ASR-Emulator-Warning"]
+    assert xml(r)["Response"]["JobsDetail"]["QueueId"] == "p" + "0" * 32
+    app.engine.leniency.strict = True
+    r = create(call, body.replace(b"p" + b"0" * 32, b"p" + b"1" * 32))
+    assert r.status_code == 400 and "does not exist" in xml(r)["Error"]["Message"]
+    assert create(call, job_body()).status_code == 200   # the bucket's own queue is always there
 
 
 def test_huge_bodies_are_refused(call: Call) -> None:
