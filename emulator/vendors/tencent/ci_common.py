@@ -146,7 +146,12 @@ def shape_of(speech: dict[str, str]) -> res.Shape:
                      filter_punc=int(speech.get("FilterPunc", "0")),
                      convert_num=int(speech.get("ConvertNumMode", "1")),
                      sentence_max_length=int(speech.get("SentenceMaxLength", "0") or 0),
-                     speakers=speech.get("SpeakerDiarization") == "1")
+                     speakers=diarizes(speech))
+
+
+def diarizes(speech: dict[str, str]) -> bool:
+    """Whether a job tells speakers apart: asked with SpeakerDiarization 1, or by its engine (8k_zh_s)."""
+    return speech.get("SpeakerDiarization") == "1" or speech.get("EngineModelType") in cat.DIARIZING_ENGINES
 
 
 def default_queue_id(bucket: str) -> str:
@@ -245,8 +250,8 @@ def speech_params(raw: Any) -> dict[str, str]:
     if values.get("ChannelNum") == "2" and engine not in cat.TWO_CHANNEL_ENGINES:
         raise CiError("InvalidArgument", "ChannelNum 2 (dual channel) is for the 8k_zh engine only")
     if values.get("ResTextFormat") in ("1", "2") and engine not in cat.WORD_LEVEL_ENGINES:
-        raise CiError("InvalidArgument", "word-level results (ResTextFormat 1, 2) are for the 16 kHz Mandarin "
-                                         "engines only")
+        raise CiError("InvalidArgument", "word-level results (ResTextFormat 1, 2) are for the Mandarin engines "
+                                         "only")
     length, (low, high) = values.get("SentenceMaxLength", ""), cat.SENTENCE_MAX_LENGTH
     chars = whole_number(length, 2)
     if length and not (chars is not None and (length == "0" or low <= chars <= high)):

@@ -25,6 +25,7 @@ from emulator.vendors.tencent.ci_common import (
     Output,
     PendingOutput,
     Target,
+    diarizes,
     node,
     one_or_many,
     only,
@@ -115,7 +116,7 @@ class Jobs:
         failure, fail_from = self.engine.job_fault(
             FaultRequest(VENDOR, "create_job", model=engine_name, media=[source], test_id=tid), "InternalError")
         two = speech.get("ChannelNum") == "2"
-        diarize = speech.get("SpeakerDiarization") == "1"
+        diarize = diarizes(speech)
         options = Options(language=cat.CI_ENGINES[engine_name].language, channels=(0, 1) if two else (0,),
                           speakers=(int(speech.get("SpeakerNumber", "0")) or 2) if diarize else None,
                           remove_disfluencies=speech.get("FilterModal", "0") != "0", aligned_words=True)

@@ -179,7 +179,7 @@ def test_create_get_and_output(call: Call) -> None:
     (job_body().replace(b"<ChannelNum>1</ChannelNum>", b"<ChannelNum>2</ChannelNum>"), "InvalidArgument",
      "8k_zh engine only"),
     (job_body(extra="<ResTextFormat>1</ResTextFormat>").replace(b"16k_zh", b"16k_en"), "InvalidArgument",
-     "16 kHz Mandarin"),
+     "Mandarin engines only"),
     (job_body(extra="<FilterDirty>7</FilterDirty>"), "InvalidArgument", "FilterDirty"),
     # 003: Required "Yes" — QueueId, ChannelNum, ResTextFormat; CallBackMqConfig with CallBackType TDMQ
     (job_body().replace(b"<QueueId>" + QUEUE.encode() + b"</QueueId>", b""), "InvalidArgument", "QueueId is required"),
