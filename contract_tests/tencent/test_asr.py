@@ -186,3 +186,23 @@ def test_the_legacy_signature(emulator: ControlClient, method: str) -> None:
     with pytest.raises(TencentCloudSDKException) as err:
         create(client("wrong"), Url=emulator.fixture_url("hello_zh.wav"))
     assert err.value.get_code() == "AuthFailure.SignatureFailure"
+
+
+MAGIC = "http://media.asr-emulator.test/audio.wav"
+
+
+def text_of(status: models.TaskStatus) -> str:
+    return "".join(line.split("]  ", 1)[1] for line in status.Result.splitlines())
+
+
+def test_filter_dirty_drops_or_stars_restricted_words(asr: asr_client.AsrClient, emulator: ControlClient) -> None:
+    url = f"{MAGIC}?text=你这个混蛋，快走开。&duration=4"
+    assert text_of(wait(asr, create(asr, Url=url))[1]) == "你这个混蛋，快走开。"          # FilterDirty 0 (default)
+    assert text_of(wait(asr, create(asr, Url=url, FilterDirty=1))[1]) == "你这个，快走开。"
+    assert text_of(wait(asr, create(asr, Url=url, FilterDirty=2))[1]) == "你这个**，快走开。"
+    # the user's own words join the list (settings "tencent": {"restricted_words": [...]})
+    emulator.settings(tencent={"restricted_words": ["走开"]})
+    assert text_of(wait(asr, create(asr, Url=url, FilterDirty=2))[1]) == "你这个**，快**。"
+    # words in the details are filtered too
+    status = wait(asr, create(asr, Url=url, FilterDirty=1, ResTextFormat=1))[1]
+    assert "".join(w.Word for d in status.ResultDetail for w in d.Words) == "你这个快"

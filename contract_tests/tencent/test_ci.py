@@ -252,3 +252,13 @@ def test_the_nodes_003_requires(cos: Any, missing: str, needle: str) -> None:
                               InputObject="input/hello.wav", QueueId=queue, SpeechRecognition=speech)
     assert err.value.get_status_code() == 400
     assert err.value.get_error_code() == "InvalidArgument" and needle in err.value.get_error_msg()
+
+
+def test_filter_dirty_in_a_ci_job(cos: Any, emulator: ControlClient) -> None:
+    assert emulator.settings()["tencent"]["restricted_words"] == []      # each test starts from the defaults
+    emulator.settings(tencent={"restricted_words": ["天气"]})
+    put_fixture(cos)                                                     # 你好，欢迎使用语音识别模拟器。今天天气很好。
+    _, done = wait(cos, submit(cos, speech={"FilterDirty": 2})["JobId"])
+    assert "今天**很好。" in done["Operation"]["SpeechRecognitionResult"]["Result"]
+    _, done = wait(cos, submit(cos, speech={"FilterDirty": 1})["JobId"])
+    assert "今天很好。" in done["Operation"]["SpeechRecognitionResult"]["Result"]

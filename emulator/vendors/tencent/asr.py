@@ -30,6 +30,7 @@ from emulator.inputs import BadInput, http_url, parse_json, same_secret, whole_n
 from emulator.vendors.base import Call, Dialect, Operation, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
+from emulator.vendors.tencent.restricted import RestrictedWords
 from emulator.vendors.tencent.tc3 import Authorization, canonical_request, signature, utc_date
 from emulator.web import note
 
@@ -91,11 +92,13 @@ class TencentAsr(Dialect):
     body_limit = cat.MAX_BODY_BYTES
     leniency = cat.ASR_LENIENCY
     strategies = "emulator.vendors.tencent.strategies"
+    settings_key = "tencent"        # both Tencent dialects read it (the restricted words live in the store)
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         super().__init__(engine, settings)
         engine.credentials.add_all(VENDOR, tencent_keys(settings))
         self.appid = settings.tencent_appid
+        self.restricted = RestrictedWords(engine)
         self.counter = Records(engine.store, "tencent_asr.counter", TaskCounter)
         self._operations = [
             Operation("CreateRecTask", "Create a recording-file recognition task", self.create, ("POST", "GET"),
@@ -106,6 +109,12 @@ class TencentAsr(Dialect):
 
     def operations(self) -> list[Operation]:
         return self._operations
+
+    def settings_json(self) -> Any:
+        return self.restricted.settings_json()
+
+    def apply_settings(self, value: Any) -> None:
+        self.restricted.apply(value)
 
     def claims(self, scope: Scope) -> bool | None:
         if scope["type"] != "http" or scope.get("path") != "/":
@@ -285,7 +294,8 @@ class TencentAsr(Dialect):
         job = await self.engine.submit(
             vendor=VENDOR, model=engine_name, owner=owner, job_id=str(task_id), sources=[source], options=options,
             limits=FetchLimits(max_bytes=cat.MAX_URL_FILE_BYTES, timeout=self.engine.config.fetch_timeout),
-            record=AsrTask(public, shape_of(public), spec["SourceType"], spec.get("Url", "")), test_id=tid,
+            record=AsrTask(public, shape_of(public, self.restricted.words()), spec["SourceType"],
+                           spec.get("Url", "")), test_id=tid,
             failure=failure, fail_from=fail_from, vet=_vetter(spec),
         )
         note(request, job_id=job.id)
@@ -346,8 +356,10 @@ class TencentAsr(Dialect):
 
 # ---- rendering ----------------------------------------------------------------------------------------------------
 
-def shape_of(params: dict[str, Any]) -> res.Shape:
+def shape_of(params: dict[str, Any], restricted: tuple[str, ...] = ()) -> res.Shape:
+    dirty = int(params.get("FilterDirty", 0))
     return res.Shape(
+        filter_dirty=dirty, restricted=restricted if dirty else (),
         res_text_format=int(params.get("ResTextFormat", 0)), filter_punc=int(params.get("FilterPunc", 0)),
         convert_num=int(params.get("ConvertNumMode", 1)), sentence_max_length=int(params.get("SentenceMaxLength", 0)),
         speakers=params.get("SpeakerDiarization", 0) in (1, 3),

@@ -250,4 +250,10 @@ CI_LENIENCY: dict[str, tuple[str, str]] = {
     "unknown_queue_id": ("InvalidArgument", "a QueueId the bucket does not have, taken as one made in the console"),
 }
 
+# FilterDirty (003: "Whether to filter restricted words (for the Mandarin engine only)"; 1 filters, 2 replaces them
+# with *). The service's list is not published: these few stand in for it, and the settings section
+# {"tencent": {"restricted_words": [...]}} adds more. Engines for other languages leave text as it is.
+RESTRICTED_WORDS: tuple[str, ...] = ("他妈的", "王八蛋", "混蛋", "傻逼", "滚蛋")
+MAX_RESTRICTED_WORDS = 1000
+
 SENTENCE_MAX_LENGTH = (6, 40)     # SentenceMaxLength: 0 (off) or characters in this range (ASR API 3.0 and CI)

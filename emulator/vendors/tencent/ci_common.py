@@ -141,8 +141,10 @@ class CiJob:
                 "speech": self.speech, "queue_id": self.queue_id, "template_id": self.template_id}
 
 
-def shape_of(speech: dict[str, str]) -> res.Shape:
+def shape_of(speech: dict[str, str], restricted: tuple[str, ...] = ()) -> res.Shape:
+    dirty = int(speech.get("FilterDirty", "0"))
     return res.Shape(res_text_format=int(speech.get("ResTextFormat", "0")),
+                     filter_dirty=dirty, restricted=restricted if dirty else (),
                      filter_punc=int(speech.get("FilterPunc", "0")),
                      convert_num=int(speech.get("ConvertNumMode", "1")),
                      sentence_max_length=int(speech.get("SentenceMaxLength", "0") or 0),

@@ -36,6 +36,7 @@ from emulator.vendors.tencent.ci_common import (
     when,
 )
 from emulator.vendors.tencent.cos import Objects
+from emulator.vendors.tencent.restricted import RestrictedWords
 from emulator.web import note
 
 
@@ -46,6 +47,7 @@ class Jobs:
         self.ctx = ctx
         self.engine = ctx.engine
         self.objects = objects
+        self.restricted = RestrictedWords(ctx.engine)
         ctx.engine.on_terminal.append(self.write_output)
 
     # ---- create ------------------------------------------------------------------------------------------
@@ -122,7 +124,8 @@ class Jobs:
                           remove_disfluencies=speech.get("FilterModal", "0") != "0", aligned_words=True)
         record = CiJob(bucket=target.bucket, region=target.region, object=obj, url=url,
                        output=Output(out["Bucket"], out["Object"], out["Region"]), speech=speech,
-                       shape=shape_of(speech), template_id=template_id, user_data=user_data, job_level=job_level,
+                       shape=shape_of(speech, self.restricted.words()), template_id=template_id,
+                       user_data=user_data, job_level=job_level,
                        queue_id=queue.id, callback=callback, callback_format=callback_format)
         job = await self.engine.submit(
             vendor=VENDOR, model=engine_name, owner=target.bucket, job_id="s" + self.engine.new_id().replace("-", ""),

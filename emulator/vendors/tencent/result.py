@@ -12,6 +12,7 @@ from typing import Any
 from emulator.engine import Item
 from emulator.engine.recognizer import Word
 from emulator.engine.text import inverse_normalize
+from emulator.vendors.tencent.restricted import filter_words
 
 EMOTIONS = ("neutral", "happy", "sad", "angry")
 SENTENCE_END = frozenset("。！？!?.;；")
@@ -28,6 +29,8 @@ class Shape:
     speakers: bool = False            # SpeakerId from diarization (else the channel)
     emotional_energy: bool = False
     emotion_recognition: bool = False
+    filter_dirty: int = 0             # 0 keep; 1 drop restricted words; 2 write them as *
+    restricted: tuple[str, ...] = ()  # the restricted words when the job was made
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,12 @@ def segments(item: Item, shape: Shape) -> list[Segment]:
         previous: dict[int, int] = {}
         for sentence in channel.sentences:
             speaker = (sentence.speaker_id or 0) if shape.speakers else channel.channel_id
-            for words in _split(sentence.words, shape):
+            heard = sentence.words
+            if shape.filter_dirty and item.transcript.language == "zh":      # "for the Mandarin engine only"
+                heard = filter_words(heard, shape.restricted, shape.filter_dirty)
+            if not heard:
+                continue
+            for words in _split(heard, shape):
                 text = _text(words, shape.filter_punc)
                 written = inverse_normalize(text) if cjk else text
                 out.append(Segment(
