@@ -220,3 +220,11 @@ def test_the_direct_endpoint_type_discovers_the_service(emulator: ControlClient)
         client.destroy()
     assert json.loads(out.response_data) == {"0": short_sentences(script("hello_zh.wav"))}
     assert [e["operation"] for e in emulator.journal(vendor="eas")][:2] == ["discovery", "predict"]
+
+
+def test_play_duration_limits_the_processing_time(predict: Predict, emulator: ControlClient) -> None:
+    # 300 s of audio at 50x takes 6 s, past the gateway's 5 s keep-alive; its first 10 s take 0.2 s (000: the model
+    # processes only play_duration), so the synchronous call answers instead of raising the gateway's 408
+    emulator.lifecycle("timed:queue=0,speed=50", vendor="eas")
+    out = json.loads(predict("asr_general_express", magic(300, LONG_TEXT), play_duration=10_000_000))
+    assert list(out) == ["0"]

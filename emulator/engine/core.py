@@ -180,19 +180,21 @@ class Engine:
         policy: str | None = None, test_id: str | None = None, failure: Failure | None = None,
         fail_from: Phase | None = None, no_speech_fails: bool = False,
         vet: Callable[[Item], Failure | None] | None = None, wait: bool = False,
+        process_limit_ms: int | None = None,
     ) -> Job:
         """Store a queued job and fetch, probe and transcribe every source. The submit waits for that up to
         ``SUBMIT_WAIT_S`` (``wait``: until it is done, for synchronous APIs), as a service answers a submit at once
         however slow the file server is; until its media are in, the job stays queued.
 
         ``vet`` is the dialect's acceptance rule for a probed item (sample rate, channels, quota …): a failure it
-        returns becomes the item's."""
+        returns becomes the item's. ``process_limit_ms``: the model processes only that much of each medium (EAS's
+        ``play_duration``), so the ``timed`` lifecycle runs for that much."""
         now = self.clock.now()
         job = Job(
             id=job_id, vendor=vendor, model=model, owner=owner, items=[Item(i, s) for i, s in enumerate(sources)],
             policy=policy or self.policy_spec(vendor, model), created_at=now, record=record,
             phase_times={Phase.QUEUED.value: now}, test_id=test_id, forced_failure=failure,
-            fail_from=fail_from, media_ready=False,
+            fail_from=fail_from, media_ready=False, process_limit_ms=process_limit_ms,
         )
         self.store.put_job(job)
         task = asyncio.ensure_future(self._process(job, options, limits, no_speech_fails, vet))

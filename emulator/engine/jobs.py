@@ -90,6 +90,7 @@ class Job:
     test_id: str | None = None
     paused_from: Phase | None = None
     media_ready: bool = True          # False while its media are still being fetched: the job waits in the queue
+    process_limit_ms: int | None = None   # the model processes at most this much of each medium
 
     def record_as(self, cls: type[R]) -> R:
         """The dialect's record of this job, typed; a job of another dialect raises ``TypeError``."""
@@ -100,6 +101,13 @@ class Job:
     @property
     def audio_ms(self) -> int:
         return sum(i.audio.duration_ms for i in self.items if i.audio is not None)
+
+    @property
+    def processed_ms(self) -> int:
+        """The audio the model processes: all of it, or each medium's first ``process_limit_ms``."""
+        limit = self.process_limit_ms
+        return sum(i.audio.duration_ms if limit is None else min(limit, i.audio.duration_ms)
+                   for i in self.items if i.audio is not None)
 
     def outcome(self) -> Phase:
         """The terminal phase the job reaches: succeeded if any item succeeded."""

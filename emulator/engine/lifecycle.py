@@ -63,8 +63,9 @@ def parse_policy(spec: str) -> Policy:
 
 
 def run_seconds(job: Job, policy: Policy, speed_share: float = 1.0) -> float:
-    """How long the ``timed`` policy runs a job: its audio at the speed factor (times a model's share of it)."""
-    return job.audio_ms / 1000.0 / (policy.speed * speed_share)
+    """How long the ``timed`` policy runs a job: the audio it processes at the speed factor (times a model's share
+    of it)."""
+    return job.processed_ms / 1000.0 / (policy.speed * speed_share)
 
 
 def target(job: Job, policy: Policy, now: float) -> tuple[Phase, float]:

@@ -366,6 +366,8 @@ class Eas(Dialect):
             sources=sources, options=Options(language=service.model.language, channels=(0,)),
             limits=FetchLimits(max_bytes=cat.MAX_MEDIA_BYTES, timeout=self.engine.config.fetch_timeout),
             record=EasRequest(service.name, spec.play_us if spec else None),
+            process_limit_ms=-(-spec.play_us // 1000) if spec and spec.play_us and service.model.play_duration
+            else None,
             policy=policy, test_id=tid, failure=failure, fail_from=fail_from,
             wait=operation == "predict",        # a synchronous call answers with the model's output
         )

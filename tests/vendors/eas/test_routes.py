@@ -160,6 +160,27 @@ def test_a_slow_synchronous_call_is_408_past_the_keepalive(monkeypatch: pytest.M
     assert caller(fast)("POST", SVC, content=body(magic("你好。", duration="3")), headers=RAW).status_code == 200
 
 
+def test_play_duration_limits_the_processing_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 000: the model processes only play_duration of the medium, so it takes the time of that much audio
+    monkeypatch.setattr(cat, "KEEPALIVE_S", 0.05)
+    call = caller(Emulator(Settings(lifecycle="timed:queue=0,speed=10")))
+    long = magic("你好。", duration="3")                                          # 0.3 s of processing: 408
+    assert call("POST", SVC, content=body(long), headers=RAW).status_code == 408
+    r = call("POST", SVC, content=body(long, play_duration=200_000), headers=RAW)  # 0.02 s
+    assert r.status_code == 200, r.text
+
+
+def test_play_duration_limits_a_queued_jobs_running_time(call: Call) -> None:
+    call("POST", "/_emulator/clock", json={"mode": "manual"})
+    call("POST", "/_emulator/lifecycle", json={"policy": "timed:queue=0,speed=10"})
+    long = magic("你好。", duration="30")                                         # 3 s of processing
+    for extra in ({}, {"play_duration": 5_000_000}):                              # 0.5 s
+        assert call("POST", ASYNC, content=body(long, **extra), headers=RAW).status_code == 200
+    call("POST", "/_emulator/clock", json={"advance": 1.0})
+    jobs = call("GET", "/_emulator/jobs", params={"vendor": "eas"}).json()["jobs"]
+    assert sorted(j["phase"] for j in jobs) == ["running", "succeeded"]
+
+
 def test_the_journal_names_the_model(call: Call) -> None:
     call("POST", SVC, content=body(), headers=RAW)
     (entry,) = call("GET", "/_emulator/journal", params={"vendor": "eas"}).json()["entries"]
