@@ -42,6 +42,9 @@ def test_dashscope_file_transcription(target: Target) -> None:
         for sentence in transcript["sentences"]:
             assert 0 <= sentence["begin_time"] <= sentence["end_time"]
             assert sentence["text"]
+    # 001: only speech content is billed (the rounding is not documented: within a second)
+    content_s = sum(t["content_duration_in_milliseconds"] for t in document["transcripts"]) / 1000
+    assert abs(done.usage["duration"] - content_s) <= 1
 
 
 def test_dashscope_unknown_task_and_bad_key(target: Target) -> None:
