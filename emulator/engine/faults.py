@@ -66,6 +66,10 @@ class Rule:
         """Validate a rule given over HTTP; raises ``ValueError`` with a message naming the field."""
         if not isinstance(value, dict):
             raise ValueError("a fault rule is a JSON object")
+        stray = set(value) - {"match", "action"}
+        if stray:      # e.g. "times" beside "match": it belongs inside it, and would otherwise be silently ignored
+            raise ValueError(f"a fault rule has only 'match' and 'action' (not {', '.join(sorted(stray))}); "
+                             "times, nth and probability go in 'match'")
         match = value.get("match", {})
         action = value.get("action")
         if isinstance(action, str):

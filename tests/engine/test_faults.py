@@ -50,3 +50,8 @@ def test_only_the_asked_kinds_fire_and_count() -> None:
 def test_bad_rules_are_refused(value: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         Rule.from_json(value)
+
+
+def test_a_stray_top_level_field_is_refused_not_ignored() -> None:
+    with pytest.raises(ValueError, match="go in 'match'"):
+        Rule.from_json({"match": {"vendor": "nls"}, "action": "throttle", "times": 1})

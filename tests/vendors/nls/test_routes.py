@@ -274,8 +274,8 @@ def test_no_speech(call: Call) -> None:
 def test_faults_reach_the_task_and_the_gateway(app: Emulator, call: Call) -> None:
     from emulator.engine import Rule
 
-    app.engine.faults.add(Rule.from_json({"match": {"vendor": "nls", "operation": "SubmitTask"},
-                                          "action": {"type": "fail_job", "code": "51050002"}, "times": 1}))
+    app.engine.faults.add(Rule.from_json({"match": {"vendor": "nls", "operation": "SubmitTask", "times": 1},
+                                          "action": {"type": "fail_job", "code": "51050002"}}))
     assert transcribe(call, magic("hi."))["StatusText"] == "RECOGNIZE_FAILED"
     app.engine.faults.add(Rule.from_json({"match": {"vendor": "nls", "operation": "GetTaskResult"},
                                           "action": {"type": "error", "code": "ServiceUnavailable"}}))
