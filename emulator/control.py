@@ -6,7 +6,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,11 +17,11 @@ from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
 from emulator.config import Settings
-from emulator.engine import Blob, Engine, Job, JobStateError, Rule, Script
+from emulator.engine import Blob, Engine, Job, JobStateError, Phase, Rule, Script
 from emulator.engine.audio import AudioProblem, probe
 from emulator.engine.credentials import MODES
 from emulator.engine.lifecycle import parse_policy
-from emulator.inputs import same_secret
+from emulator.inputs import same_secret, whole_number
 from emulator.openapi import document
 from emulator.vendors.base import Dialect, Operation
 from emulator.web import base_url, note, read_body
@@ -65,9 +66,42 @@ class ControlError(Exception):
         self.status = status
 
 
-def job_json(job: Job) -> dict[str, Any]:
+@dataclass
+class JobPage:
+    jobs: list[Job]
+    total: int
+    next: str | None
+
+
+PHASE_NAMES = frozenset(p.value for p in Phase)
+
+
+def job_page(engine: Engine, q: Mapping[str, str]) -> JobPage:
+    """The jobs a listing asks for (vendor, model, test_id, phase; order oldest|newest; limit, after)."""
+    for name in ("limit", "after"):
+        if q.get(name) and whole_number(q[name], 9) is None:
+            raise ControlError(f"'{name}' is a whole number")
+    if q.get("order", "oldest") not in ("oldest", "newest"):
+        raise ControlError("'order' is oldest or newest")
+    if "phase" in q and q["phase"] not in PHASE_NAMES:
+        raise ControlError(f"'phase' is one of {', '.join(sorted(PHASE_NAMES))}")
+    wanted = [(k, q[k]) for k in ("vendor", "model", "test_id") if k in q]
+    found = list(engine.store.jobs(lambda j: all(getattr(j, k) == v for k, v in wanted)))
+    if q.get("order") == "newest":
+        found.reverse()
+    if "phase" in q:           # phases move with the clock: every candidate is brought up to date
+        found = [j for j in found if (engine.peek(j.id) or j).phase.value == q["phase"]]
+    offset = whole_number(q.get("after") or "0", 9) or 0
+    limit = whole_number(q["limit"], 9) if q.get("limit") else None
+    end = len(found) if limit is None else offset + limit
+    page = [engine.peek(j.id) or j for j in found[offset:end]]
+    return JobPage(page, len(found), str(end) if end < len(found) else None)
+
+
+def job_json(job: Job, vendor_phase: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": job.id, "vendor": job.vendor, "model": job.model, "phase": job.phase.value, "policy": job.policy,
+        "vendor_phase": vendor_phase,
         "created_at": job.created_at, "phase_times": dict(job.phase_times), "reads": job.reads,
         "test_id": job.test_id, "request": job.record.to_json() if job.record is not None else None, "items": [],
     }
@@ -300,12 +334,16 @@ class Control:
     # ---- jobs --------------------------------------------------------------------------------------------
 
     async def jobs(self, request: Request) -> Response:
+        """Oldest first (``order=newest`` for newest first); ``limit`` and ``after`` page through them. Only the
+        page's jobs are brought up to date unless a phase is asked for, so a page stays fast among 100,000 jobs."""
         q = request.query_params
-        jobs = self.engine.jobs(lambda j: all(q.get(k) in (None, v) for k, v in
-                                              (("vendor", j.vendor), ("model", j.model), ("test_id", j.test_id))))
-        if "phase" in q:
-            jobs = [j for j in jobs if j.phase.value == q["phase"]]
-        return JSONResponse({"jobs": [job_json(j) for j in jobs]})
+        page = job_page(self.engine, q)
+        return JSONResponse({"jobs": [job_json(j, self._phase_words(j)) for j in page.jobs], "total": page.total,
+                             "next": page.next})
+
+    def _phase_words(self, job: Job) -> str | None:
+        dialect = next((d for d in self.emulator.dialects if d.name == job.vendor), None)
+        return dialect.vendor_phase(job) if dialect is not None else None
 
     def _job(self, request: Request) -> Job:
         job = self.engine.peek(request.path_params["job_id"])
@@ -314,7 +352,8 @@ class Control:
         return job
 
     async def job(self, request: Request) -> Response:
-        return JSONResponse(job_json(self._job(request)))
+        job = self._job(request)
+        return JSONResponse(job_json(job, self._phase_words(job)))
 
     async def job_action(self, request: Request) -> Response:
         job = self._job(request)
@@ -338,7 +377,7 @@ class Control:
                 raise ControlError(f"unknown action {action!r}: advance, complete, fail, pause or resume", 404)
         except JobStateError as exc:
             raise ControlError(str(exc), 409) from None
-        return JSONResponse(job_json(job))
+        return JSONResponse(job_json(job, self._phase_words(job)))
 
     # ---- faults, scripts, journal ------------------------------------------------------------------------
 
@@ -457,4 +496,4 @@ class Control:
         return FileResponse(path, media_type="audio/wav")
 
     async def openapi(self, request: Request) -> Response:
-        return JSONResponse(document(self.emulator.operations(), self.routes()))
+        return JSONResponse(document(self.emulator.dialects, self.emulator.operations(), self.routes()))

@@ -73,12 +73,36 @@ class VendorError(Exception):
 
 
 @dataclass(frozen=True)
+class Param:
+    """A parameter an operation reads, for the API document: ``where`` is query, header or path."""
+
+    name: str
+    where: str = "query"
+    required: bool = False
+    description: str = ""
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What the API document says of an operation beyond its summary: its parameters, its request body and its
+    answer (media type and JSON Schema each)."""
+
+    params: tuple[Param, ...] = ()
+    body: tuple[str, dict[str, Any]] | None = None
+    response: tuple[str, dict[str, Any]] | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Operation:
     """One thing a vendor API does. ``path`` is a template (``/api/v1/tasks/{task_id}``, ``{rest:path}``), matched
     by the default ``Dialect.route``; ``action`` names an RPC action (POP, API 3.0) that the dialect routes itself.
     ``auth=False``: no credential (signed links, uploads with a policy). ``faults=False``: the handler applies
     request faults itself, once it knows the model and media. ``rate``: requests a second per account (applied only
-    when rate limits are on)."""
+    when rate limits are on). ``query`` is the query parameter that tells the operation apart from others on the same
+    method and path (``uploads``, ``_attrs_=true``), and ``doc`` what the API document says of it: both describe,
+    neither routes."""
 
     name: str
     summary: str
@@ -91,6 +115,8 @@ class Operation:
     faults: bool = True
     rate: int | None = None
     socket: SocketHandler | None = None
+    query: str = ""
+    doc: Doc | None = None
     pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -173,6 +199,12 @@ class Dialect(ABC):
     strategies: ClassVar[str | None] = None      # the module of its hypothesis strategies (emulator.testing gathers)
     # what it accepts that the vendor refuses, for local use: rule → (the vendor's code, what is accepted)
     leniency: ClassVar[dict[str, tuple[str, str]]] = {}
+    # for the API document: its error envelope (media type, JSON Schema) and how its requests carry credentials
+    # (an OpenAPI security scheme)
+    error_envelope: ClassVar[tuple[str, dict[str, Any]]] = (
+        "application/json", {"type": "object", "properties": {"code": {"type": "string"},
+                                                              "message": {"type": "string"}}})
+    security_scheme: ClassVar[dict[str, Any] | None] = None
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
@@ -194,6 +226,10 @@ class Dialect(ABC):
     def default_credentials(self) -> dict[str, str]:
         """The local credentials the SDK helpers and ``asr-emulator env`` use (name → value)."""
         return {}
+
+    def vendor_phase(self, job: Any) -> str:
+        """A job's phase in the vendor's own words (``PENDING``, ``21050001 RUNNING``, ``Submitted`` …)."""
+        return str(job.phase.value)
 
     def env_lines(self, base_url: str) -> list[str]:
         """Lines of ``asr-emulator env``: comments and ``export`` lines pointing this vendor's SDK here."""

@@ -265,3 +265,36 @@ WS_ERRORS = {
 LENIENCY: dict[str, tuple[str, str]] = {
     "unregistered_key": ("InvalidApiKey", "an sk-… API key the emulator was not given"),
 }
+
+# ---- request and answer shapes, for the API document ------------------------------------------------------------
+
+_S = {"type": "string"}
+SUBMIT_BODY = {
+    "type": "object", "required": ["model", "input"],
+    "properties": {
+        "model": {"enum": sorted(MODELS)},
+        "input": {"type": "object", "required": ["file_urls"], "properties": {
+            "file_urls": {"type": "array", "items": _S, "minItems": 1, "maxItems": MAX_FILES}}},
+        "parameters": {"type": "object", "properties": {
+            **{name: {"type": "boolean"} for name in sorted(BOOL_PARAMS)}, **{name: _S for name in sorted(STR_PARAMS)},
+            "channel_id": {"type": "array", "items": {"type": "integer"}},
+            "language_hints": {"type": "array", "items": _S},
+            "speaker_count": {"type": "integer", "minimum": SPEAKER_COUNT[0], "maximum": SPEAKER_COUNT[1]}}}}}
+TASK_ANSWER = {
+    "type": "object", "required": ["request_id", "output"],
+    "properties": {"request_id": _S, "output": {
+        "type": "object", "required": ["task_id", "task_status"], "properties": {
+        "task_id": _S, "task_status": {"enum": ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN"]},
+        "submit_time": _S, "scheduled_time": _S, "end_time": _S, "code": _S, "message": _S,
+        "results": {"type": "array", "items": {"type": "object", "properties": {
+            "file_url": _S, "transcription_url": _S, "subtask_status": _S, "code": _S, "message": _S}}},
+        "task_metrics": {"type": "object", "additionalProperties": {"type": "integer"}}}},
+        "usage": {"anyOf": [{"type": "object", "properties": {"duration": {"type": "integer"}}}, {"type": "null"}]}}}
+REALTIME_MESSAGES = {
+    "description": "Client → server: run-task (header {action, task_id, streaming: duplex}, payload {model, task_group "
+                   "audio, task asr, function recognition, parameters {format, sample_rate, …}, input {}}), binary "
+                   "audio frames, finish-task. Server → client: task-started, result-generated (output.sentence "
+                   "with begin_time, end_time, text, words, sentence_end), task-finished, task-failed "
+                   "(error_code, error_message); the socket closes after task-failed.",
+    "oneOf": [{"type": "object", "properties": {"header": {"type": "object", "properties": {
+        "action": {"enum": ["run-task", "finish-task"]}, "task_id": _S}}, "payload": {"type": "object"}}}]}

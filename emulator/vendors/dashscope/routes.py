@@ -8,7 +8,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
 from starlette.datastructures import FormData
@@ -23,7 +23,7 @@ from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
 from emulator.engine.store import Blob
 from emulator.inputs import BadInput, parse_json, whole_number
-from emulator.vendors.base import Call, Dialect, Operation, VendorError
+from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.realtime import Realtime
 from emulator.vendors.dashscope.render import Signer, Style, result_file, task_output
@@ -70,6 +70,14 @@ class DashScope(Dialect):
     hosts = (r"([a-z0-9-]+\.)?dashscope(-intl)?\.aliyuncs\.com", r"[a-z0-9-]+\.[a-z0-9-]+\.maas\.aliyuncs\.com")
     body_limit = cat.MAX_BODY_BYTES
     leniency = cat.LENIENCY
+    error_envelope = ("application/json", {
+        "type": "object", "required": ["request_id", "code", "message"],
+        "properties": {"request_id": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}}})
+    security_scheme: ClassVar[dict[str, Any] | None] = {
+        "type": "http", "scheme": "bearer", "description": "Authorization: Bearer <API key> (sk-…)"}
+
+    def vendor_phase(self, job: Any) -> str:
+        return cat.STATUS[job.phase]
     strategies = "emulator.vendors.dashscope.strategies"
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
@@ -97,11 +105,16 @@ class DashScope(Dialect):
         p = self.prefix
         return [
             Operation("submit", "Submit a file-transcription task (X-DashScope-Async: enable)", self.submit,
-                      ("POST",), f"{p}/services/audio/asr/transcription", faults=False),
+                      ("POST",), f"{p}/services/audio/asr/transcription", faults=False, doc=Doc(
+                          params=(Param(cat.ASYNC_HEADER, "header", True, "enable: file transcription is "
+                                                                          "asynchronous only",
+                                        {"const": cat.HEADER_ON}),),
+                          body=("application/json", cat.SUBMIT_BODY), response=("application/json", cat.TASK_ANSWER))),
             Operation("customization", "Hot-word vocabularies: create, list, query, update, delete",
                       self.customization, ("POST",), f"{p}/services/audio/asr/customization"),
             Operation("list", "List tasks", self.list_tasks, ("GET",), f"{p}/tasks"),
-            Operation("query", "Query a task", self.query, ("GET", "POST"), f"{p}/tasks/{{task_id}}"),
+            Operation("query", "Query a task", self.query, ("GET", "POST"), f"{p}/tasks/{{task_id}}",
+                      doc=Doc(response=("application/json", cat.TASK_ANSWER))),
             Operation("cancel", "Cancel a pending task", self.cancel, ("POST",), f"{p}/tasks/{{task_id}}/cancel"),
             Operation("upload_policy", "Temporary upload policy (OssUtils.upload)", self.upload_policy,
                       ("GET", "POST"), f"{p}/uploads"),
@@ -110,7 +123,8 @@ class DashScope(Dialect):
             Operation("result", "A task's result file (signed link)", self.result, ("GET",),
                       "/dashscope-result/{task_id}/{index}.json", auth=False),
             Operation("stream", "Realtime recognition (run-task, audio, finish-task)", methods=("WEBSOCKET",),
-                      path=self.ws_path, socket=self.realtime.endpoint),
+                      path=self.ws_path, socket=self.realtime.endpoint,
+                      doc=Doc(body=("application/json", cat.REALTIME_MESSAGES))),
             Operation("stream", "Realtime recognition (run-task, audio, finish-task)", methods=("WEBSOCKET",),
                       path=self.ws_path + "/", socket=self.realtime.endpoint),
         ]

@@ -17,7 +17,7 @@ import hmac
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,7 +29,7 @@ from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
 from emulator.engine.lifecycle import parse_policy, run_seconds
 from emulator.inputs import same_secret, whole_number
-from emulator.vendors.base import Call, Dialect, Operation, VendorError
+from emulator.vendors.base import Call, Dialect, Doc, Operation, VendorError
 from emulator.vendors.eas import catalogue as cat
 from emulator.vendors.eas import render
 from emulator.vendors.eas.queue import Frame, Queue, encode_frames, parse_indexes, parse_timeout
@@ -167,6 +167,11 @@ class Eas(Dialect):
     body_limit = cat.MAX_BODY_BYTES
     strategies = "emulator.vendors.eas.strategies"
     settings_key = "eas"
+    error_envelope = ("text/plain", {"type": "string", "description": "the gateway's status text, e.g. "
+                                                                       "'Authorization Failed'"})
+    security_scheme: ClassVar[dict[str, Any] | None] = {"type": "apiKey", "in": "header", "name": "Authorization",
+                       "description": "the service token, or the client's HMAC-SHA1 signature over method, body "
+                                      "MD5, content type, date and path"}
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         super().__init__(engine, settings)
@@ -178,17 +183,25 @@ class Eas(Dialect):
         path = cat.API_PREFIX + "{service:path}"
         self._operations = [
             Operation("predict", "Synchronous inference: {\"input\": {\"url\", \"play_duration\"}}", self.predict,
-                      ("POST",), path),
+                      ("POST",), path, doc=Doc(body=("application/json", {
+                          "type": "object", "required": ["input"], "properties": {"input": {
+                              "type": "object", "required": ["url"], "properties": {
+                                  "url": {"type": "string"},
+                                  "play_duration": {"type": ["number", "string"], "description": "µs"}}}}}),
+                          response=("application/json", {"type": "object", "additionalProperties": True,
+                                                         "description": "clip start (µs) → the model's output"}))),
             Operation("enqueue", "Queue service: add a request to the input queue", self._queue, ("POST",), path),
             Operation("sink", "Queue service: read results from the sink (long poll)", self._queue, ("GET",),
                       cat.API_PREFIX + "{service:path}/" + cat.SINK),
-            Operation("attributes", "Queue service: queue attributes (?_attrs_=true)", self._queue, ("GET",), path),
+            Operation("attributes", "Queue service: queue attributes (?_attrs_=true)", self._queue, ("GET",), path,
+                      query="_attrs_=true"),
             Operation("queue", "Queue service: read the input queue (service instances only)", self._queue,
                       ("GET",), path),
             Operation("commit", "Queue service: acknowledge results (?_indexes_=)", self._queue, ("PUT",), path),
-            Operation("delete", "Queue service: delete entries (?_indexes_=)", self._queue, ("DELETE",), path),
+            Operation("delete", "Queue service: delete entries (?_indexes_=)", self._queue, ("DELETE",), path,
+                      query="_indexes_"),
             Operation("truncate", "Queue service: truncate below an index (?_trunc_=true&_index_=)", self._queue,
-                      ("DELETE",), path),
+                      ("DELETE",), path, query="_trunc_=true"),
             Operation("discovery", "Service discovery for the client's DIRECT endpoint type", self.discovery,
                       ("GET",), cat.DISCOVERY_PREFIX + "{service:path}", auth=False, faults=False),
         ]

@@ -201,3 +201,16 @@ LENIENCY: dict[str, tuple[str, str]] = {
     "ip_address_url": ("41050011/41050012", "a file_link or callback_url naming an IP address"),
     "stale_timestamp": ("InvalidTimeStamp.Expired", "a signature time more than 15 minutes from now"),
 }
+
+# ---- request and answer shapes, for the API document ------------------------------------------------------------
+
+TASK_PARAM = ("a JSON object: appkey, file_link, version (2.0, 4.0), enable_words, enable_callback, callback_url, "
+              "auto_split, valid_times, max_end_silence, … (004)")
+TASK_ANSWER = {
+    "type": "object", "required": ["RequestId", "StatusCode", "StatusText"],
+    "properties": {"RequestId": {"type": "string"}, "TaskId": {"type": "string"},
+                   "StatusCode": {"type": "integer", "enum": sorted(STATUS)}, "StatusText": {"type": "string"},
+                   "BizDuration": {"type": "integer"}, "SolveTime": {"type": "integer"},
+                   "Result": {"type": "object", "properties": {
+                       "Sentences": {"type": "array", "items": {"type": "object"}},
+                       "Words": {"type": "array", "items": {"type": "object"}}}}}}

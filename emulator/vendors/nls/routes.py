@@ -15,7 +15,7 @@ import json
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
@@ -29,7 +29,7 @@ from emulator.engine.callbacks import Delivery
 from emulator.engine.core import RequestFault
 from emulator.engine.media import MAGIC_SUFFIX
 from emulator.inputs import whole_number
-from emulator.vendors.base import Call, Dialect, Operation, VendorError
+from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.nls import catalogue as cat
 from emulator.vendors.nls.auth import (
     Acs3,
@@ -39,7 +39,7 @@ from emulator.vendors.nls.auth import (
     rpc_string_to_sign,
     same,
 )
-from emulator.vendors.nls.render import callback_body, query_body
+from emulator.vendors.nls.render import callback_body, outcome, query_body
 from emulator.vendors.nls.task import (
     TaskError,
     TaskRecord,
@@ -109,6 +109,12 @@ class Nonce:
     seen: float
 
 
+_POP_PARAMS = tuple(Param(name, "query", True, what) for name, what in (
+    ("Version", "2018-08-17 (2019-08-23 in ap-southeast-1)"), ("AccessKeyId", "the AccessKey id"),
+    ("SignatureMethod", "HMAC-SHA1"), ("SignatureVersion", "1.0"), ("SignatureNonce", "unique per request"),
+    ("Timestamp", "UTC, e.g. 2026-01-01T00:00:00Z"), ("Signature", "the POP RPC signature")))
+
+
 class Nls(Dialect):
     """The filetrans dialect. Settings: ``nls_access_keys`` (AccessKeyId:AccessKeySecret) and ``nls_appkeys`` (the
     project appkeys and the model — sample rate, language — each is bound to)."""
@@ -119,6 +125,16 @@ class Nls(Dialect):
     body_limit = cat.MAX_BODY_BYTES
     strategies = "emulator.vendors.nls.strategies"
     leniency = cat.LENIENCY
+    error_envelope = ("application/json", {
+        "type": "object", "required": ["RequestId", "Code", "Message"],
+        "properties": {k: {"type": "string"} for k in ("RequestId", "HostId", "Code", "Message", "Recommend")}})
+    security_scheme: ClassVar[dict[str, Any] | None] = {"type": "apiKey", "in": "query", "name": "Signature",
+                       "description": "POP RPC signature: AccessKeyId, SignatureMethod HMAC-SHA1, SignatureNonce, "
+                                      "Timestamp and Signature in the query (or ACS3-HMAC-SHA256 in Authorization)"}
+
+    def vendor_phase(self, job: Any) -> str:
+        code = cat.PHASE_STATUS.get(job.phase) if not job.phase.terminal else outcome(job)[0]
+        return f"{code} {cat.STATUS.get(code, 'ERROR')}" if code is not None else str(job.phase.value)
     settings_key = "nls"
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
@@ -139,9 +155,16 @@ class Nls(Dialect):
         engine.settings_hooks.append(self._reset)
         self._operations = [
             Operation("SubmitTask", "Submit a recording-file recognition task", self.submit, ("GET", "POST"), "/",
-                      action="SubmitTask", host=cat.DEFAULT_HOST),
+                      action="SubmitTask", host=cat.DEFAULT_HOST, doc=Doc(
+                          params=(Param("Task", "query", True, cat.TASK_PARAM + "; or in a form body"),
+                                  *_POP_PARAMS),
+                          body=("application/x-www-form-urlencoded", {
+                              "type": "object", "properties": {"Task": {"type": "string"}}}),
+                          response=("application/json", cat.TASK_ANSWER))),
             Operation("GetTaskResult", "Query a task's status and result", self.get_result, ("GET", "POST"), "/",
-                      action="GetTaskResult", host=cat.DEFAULT_HOST),
+                      action="GetTaskResult", host=cat.DEFAULT_HOST, doc=Doc(
+                          params=(Param("TaskId", "query", True, "the id SubmitTask answered"), *_POP_PARAMS),
+                          response=("application/json", cat.TASK_ANSWER))),
         ]
 
     def _reset(self) -> None:

@@ -14,7 +14,7 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
@@ -27,7 +27,7 @@ from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
 from emulator.engine.core import RequestFault
 from emulator.inputs import BadInput, http_url, parse_json, same_secret, whole_number
-from emulator.vendors.base import Call, Dialect, Operation, VendorError
+from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
 from emulator.vendors.tencent.restricted import RestrictedWords
@@ -82,6 +82,23 @@ def is_tc3(scope: Scope) -> bool:
     return b"x-tc-action" in headers or headers.get(b"authorization", b"").startswith(b"TC3-")
 
 
+_API3_HEADERS = tuple(Param(name, "header", True, what) for name, what in (
+    ("X-TC-Action", "the action"), ("X-TC-Version", "2019-06-14"), ("X-TC-Timestamp", "Unix seconds")))
+_CREATE_BODY = {"type": "object", "required": list(cat.REC_REQUIRED), "properties": {
+    "EngineModelType": {"type": "string"}, "ChannelNum": {"enum": [1, 2]}, "ResTextFormat": {"type": "integer"},
+    "SourceType": {"enum": [0, 1]}, "Url": {"type": "string"}, "Data": {"type": "string", "contentEncoding": "base64"},
+    "DataLen": {"type": "integer"}, "CallbackUrl": {"type": "string"}, "SpeakerDiarization": {"type": "integer"},
+    "SpeakerNumber": {"type": "integer"}, "FilterDirty": {"enum": [0, 1, 2]}, "FilterModal": {"enum": [0, 1, 2]},
+    "FilterPunc": {"enum": [0, 1, 2]}, "ConvertNumMode": {"type": "integer"},
+    "SentenceMaxLength": {"type": "integer"}, "EmotionRecognition": {"type": "integer"},
+    "EmotionalEnergy": {"type": "integer"}, "HotwordId": {"type": "string"}}}
+
+
+def _answer_schema(data: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": ["Response"], "properties": {"Response": {"type": "object", "properties": {
+        "Data": {"type": "object", "properties": data}, "RequestId": {"type": "string"}}}}}
+
+
 class TencentAsr(Dialect):
     """The ASR API 3.0 dialect. Keys: the built-in SecretId/SecretKey pair and ``tencent_keys`` (shared with
     CI/COS)."""
@@ -91,6 +108,18 @@ class TencentAsr(Dialect):
     hosts = (r"asr(\.intl)?\.tencentcloudapi\.com", r"asr\.[a-z0-9-]+\.tencentcloudapi\.com")
     body_limit = cat.MAX_BODY_BYTES
     leniency = cat.ASR_LENIENCY
+    error_envelope = ("application/json", {
+        "type": "object", "required": ["Response"], "properties": {"Response": {
+            "type": "object", "required": ["Error", "RequestId"], "properties": {
+                "Error": {"type": "object", "required": ["Code", "Message"],
+                          "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}}},
+                "RequestId": {"type": "string"}}}}})
+    security_scheme: ClassVar[dict[str, Any] | None] = {"type": "apiKey", "in": "header", "name": "Authorization",
+                       "description": "TC3-HMAC-SHA256 Credential=<SecretId>/…, SignedHeaders=…, Signature=… with "
+                                      "X-TC-Action, X-TC-Timestamp and X-TC-Version (or the HmacSHA1 query form)"}
+
+    def vendor_phase(self, job: Any) -> str:
+        return cat.TASK_STATUS[job.phase.value][1]
     strategies = "emulator.vendors.tencent.strategies"
     settings_key = "tencent"        # both Tencent dialects read it (the restricted words live in the store)
 
@@ -102,9 +131,19 @@ class TencentAsr(Dialect):
         self.counter = Records(engine.store, "tencent_asr.counter", TaskCounter)
         self._operations = [
             Operation("CreateRecTask", "Create a recording-file recognition task", self.create, ("POST", "GET"),
-                      "/", action="CreateRecTask", host=cat.ASR_HOST),
+                      "/", action="CreateRecTask", host=cat.ASR_HOST, doc=Doc(
+                          params=_API3_HEADERS, body=("application/json", _CREATE_BODY),
+                          response=("application/json", _answer_schema({"TaskId": {"type": "integer"}})))),
             Operation("DescribeTaskStatus", "Query a task's status and result", self.describe, ("POST", "GET"),
-                      "/", action="DescribeTaskStatus", host=cat.ASR_HOST),
+                      "/", action="DescribeTaskStatus", host=cat.ASR_HOST, doc=Doc(
+                          params=_API3_HEADERS, body=("application/json", {
+                              "type": "object", "required": ["TaskId"], "properties": {"TaskId": {"type": "integer"}}}),
+                          response=("application/json", _answer_schema({
+                              "TaskId": {"type": "integer"}, "Status": {"enum": [0, 1, 2, 3]},
+                              "StatusStr": {"enum": ["waiting", "doing", "success", "failed"]},
+                              "AudioDuration": {"type": "number"}, "Result": {"type": "string"},
+                              "ErrorMsg": {"type": "string"},
+                              "ResultDetail": {"anyOf": [{"type": "array"}, {"type": "null"}]}})))),
         ]
 
     def operations(self) -> list[Operation]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote
 
 from starlette.requests import Request
@@ -26,7 +26,7 @@ from emulator.config import Settings
 from emulator.engine import Engine
 from emulator.engine.core import RequestFault
 from emulator.engine.incoming import TooLarge, receive
-from emulator.vendors.base import Call, Dialect, Operation, VendorError
+from emulator.vendors.base import Call, Dialect, Doc, Operation, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import xmlio
 from emulator.vendors.tencent.asr import tencent_keys
@@ -41,6 +41,20 @@ _CI = "<bucket>.ci.<region>.myqcloud.com"
 _COS = "<bucket>.cos.<region>.myqcloud.com"
 
 
+_S = {"type": "string"}
+_JOB_REQUEST = {"type": "object", "xml": {"name": "Request"}, "required": ["Tag", "Input", "Operation", "QueueId"],
+                "properties": {
+                    "Tag": {"const": cat.SPEECH_TAG}, "QueueId": _S, "CallBack": _S, "CallBackFormat": _S,
+                    "CallBackType": _S, "CallBackMqConfig": {"type": "object"},
+                    "Input": {"type": "object", "properties": {"Object": _S, "Url": _S}},
+                    "Operation": {"type": "object", "required": ["Output"], "properties": {
+                        "TemplateId": _S, "UserData": _S, "JobLevel": _S,
+                        "Output": {"type": "object", "required": ["Region", "Bucket", "Object"],
+                                   "properties": {"Region": _S, "Bucket": _S, "Object": _S}},
+                        "SpeechRecognition": {"type": "object", "required": list(cat.SPEECH_REQUIRED),
+                                              "properties": {k: _S for k in cat.SPEECH_PARAMS}}}}}}
+
+
 class TencentCi(Dialect):
     """The CI + COS dialect."""
 
@@ -49,6 +63,15 @@ class TencentCi(Dialect):
     hosts = (r"([a-z0-9-]+\.)?(ci|cos)\.[a-z0-9-]+\.myqcloud\.com",)
     body_limit = cat.MAX_CI_BODY_BYTES
     leniency = cat.CI_LENIENCY
+    error_envelope = ("application/xml", {
+        "type": "object", "xml": {"name": "Error"}, "required": ["Code", "Message"],
+        "properties": {k: {"type": "string"} for k in ("Code", "Message", "Resource", "RequestId", "TraceId")}})
+    security_scheme: ClassVar[dict[str, Any] | None] = {"type": "apiKey", "in": "header", "name": "Authorization",
+                       "description": "COS signature: q-sign-algorithm=sha1&q-ak=<SecretId>&q-sign-time=…&"
+                                      "q-key-time=…&q-header-list=…&q-url-param-list=…&q-signature=…"}
+
+    def vendor_phase(self, job: Any) -> str:
+        return cat.JOB_STATES[job.phase.value]
     strategies = "emulator.vendors.tencent.strategies"
 
     def __init__(self, engine: Engine, settings: Settings, region: str = "ap-guangzhou") -> None:
@@ -61,16 +84,17 @@ class TencentCi(Dialect):
         ci, cos = self._ci, self._cos
         self._operations = [
             Operation("create_job", "Create a speech job (Tag SpeechRecognition)", ci, ("POST",), "/asr_jobs",
-                      host=_CI),
+                      host=_CI, doc=Doc(body=("application/xml", _JOB_REQUEST))),
             Operation("list_jobs", "List speech jobs", ci, ("GET",), "/asr_jobs", host=_CI),
             Operation("get_job", "Get one or several jobs (comma-separated ids)", ci, ("GET",),
-                      "/asr_jobs/{job_ids}", host=_CI),
+                      "/asr_jobs/{job_id}", host=_CI),
             Operation("cancel_job", "Cancel a submitted job (PUT ?cancel)", ci, ("PUT",), "/asr_jobs/{job_id}",
-                      host=_CI),
+                      host=_CI, query="cancel"),
             Operation("create_job", "Create a job on the generic jobs API", ci, ("POST",), "/jobs", host=_CI),
             Operation("list_jobs", "List jobs (tag=SpeechRecognition)", ci, ("GET",), "/jobs", host=_CI),
-            Operation("get_job", "Get jobs", ci, ("GET",), "/jobs/{job_ids}", host=_CI),
-            Operation("cancel_job", "Cancel a job (PUT ?cancel)", ci, ("PUT",), "/jobs/{job_id}", host=_CI),
+            Operation("get_job", "Get jobs (comma-separated ids)", ci, ("GET",), "/jobs/{job_id}", host=_CI),
+            Operation("cancel_job", "Cancel a job (PUT ?cancel)", ci, ("PUT",), "/jobs/{job_id}", host=_CI,
+                      query="cancel"),
             Operation("queue", "List speech queues", ci, ("GET",), "/asrqueue", host=_CI),
             Operation("queue", "Update a speech queue", ci, ("PUT",), "/asrqueue/{queue_id}", host=_CI),
             Operation("bucket", "Speech buckets: list, open, close", ci, ("GET", "POST", "DELETE"), "/asrbucket",
@@ -82,14 +106,18 @@ class TencentCi(Dialect):
                       "/asrhotvocabtable", host=_CI),
             Operation("list_objects", "List objects (GET /; ?uploads lists multipart uploads)", cos, ("GET",), "/",
                       host=_COS),
-            Operation("list_uploads", "List multipart uploads (GET /?uploads)", cos, ("GET",), "/", host=_COS),
+            Operation("list_uploads", "List multipart uploads (GET /?uploads)", cos, ("GET",), "/", host=_COS,
+                      query="uploads"),
             Operation("head_bucket", "Head (or put) the bucket", cos, ("HEAD", "PUT"), "/", host=_COS),
             Operation("put_object", "Put an object", cos, ("PUT",), "/{key:path}", host=_COS),
             Operation("get_object", "Get an object (Range)", cos, ("GET",), "/{key:path}", host=_COS),
             Operation("head_object", "Head an object", cos, ("HEAD",), "/{key:path}", host=_COS),
             Operation("delete_object", "Delete an object", cos, ("DELETE",), "/{key:path}", host=_COS),
-            Operation("multipart", "Multipart upload: initiate (?uploads), parts (?partNumber&uploadId), list, "
-                                   "complete, abort", cos, ("POST", "PUT", "GET", "DELETE"), "/{key:path}", host=_COS),
+            Operation("multipart", "Initiate a multipart upload (POST ?uploads)", cos, ("POST",), "/{key:path}",
+                      host=_COS, query="uploads"),
+            Operation("multipart", "Multipart upload: parts (PUT ?partNumber&uploadId), list (GET), complete (POST), "
+                                   "abort (DELETE)", cos, ("POST", "PUT", "GET", "DELETE"), "/{key:path}", host=_COS,
+                      query="uploadId"),
             Operation("post_object", "Form upload (not emulated)", cos, ("POST",), "/{key:path}", host=_COS),
         ]
         self._by_name = {op.name: op for op in self._operations}
