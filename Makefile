@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint unit contract drift bench fuzz install install-test dist clean
+.PHONY: serve test lint unit contract drift bench fuzz install install-test dist clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,19 @@ contract: install-test
 drift: install-test
 	ASR_CONTRACT_TARGET=vendor $(BIN)/python -m pytest contract_tests/drift -q -rs
 
-test: lint
+# Debian packages the tests use: chromium (the dashboard's browser tests) and espeak-ng (make-audio). Installed when
+# missing, where apt-get can (as root); elsewhere the tests that need them are skipped and say why.
+SYSTEM_PACKAGES := chromium espeak-ng
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$missing from Debian's packages"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "not installing$$missing: that needs apt-get as root (the tests that use them are skipped)"; fi; \
+	fi
+
+test: lint system-packages
 	$(BIN)/python -m pytest -q
 
 # hostile requests at length: 10,000 cases per vendor (5,000 with credentials off, 5,000 permissive)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
@@ -33,6 +33,7 @@ from emulator.engine.faults import TRANSPORT_ACTIONS
 from emulator.fixtures import load_fixtures
 from emulator.openapi import walk_routes
 from emulator.pipeline import run
+from emulator.ui import Dashboard
 from emulator.vendors import registry
 from emulator.vendors.base import Dialect, Operation
 from emulator.web import replay
@@ -58,7 +59,7 @@ class Emulator:
         self.control = Control(self)
         self.routes: list[BaseRoute] = [
             Route("/", self._root, methods=["GET", "POST"]),
-            Mount("/_emulator", routes=self.control.routes()),
+            Mount("/_emulator", routes=[*self.control.routes(), *Dashboard(self, self.control).routes()]),
         ]
         self.app = Starlette(routes=self.routes, exception_handlers={404: self._not_found, 405: self._not_found})
         self.engine.media.register_path(r"/_emulator/fixtures/([^/]+\.wav)$", self._fixture_bytes)
@@ -85,6 +86,9 @@ class Emulator:
         self.engine.rate_limits = self.settings.rate_limits
 
     async def _root(self, request: Request) -> Response:
+        """``GET /`` from a browser goes to the dashboard; anything else that no vendor claimed is a 404."""
+        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse("/_emulator/ui", 307)
         return await self._not_found(request, HTTPException(404))
 
     def route_paths(self) -> list[str]:

@@ -20,6 +20,7 @@ from emulator.config import Settings
 from emulator.engine import Blob, Engine, Job, JobStateError, Phase, Rule, Script
 from emulator.engine.audio import AudioProblem, probe
 from emulator.engine.credentials import MODES
+from emulator.engine.faults import ACTIONS
 from emulator.engine.lifecycle import parse_policy
 from emulator.inputs import same_secret, whole_number
 from emulator.openapi import document
@@ -42,6 +43,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 OPEN_ROUTES = frozenset({"health"})      # answered without the control token
+UI_COOKIE = "asr_emulator_control"       # the dashboard keeps the control token here (emulator.ui)
 
 
 def _bearer(request: Request, token: str) -> bool:
@@ -101,7 +103,7 @@ def job_page(engine: Engine, q: Mapping[str, str]) -> JobPage:
 def job_json(job: Job, vendor_phase: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": job.id, "vendor": job.vendor, "model": job.model, "phase": job.phase.value, "policy": job.policy,
-        "vendor_phase": vendor_phase,
+        "vendor_phase": vendor_phase, "operation": job.operation,
         "created_at": job.created_at, "phase_times": dict(job.phase_times), "reads": job.reads,
         "test_id": job.test_id, "request": job.record.to_json() if job.record is not None else None, "items": [],
     }
@@ -160,7 +162,7 @@ class Control:
 
         async def wrapped(request: Request) -> Response:
             note(request, vendor="_emulator", operation=handler.__name__)
-            if token and not public and not _bearer(request, token):
+            if token and not public and not self.authorized(request):
                 return JSONResponse({"error": "the control plane is locked: send Authorization: Bearer <control "
                                               "token> (serve --control-token, ASR_EMULATOR_CONTROL_TOKEN)"},
                                     status_code=401, headers={"WWW-Authenticate": 'Bearer realm="asr-emulator"'})
@@ -173,6 +175,24 @@ class Control:
 
         wrapped.__name__ = handler.__name__
         return wrapped
+
+    def authorized(self, request: Request) -> bool:
+        """The control token in ``Authorization: Bearer``, or in the dashboard's same-site cookie (a browser's
+        requests from the dashboard's own pages; other sites' requests do not carry it)."""
+        token = self.emulator.settings.control_token
+        if not token:
+            return True
+        return _bearer(request, token) or same_secret(request.cookies.get(UI_COOKIE, ""), token)
+
+    def page(self, query: Mapping[str, str]) -> JobPage:
+        return job_page(self.engine, query)
+
+    def phase_words(self, job: Job) -> str | None:
+        return self._phase_words(job)
+
+    @staticmethod
+    def fault_actions() -> tuple[str, ...]:
+        return ACTIONS
 
     async def _json(self, request: Request) -> dict[str, Any]:
         body = await read_body(request, 1024 * 1024)

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from emulator.engine.jobs import CURRENT_OPERATION
 from emulator.vendors.base import Call, Dialect, NoRoute, VendorError
 from emulator.web import read_body, replay, test_id
 
@@ -50,6 +51,7 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
         op = await dialect.route(call)
         call.operation = op
         call.note(operation=op.name)
+        CURRENT_OPERATION.set(op.name)
         if op.auth:
             call.account = await dialect.authenticate(call)
         if op.faults:

@@ -23,7 +23,7 @@ from emulator.engine.clock import Clock
 from emulator.engine.credentials import Credentials, Mode
 from emulator.engine.faults import JOB_ACTIONS, REQUEST_ACTIONS, Faults
 from emulator.engine.faults import Request as FaultRequest
-from emulator.engine.jobs import Failure, Item, Job, Phase, VendorRecord
+from emulator.engine.jobs import CURRENT_OPERATION, Failure, Item, Job, Phase, VendorRecord
 from emulator.engine.journal import Journal
 from emulator.engine.leniency import Leniency
 from emulator.engine.media import FetchLimits, MediaProblem, MediaResolver
@@ -195,6 +195,7 @@ class Engine:
             policy=policy or self.policy_spec(vendor, model), created_at=now, record=record,
             phase_times={Phase.QUEUED.value: now}, test_id=test_id, forced_failure=failure,
             fail_from=fail_from, media_ready=False, process_limit_ms=process_limit_ms,
+            operation=CURRENT_OPERATION.get(),
         )
         self.store.put_job(job)
         task = asyncio.ensure_future(self._process(job, options, limits, no_speech_fails, vet))

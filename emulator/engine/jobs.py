@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import enum
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from emulator.engine.audio import AudioInfo
 from emulator.engine.recognizer import Transcript
+
+# The vendor operation being answered: the pipeline sets it, and a job submitted while answering it records it.
+CURRENT_OPERATION: ContextVar[str | None] = ContextVar("asr_emulator_operation", default=None)
 
 
 class Phase(enum.StrEnum):
@@ -91,6 +95,7 @@ class Job:
     paused_from: Phase | None = None
     media_ready: bool = True          # False while its media are still being fetched: the job waits in the queue
     process_limit_ms: int | None = None   # the model processes at most this much of each medium
+    operation: str | None = None      # the vendor operation that made it (SubmitTask, create_job …)
 
     def record_as(self, cls: type[R]) -> R:
         """The dialect's record of this job, typed; a job of another dialect raises ``TypeError``."""

@@ -231,6 +231,11 @@ class Dialect(ABC):
         """A job's phase in the vendor's own words (``PENDING``, ``21050001 RUNNING``, ``Submitted`` …)."""
         return str(job.phase.value)
 
+    def job_documents(self, job: Any, base_url: str) -> list[tuple[str, str, bytes]]:
+        """What the vendor answers about a job, as a client reads it: (title, media type, bytes) — the query
+        answer and any result documents. Rendering has no side effects (it does not count as a poll)."""
+        return []
+
     def env_lines(self, base_url: str) -> list[str]:
         """Lines of ``asr-emulator env``: comments and ``export`` lines pointing this vendor's SDK here."""
         return []

@@ -54,10 +54,11 @@ class TaskRecord:
     itn: bool = True                                     # numbers written as digits (CJK languages)
     punctuation: bool = True
     events: bool = True                                  # SenseVoice: audio event tags
+    payload: dict[str, Any] | None = None                # the submit body as received
 
     def to_json(self) -> dict[str, Any]:
-        return {"request_id": self.request_id, "itn": self.itn, "punctuation": self.punctuation,
-                "events": self.events}
+        return {"request_id": self.request_id, "body": self.payload, "itn": self.itn,
+                "punctuation": self.punctuation, "events": self.events}
 
 
 class DashScope(Dialect):
@@ -78,6 +79,24 @@ class DashScope(Dialect):
 
     def vendor_phase(self, job: Any) -> str:
         return cat.STATUS[job.phase]
+
+    def job_documents(self, job: Job, base_url: str) -> list[tuple[str, str, bytes]]:
+        def link(job: Job, item: Any) -> str:
+            path = f"/dashscope-result/{job.id}/{item.index}.json"
+            expires = int(job.phase_times.get(job.phase.value, job.created_at) + cat.RESULT_TTL_S)
+            return f"{base_url}{path}?" + urlencode({"Expires": expires, "Signature": self.signer.sign(path, expires)})
+
+        output, usage = task_output(job, result_url=link, utc_offset_hours=self.utc_offset_hours)
+        record = job.record_as(TaskRecord)
+        docs = [("GET /api/v1/tasks/{task_id}", "application/json", json.dumps(
+            {"request_id": record.request_id, "output": output, "usage": usage}, ensure_ascii=False,
+            indent=2).encode())]
+        if job.phase is Phase.SUCCEEDED:
+            style = Style(itn=record.itn, punctuation=record.punctuation, events=record.events)
+            docs.extend((f"transcription_url of file {item.index}", "application/json", json.dumps(
+                result_file(job, item, style), ensure_ascii=False, indent=2).encode())
+                for item in job.items if job.item_failure(item) is None and item.transcript is not None)
+        return docs
     strategies = "emulator.vendors.dashscope.strategies"
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
@@ -223,7 +242,7 @@ class DashScope(Dialect):
         params = payload.get("parameters") or {}
         record = TaskRecord(request_id, itn=all(params.get(name, True) for name in cat.ITN_PARAMS),
                             punctuation=params.get("punctuation_prediction_enabled", True),
-                            events=params.get("audio_event_detection_enabled", True))
+                            events=params.get("audio_event_detection_enabled", True), payload=payload)
         job = await self.engine.submit(
             vendor=VENDOR, model=model_name, owner=key, job_id=self.engine.new_id(), sources=sources,
             options=options, record=record, test_id=call.test_id, failure=failure,

@@ -173,6 +173,13 @@ class Eas(Dialect):
                        "description": "the service token, or the client's HMAC-SHA1 signature over method, body "
                                       "MD5, content type, date and path"}
 
+    def job_documents(self, job: Job, base_url: str) -> list[tuple[str, str, bytes]]:
+        service = self.services.get(job.record_as(EasRequest).service)
+        if service is None or not job.phase.terminal:
+            return []
+        status, data = self._result(service, job)
+        return [(f"the model's answer (HTTP {status})", "application/json" if status == 200 else "text/plain", data)]
+
     def __init__(self, engine: Engine, settings: Settings) -> None:
         super().__init__(engine, settings)
         services = [parse_service(e) for e in settings.eas_services]   # no token: any token (permissive)

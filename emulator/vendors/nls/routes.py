@@ -132,6 +132,10 @@ class Nls(Dialect):
                        "description": "POP RPC signature: AccessKeyId, SignatureMethod HMAC-SHA1, SignatureNonce, "
                                       "Timestamp and Signature in the query (or ACS3-HMAC-SHA256 in Authorization)"}
 
+    def job_documents(self, job: Job, base_url: str) -> list[tuple[str, str, bytes]]:
+        return [("GetTaskResult", "application/json", json.dumps(
+            query_body(job, self.request_id()), ensure_ascii=False, indent=2).encode())]
+
     def vendor_phase(self, job: Any) -> str:
         code = cat.PHASE_STATUS.get(job.phase) if not job.phase.terminal else outcome(job)[0]
         return f"{code} {cat.STATUS.get(code, 'ERROR')}" if code is not None else str(job.phase.value)

@@ -120,6 +120,11 @@ class TencentAsr(Dialect):
 
     def vendor_phase(self, job: Any) -> str:
         return cat.TASK_STATUS[job.phase.value][1]
+
+    def job_documents(self, job: Job, base_url: str) -> list[tuple[str, str, bytes]]:
+        return [("DescribeTaskStatus", "application/json", json.dumps(
+            {"Response": {"Data": task_status(job), "RequestId": self.request_id()}}, ensure_ascii=False,
+            indent=2).encode())]
     strategies = "emulator.vendors.tencent.strategies"
     settings_key = "tencent"        # both Tencent dialects read it (the restricted words live in the store)
 

@@ -72,6 +72,10 @@ class TencentCi(Dialect):
 
     def vendor_phase(self, job: Any) -> str:
         return cat.JOB_STATES[job.phase.value]
+
+    def job_documents(self, job: Any, base_url: str) -> list[tuple[str, str, bytes]]:
+        return [("GET /asr_jobs/{job_id}", "application/xml",
+                 xmlio.render("Response", {"JobsDetail": self.jobs.jobs_detail(job)}))]
     strategies = "emulator.vendors.tencent.strategies"
 
     def __init__(self, engine: Engine, settings: Settings, region: str = "ap-guangzhou") -> None:
