@@ -102,6 +102,12 @@ def _control_entry(path: str, route: Route, method: str) -> dict[str, Any]:
     }
     if _params(path):
         entry["responses"]["404"] = {"description": "not found", **error}
+    if route.name in ("job_action", "clock") and method == "POST":
+        entry["responses"]["409"] = {"description": "not now: the job has ended, or the clock cannot go back",
+                                     **error}
+    if route.name in ("media_upload",):
+        entry["responses"]["413"] = {"description": "too large", **error}
+        entry["responses"]["415"] = {"description": "not audio the emulator can read", **error}
     if doc.request is not None:
         entry["requestBody"] = {"required": route.name != "reset",
                                 "content": {"application/json": {"schema": ref(doc.request)}}}

@@ -86,6 +86,7 @@ SCHEMAS: dict[str, J] = {
                   "status": nullable(INT), "seconds": NUM, "at": STR, "frames": INT, "seen": INT, "hits": INT},
                  ("id", "action")),
     "FaultList": obj({"seed": INT, "rules": {"type": "array", "items": ref("Fault")}}, ("rules",)),
+    "AddedFaults": obj({"rules": {"type": "array", "items": ref("Fault")}}, ("rules",)),
     "Script": obj({
         "text": STR, "channels": {"type": "array", "items": STR}, "language": STR,
         "url": STR, "sha256": STR, "media_id": STR, "stream": BOOL,
@@ -139,14 +140,15 @@ ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {
                                     "LifecycleChange"),
     ("settings", "GET"): RouteDoc("The run-time settings", "Settings"),
     ("settings", "POST"): RouteDoc("Change run-time settings (unknown keys are refused)", "Settings", "Settings"),
-    ("jobs", "GET"): RouteDoc("Jobs of every vendor, newest first, filtered and paged", "JobList", query=(
-        *_FILTERS, ("limit", "at most this many (default: all)"),
+    ("jobs", "GET"): RouteDoc("Jobs of every vendor, filtered and paged (oldest first unless order=newest)",
+                              "JobList", query=(
+        *_FILTERS, ("order", "oldest (the default) or newest"), ("limit", "at most this many (default: all)"),
         ("after", "the `next` of the previous page"))),
     ("job", "GET"): RouteDoc("One job: its request, phases and times, items, audio and transcript", "Job"),
     ("job_action", "POST"): RouteDoc("advance, complete, fail (with the vendor's code), pause or resume a job",
                                      "Job", "JobAction"),
     ("faults", "GET"): RouteDoc("The fault rules", "FaultList"),
-    ("faults", "POST"): RouteDoc("Add a fault rule, or several as {\"rules\": [...]}", "FaultRules", "NewFaults",
+    ("faults", "POST"): RouteDoc("Add a fault rule, or several as {\"rules\": [...]}", "AddedFaults", "NewFaults",
                                  status=201),
     ("faults", "DELETE"): RouteDoc("Remove every fault rule", "FaultList"),
     ("fault_delete", "DELETE"): RouteDoc("Remove one fault rule"),

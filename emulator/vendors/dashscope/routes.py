@@ -126,8 +126,7 @@ class DashScope(Dialect):
             Operation("submit", "Submit a file-transcription task (X-DashScope-Async: enable)", self.submit,
                       ("POST",), f"{p}/services/audio/asr/transcription", faults=False, doc=Doc(
                           params=(Param(cat.ASYNC_HEADER, "header", True, "enable: file transcription is "
-                                                                          "asynchronous only",
-                                        {"const": cat.HEADER_ON}),),
+                                                                          "asynchronous only"),),
                           body=("application/json", cat.SUBMIT_BODY), response=("application/json", cat.TASK_ANSWER))),
             Operation("customization", "Hot-word vocabularies: create, list, query, update, delete",
                       self.customization, ("POST",), f"{p}/services/audio/asr/customization"),
