@@ -23,6 +23,7 @@ from typing import Any
 
 ACTIONS = ("error", "fail_job", "latency", "throttle", "stream_close", "stream_fail", "stream_delay",
            "stream_duplicate", "drop", "empty_body", "malformed_body", "slow_body")
+MAX_FAULT_SECONDS = 3600.0       # latency and slow bodies: an hour at most
 REQUEST_ACTIONS = ("error", "latency", "throttle")     # act on the answer to a request
 JOB_ACTIONS = ("fail_job",)                            # act on a job created by the request
 STREAM_ACTIONS = ("stream_close", "stream_fail", "stream_delay", "stream_duplicate")   # act on a stream
@@ -84,6 +85,20 @@ class Rule:
         unknown = set(match) - {"vendor", "operation", "model", "media", "test_id", "nth", "times", "probability"}
         if unknown:
             raise ValueError(f"unknown match fields: {', '.join(sorted(unknown))}")
+        unknown = set(action) - {"type", "code", "message", "status", "seconds", "at", "frames"}
+        if unknown:
+            raise ValueError(f"unknown action fields: {', '.join(sorted(unknown))}")
+        for where, fields, names in (("match", match, ("vendor", "operation", "model", "media", "test_id")),
+                                     ("action", action, ("code", "message", "at"))):
+            for name in names:
+                if fields.get(name) is not None and not isinstance(fields[name], str):
+                    raise ValueError(f"{where}.{name} is a string")
+        for where, fields, names in (("match", match, ("nth", "times", "probability")),
+                                     ("action", action, ("status", "seconds", "frames"))):
+            for name in names:
+                value = fields.get(name)
+                if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, str))):
+                    raise ValueError(f"{where}.{name} is a number")
         try:
             rule = cls(
                 action=kind, vendor=match.get("vendor"), operation=match.get("operation"),
@@ -94,14 +109,23 @@ class Rule:
                 seconds=float(action.get("seconds", 0.0)), at=str(action.get("at", "running")),
                 frames=int(action.get("frames", 0)),
             )
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"bad fault rule: {exc}") from None
         if not 0.0 <= rule.probability <= 1.0:
             raise ValueError("probability must lie between 0 and 1")
+        if not 0.0 <= rule.seconds <= MAX_FAULT_SECONDS:
+            raise ValueError(f"action.seconds lies between 0 and {MAX_FAULT_SECONDS:g}")
+        if rule.status is not None and not 100 <= rule.status <= 599:
+            raise ValueError("action.status is an HTTP status, 100 to 599")
+        if any(n is not None and n < 0 for n in (rule.nth, rule.times)) or rule.frames < 0:
+            raise ValueError("nth, times and frames are not negative")
         if rule.at not in ("queued", "running"):
             raise ValueError("action.at must be 'queued' or 'running'")
         if rule.media and rule.media.startswith("re:"):
-            re.compile(rule.media[3:])
+            try:
+                re.compile(rule.media[3:])
+            except re.error as exc:
+                raise ValueError(f"match.media is not a regular expression: {exc}") from None
         return rule
 
     def to_json(self) -> dict[str, Any]:

@@ -55,3 +55,18 @@ def test_bad_rules_are_refused(value: dict[str, object]) -> None:
 def test_a_stray_top_level_field_is_refused_not_ignored() -> None:
     with pytest.raises(ValueError, match="go in 'match'"):
         Rule.from_json({"match": {"vendor": "nls"}, "action": "throttle", "times": 1})
+
+
+@pytest.mark.parametrize("rule", [
+    {"match": {"media": ["a"]}, "action": "throttle"},                  # found by schemathesis: a 500 before
+    {"match": {"media": "re:("}, "action": "throttle"},
+    {"match": {"vendor": 7}, "action": "throttle"},
+    {"match": {}, "action": {"type": "latency", "seconds": 1e9}},
+    {"match": {}, "action": {"type": "latency", "seconds": float("nan")}},
+    {"match": {}, "action": {"type": "error", "code": "X", "status": 42}},
+    {"match": {"times": -1}, "action": "throttle"},
+    {"match": {}, "action": {"type": "throttle", "colour": "red"}},
+])
+def test_malformed_rules_are_refused_with_a_reason(rule: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        Rule.from_json(rule)
