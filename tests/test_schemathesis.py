@@ -12,7 +12,6 @@ from emulator.app import Emulator
 from emulator.config import Settings
 
 
-
 @schemathesis.serializer("audio/wav", "application/octet-stream")
 def _binary(ctx: Any, value: Any) -> bytes:
     """Uploads: the generated value as bytes (most are not audio, which the emulator must refuse cleanly)."""

@@ -96,8 +96,8 @@ class Rule:
         for where, fields, names in (("match", match, ("nth", "times", "probability")),
                                      ("action", action, ("status", "seconds", "frames"))):
             for name in names:
-                value = fields.get(name)
-                if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, str))):
+                number = fields.get(name)
+                if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float, str))):
                     raise ValueError(f"{where}.{name} is a number")
         try:
             rule = cls(
