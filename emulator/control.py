@@ -88,11 +88,11 @@ def job_page(engine: Engine, q: Mapping[str, str]) -> JobPage:
     if "phase" in q and q["phase"] not in PHASE_NAMES:
         raise ControlError(f"'phase' is one of {', '.join(sorted(PHASE_NAMES))}")
     wanted = [(k, q[k]) for k in ("vendor", "model", "test_id") if k in q]
-    found = list(engine.store.jobs(lambda j: all(getattr(j, k) == v for k, v in wanted)))
+    found = list(engine.store.jobs((lambda j: all(getattr(j, k) == v for k, v in wanted)) if wanted else None))
     if q.get("order") == "newest":
         found.reverse()
     if "phase" in q:           # phases move with the clock: every candidate is brought up to date
-        found = [j for j in found if (engine.peek(j.id) or j).phase.value == q["phase"]]
+        found = [j for j in found if (j if j.phase.terminal else engine.peek(j.id) or j).phase.value == q["phase"]]
     offset = whole_number(q.get("after") or "0", 9) or 0
     limit = whole_number(q["limit"], 9) if q.get("limit") else None
     end = len(found) if limit is None else offset + limit
