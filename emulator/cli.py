@@ -55,9 +55,9 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.control_token:
         how = "generated: the server is reachable beyond this machine" if generated else "given"
         print(f"  control plane locked ({how}): ASR_EMULATOR_CONTROL_TOKEN={settings.control_token}", flush=True)
-    from emulator.protocol import GuardedH11Protocol
+    from emulator.protocol import FirstKeyWebSocket, GuardedH11Protocol
 
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug",
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug", ws=FirstKeyWebSocket,
                             http=GuardedH11Protocol if settings.http == "h11" else settings.http,
                             server_header=False)      # each dialect sends its vendor's Server header
     uvicorn.Server(config).run(sockets=[sock])

@@ -9,6 +9,7 @@ from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 HEADER_TIMEOUT_S = 10.0
 
@@ -53,4 +54,20 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
 
 
-__all__ = ["HEADER_TIMEOUT_S", "GuardedH11Protocol"]
+
+class FirstKeyWebSocket(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol, tolerant of a handshake that repeats ``Sec-WebSocket-Key`` and
+    ``Sec-WebSocket-Version``: the ``nls`` SDK sends both twice and checks the answer against the *first* key, where
+    stock servers refuse the request (400) or answer the last key — and the SDK's ``start()`` then silently returns
+    None (the realtime-and-sentence brief, §A.3). The first of each is kept."""
+
+    def handle_connect(self, event: Any) -> None:
+        for name in ("Sec-WebSocket-Key", "Sec-WebSocket-Version"):
+            values = event.headers.get_all(name)
+            if len(values) > 1:
+                del event.headers[name]
+                event.headers[name] = values[0]
+        super().handle_connect(event)
+
+
+__all__ = ["HEADER_TIMEOUT_S", "FirstKeyWebSocket", "GuardedH11Protocol"]

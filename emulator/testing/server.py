@@ -43,10 +43,10 @@ class LiveServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
-        from emulator.protocol import GuardedH11Protocol
+        from emulator.protocol import FirstKeyWebSocket, GuardedH11Protocol
 
         http = self.emulator.settings.http
-        config = uvicorn.Config(self.emulator, log_level="warning", lifespan="on",
+        config = uvicorn.Config(self.emulator, log_level="warning", lifespan="on", ws=FirstKeyWebSocket,
                                 http=GuardedH11Protocol if http == "h11" else http, server_header=False)
         self._server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Scope
 from starlette.websockets import WebSocket
@@ -270,7 +270,7 @@ class Dialect(ABC):
     def body_limit_for(self, request: Request) -> int:
         return self.body_limit
 
-    def lenient(self, request: Request, rule: str) -> bool:
+    def lenient(self, request: HTTPConnection, rule: str) -> bool:
         """Whether to accept what the vendor refuses under ``rule`` (a key of ``leniency``): never in strict mode;
         otherwise yes, and said — on the journal entry, in an ``X-ASR-Emulator-Warning`` header, in
         ``/_emulator/warnings``."""

@@ -15,10 +15,10 @@ from emulator.engine import Engine
 from emulator.vendors.base import Dialect
 from emulator.vendors.dashscope import DashScope
 from emulator.vendors.eas import Eas
-from emulator.vendors.nls import Nls
+from emulator.vendors.nls import Nls, NlsGateway
 from emulator.vendors.tencent import TencentAsr, TencentCi
 
-DIALECTS: tuple[type[Dialect], ...] = (TencentCi, TencentAsr, Nls, Eas, DashScope)
+DIALECTS: tuple[type[Dialect], ...] = (TencentCi, TencentAsr, NlsGateway, Nls, Eas, DashScope)
 
 
 def build(engine: Engine, settings: Settings, classes: Sequence[type[Dialect]] = DIALECTS) -> list[Dialect]:

@@ -161,7 +161,7 @@ def test_a_real_dialect_bug_gets_the_vendors_internal_error(monkeypatch: pytest.
 
 def test_claims_come_from_the_dialects_in_registry_order() -> None:
     app = Emulator(Settings(load_fixtures=False))
-    assert [d.name for d in app.dialects] == ["tencent_ci", "tencent_asr", "nls", "eas", "dashscope"]
+    assert [d.name for d in app.dialects] == ["tencent_ci", "tencent_asr", "nls_gateway", "nls", "eas", "dashscope"]
     scope = {"type": "http", "path": "/", "query_string": b"", "headers": [(b"x-tc-action", b"CreateRecTask")]}
     assert [d.name for d in app.dialects if d.claims(scope)] == ["tencent_asr"]
 
@@ -173,6 +173,8 @@ BUGGED = [
     ("eas", "POST", "/api/predict/asr_general_express", {}, 500, "Internal Server Error"),
     ("tencent_asr", "POST", "/", {"X-TC-Action": "DescribeTaskStatus"}, 200, '"Code": "InternalError"'),
     ("tencent_ci", "GET", "/asr_jobs", {}, 500, "<Code>InternalError</Code>"),
+    ("nls_gateway", "POST", "/stream/v1/asr?appkey=asr-emulator-appkey", {"X-NLS-Token": "t"}, 500,
+     '"status":50000000'),
 ]
 
 

@@ -214,3 +214,60 @@ TASK_ANSWER = {
                    "Result": {"type": "object", "properties": {
                        "Sentences": {"type": "array", "items": {"type": "object"}},
                        "Words": {"type": "array", "items": {"type": "object"}}}}}}
+
+# =====================================================================================================================
+# The NLS gateway: realtime recognition over WebSocket (SpeechTranscriber, SpeechRecognizer), the RESTful
+# one-sentence API, and tokens (CreateToken). Source: the realtime-and-sentence brief, Part A.
+# =====================================================================================================================
+
+GATEWAY_HOSTS = (r"nls-gateway(-[a-z0-9-]+)?\.aliyuncs\.com", r"nls-gateway\.[a-z0-9-]+\.aliyuncs\.com")
+META_HOST = "nls-meta.cn-shanghai.aliyuncs.com"
+WS_PATH = "/ws/v1"
+REST_PATH = "/stream/v1/asr"
+TOKEN_VERSION = "2019-02-28"              # CreateToken over POP RPC and ACS3 (nls-cloud-meta)
+TOKEN_ROA_PATH = "/pop/2018-05-18/tokens"  # the older ROA form
+TOKEN_ROA_VERSION = "2018-05-18"
+# How long a token lives is not documented (the brief, §E): the emulator's choice is 24 hours of emulator time.
+TOKEN_TTL_S = 24 * 3600
+
+OK_STATUS = 20000000
+OK_TEXT = "Gateway:SUCCESS:Success."
+# status → status_text (verbatim from the brief's table, §A.9; {…} filled in)
+GATEWAY_STATUS: dict[str, tuple[int, str]] = {
+    "token_invalid": (40000001, "Meta:ACCESS_DENIED:The token '{token}' is invalid!"),
+    "token_expired": (40000001, "Gateway:ACCESS_DENIED:The token '{token}' has expired!"),
+    "token_missing": (40000001, "Gateway:ACCESS_DENIED:Missing authorization header!"),
+    "message_id": (40000002, "Gateway:MESSAGE_INVALID:Invalid message id '{id}'!"),
+    "no_header": (40000002, "Gateway:MESSAGE_INVALID:Missing message header!"),
+    "audio_too_early": (40000002, "Gateway:MESSAGE_INVALID:Invalid binary message while server state is 'ROUTING'"),
+    "state": (40000002, "Gateway:MESSAGE_INVALID:Can't process message in state'{state}'!"),
+    "no_appkey": (40000003, "Gateway:PARAMETER_INVALID:appkey not set"),
+    "parameter": (40000003, "Gateway:PARAMETER_INVALID:{detail}"),
+    "idle": (40000004, "Gateway:IDLE_TIMEOUT:Websocket session is idle for too long time, the last directive is "
+                       "'{directive}'!"),
+    "directive": (40010003, "Gateway:DIRECTIVE_INVALID:[{name}]"),
+    "stopping": (40010005, "Gateway:TASK_STATE_ERROR:Got stop directive while task is stopping!"),
+    "appkey": (40020105, "Meta:APPKEY_NOT_EXIST:Appkey not exist!"),
+    "no_valid_audio": (40270002, "NO_VALID_AUDIO_ERROR"),
+    "decode": (40270003, "DECODE_ERROR"),
+    "sample_rate": (41010101, "UNSUPPORTED_SAMPLE_RATE"),
+    "too_long": (41010104, "TOO_LONG_SPEECH"),
+    "server": (50000000, "Gateway:SERVER_ERROR:Server error!"),
+}
+NAMESPACES = {"SpeechTranscriber": ("StartTranscription", "StopTranscription"),
+              "SpeechRecognizer": ("StartRecognition", "StopRecognition")}
+FAILED_NAMESPACE = "Default"               # TaskFailed's namespace (never invent others: the Go SDK exits)
+GATEWAY_FORMATS = frozenset({"pcm", "wav", "opus", "opu", "speex", "amr", "mp3", "aac"})
+GATEWAY_RATES = (8000, 16000)
+MAX_SENTENCE_SILENCE_RANGE = (200, 6000)   # ms; the older page says 200–2000
+DEFAULT_SENTENCE_SILENCE_MS = 800
+IDLE_TIMEOUT_S = 10.0                      # no data for this long → 40000004, then the gateway closes
+ONE_SENTENCE_MAX_MS = 60_000               # SpeechRecognizer and the RESTful API: 60 s of audio at most
+REST_MAX_BYTES = 2 * 1024 * 1024           # the RESTful one-sentence API: 2 MB of audio at most
+WS_MAX_FRAME_BYTES = 1024 * 1024
+
+# What the gateway accepts that the service refuses (local convenience; refused with --strict).
+GATEWAY_LENIENCY: dict[str, tuple[str, str]] = {
+    "unknown_token": ("40000001", "a token CreateToken did not issue (any non-empty token works locally)"),
+    "unregistered_appkey": ("40020105", "an appkey no project registered"),
+}

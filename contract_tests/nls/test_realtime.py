@@ -1,0 +1,179 @@
+"""NLS realtime recognition through the vendor's ``nls`` SDK (alibabacloud-nls-python-sdk), unmodified, over a
+real socket: its handshake repeats Sec-WebSocket-Key, which only a real server sees."""
+
+from __future__ import annotations
+
+import gc
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from contract_tests.conftest import FIXTURES
+from emulator.testing import ControlClient
+
+# The nls SDK's vendored websocket-client leaves its socket to the garbage collector when the server closes the
+# connection (after TaskFailed, as the gateway does): each test collects it itself, so that the ResourceWarning is
+# this test's and ignored, not a stray one at the end of the session.
+pytestmark = [pytest.mark.sdk, pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+              pytest.mark.filterwarnings("ignore::ResourceWarning")]
+APPKEY = "asr-emulator-appkey"
+
+
+def script(name: str) -> str:
+    return FIXTURES.joinpath(name).with_suffix(".txt").read_text("utf-8").strip()
+
+
+@dataclass
+class Events:
+    seen: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    closed: int = 0
+
+    def callbacks(self, *names: str) -> dict[str, Any]:
+        out: dict[str, Any] = {f"on_{n}": (lambda kind: lambda msg, *a: self.seen.append((kind, json.loads(msg))))(n)
+                               for n in names}
+        out["on_error"] = lambda msg, *a: self.seen.append(("error", json.loads(msg)))
+        out["on_close"] = lambda *a: setattr(self, "closed", self.closed + 1)
+        return out
+
+    def named(self, kind: str) -> list[dict[str, Any]]:
+        return [m for k, m in self.seen if k == kind]
+
+
+def wait_for(check: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def ws_url(emulator: ControlClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    yield emulator.url.replace("http://", "ws://") + "/ws/v1"
+    wait_for(lambda: not any(t.name.endswith("(__run)") for t in threading.enumerate()))   # the SDK's threads
+    gc.collect()
+
+
+def transcribe(url: str, audio: bytes, token: str = "local-token", **params: Any) -> Events:
+    import nls
+
+    events = Events()
+    transcriber = nls.NlsSpeechTranscriber(url=url, token=token, appkey=params.pop("appkey", APPKEY),
+                                           **events.callbacks("start", "sentence_begin", "sentence_end",
+                                                              "result_changed", "completed"))
+    transcriber.start(aformat=params.pop("aformat", "wav"), **params)
+    for i in range(0, len(audio), 3200):
+        transcriber.send_audio(audio[i:i + 3200])
+    transcriber.stop()
+    wait_for(lambda: events.closed)       # after Completed the SDK closes; after TaskFailed the gateway does
+    transcriber.shutdown()
+    return events
+
+
+def test_the_transcriber_gives_the_scripted_sentences(ws_url: str) -> None:
+    audio = FIXTURES.joinpath("hello_zh.wav").read_bytes()
+    events = transcribe(ws_url, audio, enable_intermediate_result=True, enable_punctuation_prediction=True,
+                        ex={"enable_words": True, "max_sentence_silence": 300})
+    [started] = events.named("start")
+    assert started["header"]["name"] == "TranscriptionStarted" and len(started["payload"]["session_id"]) == 32
+    ends = events.named("sentence_end")
+    assert "".join(e["payload"]["result"] for e in ends) == script("hello_zh.wav")
+    assert [e["payload"]["index"] for e in ends] == [1, 2]
+    assert [b["payload"]["index"] for b in events.named("sentence_begin")] == [1, 2]
+    first = ends[0]["payload"]
+    assert isinstance(first["time"], int) and isinstance(first["begin_time"], int) and first["words"]
+    assert events.named("result_changed") and len(events.named("completed")) == 1
+    assert all(m["header"]["status"] == 20000000 and m["header"]["task_id"] == started["header"]["task_id"]
+               for _, m in events.seen)
+
+
+def test_defaults_no_partials_no_punctuation_one_sentence(ws_url: str) -> None:
+    events = transcribe(ws_url, FIXTURES.joinpath("hello_zh.wav").read_bytes())
+    assert events.named("result_changed") == []                    # enable_intermediate_result defaults to false
+    [end] = events.named("sentence_end")                           # 800 ms of silence ends a sentence
+    assert end["payload"]["result"] == script("hello_zh.wav").replace("，", "").replace("。", "")
+    assert "words" not in end["payload"]
+
+
+def test_the_recognizer_gives_one_sentence(ws_url: str) -> None:
+    import nls
+
+    events = Events()
+    recognizer = nls.NlsSpeechRecognizer(url=ws_url, token="local-token", appkey=APPKEY,
+                                         **events.callbacks("start", "result_changed", "completed"))
+    audio = FIXTURES.joinpath("hello_en.wav").read_bytes()
+    recognizer.start(aformat="wav", enable_intermediate_result=True, enable_punctuation_prediction=True)
+    for i in range(0, len(audio), 3200):
+        recognizer.send_audio(audio[i:i + 3200])
+    recognizer.stop()
+    recognizer.shutdown()
+    [done] = events.named("completed")
+    assert done["header"]["name"] == "RecognitionCompleted"
+    assert done["payload"]["result"].replace(" ", "") == script("hello_en.wav").replace(" ", "")
+    assert isinstance(done["payload"]["duration"], int) and done["payload"]["duration"] > 1000
+    assert events.named("result_changed")
+
+
+def test_a_bad_sample_rate_is_task_failed_and_the_socket_closes(ws_url: str) -> None:
+    import nls
+
+    events = Events()
+    transcriber = nls.NlsSpeechTranscriber(url=ws_url, token="t", appkey=APPKEY,
+                                           **events.callbacks("start", "completed"))
+    transcriber.start(aformat="pcm", sample_rate=44100)
+    wait_for(lambda: events.closed)                       # the gateway closes: the SDK's thread can end
+    transcriber.shutdown()
+    [error] = events.named("error")
+    assert len(error["header"]["task_id"]) == 32                    # the Start directive's task id, echoed
+    assert error["header"]["namespace"] == "Default" and error["header"]["name"] == "TaskFailed"
+    assert (error["header"]["status"], error["header"]["status_text"]) == (41010101, "UNSUPPORTED_SAMPLE_RATE")
+    assert "payload" not in error and events.closed >= 1
+
+
+def test_an_idle_session_fails_with_40000004(ws_url: str, emulator: ControlClient) -> None:
+    import nls
+
+    emulator.settings(stream_idle_timeout=0.3)
+    events = Events()
+    transcriber = nls.NlsSpeechTranscriber(url=ws_url, token="t", appkey=APPKEY, **events.callbacks("start"))
+    transcriber.start(aformat="pcm")
+    wait_for(lambda: events.named("error") and events.closed)
+    transcriber.shutdown()
+    [error] = events.named("error")
+    assert error["header"]["status"] == 40000004
+    assert "the last directive is 'StartTranscription'" in error["header"]["status_text"]
+
+
+def test_a_token_createtoken_never_issued_in_strict_mode(ws_url: str, emulator: ControlClient) -> None:
+    emulator.settings(strict=True)
+    events = transcribe(ws_url, b"\0" * 3200, token="not-issued", aformat="pcm")
+    [error] = events.named("error")
+    assert (error["header"]["status"], error["header"]["status_text"]) == (
+        40000001, "Meta:ACCESS_DENIED:The token 'not-issued' is invalid!")
+
+
+def test_stream_faults_reach_the_sdk(ws_url: str, emulator: ControlClient) -> None:
+    emulator.fault({"type": "stream_fail", "code": "50000001", "message": "Gateway:GRPC_ERROR:Grpc error!",
+                    "frames": 3}, vendor="nls_gateway", operation="realtime")
+    events = transcribe(ws_url, FIXTURES.joinpath("hello_zh.wav").read_bytes())
+    [error] = events.named("error")
+    assert (error["header"]["status"], error["header"]["status_text"]) == (50000001, "Gateway:GRPC_ERROR:Grpc error!")
+
+
+def test_restful_one_sentence(emulator: ControlClient) -> None:
+    audio = FIXTURES.joinpath("hello_zh.wav").read_bytes()
+    r = httpx.post(f"{emulator.url}/stream/v1/asr", content=audio, trust_env=False,
+                   params={"appkey": APPKEY, "format": "wav", "enable_punctuation_prediction": "true"},
+                   headers={"X-NLS-Token": "local-token", "Content-Type": "application/octet-stream"})
+    body = r.json()
+    assert (r.status_code, body["status"], body["message"]) == (200, 20000000, "SUCCESS")
+    assert body["result"] == script("hello_zh.wav") and len(body["task_id"]) == 32
+    missing = httpx.post(f"{emulator.url}/stream/v1/asr?appkey={APPKEY}", content=audio, trust_env=False).json()
+    assert (missing["status"], missing["message"]) == (40000001, "Gateway:ACCESS_DENIED:Missing authorization header!")

@@ -1,0 +1,453 @@
+"""The NLS gateway: realtime recognition over WebSocket (``/ws/v1``: SpeechTranscriber and SpeechRecognizer) and the
+RESTful one-sentence API (``POST /stream/v1/asr``), authorised by tokens from CreateToken.
+
+What hangs or crashes the ``nls`` SDK (the realtime-and-sentence brief, §0 and §A.7) is kept here as rules: every text
+frame is a JSON object with ``header.name``; TaskFailed has namespace ``Default``, a header only, and the socket is
+closed after it (the SDK's thread is non-daemon: an open socket keeps the user's process alive); Start is answered
+within 10 s; Stop always ends in ``*Completed`` or TaskFailed; 10 s without data is TaskFailed 40000004. The SDK's
+handshake repeats ``Sec-WebSocket-Key``: ``emulator.protocol.FirstKeyWebSocket`` answers the first one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from emulator.config import Settings
+from emulator.engine import Engine, Rule
+from emulator.engine import Request as FaultRequest
+from emulator.engine.faults import STREAM_ACTIONS
+from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
+from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
+from emulator.vendors.nls import catalogue as cat
+from emulator.vendors.nls.routes import APPKEYS, parse_appkey
+from emulator.vendors.nls.tokens import Tokens
+
+VENDOR = "nls_gateway"
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+_WELL_FORMED_APPKEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class GatewayError(VendorError):
+    """A gateway status (``40000001`` …) with its text; TaskFailed on the socket, a JSON answer over REST."""
+
+    def __init__(self, kind: str, **fields: Any) -> None:
+        status, text = cat.GATEWAY_STATUS[kind]
+        http = 403 if status == 40000001 else 500 if status >= 50000000 else 400
+        super().__init__(str(status), text.format(**fields) if fields else text.split("{")[0].rstrip(" '[:"), http)
+        self.status_code = status
+
+
+@dataclass
+class Session:
+    namespace: str
+    task_id: str
+    appkey: str
+    payload: dict[str, Any]
+    stream: AudioStream
+    faults: dict[str, Rule]
+    frames: int = 0
+    begun: set[int] = field(default_factory=set)
+    finals: list[StreamSentence] = field(default_factory=list)
+    completed: bool = False
+
+    @property
+    def transcriber(self) -> bool:
+        return self.namespace == "SpeechTranscriber"
+
+    def flag(self, name: str) -> bool:
+        return self.payload.get(name) is True
+
+
+class NlsGateway(Dialect):
+    name = VENDOR
+    title = "Alibaba Cloud NLS gateway (realtime and one-sentence recognition)"
+    hosts = cat.GATEWAY_HOSTS
+    body_limit = cat.REST_MAX_BYTES
+    leniency = cat.GATEWAY_LENIENCY
+    error_envelope = ("application/json", {
+        "type": "object", "required": ["task_id", "result", "status", "message"],
+        "properties": {"task_id": {"type": "string"}, "result": {"type": "string"}, "status": {"type": "integer"},
+                       "message": {"type": "string"}}})
+    security_scheme: ClassVar[dict[str, Any] | None] = {
+        "type": "apiKey", "in": "header", "name": "X-NLS-Token",
+        "description": "a token from CreateToken (also taken from the query as token=)"}
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        super().__init__(engine, settings)
+        self.tokens = Tokens(engine)
+        self.appkeys = {**cat.DEFAULT_APPKEYS, **dict(parse_appkey(e) for e in settings.nls_appkeys)}
+        self._operations = [
+            Operation("realtime", "Realtime recognition: SpeechTranscriber and SpeechRecognizer (X-NLS-Token)",
+                      methods=("WEBSOCKET",), path=cat.WS_PATH, socket=self.endpoint,
+                      doc=Doc(body=("application/json", {
+                          "description": "Client → server: StartTranscription / StartRecognition (header: "
+                                         "message_id, task_id, namespace, name, appkey; payload: format, "
+                                         "sample_rate, enable_intermediate_result, …), binary audio, "
+                                         "StopTranscription / StopRecognition. Server → client: *Started, "
+                                         "SentenceBegin, TranscriptionResultChanged, SentenceEnd, "
+                                         "RecognitionResultChanged, *Completed, TaskFailed (namespace Default, "
+                                         "then the socket closes)."}))),
+            Operation("recognize", "RESTful one-sentence recognition: POST the audio (≤ 60 s)", self.rest,
+                      ("POST",), cat.REST_PATH, faults=False, doc=Doc(
+                          params=(Param("appkey", "query", True, "the project's appkey"),
+                                  Param("format", "query", False, "pcm (default), wav, opus, …"),
+                                  Param("sample_rate", "query", False, "16000 (default) or 8000"),
+                                  Param("enable_punctuation_prediction", "query"),
+                                  Param("enable_inverse_text_normalization", "query"),
+                                  Param("X-NLS-Token", "header", True, "a token from CreateToken")),
+                          body=("application/octet-stream", {"type": "string", "contentEncoding": "binary"}),
+                          response=("application/json", self.error_envelope[1]))),
+        ]
+
+    # ---- declarations ------------------------------------------------------------------------------------
+
+    def operations(self) -> list[Operation]:
+        return self._operations
+
+    def claims(self, scope: Scope) -> bool:
+        path = str(scope.get("path", "")).rstrip("/")
+        if scope["type"] == "websocket":
+            return path == cat.WS_PATH
+        return path == cat.REST_PATH
+
+    def default_credentials(self) -> dict[str, str]:
+        return {"appkey": next(iter(cat.DEFAULT_APPKEYS))}
+
+    def env_lines(self, base_url: str) -> list[str]:
+        ws = base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        return [f"# NLS realtime (nls SDK): NlsSpeechTranscriber(url='{ws}{cat.WS_PATH}', token=<CreateToken's Id "
+                f"or, locally, any>, appkey='{next(iter(cat.DEFAULT_APPKEYS))}')"]
+
+    def error_response(self, call: Call, exc: VendorError) -> Response:
+        status = exc.status_code if isinstance(exc, GatewayError) else int(exc.code) if exc.code.isdigit() else \
+            cat.GATEWAY_STATUS["server"][0]
+        return JSONResponse({"task_id": self.engine.new_id().replace("-", ""), "result": "", "status": status,
+                             "message": exc.message}, status_code=exc.status)
+
+    def internal_error(self, exc: BaseException) -> VendorError:
+        return GatewayError("server")
+
+    def fault_error(self, fault: Any) -> VendorError:
+        return VendorError(fault.code or "50000000", fault.message or cat.GATEWAY_STATUS["server"][1],
+                           fault.status or 500)
+
+    def throttled(self) -> VendorError:
+        return VendorError("40000005", "Gateway:TOO_MANY_REQUESTS:Too many requests!", 429)
+
+    async def authenticate(self, call: Call) -> str:
+        return self._token(call.request)
+
+    # ---- tokens and appkeys ------------------------------------------------------------------------------
+
+    def _token(self, conn: HTTPConnection) -> str:
+        """The token's id, or a GatewayError: issued tokens are checked; others are accepted locally (said)."""
+        token = conn.headers.get("x-nls-token") or conn.query_params.get("token") or ""
+        if not token:
+            raise GatewayError("token_missing")
+        verdict = self.tokens.check(token)
+        if verdict == "expired":
+            raise GatewayError("token_expired", token=token)
+        if verdict == "unknown" and not self.lenient(conn, "unknown_token"):
+            raise GatewayError("token_invalid", token=token)
+        return token
+
+    def _model(self, conn: HTTPConnection, appkey: str) -> cat.AppModel:
+        if not appkey:
+            raise GatewayError("no_appkey")
+        model = self.appkeys.get(appkey)
+        if model is not None:
+            return model
+        verdict = self.engine.credentials.verdict(APPKEYS, appkey, lambda k: bool(_WELL_FORMED_APPKEY.fullmatch(k)))
+        if verdict.check and (verdict.refused or not self.lenient(conn, "unregistered_appkey")):
+            raise GatewayError("appkey")
+        return cat.AppModel()
+
+    # ---- the WebSocket -----------------------------------------------------------------------------------
+
+    async def endpoint(self, ws: WebSocket) -> None:
+        await ws.accept()
+        session: Session | None = None
+        token_problem: GatewayError | None = None
+        try:
+            self._token(ws)
+        except GatewayError as exc:          # told on the first directive: the SDK cannot see a refused handshake
+            token_problem = exc
+        last = "none"
+        asked = ""                            # the task id of the last directive: TaskFailed echoes it
+        try:
+            while True:
+                idle = self.engine.stream_idle_timeout or cat.IDLE_TIMEOUT_S
+                try:
+                    message = await asyncio.wait_for(ws.receive(), idle)
+                except TimeoutError:
+                    raise GatewayError("idle", directive=last) from None
+                if message["type"] == "websocket.disconnect":
+                    return
+                if message.get("bytes") is not None:
+                    if session is None:
+                        raise GatewayError("audio_too_early")
+                    await self._audio(ws, session, message["bytes"])
+                    continue
+                header, payload = _directive(message.get("text") or "")
+                name = str(header.get("name", ""))
+                last = name
+                asked = str(header.get("task_id") or asked)
+                if token_problem is not None:
+                    raise token_problem
+                namespace = str(header.get("namespace", ""))
+                start, stop = cat.NAMESPACES.get(namespace, ("", ""))
+                if name == start and start:
+                    if session is not None:
+                        raise GatewayError("state", state="STARTED")
+                    session = self._start(ws, header, payload, namespace)
+                    await self._send(ws, session, "TranscriptionStarted" if session.transcriber
+                                     else "RecognitionStarted",
+                                     {"session_id": self.engine.new_id().replace("-", "")}
+                                     if session.transcriber else None)
+                elif name == stop and stop:
+                    if session is None:
+                        raise GatewayError("state", state="IDLE")
+                    if session.completed:
+                        raise GatewayError("stopping")
+                    await self._stop(ws, session)
+                    self._journal(ws, session.task_id, 200, None)
+                    await self._wait_close(ws)
+                    return
+                elif name == "ControlTranscriber":
+                    continue
+                else:
+                    raise GatewayError("directive", name=name)
+        except GatewayError as failure:
+            task_id = session.task_id if session is not None else asked
+            await self._failed(ws, task_id, failure)
+            self._journal(ws, task_id, 200, failure.code, failure.message)
+        except _Dropped:
+            self._journal(ws, session.task_id if session else None, 200, "stream_close")
+            await ws.close(code=1011)
+        except WebSocketDisconnect:
+            return
+
+    def _start(self, ws: WebSocket, header: dict[str, Any], payload: dict[str, Any], namespace: str) -> Session:
+        task_id = str(header.get("task_id") or "")
+        if not _HEX32.fullmatch(str(header.get("message_id") or "")):
+            raise GatewayError("message_id", id=header.get("message_id"))
+        appkey = str(header.get("appkey") or "")
+        model = self._model(ws, appkey)
+        fmt = payload.get("format", "pcm")
+        if fmt not in cat.GATEWAY_FORMATS:
+            raise GatewayError("parameter", detail=f"Invalid format '{fmt}'")
+        rate = payload.get("sample_rate", 16000)
+        if rate not in cat.GATEWAY_RATES or isinstance(rate, bool):
+            raise GatewayError("sample_rate")
+        silence = payload.get("max_sentence_silence", cat.DEFAULT_SENTENCE_SILENCE_MS)
+        low, high = cat.MAX_SENTENCE_SILENCE_RANGE
+        if not isinstance(silence, int) or isinstance(silence, bool) or not low <= silence <= high:
+            raise GatewayError("parameter", detail=f"max_sentence_silence must be in [{low}, {high}]")
+        for name in ("enable_intermediate_result", "enable_punctuation_prediction",
+                     "enable_inverse_text_normalization", "enable_words", "disfluency"):
+            if name in payload and not isinstance(payload[name], bool):
+                raise GatewayError("parameter", detail=f"{name} must be a boolean")
+        end_silence = silence
+        if namespace == "SpeechRecognizer":       # one sentence: voice detection's trailing silence, if any
+            given = payload.get("max_end_silence")
+            end_silence = given if isinstance(given, int) and not isinstance(given, bool) and given > 0 else 800
+        options = StreamOptions(
+            fmt="opus" if fmt == "opu" else fmt, sample_rate=rate, language=model.language,
+            end_silence_ms=end_silence,
+            remove_disfluencies=payload.get("disfluency") is True,
+            punctuation=payload.get("enable_punctuation_prediction") is True,
+            itn=payload.get("enable_inverse_text_normalization") is True)
+        stream = AudioStream(options, seed=self.engine.seed, script=self.engine.scripts.next_stream())
+        faults = self.engine.faults.check(FaultRequest(VENDOR, "realtime", model=appkey,
+                                                       test_id=ws.headers.get("x-test-id")), STREAM_ACTIONS)
+        return Session(namespace, task_id, appkey, payload, stream, faults)
+
+    async def _audio(self, ws: WebSocket, session: Session, data: bytes) -> None:
+        session.frames += 1
+        fail = session.faults.get("stream_fail")
+        if fail is not None and session.frames > fail.frames:
+            error = GatewayError("server")
+            if fail.code:
+                error.code, error.status_code = fail.code, int(fail.code) if fail.code.isdigit() else 50000000
+            error.message = fail.message or error.message
+            raise error
+        close = session.faults.get("stream_close")
+        if close is not None and session.frames > close.frames:
+            raise _Dropped
+        if len(data) > cat.WS_MAX_FRAME_BYTES:
+            raise GatewayError("parameter", detail=f"binary message of {len(data)} bytes is too large")
+        try:
+            results = await asyncio.to_thread(session.stream.feed, data) if len(data) > 64 * 1024 \
+                else session.stream.feed(data)
+        except StreamError as exc:
+            raise GatewayError("decode" if exc.kind == "invalid_audio" else "no_valid_audio") from None
+        if not session.transcriber and session.stream.audio_ms > cat.ONE_SENTENCE_MAX_MS:
+            raise GatewayError("too_long")
+        for result in results:
+            await self._result(ws, session, result)
+            await asyncio.sleep(0)
+        if not session.transcriber and session.flag("enable_voice_detection") and session.finals \
+                and not session.completed:
+            await self._complete(ws, session)          # the recognizer ends by itself after the sentence
+
+    async def _stop(self, ws: WebSocket, session: Session) -> None:
+        if not session.completed:
+            try:
+                results = session.stream.finish()
+            except StreamError:
+                results = []
+            for result in results:
+                await self._result(ws, session, result)
+            await self._complete(ws, session)
+
+    async def _complete(self, ws: WebSocket, session: Session) -> None:
+        session.completed = True
+        if session.transcriber:
+            await self._send(ws, session, "TranscriptionCompleted", None)
+        else:
+            text = "".join(s.text for s in session.finals)
+            await self._send(ws, session, "RecognitionCompleted",
+                             {"result": text, "duration": session.stream.audio_ms})
+
+    async def _result(self, ws: WebSocket, session: Session, result: StreamSentence) -> None:
+        if result.heartbeat:
+            return
+        delay = session.faults.get("stream_delay")
+        if delay is not None:
+            await asyncio.sleep(delay.seconds)
+        index = result.index + 1
+        if not session.transcriber:
+            if result.final:
+                session.finals.append(result)
+            elif session.flag("enable_intermediate_result"):
+                text = "".join(s.text for s in session.finals) + result.text
+                await self._send(ws, session, "RecognitionResultChanged",
+                                 {"result": text, "duration": result.audio_ms})
+            return
+        if index not in session.begun:
+            session.begun.add(index)
+            await self._send(ws, session, "SentenceBegin", {"index": index, "time": result.begin_ms})
+        words = [{"text": w.text.strip(), "startTime": w.begin_ms, "endTime": w.end_ms} for w in result.words]
+        if result.final:
+            session.finals.append(result)
+            payload: dict[str, Any] = {
+                "index": index, "time": result.end_ms or result.audio_ms, "begin_time": result.begin_ms,
+                "result": result.text, "confidence": 0.95, "status": 0, "gender": "", "fixed_result": "",
+                "unfixed_result": "", "audio_extra_info": "", "gender_score": 0.0,
+                "sentence_id": self.engine.new_id().replace("-", ""),
+                "stash_result": {"sentenceId": index + 1, "beginTime": result.end_ms or result.audio_ms,
+                                 "text": "", "fixedText": "", "unfixedText": "",
+                                 "currentTime": result.audio_ms, "words": []}}
+            if session.flag("enable_words"):
+                payload["words"] = words
+            await self._send(ws, session, "SentenceEnd", payload)
+            if "stream_duplicate" in session.faults:
+                await self._send(ws, session, "SentenceEnd", payload)
+        elif session.flag("enable_intermediate_result"):
+            payload = {"index": index, "time": result.audio_ms, "result": result.text, "confidence": 0.9,
+                       "status": 0, "fixed_result": "", "unfixed_result": ""}
+            if session.flag("enable_words"):
+                payload["words"] = words
+            await self._send(ws, session, "TranscriptionResultChanged", payload)
+
+    async def _send(self, ws: WebSocket, session: Session, name: str, payload: dict[str, Any] | None) -> None:
+        header = {"namespace": session.namespace, "name": name, "status": cat.OK_STATUS,
+                  "message_id": self.engine.new_id().replace("-", ""), "task_id": session.task_id,
+                  "status_text": cat.OK_TEXT}
+        frame: dict[str, Any] = {"header": header}
+        if payload is not None:
+            frame["payload"] = payload
+        await ws.send_text(json.dumps(frame, ensure_ascii=False))
+
+    async def _failed(self, ws: WebSocket, task_id: str, failure: GatewayError) -> None:
+        status = failure.status_code if isinstance(failure, GatewayError) else 50000000
+        header = {"namespace": cat.FAILED_NAMESPACE, "name": "TaskFailed", "status": status,
+                  "message_id": self.engine.new_id().replace("-", ""), "task_id": task_id,
+                  "status_text": failure.message}
+        try:
+            await ws.send_text(json.dumps({"header": header}, ensure_ascii=False))
+            await ws.close(code=1000)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+
+    async def _wait_close(self, ws: WebSocket) -> None:
+        """After Completed the client closes; a client that does not is closed after the idle time."""
+        try:
+            while True:
+                message = await asyncio.wait_for(ws.receive(), self.engine.stream_idle_timeout
+                                                 or cat.IDLE_TIMEOUT_S)
+                if message["type"] == "websocket.disconnect":
+                    return
+        except (TimeoutError, WebSocketDisconnect, RuntimeError):
+            pass
+        with contextlib.suppress(RuntimeError):
+            await ws.close(code=1000)
+
+    def _journal(self, ws: WebSocket, task_id: str | None, status: int, code: str | None,
+                 reason: str | None = None) -> None:
+        warnings = ws.scope.get("state", {}).get("journal", {}).get("warnings")
+        self.engine.journal.record(time=self.engine.clock.now(), method="WEBSOCKET", path=ws.url.path, status=status,
+                                   latency_ms=0.0, vendor=VENDOR, operation="realtime", job_id=task_id, code=code,
+                                   reason=reason, test_id=ws.headers.get("x-test-id"), warnings=warnings)
+
+    # ---- RESTful one-sentence ----------------------------------------------------------------------------
+
+    async def rest(self, call: Call) -> Response:
+        request = call.request
+        q = request.query_params
+        model = self._model(request, q.get("appkey", ""))
+        await call.faults(model=q.get("appkey", ""))
+        fmt = q.get("format", "pcm")
+        if fmt not in cat.GATEWAY_FORMATS:
+            raise GatewayError("parameter", detail=f"Invalid format '{fmt}'")
+        rate = q.get("sample_rate", "16000")
+        if rate not in {str(r) for r in cat.GATEWAY_RATES}:
+            raise GatewayError("sample_rate")
+        if not call.body:
+            raise GatewayError("no_valid_audio")
+        options = StreamOptions(fmt=fmt, sample_rate=int(rate), language=model.language,
+                                punctuation=q.get("enable_punctuation_prediction") == "true",
+                                itn=q.get("enable_inverse_text_normalization") == "true")
+        stream = AudioStream(options, seed=self.engine.seed, script=self.engine.scripts.next_stream())
+
+        def recognise() -> list[StreamSentence]:
+            return [*stream.feed(call.body), *stream.finish()]
+
+        try:
+            results = await asyncio.to_thread(recognise)
+        except StreamError as exc:
+            raise GatewayError("decode" if exc.kind == "invalid_audio" else "no_valid_audio") from None
+        if stream.audio_ms > cat.ONE_SENTENCE_MAX_MS:
+            raise GatewayError("too_long")
+        text = "".join(r.text for r in results if r.final)
+        task_id = self.engine.new_id().replace("-", "")
+        call.note(job_id=task_id)
+        return JSONResponse({"task_id": task_id, "result": text, "status": cat.OK_STATUS, "message": "SUCCESS"})
+
+
+class _Dropped(Exception):
+    """The ``stream_close`` fault: the connection goes without a word."""
+
+
+def _directive(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    try:
+        frame = json.loads(text)
+    except (ValueError, RecursionError):
+        raise GatewayError("no_header") from None
+    if not isinstance(frame, dict) or not isinstance(frame.get("header"), dict):
+        raise GatewayError("no_header")
+    payload = frame.get("payload")
+    return frame["header"], payload if isinstance(payload, dict) else {}
+
+
+__all__ = ["NlsGateway"]
