@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -71,3 +76,55 @@ class Filetrans:
 def filetrans(emulator: ControlClient) -> Filetrans:
     emulator.lifecycle("polls:1")
     return Filetrans(AcsClient(AKID, SECRET, "cn-shanghai"), emulator.url.split("//", 1)[1])
+
+
+# ---- the realtime gateway through the nls SDK ------------------------------------------------------------
+
+@dataclass
+class Events:
+    seen: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    closed: int = 0
+
+    def callbacks(self, *names: str) -> dict[str, Any]:
+        out: dict[str, Any] = {f"on_{n}": (lambda kind: lambda msg, *a: self.seen.append((kind, json.loads(msg))))(n)
+                               for n in names}
+        out["on_error"] = lambda msg, *a: self.seen.append(("error", json.loads(msg)))
+        out["on_close"] = lambda *a: setattr(self, "closed", self.closed + 1)
+        return out
+
+    def named(self, kind: str) -> list[dict[str, Any]]:
+        return [m for k, m in self.seen if k == kind]
+
+
+def wait_for(check: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def ws_url(emulator: ControlClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    yield emulator.url.replace("http://", "ws://") + "/ws/v1"
+    wait_for(lambda: not any(t.name.endswith("(__run)") for t in threading.enumerate()))   # the SDK's threads
+    gc.collect()
+
+
+def transcribe(url: str, audio: bytes, token: str = "local-token", **params: Any) -> Events:
+    import nls
+
+    events = Events()
+    transcriber = nls.NlsSpeechTranscriber(url=url, token=token, appkey=params.pop("appkey", APPKEY),
+                                           **events.callbacks("start", "sentence_begin", "sentence_end",
+                                                              "result_changed", "completed"))
+    transcriber.start(aformat=params.pop("aformat", "wav"), **params)
+    for i in range(0, len(audio), 3200):
+        transcriber.send_audio(audio[i:i + 3200])
+    transcriber.stop()
+    wait_for(lambda: events.closed)       # after Completed the SDK closes; after TaskFailed the gateway does
+    transcriber.shutdown()
+    return events
+
+

@@ -3,18 +3,11 @@ real socket: its handshake repeats Sec-WebSocket-Key, which only a real server s
 
 from __future__ import annotations
 
-import gc
-import json
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
-
 import httpx
 import pytest
 
 from contract_tests.conftest import FIXTURES
+from contract_tests.nls.conftest import APPKEY, Events, transcribe, wait_for
 from emulator.testing import ControlClient
 
 # The nls SDK's vendored websocket-client leaves its socket to the garbage collector when the server closes the
@@ -22,59 +15,10 @@ from emulator.testing import ControlClient
 # this test's and ignored, not a stray one at the end of the session.
 pytestmark = [pytest.mark.sdk, pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
               pytest.mark.filterwarnings("ignore::ResourceWarning")]
-APPKEY = "asr-emulator-appkey"
 
 
 def script(name: str) -> str:
     return FIXTURES.joinpath(name).with_suffix(".txt").read_text("utf-8").strip()
-
-
-@dataclass
-class Events:
-    seen: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    closed: int = 0
-
-    def callbacks(self, *names: str) -> dict[str, Any]:
-        out: dict[str, Any] = {f"on_{n}": (lambda kind: lambda msg, *a: self.seen.append((kind, json.loads(msg))))(n)
-                               for n in names}
-        out["on_error"] = lambda msg, *a: self.seen.append(("error", json.loads(msg)))
-        out["on_close"] = lambda *a: setattr(self, "closed", self.closed + 1)
-        return out
-
-    def named(self, kind: str) -> list[dict[str, Any]]:
-        return [m for k, m in self.seen if k == kind]
-
-
-def wait_for(check: Any, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
-@pytest.fixture
-def ws_url(emulator: ControlClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "no_proxy", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    yield emulator.url.replace("http://", "ws://") + "/ws/v1"
-    wait_for(lambda: not any(t.name.endswith("(__run)") for t in threading.enumerate()))   # the SDK's threads
-    gc.collect()
-
-
-def transcribe(url: str, audio: bytes, token: str = "local-token", **params: Any) -> Events:
-    import nls
-
-    events = Events()
-    transcriber = nls.NlsSpeechTranscriber(url=url, token=token, appkey=params.pop("appkey", APPKEY),
-                                           **events.callbacks("start", "sentence_begin", "sentence_end",
-                                                              "result_changed", "completed"))
-    transcriber.start(aformat=params.pop("aformat", "wav"), **params)
-    for i in range(0, len(audio), 3200):
-        transcriber.send_audio(audio[i:i + 3200])
-    transcriber.stop()
-    wait_for(lambda: events.closed)       # after Completed the SDK closes; after TaskFailed the gateway does
-    transcriber.shutdown()
-    return events
 
 
 def test_the_transcriber_gives_the_scripted_sentences(ws_url: str) -> None:

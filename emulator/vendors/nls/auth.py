@@ -75,3 +75,20 @@ def acs3_signature(secret: str, canonical_request: str, algorithm: str = "ACS3-H
 
 def same(a: str, b: str) -> bool:
     return same_secret(a, b)
+
+
+def roa_string_to_sign(method: str, headers: Mapping[str, str], path: str, query: Sequence[tuple[str, str]]) -> str:
+    """The ROA (2018-05-18) string to sign: method, Accept, Content-MD5, Content-Type and Date lines, the ``x-acs-*``
+    headers lower-cased and sorted (``k:v``), then ``path?sorted-query`` (the realtime-and-sentence brief, §A.11)."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    lines = [method.upper(), lower.get("accept", ""), lower.get("content-md5", ""), lower.get("content-type", ""),
+             lower.get("date", "")]
+    acs = "".join(f"{k}:{lower[k]}\n" for k in sorted(k for k in lower if k.startswith("x-acs-")))
+    ordered = sorted(query)
+    resource = path + ("?" + "&".join(f"{k}={v}" if v else k for k, v in ordered) if ordered else "")
+    return "\n".join(lines) + "\n" + acs + resource
+
+
+def roa_signature(secret: str, string_to_sign: str) -> str:
+    """base64(HMAC-SHA1(secret, string)) — the key is the secret itself, without RPC's trailing ``&``."""
+    return base64.b64encode(hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha1).digest()).decode()

@@ -227,6 +227,10 @@ REST_PATH = "/stream/v1/asr"
 TOKEN_VERSION = "2019-02-28"              # CreateToken over POP RPC and ACS3 (nls-cloud-meta)
 TOKEN_ROA_PATH = "/pop/2018-05-18/tokens"  # the older ROA form
 TOKEN_ROA_VERSION = "2018-05-18"
+TOKEN_ANSWER = {"type": "object", "required": ["Token"], "properties": {
+    "ErrMsg": {"type": "string"}, "NlsRequestId": {"type": "string"}, "RequestId": {"type": "string"},
+    "Token": {"type": "object", "required": ["Id", "ExpireTime"], "properties": {
+        "Id": {"type": "string"}, "ExpireTime": {"type": "integer"}, "UserId": {"type": "string"}}}}}
 # How long a token lives is not documented (the brief, §E): the emulator's choice is 24 hours of emulator time.
 TOKEN_TTL_S = 24 * 3600
 

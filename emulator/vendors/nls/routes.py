@@ -35,6 +35,8 @@ from emulator.vendors.nls.auth import (
     Acs3,
     acs3_canonical_request,
     acs3_signature,
+    roa_signature,
+    roa_string_to_sign,
     rpc_signature,
     rpc_string_to_sign,
     same,
@@ -49,6 +51,7 @@ from emulator.vendors.nls.task import (
     private_address,
     recognizer_options,
 )
+from emulator.vendors.nls.tokens import Tokens
 from emulator.web import note
 
 VENDOR = "nls"
@@ -155,6 +158,7 @@ class Nls(Dialect):
         self.options = NlsSettings(strict_urls=settings.nls_strict_urls)
         self.utc_offset_hours = settings.utc_offset_hours
         self.quota = Records(engine.store, "nls.quota", QuotaUse)
+        self.tokens = Tokens(engine)
         self.nonces = Records(engine.store, "nls.nonce", Nonce)
         engine.settings_hooks.append(self._reset)
         self._operations = [
@@ -165,6 +169,13 @@ class Nls(Dialect):
                           body=("application/x-www-form-urlencoded", {
                               "type": "object", "properties": {"Task": {"type": "string"}}}),
                           response=("application/json", cat.TASK_ANSWER))),
+            Operation("CreateToken", "Create an access token for the NLS gateway (nls-meta, 2019-02-28)",
+                      self.create_token, ("GET", "POST"), "/", action="CreateToken", host=cat.META_HOST,
+                      doc=Doc(params=_POP_PARAMS, response=("application/json", cat.TOKEN_ANSWER))),
+            Operation("CreateTokenROA", "Create an access token (ROA form, 2018-05-18)", self.create_token,
+                      ("POST",), cat.TOKEN_ROA_PATH, host=cat.META_HOST,
+                      doc=Doc(params=(Param("Authorization", "header", True, "acs <AccessKeyId>:<signature>"),),
+                              response=("application/json", cat.TOKEN_ANSWER))),
             Operation("GetTaskResult", "Query a task's status and result", self.get_result, ("GET", "POST"), "/",
                       action="GetTaskResult", host=cat.DEFAULT_HOST, doc=Doc(
                           params=(Param("TaskId", "query", True, "the id SubmitTask answered"), *_POP_PARAMS),
@@ -183,7 +194,10 @@ class Nls(Dialect):
         return self._operations
 
     def claims(self, scope: Scope) -> bool | None:
-        """POP on ``/``: an ``Action`` parameter, ``x-acs-action`` or a POP signature; a form body may be POP."""
+        """POP on ``/``: an ``Action`` parameter, ``x-acs-action`` or a POP signature; a form body may be POP. And
+        CreateToken's ROA path."""
+        if scope["type"] == "http" and scope.get("path") == cat.TOKEN_ROA_PATH:
+            return True
         if scope["type"] != "http" or scope.get("path") != "/":
             return False
         query = scope.get("query_string", b"")
@@ -258,6 +272,12 @@ class Nls(Dialect):
 
     async def route(self, call: Call) -> Operation:
         request = call.request
+        if request.url.path == cat.TOKEN_ROA_PATH:
+            call.context = PopCall("CreateToken", cat.TOKEN_ROA_VERSION, dict(request.query_params),
+                                   list(request.query_params.multi_items()))
+            if request.method != "POST":
+                return Operation.refusal("CreateTokenROA", PopError("InvalidAction.NotFound"))
+            return next(op for op in self._operations if op.name == "CreateTokenROA")
         query = parse_qsl(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         form: list[tuple[str, str]] = []
         if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded") and call.body:
@@ -275,6 +295,9 @@ class Nls(Dialect):
             problem = PopError.missing("Action")
         elif not version:
             problem = PopError.missing("Version")
+        elif action == "CreateToken":          # nls-meta's action shares the POP gateway, with its own version
+            if version != cat.TOKEN_VERSION:
+                problem = PopError("InvalidVersion")
         elif version not in cat.VERSIONS:
             problem = PopError("InvalidVersion")
         elif action not in cat.ACTIONS:
@@ -286,7 +309,9 @@ class Nls(Dialect):
     async def authenticate(self, call: Call) -> str:
         pop: PopCall = call.context
         authorization = call.request.headers.get("authorization", "")
-        if authorization.startswith("ACS3-"):
+        if call.request.url.path == cat.TOKEN_ROA_PATH:
+            pop.access_key_id = self._verify_roa(call.request, authorization, pop.query)
+        elif authorization.startswith("ACS3-"):
             pop.access_key_id = self._verify_acs3(call.request, authorization, pop.query, call.body)
         else:
             pop.access_key_id = self._verify_rpc(call.request, pop.params)
@@ -341,6 +366,22 @@ class Nls(Dialect):
                 raise PopError("SignatureDoesNotMatch", cat.SIGNATURE_MISMATCH_PREFIX + string_to_sign)
         return parsed.access_key_id
 
+    def _verify_roa(self, request: Request, authorization: str, query: list[tuple[str, str]]) -> str:
+        """``Authorization: acs <AccessKeyId>:<base64 HMAC-SHA1>`` over the ROA string to sign."""
+        scheme, _, credential = authorization.partition(" ")
+        key_id, _, signature = credential.partition(":")
+        if scheme != "acs" or not key_id or not signature:
+            raise PopError("IncompleteSignature")
+        if not self.engine.credentials.verdict(VENDOR, key_id).check:
+            return key_id
+        secret = self._secret(request, key_id)
+        if secret is not None:
+            headers = {k: v for k, v in request.headers.items()}
+            string_to_sign = roa_string_to_sign(request.method, headers, request.url.path, query)
+            if not same(roa_signature(secret, string_to_sign), signature):
+                raise PopError("SignatureDoesNotMatch", cat.SIGNATURE_MISMATCH_PREFIX + string_to_sign)
+        return key_id
+
     def _secret(self, request: Request, key_id: str) -> str | None:
         """The secret to verify with; None to accept unverified (permissive mode, a key the emulator does not
         know — said as a warning). Strict mode knows only configured keys."""
@@ -367,6 +408,20 @@ class Nls(Dialect):
         if nonce in self.nonces:
             raise PopError("SignatureNonceUsed")
         self.nonces.put(nonce, Nonce(now))
+
+    # ---- CreateToken -------------------------------------------------------------------------------------
+
+    async def create_token(self, pipeline_call: Call) -> Response:
+        """A token the NLS gateway accepts until ``ExpireTime`` (Unix seconds; its lifetime is the emulator's
+        choice, see the catalogue). Fetching a new one does not invalidate old ones."""
+        call = pipeline_call.context
+        assert isinstance(call, PopCall)
+        token = self.tokens.issue(call.access_key_id)
+        return _json({"ErrMsg": "", "NlsRequestId": self.engine.new_id().replace("-", ""),
+                      "RequestId": self.request_id(),
+                      "Token": {"ExpireTime": token.expire_time, "Id": token.id,
+                                "UserId": str(int(hashlib.sha256(call.access_key_id.encode()).hexdigest()[:12], 16))}},
+                     200)
 
     # ---- SubmitTask --------------------------------------------------------------------------------------
 
