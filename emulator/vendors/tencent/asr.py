@@ -31,6 +31,7 @@ from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorEr
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
 from emulator.vendors.tencent.restricted import RestrictedWords
+from emulator.vendors.tencent.sentence import SentenceError, Vocabularies, recognise
 from emulator.vendors.tencent.tc3 import Authorization, canonical_request, signature, utc_date
 from emulator.web import note
 
@@ -150,6 +151,17 @@ class TencentAsr(Dialect):
                               "ErrorMsg": {"type": "string"},
                               "ResultDetail": {"anyOf": [{"type": "array"}, {"type": "null"}]}})))),
         ]
+        self.vocabularies = Vocabularies(engine)
+        sentence_ops = {
+            "SentenceRecognition": "Recognise one clip of up to 60 s (Url or base64 Data), answered at once",
+            "CreateAsrVocab": "Create a hot-word vocabulary", "GetAsrVocab": "A hot-word vocabulary",
+            "GetAsrVocabList": "The account's hot-word vocabularies", "UpdateAsrVocab": "Change a vocabulary",
+            "DeleteAsrVocab": "Delete a vocabulary", "SetVocabState": "Make a vocabulary the default (State 1)",
+            "DownloadAsrVocab": "A vocabulary's words as base64 word|weight lines",
+        }
+        self._operations += [Operation(name, summary, self.sentence_action, ("POST", "GET"), "/", action=name,
+                                       host=cat.ASR_HOST, doc=Doc(params=_API3_HEADERS))
+                             for name, summary in sentence_ops.items()]
 
     def operations(self) -> list[Operation]:
         return self._operations
@@ -346,6 +358,32 @@ class TencentAsr(Dialect):
         if spec.get("CallbackUrl"):
             self.engine.callbacks.watch(Delivery(job.id, spec["CallbackUrl"], VENDOR, self.callback_body, tid))
         return _answer({"Data": {"TaskId": task_id}, "RequestId": self.request_id()})
+
+    # ---- SentenceRecognition and the vocabularies ----------------------------------------------------------
+
+    async def sentence_action(self, pipeline_call: Call) -> Response:
+        call, owner = pipeline_call.context, pipeline_call.account
+        assert isinstance(call, ApiCall)
+        params = dict(call.params)
+        if call.text_values:            # GET and the legacy form carry text: numbers are numbers there
+            params = {k: int(v) if isinstance(v, str) and whole_number(v, 12) is not None
+                      and k not in ("Data", "Url", "HotwordId", "VocabId", "Name", "Description") else v
+                      for k, v in params.items()}
+        vocab = self.vocabularies
+        try:
+            if call.action == "SentenceRecognition":
+                self._limit(pipeline_call, call.action, owner, cat.SENTENCE_QPS)
+                data = await recognise(self.engine, vocab, owner, params, self.restricted.words(),
+                                       pipeline_call.test_id, cat.ASR_HOST)
+                pipeline_call.note(model=params.get("EngSerViceType"))
+            else:
+                handler = {"CreateAsrVocab": vocab.create, "GetAsrVocab": vocab.get, "GetAsrVocabList": vocab.list,
+                           "UpdateAsrVocab": vocab.update, "DeleteAsrVocab": vocab.delete,
+                           "SetVocabState": vocab.set_state, "DownloadAsrVocab": vocab.download}[call.action]
+                data = handler(owner, params)
+        except SentenceError as exc:
+            raise TcError(exc.code, **exc.fields) from None
+        return _answer({**data, "RequestId": self.request_id()})
 
     def _next_task(self) -> int:
         counter = self.counter.get("task") or TaskCounter(10_000_000 + self.engine.seed % 1000 * 1000)

@@ -48,7 +48,7 @@ LEGACY_SIGNATURE_METHODS = {"HmacSHA1": "sha1", "HmacSHA256": "sha256"}
 LEGACY_COMMON_PARAMS = frozenset({"Action", "Version", "SecretId", "Signature", "SignatureMethod", "Nonce",
                                   "Timestamp", "Region", "RequestClient", "Language", "Token"})
 TIMESTAMP_SKEW_S = 300
-ASR_ACTIONS = ("CreateRecTask", "DescribeTaskStatus")
+ASR_ACTIONS: tuple[str, ...] = ("CreateRecTask", "DescribeTaskStatus")
 # actions of the ASR client that the emulator answers with UnsupportedOperation rather than InvalidAction
 ASR_OTHER_ACTIONS = frozenset({
     "SentenceRecognition", "CreateAsrVocab", "DeleteAsrVocab", "DescribeAsrVocab", "DownloadAsrVocab",
@@ -257,3 +257,42 @@ RESTRICTED_WORDS: tuple[str, ...] = ("他妈的", "王八蛋", "混蛋", "傻逼
 MAX_RESTRICTED_WORDS = 1000
 
 SENTENCE_MAX_LENGTH = (6, 40)     # SentenceMaxLength: 0 (off) or characters in this range (ASR API 3.0 and CI)
+
+# ---- SentenceRecognition and hot-word vocabularies (the realtime-and-sentence brief, Part B) ----------------------
+
+SENTENCE_ACTIONS = ("SentenceRecognition", "CreateAsrVocab", "GetAsrVocab", "GetAsrVocabList", "UpdateAsrVocab",
+                    "DeleteAsrVocab", "SetVocabState", "DownloadAsrVocab")
+SENTENCE_FORMATS = frozenset({"wav", "pcm", "ogg-opus", "speex", "silk", "mp3", "m4a", "aac", "amr"})
+SENTENCE_MAX_MS = 60_000                  # one sentence: 60 s of audio at most
+SENTENCE_MAX_BASE64 = 3 * 1024 * 1024     # and 3 MB of base64 Data
+SENTENCE_QPS = 30
+SENTENCE_INT_PARAMS: dict[str, tuple[int, ...] | None] = {
+    "SourceType": (0, 1), "WordInfo": (0, 1, 2), "FilterDirty": (0, 1, 2), "FilterModal": (0, 1, 2),
+    "FilterPunc": (0, 1, 2), "ConvertNumMode": (0, 1), "ReinforceHotword": (0, 1), "InputSampleRate": (8000,),
+    "DataLen": None, "ProjectId": None, "SubServiceType": None,     # the last two deprecated: anything goes
+}
+SENTENCE_STR_PARAMS = ("EngSerViceType", "VoiceFormat", "Url", "Data", "HotwordId", "HotwordList", "CustomizationId",
+                       "ReplaceTextId", "UsrAudioKey")
+SENTENCE_REQUIRED = ("EngSerViceType", "SourceType", "VoiceFormat")
+HOTWORD_LIST_MAX = 128
+HOTWORD_WEIGHTS = frozenset({*range(1, 12), 100})
+VOCAB_NAME_MAX, VOCAB_DESCRIPTION_MAX, VOCAB_WORDS_MAX = 255, 1000, 1000
+VOCAB_WORD_CJK_MAX, VOCAB_WORD_LATIN_MAX = 10, 30
+VOCAB_STATES = (0, 1)                     # 1: the default list, used when a request names no HotwordId
+VOCAB_LIMIT = 30                          # lists per account: the quota is not documented, the emulator's choice
+TENCENT_TZ_HOURS = 8                      # times are ISO 8601 in +08:00
+
+SENTENCE_ERRORS: dict[str, str] = {
+    "InvalidParameterValue.ErrorInvalidVoiceFormat": "VoiceFormat `{value}` is not a valid format.",
+    "InvalidParameterValue.NoHumanVoice": "No human voice in the audio.",
+    "InvalidParameterValue.InvalidVocabId": "非法的VocabId",
+    "InvalidParameterValue.InvalidVocabState": "非法的词表状态",
+    "InvalidParameterValue.InvalidWordWeight": "非法的热词权重",
+    "InvalidParameterValue.InvalidWordWeightStr": "非法的WordWeightStr",
+    "InvalidParameterValue.InvalidParameterLength": "{detail}",
+    "LimitExceeded.VocabFull": "词表数量达到上限",
+    "FailedOperation.ErrorDownFile": "下载音频文件失败",
+}
+ASR_ERRORS.update(SENTENCE_ERRORS)
+ASR_ACTIONS = (*ASR_ACTIONS, *SENTENCE_ACTIONS)
+ASR_OTHER_ACTIONS = ASR_OTHER_ACTIONS - set(SENTENCE_ACTIONS)

@@ -117,6 +117,11 @@ def result_text(segs: Sequence[Segment]) -> str:
     return "".join(f"[{stamp(s.begin_ms)},{stamp(s.end_ms)}]  {s.text}\n" for s in segs)
 
 
+def word_text(word: Word, shape: Shape) -> str:
+    """A word as a word list shows it: with its punctuation at ResTextFormat/WordInfo 2, unless FilterPunc 2."""
+    return _word_text(word, shape)
+
+
 def _word_text(word: Word, shape: Shape) -> str:
     text = word.text.strip()
     if shape.res_text_format >= 2 and shape.filter_punc != 2:

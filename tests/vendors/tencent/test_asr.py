@@ -106,7 +106,8 @@ def test_success_states_and_result(call: Call, app: Emulator) -> None:
 def test_errors_are_http_200_envelopes(call: Call) -> None:
     assert error(call("POST", "/", **tc3("CreateRecTask", REC, secret="wrong"))) == "AuthFailure.SignatureFailure"
     assert error(call("POST", "/", **tc3("Nope", REC))) == "InvalidAction"
-    assert error(call("POST", "/", **tc3("SentenceRecognition", REC))) == "UnsupportedOperation"
+    assert error(call("POST", "/", **tc3("GetModelInfo", REC))) == "UnsupportedOperation"
+    assert error(call("POST", "/", **tc3("SentenceRecognition", REC))) == "UnknownParameter"   # its own fields
     assert error(call("POST", "/", **tc3("CreateRecTask", REC, version="2018-05-22"))) == "NoSuchVersion"
     assert error(call("POST", "/", **tc3("DescribeTaskStatus", {"TaskId": 5}))) == "FailedOperation.NoSuchTask"
     assert error(call("POST", "/", **tc3("DescribeTaskStatus", {}))) == "MissingParameter"
