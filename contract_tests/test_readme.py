@@ -157,3 +157,14 @@ def test_fixtures_command_names_each_fixture_and_what_it_says() -> None:
     assert path.is_file() and line.endswith("你好，欢迎使用语音识别模拟器。今天天气很好。")
     one = subprocess.run([str(BIN / "asr-emulator"), "fixtures", "hello_zh.wav"], capture_output=True, text=True)
     assert Path(one.stdout.strip()) == path
+
+
+@pytest.mark.sdk
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("name", ["nls-realtime", "tencent-sentence"])
+def test_readme_gateway_and_sentence_examples(emulator: ControlClient, name: str) -> None:
+    code = example(name).replace("127.0.0.1:8000", emulator.url.split("//", 1)[1])
+    done = subprocess.run([sys.executable, "-c", code], env=_tencent_env(emulator), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == shown(name)

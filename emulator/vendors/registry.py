@@ -16,9 +16,9 @@ from emulator.vendors.base import Dialect
 from emulator.vendors.dashscope import DashScope
 from emulator.vendors.eas import Eas
 from emulator.vendors.nls import Nls, NlsGateway
-from emulator.vendors.tencent import TencentAsr, TencentCi
+from emulator.vendors.tencent import TencentAsr, TencentCi, TencentFlash
 
-DIALECTS: tuple[type[Dialect], ...] = (TencentCi, TencentAsr, NlsGateway, Nls, Eas, DashScope)
+DIALECTS: tuple[type[Dialect], ...] = (TencentCi, TencentAsr, TencentFlash, NlsGateway, Nls, Eas, DashScope)
 
 
 def build(engine: Engine, settings: Settings, classes: Sequence[type[Dialect]] = DIALECTS) -> list[Dialect]:

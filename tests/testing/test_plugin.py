@@ -130,6 +130,10 @@ def test_vendor_helpers(pytester: pytest.Pytester) -> None:
                 StringRequest(json.dumps({"input": {"url": url}})))
             assert json.loads(out.response_data) == {"0": "脚本"}
             assert asr_emulator.acs_client()
+            wav = (Path(emulator.__file__).parent.parent / "fixtures" / "hello_zh.wav").read_bytes()
+            flash = asr_emulator.flash(wav, word_info=1)
+            assert flash["code"] == 0 and flash["flash_result"][0]["sentence_list"][0]["word_list"]
+            assert len(asr_emulator.nls_token()) == 32 and asr_emulator.nls_ws_url.endswith("/ws/v1")
     ''')
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)

@@ -23,8 +23,11 @@ from emulator.testing.strategies import (
     dashscope_scenarios,
     dashscope_task_outputs,
     eas_asr_outputs,
+    nls_realtime_events,
     nls_results,
     spans,
+    tencent_flash_results,
+    tencent_sentence_results,
     tencent_task_statuses,
     texts,
 )
@@ -147,3 +150,34 @@ def test_every_vendor_strategy_is_gathered_from_the_registry() -> None:
 
 
 _EMULATOR = Emulator(Settings(load_fixtures=False))
+
+
+@given(nls_realtime_events())
+@settings(max_examples=50)
+def test_nls_realtime_events_keep_the_gateways_rules(events: list[dict[str, Any]]) -> None:
+    assert events[0]["header"]["name"] == "TranscriptionStarted"
+    last = events[-1]["header"]
+    assert last["name"] in ("TranscriptionCompleted", "TaskFailed")
+    assert (last["namespace"] == "Default") == (last["name"] == "TaskFailed")
+    for event in events:
+        assert isinstance(event["header"]["name"], str) and isinstance(event["header"]["status"], int)
+        for key in ("index", "time", "begin_time"):          # the Java SDK casts these to Integer
+            value = event.get("payload", {}).get(key)
+            assert value is None or (isinstance(value, int) and value < 2**31)
+
+
+@given(tencent_sentence_results())
+@settings(max_examples=50)
+def test_tencent_sentence_results_parse_in_the_sdk(body: dict[str, Any]) -> None:
+    from tencentcloud.asr.v20190614 import models
+
+    parsed = models.SentenceRecognitionResponse()
+    parsed._deserialize(body)
+    assert parsed.WordSize == body["WordSize"] and (parsed.WordList is None) == (body["WordList"] is None)
+
+
+@given(tencent_flash_results())
+@settings(max_examples=50)
+def test_tencent_flash_results_carry_what_user_code_reads(body: dict[str, Any]) -> None:
+    assert {"request_id", "code", "message"} <= set(body)
+    assert (body["code"] == 0) == ("flash_result" in body)

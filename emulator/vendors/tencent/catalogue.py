@@ -296,3 +296,32 @@ SENTENCE_ERRORS: dict[str, str] = {
 ASR_ERRORS.update(SENTENCE_ERRORS)
 ASR_ACTIONS = (*ASR_ACTIONS, *SENTENCE_ACTIONS)
 ASR_OTHER_ACTIONS = ASR_OTHER_ACTIONS - set(SENTENCE_ACTIONS)
+
+# ---- flash recognition (录音文件识别极速版; the realtime-and-sentence brief, §B.4) -----------------------------------
+
+FLASH_HOST = "asr.cloud.tencent.com"
+FLASH_PATH = "/asr/flash/v1/"             # + appid
+FLASH_REQUIRED = ("secretid", "engine_type", "voice_format", "timestamp")
+FLASH_INT_PARAMS: dict[str, tuple[int, ...] | None] = {
+    "speaker_diarization": (0, 1), "reinforce_hotword": (0, 1), "input_sample_rate": (8000,),
+    "filter_dirty": (0, 1, 2), "filter_modal": (0, 1, 2), "filter_punc": (0, 1, 2), "convert_num_mode": (0, 1),
+    "word_info": (0, 1, 2, 3), "first_channel_only": (0, 1), "sentence_max_length": None, "timestamp": None,
+}
+FLASH_STR_PARAMS = ("secretid", "engine_type", "voice_format", "hotword_id", "hotword_list", "customization_id",
+                    "replace_text_id")
+FLASH_FORMATS = frozenset({"wav", "pcm", "ogg-opus", "speex", "silk", "mp3", "m4a", "aac", "amr"})
+FLASH_MAX_BYTES = 100 * 1024 * 1024       # 100 MB
+FLASH_MAX_MS = 2 * 3600 * 1000            # 2 hours
+FLASH_SKEW_S = 180                        # the timestamp must be within 3 minutes of now (else 4002)
+# code → message; every answer is HTTP 200 JSON with request_id, code and message (the HTTP status that goes with a
+# non-zero code is not documented: 200, as the brief advises)
+FLASH_ERRORS: dict[int, str] = {
+    4001: "参数不合法", 4002: "鉴权失败", 4003: "AppID服务未开通", 4004: "资源包耗尽", 4005: "账户欠费",
+    4006: "账号当前调用并发超限", 4007: "音频解码失败", 4008: "客户端数据上传超时", 4009: "客户端连接断开",
+    4010: "客户端上传未知文本消息", 4011: "音频数据太大", 4012: "音频数据为空",
+    5001: "服务器内部错误", 5002: "识别失败", 5003: "识别超时",
+}
+FLASH_LENIENCY: dict[str, tuple[str, str]] = {
+    "unknown_secret_id": ("4002", "a secretid the emulator does not know, unverified"),
+    "stale_timestamp": ("4002", "a timestamp more than 3 minutes from now"),
+}

@@ -33,6 +33,45 @@ def tencent_task_statuses(draw: st.DrawFn) -> dict[str, Any]:
 
 
 
+@st.composite
+def tencent_sentence_results(draw: st.DrawFn) -> dict[str, Any]:
+    """A SentenceRecognition ``Response``: the text, AudioDuration in ms, and a word list — or null with
+    WordSize 0 (both forms parse in the SDK)."""
+    words: list[dict[str, Any]] | None = None
+    if draw(st.booleans()):
+        words = []
+        for _ in range(draw(st.integers(0, 40))):
+            begin, end = draw(spans())
+            words.append({"Word": draw(texts(8)), "StartTime": begin, "EndTime": end})
+    return {"RequestId": str(draw(st.uuids())), "Result": "".join(w["Word"] for w in words or []) or draw(texts()),
+            "AudioDuration": draw(st.integers(0, 60_000)), "WordSize": len(words or []), "WordList": words}
+
+
+@st.composite
+def tencent_flash_results(draw: st.DrawFn) -> dict[str, Any]:
+    """A flash recognition answer: ``code`` 0 with ``flash_result`` per channel (sentences, maybe words), or an
+    error code from 4001 to 5003 with no result."""
+    request_id = draw(st.uuids()).hex[:24]
+    if draw(st.integers(0, 3)) == 0:
+        code = draw(st.sampled_from(sorted(cat.FLASH_ERRORS)))
+        return {"request_id": request_id, "code": code, "message": cat.FLASH_ERRORS[code]}
+    channels = []
+    for channel_id in range(draw(st.integers(0, 2))):
+        sentences = []
+        for _ in range(draw(st.integers(0, 5))):
+            begin, end = draw(spans())
+            sentence: dict[str, Any] = {"text": draw(texts()), "start_time": begin, "end_time": end,
+                                        "speaker_id": draw(st.integers(0, 3))}
+            if draw(st.booleans()):
+                sentence["word_list"] = [{"word": draw(texts(6)), "start_time": begin, "end_time": end,
+                                          "stable_flag": 1} for _ in range(draw(st.integers(0, 5)))]
+            sentences.append(sentence)
+        channels.append({"text": "".join(s["text"] for s in sentences), "channel_id": channel_id,
+                         "sentence_list": sentences})
+    return {"request_id": request_id, "code": 0, "message": "", "audio_duration": draw(st.integers(0, 7_200_000)),
+            "flash_result": channels}
+
+
 def tencent_asr_scenarios(max_polls: int = 3) -> st.SearchStrategy[Scenario]:
     return scenarios("tencent_asr", ("CreateRecTask", "DescribeTaskStatus"),
                      ("RequestLimitExceeded", "InternalError", "FailedOperation.ErrorRecognize"), (),
@@ -43,4 +82,5 @@ def ci_scenarios(max_polls: int = 3) -> st.SearchStrategy[Scenario]:
     return scenarios("tencent_ci", ("create_job", "get_job"), ("InternalError", "SlowDown"), (), max_polls=max_polls)
 
 
-__all__ = ['ci_scenarios', 'tencent_asr_scenarios', 'tencent_task_statuses']
+__all__ = ['ci_scenarios', 'tencent_asr_scenarios', 'tencent_flash_results', 'tencent_sentence_results',
+           'tencent_task_statuses']
