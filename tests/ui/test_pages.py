@@ -92,3 +92,27 @@ def test_a_job_page_shows_what_the_vendor_answers(call: Call) -> None:
 def test_http_client_sees_html(call: Call) -> None:
     r = call("GET", "/_emulator/ui")
     assert isinstance(r, httpx.Response) and r.headers["content-type"].startswith("text/html")
+
+
+def test_job_pages_of_every_kind_of_job(app: Emulator, call: Call) -> None:
+    """A job page renders for jobs answered at once too (SentenceRecognition, flash, EAS), with their answers."""
+    import base64
+    import json
+
+    from tests.conftest import FIXTURES
+    from tests.vendors.tencent.test_flash import flash
+
+    audio = (FIXTURES / "hello_zh.wav").read_bytes()
+    assert flash(call, audio).json()["code"] == 0
+    body = json.dumps({"EngSerViceType": "16k_zh", "SourceType": 1, "VoiceFormat": "wav",
+                       "Data": base64.b64encode(audio).decode()})
+    from tests.vendors.tencent.test_asr import tc3
+
+    answer = call("POST", "/", **tc3("SentenceRecognition", json.loads(body))).json()["Response"]
+    assert answer["Result"]
+    for job in call("GET", "/_emulator/jobs").json()["jobs"]:
+        page = call("GET", f"/_emulator/ui/jobs/{job['id']}")
+        assert page.status_code == 200, job
+        assert job["vendor"] in ("tencent_flash", "tencent_asr")
+    pages = [call("GET", f"/_emulator/ui/jobs/{j['id']}").text for j in call("GET", "/_emulator/jobs").json()["jobs"]]
+    assert any("SentenceRecognition" in p for p in pages) and any("flash_result" in p for p in pages)

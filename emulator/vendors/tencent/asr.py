@@ -31,7 +31,7 @@ from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorEr
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
 from emulator.vendors.tencent.restricted import RestrictedWords
-from emulator.vendors.tencent.sentence import SentenceError, Vocabularies, recognise
+from emulator.vendors.tencent.sentence import Answered, SentenceError, Vocabularies, recognise
 from emulator.vendors.tencent.tc3 import Authorization, canonical_request, signature, utc_date
 from emulator.web import note
 
@@ -123,6 +123,10 @@ class TencentAsr(Dialect):
         return cat.TASK_STATUS[job.phase.value][1]
 
     def job_documents(self, job: Job, base_url: str) -> list[tuple[str, str, bytes]]:
+        if isinstance(job.record, Answered):          # SentenceRecognition: its answer, once given
+            answer = job.record.answer
+            return [("SentenceRecognition", "application/json", json.dumps(
+                {"Response": answer}, ensure_ascii=False, indent=2).encode())] if answer is not None else []
         return [("DescribeTaskStatus", "application/json", json.dumps(
             {"Response": {"Data": task_status(job), "RequestId": self.request_id()}}, ensure_ascii=False,
             indent=2).encode())]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import time
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -25,7 +26,7 @@ from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
 from emulator.vendors.tencent.asr import tencent_keys
 from emulator.vendors.tencent.restricted import RestrictedWords
-from emulator.vendors.tencent.sentence import SentenceError, hotword_list
+from emulator.vendors.tencent.sentence import Answered, SentenceError, hotword_list
 
 VENDOR = "tencent_flash"
 
@@ -163,7 +164,8 @@ class TencentFlash(Dialect):
         failure, fail_from = self.engine.job_fault(
             FaultRequest(VENDOR, "flash", model=engine_name, media=[source], test_id=call.test_id), "5002")
         diarize = values.get("speaker_diarization", 0) == 1
-        job = await self.engine.submit(
+        record = Answered(dict(params))
+        job = await self.engine.submit(record=record,
             vendor=VENDOR, model=engine_name, owner=call.account, job_id=self._request_id(), sources=[source],
             options=Options(language=cat.ASR_ENGINES[engine_name].language,
                             channels=(0,) if values.get("first_channel_only", 1) else None,
@@ -199,8 +201,14 @@ class TencentFlash(Dialect):
             flash_result.append({"text": "".join(s["text"] for s in sentences), "channel_id": channel.channel_id,
                                  "sentence_list": sentences})
         call.note(job_id=job.id)
-        return JSONResponse({"request_id": job.id, "code": 0, "message": "", "audio_duration": item.audio.duration_ms,
-                             "flash_result": flash_result})
+        record.answer = {"request_id": job.id, "code": 0, "message": "", "audio_duration": item.audio.duration_ms,
+                         "flash_result": flash_result}
+        return JSONResponse(record.answer)
+
+    def job_documents(self, job: Any, base_url: str) -> list[tuple[str, str, bytes]]:
+        answer = job.record.answer if isinstance(job.record, Answered) else None
+        return [("the answer", "application/json", json.dumps(answer, ensure_ascii=False, indent=2).encode())] \
+            if answer is not None else []
 
 
 __all__ = ["TencentFlash", "sign", "string_to_sign"]

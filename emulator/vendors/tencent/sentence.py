@@ -21,6 +21,17 @@ from emulator.vendors.tencent import result as res
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
+@dataclass
+class Answered:
+    """A request answered at once (SentenceRecognition, flash recognition): what it asked and what it was told."""
+
+    request: dict[str, Any]
+    answer: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.request
+
+
 class SentenceError(Exception):
     """A code of the API's catalogue with its fields (the dialect renders it as its TcError)."""
 
@@ -298,7 +309,8 @@ async def recognise(engine: Engine, vocabularies: Vocabularies, owner: str, para
     failure, fail_from = engine.job_fault(
         FaultRequest("tencent_asr", "SentenceRecognition", model=engine_name, media=[source], test_id=test_id),
         "FailedOperation.ErrorRecognize")
-    job = await engine.submit(
+    record = Answered({k: v for k, v in params.items() if k != "Data"})
+    job = await engine.submit(record=record,
         vendor="tencent_asr", model=engine_name, owner=owner, job_id=str(engine.new_id()), sources=[source],
         options=Options(language=cat.ASR_ENGINES[engine_name].language, remove_disfluencies=bool(
             spec.get("FilterModal", 0)), aligned_words=True, hotwords=hotwords),
@@ -329,4 +341,5 @@ async def recognise(engine: Engine, vocabularies: Vocabularies, owner: str, para
         words = [{"Word": res.word_text(w, shape), "StartTime": w.begin_ms, "EndTime": w.end_ms}
                  for s in segs for w in s.words]
         out.update(WordSize=len(words), WordList=words)
+    record.answer = out
     return out
