@@ -121,3 +121,18 @@ def test_restful_one_sentence(emulator: ControlClient) -> None:
     assert body["result"] == script("hello_zh.wav") and len(body["task_id"]) == 32
     missing = httpx.post(f"{emulator.url}/stream/v1/asr?appkey={APPKEY}", content=audio, trust_env=False).json()
     assert (missing["status"], missing["message"]) == (40000001, "Gateway:ACCESS_DENIED:Missing authorization header!")
+
+
+def test_a_refused_token_on_the_handshake_as_the_gateway_does(ws_url: str, emulator: ControlClient) -> None:
+    emulator.settings(strict=True, nls_gateway={"token_refusal": "handshake"})
+    events = Events()
+    import nls
+
+    transcriber = nls.NlsSpeechTranscriber(url=ws_url, token="not-issued", appkey=APPKEY,
+                                           **events.callbacks("start"))
+    assert transcriber.start(aformat="pcm") is None        # the SDK cannot tell why: no on_error, only on_close
+    wait_for(lambda: events.closed)
+    transcriber.shutdown()
+    assert events.named("start") == [] and events.named("error") == []
+    [entry] = [e for e in emulator.journal(vendor="nls_gateway") if e["status"] == 403]
+    assert entry["code"] == "40000001"

@@ -82,9 +82,13 @@ class NlsGateway(Dialect):
         "type": "apiKey", "in": "header", "name": "X-NLS-Token",
         "description": "a token from CreateToken (also taken from the query as token=)"}
 
+    settings_key = "nls_gateway"
+
     def __init__(self, engine: Engine, settings: Settings) -> None:
         super().__init__(engine, settings)
         self.tokens = Tokens(engine)
+        self.token_refusal = "task_failed"       # or "handshake" (see settings_json)
+        engine.settings_hooks.append(self._reset)
         self.appkeys = {**cat.DEFAULT_APPKEYS, **dict(parse_appkey(e) for e in settings.nls_appkeys)}
         self._operations = [
             Operation("realtime", "Realtime recognition: SpeechTranscriber and SpeechRecognizer (X-NLS-Token)",
@@ -122,6 +126,21 @@ class NlsGateway(Dialect):
 
     def default_credentials(self) -> dict[str, str]:
         return {"appkey": next(iter(cat.DEFAULT_APPKEYS))}
+
+    def _reset(self) -> None:
+        self.token_refusal = "task_failed"
+
+    def settings_json(self) -> Any:
+        """``token_refusal``: how a refused token is told — ``task_failed`` (accept, then TaskFailed 40000001 on the
+        first directive and close: the nls SDK reports it to ``on_error``) or ``handshake`` (HTTP 403 on the
+        handshake, as the gateway does: the SDK's ``start()`` returns None and only ``on_close`` fires)."""
+        return {"token_refusal": self.token_refusal}
+
+    def apply_settings(self, value: Any) -> None:
+        if not isinstance(value, dict) or set(value) - {"token_refusal"} \
+                or value.get("token_refusal", "task_failed") not in ("task_failed", "handshake"):
+            raise ValueError("'nls_gateway' takes an object: token_refusal, 'task_failed' or 'handshake'")
+        self.token_refusal = value.get("token_refusal", self.token_refusal)
 
     def env_lines(self, base_url: str) -> list[str]:
         ws = base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
@@ -175,13 +194,22 @@ class NlsGateway(Dialect):
     # ---- the WebSocket -----------------------------------------------------------------------------------
 
     async def endpoint(self, ws: WebSocket) -> None:
-        await ws.accept()
         session: Session | None = None
         token_problem: GatewayError | None = None
         try:
             self._token(ws)
-        except GatewayError as exc:          # told on the first directive: the SDK cannot see a refused handshake
+        except GatewayError as exc:
             token_problem = exc
+        if token_problem is not None and self.token_refusal == "handshake":
+            # the service's way: 403 on the handshake (the nls SDK's start() then returns None, unexplained)
+            body = {"task_id": "", "result": "", "status": token_problem.status_code, "message": token_problem.message}
+            if "websocket.http.response" in ws.scope.get("extensions", {}):
+                await ws.send_denial_response(JSONResponse(body, status_code=403))
+            else:
+                await ws.close(code=1008)
+            self._journal(ws, None, 403, token_problem.code, token_problem.message)
+            return
+        await ws.accept()       # by default a refused token is told on the first directive, which the SDK reports
         last = "none"
         asked = ""                            # the task id of the last directive: TaskFailed echoes it
         try:
