@@ -46,11 +46,15 @@ def test_defaults_no_partials_no_punctuation_one_sentence(ws_url: str) -> None:
     assert "words" not in end["payload"]
 
 
-def test_the_recognizer_gives_one_sentence(ws_url: str) -> None:
+def test_the_recognizer_gives_one_sentence(ws_url: str, emulator: ControlClient) -> None:
     import nls
 
+    from contract_tests.nls.conftest import AKID, SECRET
+
+    token = nls.token.getToken(AKID, SECRET, url=emulator.url.split("//", 1)[1])
+    emulator.settings(strict=True)                          # only CreateToken's tokens are accepted now
     events = Events()
-    recognizer = nls.NlsSpeechRecognizer(url=ws_url, token="local-token", appkey=APPKEY,
+    recognizer = nls.NlsSpeechRecognizer(url=ws_url, token=token, appkey=APPKEY,
                                          **events.callbacks("start", "result_changed", "completed"))
     audio = FIXTURES.joinpath("hello_en.wav").read_bytes()
     recognizer.start(aformat="wav", enable_intermediate_result=True, enable_punctuation_prediction=True)
