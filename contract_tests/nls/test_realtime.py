@@ -3,6 +3,10 @@ real socket: its handshake repeats Sec-WebSocket-Key, which only a real server s
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -140,3 +144,11 @@ def test_a_refused_token_on_the_handshake_as_the_gateway_does(ws_url: str, emula
     assert events.named("start") == [] and events.named("error") == []
     [entry] = [e for e in emulator.journal(vendor="nls_gateway") if e["status"] == 403]
     assert entry["code"] == "40000001"
+
+
+def test_a_make_audio_file_transcribes_to_its_script(ws_url: str, tmp_path: Path) -> None:
+    wav = tmp_path / "weather.wav"
+    subprocess.run([Path(sys.executable).with_name("asr-emulator"), "make-audio", "今天天气很好。明天下雨。",
+                    "-o", str(wav)], check=True, capture_output=True, timeout=120)
+    events = transcribe(ws_url, wav.read_bytes(), enable_punctuation_prediction=True)
+    assert "".join(e["payload"]["result"] for e in events.named("sentence_end")) == "今天天气很好。明天下雨。"
