@@ -9,3 +9,18 @@ from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def _restore_hypothesis_printer() -> None:
+    """schemathesis (a dependency of this suite only) swaps Hypothesis's printer for one that prints nothing, in
+    every process its pytest plugin loads in, which hides the falsifying examples of every other property test.
+    Its own tests (tests/test_schemathesis.py) do not need the printer to stay silent."""
+    from hypothesis import core
+    from hypothesis.vendor import pretty
+
+    if core.RepresentationPrinter is not pretty.RepresentationPrinter:
+        core.RepresentationPrinter = pretty.RepresentationPrinter  # type: ignore[misc]
+
+
+def pytest_collection_finish(session: object) -> None:
+    _restore_hypothesis_printer()
