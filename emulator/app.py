@@ -51,7 +51,14 @@ class Emulator:
                  dialects: Sequence[type[Dialect]] = registry.DIALECTS) -> None:
         self.settings = settings = settings or Settings()
         redact.install()
-        self.engine = engine or Engine(settings.engine_config())
+        if engine is None:
+            store = None
+            if settings.state_dir:
+                from emulator.engine.sqlite_store import SqliteStore
+
+                store = SqliteStore(settings.state_dir)
+            engine = Engine(settings.engine_config(), store=store)
+        self.engine = engine
         self.engine.rate_limits = settings.rate_limits
         self.engine.settings_hooks.append(self._restore_settings)
         self.fixtures = load_fixtures(self.engine.scripts) if settings.load_fixtures else {}

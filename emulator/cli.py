@@ -26,7 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
             host=args.host, port=args.port, lifecycle=args.lifecycle, seed=args.seed,
             credentials=args.credentials, public_url=args.public_url,
             rate_limits=True if args.rate_limits else None, control_token=args.control_token,
-            strict=True if args.strict else None,
+            strict=True if args.strict else None, state_dir=args.state_dir,
         )
         if args.no_control_token:
             settings = replace(settings, control_token="")
@@ -175,6 +175,9 @@ def parser() -> argparse.ArgumentParser:
                                            "(default: generated when listening beyond loopback)")
     s.add_argument("--no-control-token", action="store_true",
                    help="leave the control plane open even when listening beyond loopback")
+    s.add_argument("--state-dir", help="keep jobs, uploads, COS objects, queues, templates, vocabularies and tokens in "
+                                       "this folder (SQLite), so that they survive a restart or a kill; default: "
+                                       "memory only (env ASR_EMULATOR_STATE_DIR)")
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(func=_serve)
 

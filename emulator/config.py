@@ -41,6 +41,7 @@ class Settings:
     eas_services: tuple[str, ...] = ()       # "name=model[:token[:async]]": more PAI-EAS services
     tencent_keys: tuple[str, ...] = ()       # "SecretId:SecretKey" pairs, beside the built-in local pair
     tencent_appid: str = "1250000000"        # the APPID of buckets named without one, and in callbacks
+    state_dir: str | None = None             # keep jobs, objects and records here (SQLite), across restarts
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

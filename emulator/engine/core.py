@@ -62,6 +62,16 @@ class EngineConfig:
     strict: bool = False               # refuse what the vendors refuse, even where local use is easier lenient
 
 
+ID_BLOCK = 1000      # ids reserved at a time in a state directory (a restart skips the rest of the block)
+
+
+@dataclass
+class IdReservation:
+    """How many ids the generator may have handed out (kept in a state directory)."""
+
+    value: int
+
+
 @lru_cache(maxsize=256)
 def _policy(spec: str) -> lifecycle.Policy:
     return lifecycle.parse_policy(spec)
@@ -90,10 +100,35 @@ class Engine:
         self._fetching: set[asyncio.Future[None]] = set()      # media being fetched for submitted jobs
         self.on_terminal: list[Callable[[Job], None]] = []   # dialects' reactions to a job ending (result objects)
         self._ids = random.Random(f"ids:{self.config.seed}")
+        self._id_count = 0
+        self._id_reserved = 0
+        if getattr(self.store, "persistent", False):
+            self._resume_state()
 
     def new_id(self) -> str:
-        """A UUID4 drawn from the seeded generator: a fresh emulator with the same seed hands out the same ids."""
+        """A UUID4 drawn from the seeded generator: a fresh emulator with the same seed hands out the same ids. With a
+        state directory the generator goes on where the last run stopped (ids are reserved in blocks), so no id is
+        handed out twice across restarts."""
+        self._id_count += 1
+        if self._id_reserved and self._id_count > self._id_reserved:
+            self._id_reserved = self._id_count + ID_BLOCK
+            self.store.put_record("engine", "ids", IdReservation(self._id_reserved))
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    def _resume_state(self) -> None:
+        """After a restart: skip the ids a previous run may have handed out, and fail the jobs whose media were
+        still being fetched when it stopped (their fetch died with it; a client polling them gets an answer)."""
+        found = self.store.get_record("engine", "ids")
+        reserved = found.value if isinstance(found, IdReservation) else 0
+        for _ in range(reserved):
+            self._ids.getrandbits(128)
+        self._id_count = reserved
+        self._id_reserved = reserved + ID_BLOCK
+        self.store.put_record("engine", "ids", IdReservation(self._id_reserved))
+        for job in list(self.store.jobs(lambda j: not j.media_ready)):
+            job.forced_failure = Failure("internal", "the emulator restarted before this job's media were processed")
+            job.media_ready = True
+            self.store.put_job(job)
 
     # ---- configuration -----------------------------------------------------------------------------------
 
@@ -125,7 +160,8 @@ class Engine:
         """Forget jobs, uploads, scripts, faults, the journal and every override (lifecycle, rate limits,
         credentials mode, seed); the clock returns to real time."""
         self.store.clear()
-        self._ids = random.Random(f"ids:{self.config.seed}")
+        if not self._id_reserved:            # with a state directory ids go on: they are never handed out twice
+            self._ids = random.Random(f"ids:{self.config.seed}")
         self.journal.clear()
         self.callbacks.clear()
         self.reset_overrides()
@@ -261,6 +297,8 @@ class Engine:
         if job is None:
             return None
         job.reads += 1
+        if job.policy.startswith("polls"):      # the count moves the job: a restart must see it
+            self.store.put_job(job)
         self._settle(job, self.clock.now())
         return job
 
@@ -292,6 +330,7 @@ class Engine:
             job.phase_times[Phase.RUNNING.value] = at
         job.phase = target
         job.phase_times[target.value] = at
+        self.store.put_job(job)
         if target.terminal:
             for listener in self.on_terminal:
                 listener(job)
@@ -328,6 +367,7 @@ class Engine:
         job.paused_at = self.clock.now()
         job.phase = Phase.PAUSED
         job.phase_times[Phase.PAUSED.value] = job.paused_at
+        self.store.put_job(job)
 
     def resume(self, job: Job) -> None:
         if job.phase is not Phase.PAUSED or job.paused_at is None:
@@ -336,6 +376,7 @@ class Engine:
         job.paused_at = None
         job.phase = job.paused_from or Phase.QUEUED
         job.paused_from = None
+        self.store.put_job(job)
         self._settle(job, self.clock.now())
 
     def _require_open(self, job: Job) -> None:

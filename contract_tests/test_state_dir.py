@@ -1,0 +1,80 @@
+"""``serve --state-dir``: what the emulator acknowledged survives ``kill -9`` and a restart, and no id is handed out
+twice."""
+
+from __future__ import annotations
+
+import gc
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tencentcloud.asr.v20190614 import models
+
+from contract_tests.conftest import FIXTURES
+from emulator.testing import ControlClient
+from emulator.testing.server import ServerProcess
+
+# the Tencent SDK's requests session keeps its socket to the server this test kills: collected here, its
+# ResourceWarning ignored, rather than surfacing in whichever test runs next
+pytestmark = [pytest.mark.sdk, pytest.mark.filterwarnings("ignore::ResourceWarning"),
+              pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
+AUTH = {"Authorization": "Bearer sk-asr-emulator"}
+
+
+def submit(http: httpx.Client, url: str, source: str) -> str:
+    r = http.post(f"{url}/api/v1/services/audio/asr/transcription", headers={**AUTH, "X-DashScope-Async": "enable"},
+                  json={"model": "paraformer-v2", "input": {"file_urls": [source]}})
+    assert r.status_code == 200, r.text
+    task_id: str = r.json()["output"]["task_id"]
+    return task_id
+
+
+def status(http: httpx.Client, url: str, task_id: str) -> dict[str, Any]:
+    output: dict[str, Any] = http.get(f"{url}/api/v1/tasks/{task_id}", headers=AUTH).json()["output"]
+    return output
+
+
+def vocab(url: str, action: str, **fields: Any) -> Any:
+    from contract_tests.tencent.conftest import make_asr
+
+    client = make_asr(ControlClient(url))
+    request = getattr(models, f"{action}Request")()
+    request.from_json_string(json.dumps(fields))
+    return getattr(client, action)(request)
+
+
+def test_acknowledged_state_survives_kill_9(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    http = httpx.Client(trust_env=False, timeout=30)
+    with ServerProcess(["--state-dir", str(state), "--lifecycle", "instant"]) as first:
+        control = ControlClient(first.url)
+        upload = control.upload(FIXTURES / "hello_zh.wav", name="hello.wav")
+        tasks = [submit(http, first.url, upload["url"]) for _ in range(5)]
+        before = {t: status(http, first.url, t) for t in tasks}
+        assert all(s["task_status"] == "SUCCEEDED" for s in before.values())
+        vocab_id = vocab(first.url, "CreateAsrVocab", Name="kept", WordWeights=[{"Word": "滨海大厦", "Weight": 5}]
+                         ).VocabId
+        control.close()
+        assert first._proc is not None
+        first._proc.send_signal(signal.SIGKILL)                     # no shutdown, no flush
+        first._proc.wait(timeout=10)
+    with ServerProcess(["--state-dir", str(state), "--lifecycle", "instant"]) as second:
+        for task_id, was in before.items():                        # every acknowledged task, as it was
+            now = status(http, second.url, task_id)
+            assert now["task_status"] == "SUCCEEDED" and now["results"] == [
+                {**r, "transcription_url": now["results"][0]["transcription_url"]} for r in was["results"]]
+            link = now["results"][0]["transcription_url"]
+            assert link.startswith(second.url), (link, second.url)
+            result = http.get(link).json()
+            assert result["transcripts"][0]["text"] == FIXTURES.joinpath("hello_zh.txt").read_text("utf-8").strip()
+        kept = http.get(upload["url"].replace(first.url, second.url))                            # the upload
+        assert kept.content == FIXTURES.joinpath("hello_zh.wav").read_bytes()
+        assert vocab(second.url, "GetAsrVocab", VocabId=vocab_id).Name == "kept"
+        fresh = submit(http, second.url, upload["url"])
+        assert fresh not in tasks                                  # the same seed, yet a new id
+        assert len(ControlClient(second.url).jobs(vendor="dashscope")) == 6
+    http.close()
+    gc.collect()

@@ -1,0 +1,51 @@
+"""The state directory's store: written through to SQLite, loaded back on start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from emulator.engine import Blob, Engine, Item, Job
+from emulator.engine.core import ID_BLOCK
+from emulator.engine.sqlite_store import SqliteStore
+from emulator.vendors.tencent.ci_common import Queue
+
+
+def job(job_id: str, ready: bool = True) -> Job:
+    return Job(id=job_id, vendor="dashscope", model="paraformer-v2", owner="k", items=[Item(0, "http://x/a.wav")],
+               policy="instant", created_at=1.0, media_ready=ready)
+
+
+def test_jobs_records_and_blobs_come_back(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path)
+    store.put_job(job("a"))
+    store.put_job(job("b"))
+    store.put_record("tencent_ci.queue", "q", Queue("q", "bucket", "speech-queue", 1.0, 1.0))
+    store.put_blob("media", "small", Blob(b"tiny", "audio/wav", "a.wav", {"k": "v"}))
+    store.put_blob("media", "gone", Blob(b"x"))
+    store.delete_blob("media", "gone")
+    store.close()
+    again = SqliteStore(tmp_path)
+    assert [j.id for j in again.jobs()] == ["a", "b"]
+    assert isinstance(again.get_record("tencent_ci.queue", "q"), Queue)
+    blob = again.get_blob("media", "small")
+    assert blob is not None and (blob.data, blob.content_type, blob.name, blob.meta) == (b"tiny", "audio/wav",
+                                                                                            "a.wav", {"k": "v"})
+    assert again.get_blob("media", "gone") is None and len(list((tmp_path / "blobs").iterdir())) == 1
+
+
+def test_ids_are_never_handed_out_twice_across_restarts_or_resets(tmp_path: Path) -> None:
+    first = Engine(store=SqliteStore(tmp_path))
+    seen = {first.new_id() for _ in range(10)}
+    first.reset()                                   # a reset keeps the reservation: ids go on
+    seen |= {first.new_id() for _ in range(10)}
+    second = Engine(store=SqliteStore(tmp_path))    # a restart skips the rest of the reserved block
+    later = {second.new_id() for _ in range(ID_BLOCK + 5)}
+    assert len(seen) == 20 and not seen & later
+
+
+def test_a_job_whose_media_were_being_fetched_fails_after_a_restart(tmp_path: Path) -> None:
+    SqliteStore(tmp_path).put_job(job("pending", ready=False))
+    engine = Engine(store=SqliteStore(tmp_path))
+    found = engine.peek("pending")
+    assert found is not None and found.phase.value == "failed"
+    assert found.forced_failure is not None and "restarted" in (found.forced_failure.message or "")
