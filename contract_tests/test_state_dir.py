@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,12 @@ def test_acknowledged_state_survives_kill_9(tmp_path: Path) -> None:
         assert all(s["task_status"] == "SUCCEEDED" for s in before.values())
         vocab_id = vocab(first.url, "CreateAsrVocab", Name="kept", WordWeights=[{"Word": "滨海大厦", "Weight": 5}]
                          ).VocabId
+        # what a test configured at run time is kept too
+        control.fault({"type": "error", "code": "DataInspectionFailed"}, vendor="nls", operation="SubmitTask")
+        pinned = float(int(time.time()) + 60)
+        control.clock(mode="manual", now=pinned)
+        control.settings(nls={"daily_quota_s": 7200}, rate_limits=True)
+        control.script("保留的脚本。", url="http://files.example.com/kept.wav")
         control.close()
         assert first._proc is not None
         first._proc.send_signal(signal.SIGKILL)                     # no shutdown, no flush
@@ -73,6 +80,15 @@ def test_acknowledged_state_survives_kill_9(tmp_path: Path) -> None:
         kept = http.get(upload["url"].replace(first.url, second.url))                            # the upload
         assert kept.content == FIXTURES.joinpath("hello_zh.wav").read_bytes()
         assert vocab(second.url, "GetAsrVocab", VocabId=vocab_id).Name == "kept"
+        control = ControlClient(second.url)
+        rules = control._call("GET", "/faults")["rules"]
+        assert [(r["vendor"], r["operation"], r["code"]) for r in rules] == [("nls", "SubmitTask",
+                                                                              "DataInspectionFailed")]
+        assert control.clock() == {"mode": "manual", "now": pinned}
+        kept_settings = control.settings()
+        assert kept_settings["nls"]["daily_quota_s"] == 7200 and kept_settings["rate_limits"] is True
+        control.settings(rate_limits=False)
+        control.clock(mode="real")
         fresh = submit(http, second.url, upload["url"])
         assert fresh not in tasks                                  # the same seed, yet a new id
         assert len(ControlClient(second.url).jobs(vendor="dashscope")) == 6

@@ -64,12 +64,26 @@ class Emulator:
         self.fixtures = load_fixtures(self.engine.scripts) if settings.load_fixtures else {}
         self.dialects: list[Dialect] = registry.build(self.engine, settings, dialects)
         self.control = Control(self)
+        self._restore_overrides()
         self.routes: list[BaseRoute] = [
             Route("/", self._root, methods=["GET", "POST"]),
             Mount("/_emulator", routes=[*self.control.routes(), *Dashboard(self, self.control).routes()]),
         ]
         self.app = Starlette(routes=self.routes, exception_handlers={404: self._not_found, 405: self._not_found})
         self.engine.media.register_path(r"/_emulator/fixtures/([^/]+\.wav)$", self._fixture_bytes)
+
+    def _restore_overrides(self) -> None:
+        """With a state directory: the run-time configuration the last run kept (the engine restored its part)."""
+        saved = self.engine.saved_overrides()
+        if saved is None:
+            return
+        self.engine.rate_limits = saved.rate_limits
+        for dialect in self.dialects:
+            if dialect.settings_key and dialect.settings_key in saved.dialects:
+                try:
+                    dialect.apply_settings(saved.dialects[dialect.settings_key])
+                except ValueError as exc:
+                    log.warning("state: the kept %s settings are not applied: %s", dialect.settings_key, exc)
 
     @property
     def vendors(self) -> list[str]:

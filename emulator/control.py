@@ -167,7 +167,10 @@ class Control:
                                               "token> (serve --control-token, ASR_EMULATOR_CONTROL_TOKEN)"},
                                     status_code=401, headers={"WWW-Authenticate": 'Bearer realm="asr-emulator"'})
             try:
-                return await handler(request)
+                response = await handler(request)
+                if request.method != "GET" and response.status_code < 400:
+                    self.persist()
+                return response
             except ControlError as exc:
                 return JSONResponse({"error": str(exc)}, status_code=exc.status)
             except (ValueError, TypeError, KeyError) as exc:
@@ -175,6 +178,10 @@ class Control:
 
         wrapped.__name__ = handler.__name__
         return wrapped
+
+    def persist(self) -> None:
+        """Keep the run-time configuration in the state directory, if there is one (the engine decides)."""
+        self.engine.save_overrides({str(d.settings_key): d.settings_json() for d in self._sections()})
 
     def authorized(self, request: Request) -> bool:
         """The control token in ``Authorization: Bearer``, or in the dashboard's same-site cookie (a browser's

@@ -74,5 +74,19 @@ class Clock:
                 self._offset += at - current
             return self._read()
 
+    def state(self) -> tuple[str, float]:
+        """What a restart needs: the mode, and the pinned time (manual) or the offset from wall time (real)."""
+        with self._lock:
+            return self._mode, self._frozen if self._mode == "manual" else self._offset
+
+    def restore(self, state: tuple[str, float]) -> None:
+        mode, value = state
+        with self._lock:
+            if mode == "manual":
+                self._mode, self._frozen = "manual", value
+            else:
+                self._mode, self._offset = "real", value
+            self._last = 0.0
+
     def snapshot(self) -> dict[str, object]:
         return {"mode": self._mode, "now": self.now()}

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from emulator.engine import lifecycle
 from emulator.engine.audio import AudioInfo, AudioProblem, probe
@@ -63,6 +64,26 @@ class EngineConfig:
 
 
 ID_BLOCK = 1000      # ids reserved at a time in a state directory (a restart skips the rest of the block)
+
+
+@dataclass
+class Overrides:
+    """What tests and users configure at run time, kept in a state directory: fault rules, scripts, lifecycles, the
+    clock, the engine's settings and each dialect's settings section (as ``settings_json`` gives it)."""
+
+    rules: list[Any]
+    scripts_by_hash: dict[str, Any]
+    scripts_by_url: dict[str, Any]
+    streams: list[Any]
+    policies: dict[str, str]
+    clock: tuple[str, float]
+    rate_limits: bool
+    credentials_mode: str
+    strict: bool
+    stream_idle_timeout: float | None
+    retry_delays: tuple[float, ...]
+    fetch_deadline: float
+    dialects: dict[str, Any]
 
 
 @dataclass
@@ -115,6 +136,41 @@ class Engine:
             self.store.put_record("engine", "ids", IdReservation(self._id_reserved))
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
+    def save_overrides(self, dialects: dict[str, Any]) -> None:
+        """Keep what was configured at run time (a state directory only; the control plane calls this after each
+        change)."""
+        if not self._id_reserved:
+            return
+        scripts = self.scripts
+        self.store.put_record("engine", "overrides", Overrides(
+            rules=self.faults.rules(), scripts_by_hash=dict(scripts.by_hash), scripts_by_url=dict(scripts.by_url),
+            streams=list(scripts.streams), policies=dict(self.policies), clock=self.clock.state(),
+            rate_limits=self.rate_limits, credentials_mode=self.credentials.mode, strict=self.leniency.strict,
+            stream_idle_timeout=self.stream_idle_timeout, retry_delays=tuple(self.callbacks.retry_delays),
+            fetch_deadline=self.media.deadline, dialects=dialects))
+
+    def saved_overrides(self) -> Overrides | None:
+        found = self.store.get_record("engine", "overrides")
+        return found if isinstance(found, Overrides) else None
+
+    def _restore_overrides(self) -> None:
+        saved = self.saved_overrides()
+        if saved is None:
+            return
+        for rule in saved.rules:
+            self.faults.add(rule)
+        self.scripts.by_hash.update(saved.scripts_by_hash)
+        self.scripts.by_url.update(saved.scripts_by_url)
+        self.scripts.streams.extend(saved.streams)
+        self.policies.update(saved.policies)
+        self.clock.restore(saved.clock)
+        self.rate_limits = saved.rate_limits
+        self.credentials.mode = saved.credentials_mode  # type: ignore[assignment]
+        self.leniency.strict = saved.strict
+        self.stream_idle_timeout = saved.stream_idle_timeout
+        self.callbacks.retry_delays = saved.retry_delays
+        self.media.deadline = saved.fetch_deadline
+
     def _resume_state(self) -> None:
         """After a restart: skip the ids a previous run may have handed out, and fail the jobs whose media were
         still being fetched when it stopped (their fetch died with it; a client polling them gets an answer)."""
@@ -129,6 +185,7 @@ class Engine:
             job.forced_failure = Failure("internal", "the emulator restarted before this job's media were processed")
             job.media_ready = True
             self.store.put_job(job)
+        self._restore_overrides()
 
     # ---- configuration -----------------------------------------------------------------------------------
 

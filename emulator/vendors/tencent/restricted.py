@@ -39,6 +39,8 @@ class RestrictedWords:
                 list(cat.RESTRICTED_WORDS)}
 
     def apply(self, value: Any) -> None:
+        if isinstance(value, dict) and value.get("default_restricted_words") == list(cat.RESTRICTED_WORDS):
+            value = {k: v for k, v in value.items() if k != "default_restricted_words"}   # settings_json's echo
         if not isinstance(value, dict) or set(value) - {"restricted_words"}:
             raise ValueError("'tencent' takes an object: restricted_words (a list of words FilterDirty acts on, "
                              "besides the default ones)")
