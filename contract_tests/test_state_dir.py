@@ -87,6 +87,8 @@ def test_acknowledged_state_survives_kill_9(tmp_path: Path) -> None:
         assert control.clock() == {"mode": "manual", "now": pinned}
         kept_settings = control.settings()
         assert kept_settings["nls"]["daily_quota_s"] == 7200 and kept_settings["rate_limits"] is True
+        kept_journal = control.journal(vendor="dashscope", operation="submit")
+        assert len(kept_journal) >= 4 and kept_journal[0]["seq"] >= 1      # (an entry is written after its answer)
         control.settings(rate_limits=False)
         control.clock(mode="real")
         fresh = submit(http, second.url, upload["url"])

@@ -181,6 +181,10 @@ class Engine:
         self._id_count = reserved
         self._id_reserved = reserved + ID_BLOCK
         self.store.put_record("engine", "ids", IdReservation(self._id_reserved))
+        sink = getattr(self.store, "journal_sink", None)
+        if sink is not None:
+            self.journal.restore(self.store.journal_entries(self.journal.limit))  # type: ignore[attr-defined]
+            self.journal.sink = sink(self.journal.limit)
         for job in list(self.store.jobs(lambda j: not j.media_ready)):
             job.forced_failure = Failure("internal", "the emulator restarted before this job's media were processed")
             job.media_ready = True

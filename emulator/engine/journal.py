@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(slots=True)
@@ -31,18 +31,35 @@ class Entry:
         return asdict(self)
 
 
+class JournalSink(Protocol):
+    """Where a kept journal goes (a state directory): every entry, and the clearing."""
+
+    def append(self, entry: Entry) -> None: ...
+    def clear(self) -> None: ...
+
+
 class Journal:
     def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
         self._entries: deque[Entry] = deque(maxlen=limit)
         self._seq = 0
         self._lock = threading.Lock()
+        self.sink: JournalSink | None = None
+
+    def restore(self, entries: list[Entry]) -> None:
+        """The entries a previous run kept (a state directory), oldest first; numbering goes on after them."""
+        with self._lock:
+            self._entries.extend(entries[-self.limit:])
+            self._seq = max([self._seq, *(e.seq for e in entries)])
 
     def record(self, **fields: Any) -> Entry:
         with self._lock:
             self._seq += 1
             entry = Entry(seq=self._seq, **fields)
             self._entries.append(entry)
-            return entry
+        if self.sink is not None:
+            self.sink.append(entry)
+        return entry
 
     def entries(self, **filters: Any) -> list[Entry]:
         wanted = {k: v for k, v in filters.items() if v is not None}
@@ -51,3 +68,5 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+        if self.sink is not None:
+            self.sink.clear()

@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 from emulator.engine.jobs import Job
+from emulator.engine.journal import Entry
 from emulator.engine.store import Blob, MemoryStore
 
 log = logging.getLogger("asr_emulator")
@@ -26,6 +27,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, data BLOB NOT NULL,
                                     PRIMARY KEY (kind, key));
+CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS blobs (kind TEXT NOT NULL, key TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,
                                   content_type TEXT NOT NULL, name TEXT NOT NULL, meta TEXT NOT NULL,
                                   PRIMARY KEY (kind, key));
@@ -114,9 +116,42 @@ class SqliteStore(MemoryStore):
             self._db.execute("DELETE FROM records WHERE kind != 'engine'")
         self._records["engine"] = keep
 
+    # ---- the journal (bounded: the oldest entries beyond the journal's limit are dropped) --------------------
+
+    def journal_sink(self, limit: int) -> _JournalTable:
+        return _JournalTable(self, limit)
+
+    def journal_entries(self, limit: int) -> list[Entry]:
+        with self._db_lock:
+            rows = self._db.execute("SELECT data FROM journal ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        out = []
+        for (data,) in reversed(rows):
+            try:
+                out.append(pickle.loads(data))
+            except Exception:
+                log.exception("state: cannot read a journal entry; it is skipped")
+        return out
+
     def close(self) -> None:
         with self._db_lock:
             self._db.close()
+
+
+class _JournalTable:
+    def __init__(self, store: SqliteStore, limit: int) -> None:
+        self.store = store
+        self.limit = limit
+        self.count = 0
+
+    def append(self, entry: Entry) -> None:
+        self.store._write("INSERT OR REPLACE INTO journal (seq, data) VALUES (?, ?)", entry.seq,
+                          pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+        self.count += 1
+        if self.count % 1000 == 0:          # now and then, not every time: drop what is beyond the limit
+            self.store._write("DELETE FROM journal WHERE seq <= ?", entry.seq - self.limit)
+
+    def clear(self) -> None:
+        self.store._write("DELETE FROM journal")
 
 
 __all__ = ["SqliteStore"]

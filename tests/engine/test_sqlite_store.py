@@ -49,3 +49,14 @@ def test_a_job_whose_media_were_being_fetched_fails_after_a_restart(tmp_path: Pa
     found = engine.peek("pending")
     assert found is not None and found.phase.value == "failed"
     assert found.forced_failure is not None and "restarted" in (found.forced_failure.message or "")
+
+
+def test_the_journal_is_kept_bounded_and_numbering_goes_on(tmp_path: Path) -> None:
+    first = Engine(store=SqliteStore(tmp_path))
+    for i in range(5):
+        first.journal.record(time=float(i), method="GET", path=f"/{i}", status=200, latency_ms=1.0)
+    second = Engine(store=SqliteStore(tmp_path))
+    assert [e.path for e in second.journal.entries()] == ["/0", "/1", "/2", "/3", "/4"]
+    assert second.journal.record(time=9.0, method="GET", path="/new", status=200, latency_ms=1.0).seq == 6
+    second.journal.clear()
+    assert Engine(store=SqliteStore(tmp_path)).journal.entries() == []
