@@ -64,6 +64,7 @@ bench: install-test
 	$(BIN)/python -m bench.realtime
 	$(BIN)/python -m bench.polling
 	$(BIN)/python -m bench.dashboard
+	$(BIN)/python -m bench.state
 
 # a wheel for other projects: pip install "dist/asr_emulator-<version>-py3-none-any.whl[testing]"
 dist: | $(BIN)/python
