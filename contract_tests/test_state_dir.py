@@ -96,3 +96,36 @@ def test_acknowledged_state_survives_kill_9(tmp_path: Path) -> None:
         assert len(ControlClient(second.url).jobs(vendor="dashscope")) == 6
     http.close()
     gc.collect()
+
+
+def test_a_callback_due_at_the_kill_is_delivered_after_the_restart(tmp_path: Path, local_files: Any) -> None:
+    from aliyunsdkcore.client import AcsClient
+
+    from contract_tests.nls.conftest import AKID, SECRET, Filetrans
+
+    state = ["--state-dir", str(tmp_path / "state"), "--lifecycle", "instant"]
+    path = f"/cb-{time.time_ns()}"
+    local_files.fail_first.add(path)                     # the first attempt fails: a retry is due
+    with ServerProcess(state) as first:
+        control = ControlClient(first.url)
+        control.settings(callback_retry_delays=[60])     # far away: only a restart can deliver it in time
+        filetrans = Filetrans(AcsClient(AKID, SECRET, "cn-shanghai"), first.url.split("//", 1)[1])
+        submitted = filetrans.submit({"file_link": control.fixture_url("hello_zh.wav"), "enable_callback": True,
+                                      "callback_url": local_files.url + path})
+        deadline = time.monotonic() + 10
+        while not local_files.posts(path) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(local_files.posts(path)) == 1
+        control.close()
+        assert first._proc is not None
+        first._proc.send_signal(signal.SIGKILL)
+        first._proc.wait(timeout=10)
+    with ServerProcess(state) as second:
+        ControlClient(second.url).health()                # any request: the resumed deliveries start
+        deadline = time.monotonic() + 10
+        while len(local_files.posts(path)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        posts = local_files.posts(path)
+        assert len(posts) == 2 and posts[1]["TaskId"] == submitted["TaskId"]
+        [delivery] = [d for d in ControlClient(second.url).callbacks() if d["job_id"] == submitted["TaskId"]]
+        assert (delivery["state"], delivery["attempts"]) == ("delivered", 2)

@@ -64,13 +64,31 @@ class Emulator:
         self.fixtures = load_fixtures(self.engine.scripts) if settings.load_fixtures else {}
         self.dialects: list[Dialect] = registry.build(self.engine, settings, dialects)
         self.control = Control(self)
+        self._resumed: list[Any] = []
         self._restore_overrides()
+        if getattr(self.engine.store, "persistent", False):
+            self._resume_callbacks()
         self.routes: list[BaseRoute] = [
             Route("/", self._root, methods=["GET", "POST"]),
             Mount("/_emulator", routes=[*self.control.routes(), *Dashboard(self, self.control).routes()]),
         ]
         self.app = Starlette(routes=self.routes, exception_handlers={404: self._not_found, 405: self._not_found})
         self.engine.media.register_path(r"/_emulator/fixtures/([^/]+\.wav)$", self._fixture_bytes)
+
+    def _resume_callbacks(self) -> None:
+        """With a state directory: deliveries still waiting when the last run stopped go on (their attempts kept);
+        they are watched once a loop runs (the first request or the server's startup)."""
+        from emulator.engine.callbacks import Delivery, SavedDelivery
+
+        for _, saved in self.engine.store.records("engine.callbacks"):
+            if not isinstance(saved, SavedDelivery) or saved.state != "waiting":
+                continue
+            dialect = next((d for d in self.dialects if d.name == saved.vendor), None)
+            job = self.engine.peek(saved.job_id)
+            render = dialect.callback_render(job) if dialect is not None and job is not None else None
+            if render is not None:
+                self._resumed.append(Delivery(saved.job_id, saved.url, saved.vendor, render, saved.test_id,
+                                              saved.attempts, history=list(saved.history)))
 
     def _restore_overrides(self) -> None:
         """With a state directory: the run-time configuration the last run kept (the engine restored its part)."""
@@ -158,6 +176,10 @@ class Emulator:
         return None, replayed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._resumed:                    # deliveries a restart resumed: watched on this loop
+            resumed, self._resumed = self._resumed, []
+            for delivery in resumed:
+                self.engine.callbacks.watch(delivery)
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return

@@ -38,10 +38,27 @@ class Delivery:
     last_error: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
 
+    def saved(self) -> SavedDelivery:
+        return SavedDelivery(self.job_id, self.url, self.vendor, self.test_id, self.attempts, self.state,
+                             list(self.history))
+
     def to_json(self) -> dict[str, Any]:
         return {"job_id": self.job_id, "url": self.url, "vendor": self.vendor, "state": self.state,
                 "attempts": self.attempts, "last_status": self.last_status, "last_error": self.last_error,
                 "history": list(self.history)}
+
+
+@dataclass
+class SavedDelivery:
+    """A delivery as a state directory keeps it (its render function is the dialect's, found again on start)."""
+
+    job_id: str
+    url: str
+    vendor: str
+    test_id: str | None
+    attempts: int
+    state: str
+    history: list[dict[str, Any]]
 
 
 class Callbacks:
@@ -58,12 +75,15 @@ class Callbacks:
         self.timeout = 10.0
         self.interval = 0.02
         self.deliveries: list[Delivery] = []
+        self.on_change: Callable[[Delivery], None] | None = None    # a state directory keeps each delivery
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
 
     def watch(self, delivery: Delivery) -> None:
         """Deliver when the job ends. Call from a coroutine on the loop that should do the sending."""
         self.deliveries.append(delivery)
+        if self.on_change is not None:
+            self.on_change(delivery)
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.done() or self._task.get_loop() is not loop:
             self._wake = asyncio.Event()
@@ -132,3 +152,5 @@ class Callbacks:
             d.state = "failed"
         else:
             d.next_at = time.monotonic() + self.retry_delays[d.attempts - 1]
+        if self.on_change is not None:
+            self.on_change(d)

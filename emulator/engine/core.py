@@ -181,6 +181,8 @@ class Engine:
         self._id_count = reserved
         self._id_reserved = reserved + ID_BLOCK
         self.store.put_record("engine", "ids", IdReservation(self._id_reserved))
+        self.callbacks.on_change = lambda d: self.store.put_record("engine.callbacks", f"{d.job_id} {d.url}",
+                                                                   d.saved())
         sink = getattr(self.store, "journal_sink", None)
         if sink is not None:
             self.journal.restore(self.store.journal_entries(self.journal.limit))  # type: ignore[attr-defined]

@@ -231,6 +231,11 @@ class Dialect(ABC):
         """A job's phase in the vendor's own words (``PENDING``, ``21050001 RUNNING``, ``Submitted`` …)."""
         return str(job.phase.value)
 
+    def callback_render(self, job: Any) -> Callable[[Any], tuple[bytes, str]] | None:
+        """The function that renders a job's callback body, for deliveries resumed after a restart (a state
+        directory); None for a vendor without callbacks."""
+        return None
+
     def job_documents(self, job: Any, base_url: str) -> list[tuple[str, str, bytes]]:
         """What the vendor answers about a job, as a client reads it: (title, media type, bytes) — the query
         answer and any result documents. Rendering has no side effects (it does not count as a poll)."""

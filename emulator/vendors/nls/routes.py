@@ -135,6 +135,9 @@ class Nls(Dialect):
                        "description": "POP RPC signature: AccessKeyId, SignatureMethod HMAC-SHA1, SignatureNonce, "
                                       "Timestamp and Signature in the query (or ACS3-HMAC-SHA256 in Authorization)"}
 
+    def callback_render(self, job: Job) -> Any:
+        return callback_body
+
     def job_documents(self, job: Job, base_url: str) -> list[tuple[str, str, bytes]]:
         return [("GetTaskResult", "application/json", json.dumps(
             query_body(job, self.request_id()), ensure_ascii=False, indent=2).encode())]

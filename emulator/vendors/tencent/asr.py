@@ -122,6 +122,9 @@ class TencentAsr(Dialect):
     def vendor_phase(self, job: Any) -> str:
         return cat.TASK_STATUS[job.phase.value][1]
 
+    def callback_render(self, job: Job) -> Any:
+        return self.callback_body
+
     def job_documents(self, job: Job, base_url: str) -> list[tuple[str, str, bytes]]:
         if isinstance(job.record, Answered):          # SentenceRecognition: its answer, once given
             answer = job.record.answer

@@ -73,6 +73,9 @@ class TencentCi(Dialect):
     def vendor_phase(self, job: Any) -> str:
         return cat.JOB_STATES[job.phase.value]
 
+    def callback_render(self, job: Any) -> Any:
+        return self.jobs.callback_body
+
     def job_documents(self, job: Any, base_url: str) -> list[tuple[str, str, bytes]]:
         return [("GET /asr_jobs/{job_id}", "application/xml",
                  xmlio.render("Response", {"JobsDetail": self.jobs.jobs_detail(job)}))]
