@@ -7,6 +7,7 @@ import gc
 import json
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,12 @@ from emulator.testing.server import ServerProcess
 pytestmark = [pytest.mark.sdk, pytest.mark.filterwarnings("ignore::ResourceWarning"),
               pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
 AUTH = {"Authorization": "Bearer sk-asr-emulator"}
+
+
+@pytest.fixture(autouse=True)
+def _collect_clients_of_killed_servers() -> Iterator[None]:
+    yield
+    gc.collect()          # here, where the ResourceWarning of an SDK's socket to a killed server is ignored
 
 
 def submit(http: httpx.Client, url: str, source: str) -> str:
@@ -95,7 +102,6 @@ def test_acknowledged_state_survives_kill_9(tmp_path: Path) -> None:
         assert fresh not in tasks                                  # the same seed, yet a new id
         assert len(ControlClient(second.url).jobs(vendor="dashscope")) == 6
     http.close()
-    gc.collect()
 
 
 def test_a_callback_due_at_the_kill_is_delivered_after_the_restart(tmp_path: Path, local_files: Any) -> None:
