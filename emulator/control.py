@@ -191,12 +191,6 @@ class Control:
             return True
         return _bearer(request, token) or same_secret(request.cookies.get(UI_COOKIE, ""), token)
 
-    def page(self, query: Mapping[str, str]) -> JobPage:
-        return job_page(self.engine, query)
-
-    def phase_words(self, job: Job) -> str | None:
-        return self._phase_words(job)
-
     @staticmethod
     def fault_actions() -> tuple[str, ...]:
         return ACTIONS
@@ -365,10 +359,11 @@ class Control:
         page's jobs are brought up to date unless a phase is asked for, so a page stays fast among 100,000 jobs."""
         q = request.query_params
         page = job_page(self.engine, q)
-        return JSONResponse({"jobs": [job_json(j, self._phase_words(j)) for j in page.jobs], "total": page.total,
+        return JSONResponse({"jobs": [job_json(j, self.phase_words(j)) for j in page.jobs], "total": page.total,
                              "next": page.next})
 
-    def _phase_words(self, job: Job) -> str | None:
+    def phase_words(self, job: Job) -> str | None:
+        """A job's phase in its vendor's words (``Dialect.vendor_phase``)."""
         dialect = next((d for d in self.emulator.dialects if d.name == job.vendor), None)
         return dialect.vendor_phase(job) if dialect is not None else None
 
@@ -380,7 +375,7 @@ class Control:
 
     async def job(self, request: Request) -> Response:
         job = self._job(request)
-        return JSONResponse(job_json(job, self._phase_words(job)))
+        return JSONResponse(job_json(job, self.phase_words(job)))
 
     async def job_action(self, request: Request) -> Response:
         job = self._job(request)
@@ -404,7 +399,7 @@ class Control:
                 raise ControlError(f"unknown action {action!r}: advance, complete, fail, pause or resume", 404)
         except JobStateError as exc:
             raise ControlError(str(exc), 409) from None
-        return JSONResponse(job_json(job, self._phase_words(job)))
+        return JSONResponse(job_json(job, self.phase_words(job)))
 
     # ---- faults, scripts, journal ------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
-from emulator.control import UI_COOKIE
+from emulator.control import UI_COOKIE, job_page
 from emulator.engine import FetchLimits, Job, MediaProblem, Phase
 from emulator.inputs import same_secret, whole_number
 from emulator.web import base_url, note
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-COOKIE = UI_COOKIE
 PAGE_SIZE = 50
 JOURNAL_ROWS = 200
 AUDIO_LIMIT = 200 * 1024 * 1024
@@ -79,10 +78,7 @@ class Dashboard:
     # ---- access ------------------------------------------------------------------------------------------
 
     def _allowed(self, request: Request) -> bool:
-        token = self.host.settings.control_token
-        if not token:
-            return True
-        return same_secret(request.cookies.get(COOKIE, ""), token) or self.control.authorized(request)
+        return self.control.authorized(request)
 
     def _page(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
         note(request, vendor="_emulator", operation="ui")
@@ -106,7 +102,7 @@ class Dashboard:
             if not token or same_secret(given, token):
                 response = RedirectResponse(target, 303)
                 if token:
-                    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/_emulator")
+                    response.set_cookie(UI_COOKIE, token, httponly=True, samesite="strict", path="/_emulator")
                 return response
             error = "That is not the control token."
         html = self.env.get_template("login.html").render(request=request, error=error, locked=bool(token),
@@ -117,7 +113,7 @@ class Dashboard:
 
     def _rows(self, request: Request) -> dict[str, Any]:
         q = {k: v for k, v in request.query_params.items() if v and k in ("vendor", "phase", "test_id", "after")}
-        page = self.control.page({**q, "order": "newest", "limit": str(PAGE_SIZE)})
+        page = job_page(self.engine, {**q, "order": "newest", "limit": str(PAGE_SIZE)})
         rows = [self._summary(job) for job in page.jobs]
         older = None
         if page.next is not None:

@@ -7,7 +7,7 @@ import calendar
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
@@ -51,14 +51,12 @@ class TaskRecord:
 
     request_id: str
     rendered: tuple[str, Phase, bytes] | None = None     # (base URL, phase, "output"/"usage" JSON) once finished
-    itn: bool = True                                     # numbers written as digits (CJK languages)
-    punctuation: bool = True
-    events: bool = True                                  # SenseVoice: audio event tags
+    style: Style = field(default_factory=Style)          # how the task asked its text to be written
     payload: dict[str, Any] | None = None                # the submit body as received
 
     def to_json(self) -> dict[str, Any]:
-        return {"request_id": self.request_id, "body": self.payload, "itn": self.itn,
-                "punctuation": self.punctuation, "events": self.events}
+        return {"request_id": self.request_id, "body": self.payload, "itn": self.style.itn,
+                "punctuation": self.style.punctuation, "events": self.style.events}
 
 
 class DashScope(Dialect):
@@ -92,9 +90,8 @@ class DashScope(Dialect):
             {"request_id": record.request_id, "output": output, "usage": usage}, ensure_ascii=False,
             indent=2).encode())]
         if job.phase is Phase.SUCCEEDED:
-            style = Style(itn=record.itn, punctuation=record.punctuation, events=record.events)
             docs.extend((f"transcription_url of file {item.index}", "application/json", json.dumps(
-                result_file(job, item, style), ensure_ascii=False, indent=2).encode())
+                result_file(job, item, record.style), ensure_ascii=False, indent=2).encode())
                 for item in job.items if job.item_failure(item) is None and item.transcript is not None)
         return docs
     strategies = "emulator.vendors.dashscope.strategies"
@@ -239,9 +236,10 @@ class DashScope(Dialect):
             FaultRequest(VENDOR, "submit", model=model_name, media=sources, test_id=call.test_id), "InternalError")
         request_id = self.request_id()
         params = payload.get("parameters") or {}
-        record = TaskRecord(request_id, itn=all(params.get(name, True) for name in cat.ITN_PARAMS),
-                            punctuation=params.get("punctuation_prediction_enabled", True),
-                            events=params.get("audio_event_detection_enabled", True), payload=payload)
+        style = Style(itn=all(params.get(name, True) for name in cat.ITN_PARAMS),
+                      punctuation=params.get("punctuation_prediction_enabled", True),
+                      events=params.get("audio_event_detection_enabled", True))
+        record = TaskRecord(request_id, style=style, payload=payload)
         job = await self.engine.submit(
             vendor=VENDOR, model=model_name, owner=key, job_id=self.engine.new_id(), sources=sources,
             options=options, record=record, test_id=call.test_id, failure=failure,
@@ -417,8 +415,7 @@ class DashScope(Dialect):
                 or job.phase is not Phase.SUCCEEDED or job.item_failure(job.items[number]) is not None:
             return _oss_error("no_such_key")
         record = job.record_as(TaskRecord)
-        style = Style(itn=record.itn, punctuation=record.punctuation, events=record.events)
-        return JSONResponse(result_file(job, job.items[number], style))
+        return JSONResponse(result_file(job, job.items[number], record.style))
 
     # ---- temporary uploads (OssUtils.upload) -------------------------------------------------------------
 

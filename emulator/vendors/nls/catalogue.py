@@ -256,8 +256,15 @@ GATEWAY_STATUS: dict[str, tuple[int, str]] = {
     "decode": (40270003, "DECODE_ERROR"),
     "sample_rate": (41010101, "UNSUPPORTED_SAMPLE_RATE"),
     "too_long": (41010104, "TOO_LONG_SPEECH"),
+    "too_many": (40000005, "Gateway:TOO_MANY_REQUESTS:Too many requests!"),
     "server": (50000000, "Gateway:SERVER_ERROR:Server error!"),
 }
+
+
+def gateway_http_status(status: int) -> int:
+    """The HTTP status of a RESTful answer with a gateway status. The documents do not give them (the brief, §E):
+    403 for tokens, 429 for too many requests, 500 for server errors, 400 otherwise — the emulator's choice."""
+    return 403 if status == 40000001 else 429 if status == 40000005 else 500 if status >= 50000000 else 400
 NAMESPACES = {"SpeechTranscriber": ("StartTranscription", "StopTranscription"),
               "SpeechRecognizer": ("StartRecognition", "StopRecognition")}
 FAILED_NAMESPACE = "Default"               # TaskFailed's namespace (never invent others: the Go SDK exits)

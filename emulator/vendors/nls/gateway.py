@@ -27,14 +27,14 @@ from emulator.engine import Engine, Rule
 from emulator.engine import Request as FaultRequest
 from emulator.engine.faults import STREAM_ACTIONS
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
+from emulator.inputs import whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.nls import catalogue as cat
-from emulator.vendors.nls.routes import APPKEYS, parse_appkey
+from emulator.vendors.nls.routes import APPKEYS, appkey_models, well_formed_appkey
 from emulator.vendors.nls.tokens import Tokens
 
 VENDOR = "nls_gateway"
 _HEX32 = re.compile(r"[0-9a-f]{32}")
-_WELL_FORMED_APPKEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class GatewayError(VendorError):
@@ -42,9 +42,19 @@ class GatewayError(VendorError):
 
     def __init__(self, kind: str, **fields: Any) -> None:
         status, text = cat.GATEWAY_STATUS[kind]
-        http = 403 if status == 40000001 else 500 if status >= 50000000 else 400
-        super().__init__(str(status), text.format(**fields) if fields else text.split("{")[0].rstrip(" '[:"), http)
+        self._set(status, text.format(**fields) if fields else text.split("{")[0].rstrip(" '[:"))
+
+    def _set(self, status: int, text: str) -> None:
+        VendorError.__init__(self, str(status), text, cat.gateway_http_status(status))
         self.status_code = status
+
+    @classmethod
+    def given(cls, code: str | None, message: str | None) -> GatewayError:
+        """A status a fault rule names (``50000001`` …), with its text; the server error by default."""
+        error = cls("server")
+        status = whole_number(code or "", 8)
+        error._set(status if status is not None else error.status_code, message or error.message)
+        return error
 
 
 @dataclass
@@ -89,7 +99,7 @@ class NlsGateway(Dialect):
         self.tokens = Tokens(engine)
         self.token_refusal = "task_failed"       # or "handshake" (see settings_json)
         engine.settings_hooks.append(self._reset)
-        self.appkeys = {**cat.DEFAULT_APPKEYS, **dict(parse_appkey(e) for e in settings.nls_appkeys)}
+        self.appkeys = appkey_models(settings)
         self._operations = [
             Operation("realtime", "Realtime recognition: SpeechTranscriber and SpeechRecognizer (X-NLS-Token)",
                       methods=("WEBSOCKET",), path=cat.WS_PATH, socket=self.endpoint,
@@ -148,8 +158,7 @@ class NlsGateway(Dialect):
                 f"or, locally, any>, appkey='{next(iter(cat.DEFAULT_APPKEYS))}')"]
 
     def error_response(self, call: Call, exc: VendorError) -> Response:
-        status = exc.status_code if isinstance(exc, GatewayError) else int(exc.code) if exc.code.isdigit() else \
-            cat.GATEWAY_STATUS["server"][0]
+        status = exc.status_code if isinstance(exc, GatewayError) else GatewayError.given(exc.code, None).status_code
         return JSONResponse({"task_id": self.engine.new_id().replace("-", ""), "result": "", "status": status,
                              "message": exc.message}, status_code=exc.status)
 
@@ -157,11 +166,12 @@ class NlsGateway(Dialect):
         return GatewayError("server")
 
     def fault_error(self, fault: Any) -> VendorError:
-        return VendorError(fault.code or "50000000", fault.message or cat.GATEWAY_STATUS["server"][1],
-                           fault.status or 500)
+        error = GatewayError.given(fault.code, fault.message)
+        error.status = fault.status or 500
+        return error
 
     def throttled(self) -> VendorError:
-        return VendorError("40000005", "Gateway:TOO_MANY_REQUESTS:Too many requests!", 429)
+        return GatewayError("too_many")
 
     async def authenticate(self, call: Call) -> str:
         return self._token(call.request)
@@ -186,7 +196,7 @@ class NlsGateway(Dialect):
         model = self.appkeys.get(appkey)
         if model is not None:
             return model
-        verdict = self.engine.credentials.verdict(APPKEYS, appkey, lambda k: bool(_WELL_FORMED_APPKEY.fullmatch(k)))
+        verdict = self.engine.credentials.verdict(APPKEYS, appkey, well_formed_appkey)
         if verdict.check and (verdict.refused or not self.lenient(conn, "unregistered_appkey")):
             raise GatewayError("appkey")
         return cat.AppModel()
@@ -304,11 +314,7 @@ class NlsGateway(Dialect):
         session.frames += 1
         fail = session.faults.get("stream_fail")
         if fail is not None and session.frames > fail.frames:
-            error = GatewayError("server")
-            if fail.code:
-                error.code, error.status_code = fail.code, int(fail.code) if fail.code.isdigit() else 50000000
-            error.message = fail.message or error.message
-            raise error
+            raise GatewayError.given(fail.code, fail.message)
         close = session.faults.get("stream_close")
         if close is not None and session.frames > close.frames:
             raise _Dropped
@@ -398,7 +404,7 @@ class NlsGateway(Dialect):
         await ws.send_text(json.dumps(frame, ensure_ascii=False))
 
     async def _failed(self, ws: WebSocket, task_id: str, failure: GatewayError) -> None:
-        status = failure.status_code if isinstance(failure, GatewayError) else 50000000
+        status = failure.status_code
         header = {"namespace": cat.FAILED_NAMESPACE, "name": "TaskFailed", "status": status,
                   "message_id": self.engine.new_id().replace("-", ""), "task_id": task_id,
                   "status_text": failure.message}

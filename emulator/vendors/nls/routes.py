@@ -154,7 +154,7 @@ class Nls(Dialect):
                 raise ValueError(f"nls_access_keys: {pair!r} is not 'AccessKeyId:AccessKeySecret'")
         engine.credentials.add_all(VENDOR, {**cat.DEFAULT_ACCESS_KEYS,
                                             **dict(p.split(":", 1) for p in settings.nls_access_keys)})
-        self.appkeys = {**cat.DEFAULT_APPKEYS, **dict(parse_appkey(e) for e in settings.nls_appkeys)}
+        self.appkeys = appkey_models(settings)
         for appkey in self.appkeys:
             engine.credentials.add(APPKEYS, appkey)
         self.defaults = NlsSettings(strict_urls=settings.nls_strict_urls)
@@ -468,7 +468,7 @@ class Nls(Dialect):
         model = self.appkeys.get(appkey)
         if model is not None:
             return model
-        verdict = self.engine.credentials.verdict(APPKEYS, appkey, _well_formed_appkey)
+        verdict = self.engine.credentials.verdict(APPKEYS, appkey, well_formed_appkey)
         if verdict.check and (verdict.refused or not self.lenient(request, "unregistered_appkey")):
             raise Business(cat.APPKEY_UNREGISTERED, f"appkey {appkey!r} is not registered")
         return cat.AppModel()
@@ -564,7 +564,12 @@ def parse_appkey(entry: str) -> tuple[str, cat.AppModel]:
     return name, cat.AppModel(int(rate) if rate else 16000, language or "zh")
 
 
-def _well_formed_appkey(appkey: str) -> bool:
+def appkey_models(settings: Settings) -> dict[str, cat.AppModel]:
+    """The appkeys the emulator knows: the built-in ones and ``nls_appkeys`` (filetrans and the gateway alike)."""
+    return {**cat.DEFAULT_APPKEYS, **dict(parse_appkey(e) for e in settings.nls_appkeys)}
+
+
+def well_formed_appkey(appkey: str) -> bool:
     return 0 < len(appkey) <= 64 and set(appkey) <= cat.APPKEY_CHARS
 
 

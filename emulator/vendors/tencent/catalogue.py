@@ -293,6 +293,8 @@ SENTENCE_ERRORS: dict[str, str] = {
     "LimitExceeded.VocabFull": "词表数量达到上限",
     "FailedOperation.ErrorDownFile": "下载音频文件失败",
 }
+SENTENCE_DATA_TOO_BIG = "音频数据超过3MB限制"       # ErrorVoicedataTooLong, of the Data
+SENTENCE_TOO_LONG = "音频时长超过限制"             # ErrorVoicedataTooLong, of the audio
 ASR_ERRORS.update(SENTENCE_ERRORS)
 ASR_ACTIONS = (*ASR_ACTIONS, *SENTENCE_ACTIONS)
 ASR_OTHER_ACTIONS = ASR_OTHER_ACTIONS - set(SENTENCE_ACTIONS)
@@ -320,6 +322,12 @@ FLASH_ERRORS: dict[int, str] = {
     4006: "账号当前调用并发超限", 4007: "音频解码失败", 4008: "客户端数据上传超时", 4009: "客户端连接断开",
     4010: "客户端上传未知文本消息", 4011: "音频数据太大", 4012: "音频数据为空",
     5001: "服务器内部错误", 5002: "识别失败", 5003: "识别超时",
+}
+# what a 4001/4002 says in detail (the document gives the codes only; the wording is the emulator's, in the
+# documents' language)
+FLASH_DETAILS: dict[str, str] = {
+    "missing": "缺少参数 {name}", "invalid": "{name} 不合法", "unknown": "未知参数 {name}",
+    "expired": "签名已过期", "signature": "签名错误",
 }
 FLASH_LENIENCY: dict[str, tuple[str, str]] = {
     "unknown_secret_id": ("4002", "a secretid the emulator does not know, unverified"),

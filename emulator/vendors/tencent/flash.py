@@ -32,9 +32,19 @@ VENDOR = "tencent_flash"
 
 
 class FlashError(VendorError):
-    def __init__(self, code: int, message: str | None = None) -> None:
-        super().__init__(str(code), message or cat.FLASH_ERRORS.get(code, "error"), 200)
+    """A flash code (4001 …); ``detail`` names a ``FLASH_DETAILS`` wording (with its fields), else the code's own
+    message."""
+
+    def __init__(self, code: int, detail: str | None = None, message: str | None = None, **fields: Any) -> None:
+        text = cat.FLASH_DETAILS[detail].format(**fields) if detail else message
+        super().__init__(str(code), text or cat.FLASH_ERRORS.get(code, "error"), 200)
         self.number = code
+
+
+def _require(params: dict[str, str]) -> None:
+    for name in cat.FLASH_REQUIRED:
+        if not params.get(name):
+            raise FlashError(4001, "missing", name=name)
 
 
 def string_to_sign(appid: str, params: dict[str, str]) -> str:
@@ -92,7 +102,7 @@ class TencentFlash(Dialect):
         return FlashError(4006)
 
     def fault_error(self, fault: Any) -> VendorError:
-        return FlashError(whole_number(fault.code or "", 4) or 5001, fault.message)
+        return FlashError(whole_number(fault.code or "", 4) or 5001, message=fault.message)
 
     def _request_id(self) -> str:
         return self.engine.new_id().replace("-", "")[:24]
@@ -106,57 +116,53 @@ class TencentFlash(Dialect):
         verdict = self.engine.credentials.verdict(VENDOR, secret_id)
         if not verdict.check:
             return secret_id or "anonymous"
-        for name in cat.FLASH_REQUIRED:
-            if not params.get(name):
-                raise FlashError(4001, f"缺少参数 {name}")
+        _require(params)
         stamp = whole_number(params["timestamp"], 12)
         if stamp is None:
-            raise FlashError(4001, "timestamp 不合法")
+            raise FlashError(4001, "invalid", name="timestamp")
         if abs(time.time() - stamp) > cat.FLASH_SKEW_S and (verdict.strict
                                                             or not self.lenient(request, "stale_timestamp")):
-            raise FlashError(4002, "签名已过期")
+            raise FlashError(4002, "expired")
         if verdict.refused or (not verdict.known and not self.lenient(request, "unknown_secret_id")):
             raise FlashError(4002)
         if verdict.secret is not None:
             appid = request.url.path[len(cat.FLASH_PATH):]
             expected = sign(verdict.secret, string_to_sign(appid, params))
             if not same_secret(expected, request.headers.get("authorization", "")):
-                raise FlashError(4002, "签名错误")
+                raise FlashError(4002, "signature")
         return str(secret_id)
 
     async def flash(self, call: Call) -> Response:
         params: dict[str, str] = call.context if isinstance(call.context, dict) else {}
         appid = call.request.url.path[len(cat.FLASH_PATH):]
         if not appid or not appid.isdigit():
-            raise FlashError(4001, "appid 不合法")
-        for name in cat.FLASH_REQUIRED:
-            if not params.get(name):
-                raise FlashError(4001, f"缺少参数 {name}")
+            raise FlashError(4001, "invalid", name="appid")
+        _require(params)         # again: with credentials off, authenticate does not look
         values: dict[str, int] = {}
         for name, allowed in cat.FLASH_INT_PARAMS.items():
             if name in params and params[name] != "":
                 number = whole_number(params[name], 12)
                 if number is None or (allowed is not None and number not in allowed):
-                    raise FlashError(4001, f"{name} 不合法")
+                    raise FlashError(4001, "invalid", name=name)
                 values[name] = number
         unknown = sorted(set(params) - set(cat.FLASH_INT_PARAMS) - set(cat.FLASH_STR_PARAMS))
         if unknown:
-            raise FlashError(4001, f"未知参数 {unknown[0]}")
+            raise FlashError(4001, "unknown", name=unknown[0])
         engine_name = params["engine_type"]
         if engine_name not in cat.ASR_ENGINES:
-            raise FlashError(4001, f"engine_type {engine_name} 不合法")
+            raise FlashError(4001, "invalid", name="engine_type")
         if params["voice_format"] not in cat.FLASH_FORMATS:
-            raise FlashError(4001, f"voice_format {params['voice_format']} 不合法")
+            raise FlashError(4001, "invalid", name="voice_format")
         length = values.get("sentence_max_length", 0)
         low, high = cat.SENTENCE_MAX_LENGTH
         if length and not low <= length <= high:
-            raise FlashError(4001, "sentence_max_length 不合法")
+            raise FlashError(4001, "invalid", name="sentence_max_length")
         if not call.body:
             raise FlashError(4012)
         try:
             hotwords = hotword_list(params.get("hotword_list"))
         except SentenceError:
-            raise FlashError(4001, "hotword_list 不合法") from None
+            raise FlashError(4001, "invalid", name="hotword_list") from None
         await call.faults(model=engine_name)
         media_id = hashlib.sha256(call.body).hexdigest()[:32]
         self.engine.store.put_blob("media", media_id, Blob(call.body, "application/octet-stream", "audio"))
@@ -177,7 +183,7 @@ class TencentFlash(Dialect):
         problem = job.item_failure(item)
         if problem is not None:
             code = whole_number(problem.code, 4)
-            raise FlashError(code if code in cat.FLASH_ERRORS else 4007, problem.message)
+            raise FlashError(code if code in cat.FLASH_ERRORS else 4007, message=problem.message)
         assert item.audio is not None and item.transcript is not None
         if item.audio.duration_ms > cat.FLASH_MAX_MS:
             raise FlashError(4011)

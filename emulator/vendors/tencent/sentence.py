@@ -269,7 +269,7 @@ def sentence_spec(params: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(data, str) or not data:
             raise SentenceError("InvalidParameterValue.ErrorInvalidVoicedata")
         if len(data) > cat.SENTENCE_MAX_BASE64:
-            raise SentenceError("InvalidParameterValue.ErrorVoicedataTooLong", message="音频数据超过3MB限制")
+            raise SentenceError("InvalidParameterValue.ErrorVoicedataTooLong", message=cat.SENTENCE_DATA_TOO_BIG)
         try:
             params = {**params, "_data": base64.b64decode(data, validate=True)}
         except (binascii.Error, ValueError):
@@ -326,7 +326,7 @@ async def recognise(engine: Engine, vocabularies: Vocabularies, owner: str, para
         raise SentenceError("InvalidParameterValue.ErrorInvalidVoicedata")
     assert item.audio is not None and item.transcript is not None
     if item.audio.duration_ms > cat.SENTENCE_MAX_MS:
-        raise SentenceError("InvalidParameterValue.ErrorVoicedataTooLong", message="音频时长超过限制")
+        raise SentenceError("InvalidParameterValue.ErrorVoicedataTooLong", message=cat.SENTENCE_TOO_LONG)
     if not item.transcript.has_speech:
         raise SentenceError("InvalidParameterValue.NoHumanVoice")
     word_info = spec.get("WordInfo", 0)
