@@ -168,3 +168,26 @@ def test_readme_gateway_and_sentence_examples(emulator: ControlClient, name: str
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == shown(name)
+
+
+def test_readme_account_curl_example_scopes_a_fault(emulator: ControlClient) -> None:
+    import shlex
+    import shutil
+
+    import httpx
+
+    curl = shutil.which("curl")
+    if curl is None:
+        pytest.skip("curl is not installed")
+    text = README.read_text("utf-8")
+    block = re.search(r"```bash\n(curl -X POST [^`]+X-ASR-Emulator-Account[^`]+)```", text)
+    assert block, "README has no account curl example"
+    args = shlex.split(block.group(1).replace("\\\n", " ").replace("http://127.0.0.1:8000", emulator.url))
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60, env={
+        k: v for k, v in os.environ.items() if "proxy" not in k.lower()})
+    assert done.returncode == 0 and '"account":"sk-team-a"' in done.stdout.replace(" ", ""), done.stdout
+    body = {"model": "paraformer-v2", "input": {"file_urls": [emulator.fixture_url("hello_zh.wav")]}}
+    answers = {key: httpx.post(emulator.url + "/api/v1/services/audio/asr/transcription", json=body, headers={
+        "Authorization": f"Bearer {key}", "X-DashScope-Async": "enable"}).status_code
+        for key in ("sk-team-a", "sk-team-b")}
+    assert answers == {"sk-team-a": 429, "sk-team-b": 200}

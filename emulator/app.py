@@ -251,7 +251,8 @@ class _Wire:
         if not vendor or vendor == "_emulator" or not self.engine.faults.rules():
             return False
         fired = self.engine.faults.check(FaultRequest(vendor, noted.get("operation") or "", model=noted.get("model"),
-                                                      test_id=noted.get("test_id")), TRANSPORT_ACTIONS)
+                                                      test_id=noted.get("test_id"), account=noted.get("account")),
+                                         TRANSPORT_ACTIONS)
         self.rule = next(iter(fired.values()), None)
         if self.rule is not None:
             self.state.setdefault("journal", {})["error"] = f"transport fault: {self.rule.action}"

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
 from emulator.config import Settings
-from emulator.engine import Blob, Engine, Job, JobStateError, Phase, Rule, Script
+from emulator.engine import Blob, Engine, Job, JobStateError, Phase, Rule, Script, accounts
 from emulator.engine.audio import AudioProblem, probe
 from emulator.engine.credentials import MODES
 from emulator.engine.faults import ACTIONS
@@ -78,8 +78,17 @@ class JobPage:
 PHASE_NAMES = frozenset(p.value for p in Phase)
 
 
-def job_page(engine: Engine, q: Mapping[str, str]) -> JobPage:
-    """The jobs a listing asks for (vendor, model, test_id, phase; order oldest|newest; limit, after)."""
+def account_of(request: Request) -> str | None:
+    """The account the control plane acts for (``X-ASR-Emulator-Account``), or None: every account."""
+    try:
+        return accounts.parse(request.headers.get(accounts.ACCOUNT_HEADER))
+    except accounts.AccountError as exc:
+        raise ControlError(str(exc)) from None
+
+
+def job_page(engine: Engine, q: Mapping[str, str], account: str | None = None) -> JobPage:
+    """The jobs a listing asks for (vendor, model, test_id, phase; order oldest|newest; limit, after), of one
+    account or of all."""
     for name in ("limit", "after"):
         if q.get(name) and whole_number(q[name], 9) is None:
             raise ControlError(f"'{name}' is a whole number")
@@ -88,7 +97,8 @@ def job_page(engine: Engine, q: Mapping[str, str]) -> JobPage:
     if "phase" in q and q["phase"] not in PHASE_NAMES:
         raise ControlError(f"'phase' is one of {', '.join(sorted(PHASE_NAMES))}")
     wanted = [(k, q[k]) for k in ("vendor", "model", "test_id") if k in q]
-    found = list(engine.store.jobs((lambda j: all(getattr(j, k) == v for k, v in wanted)) if wanted else None))
+    found = list(engine.store.jobs((lambda j: all(getattr(j, k) == v for k, v in wanted)
+                                    and accounts.holds(account, j.account)) if wanted or account else None))
     if q.get("order") == "newest":
         found.reverse()
     if "phase" in q:           # phases move with the clock: every candidate is brought up to date
@@ -105,7 +115,8 @@ def job_json(job: Job, vendor_phase: str | None = None) -> dict[str, Any]:
         "id": job.id, "vendor": job.vendor, "model": job.model, "phase": job.phase.value, "policy": job.policy,
         "vendor_phase": vendor_phase, "operation": job.operation,
         "created_at": job.created_at, "phase_times": dict(job.phase_times), "reads": job.reads,
-        "test_id": job.test_id, "request": job.record.to_json() if job.record is not None else None, "items": [],
+        "test_id": job.test_id, "account": job.account,
+        "request": job.record.to_json() if job.record is not None else None, "items": [],
     }
     if job.forced_failure is not None:
         out["failure"] = {"code": job.forced_failure.code, "message": job.forced_failure.message}
@@ -241,20 +252,35 @@ class Control:
         if not isinstance(faults, list):
             raise ControlError("'faults' is a list of fault rules")
         rules = [self._known(Rule.from_json(r)) for r in faults]
-        if scope == "all":
+        account = account_of(request)
+        if account is not None:
+            self._server_wide(settings, "settings")
+            self.engine.reset_account(account, keep_jobs=scope == "overrides")
+        elif scope == "all":
             self.engine.reset()
         else:
             self.engine.reset_overrides()
         if lifecycle is not None:
-            self.engine.set_policy(lifecycle)
+            self.engine.set_policy(lifecycle, account=account)
         self._apply_settings(settings)
         for rule in rules:
+            rule.account = account
             self.engine.faults.add(rule)
         return JSONResponse({"status": "ok"})
+
+    @staticmethod
+    def _server_wide(change: object, what: str) -> None:
+        """Settings and the clock are the server's: an account may not change them for every other account."""
+        if change:
+            raise ControlError(f"the {what} are the server's, shared by every account: they cannot be changed with "
+                               f"{accounts.ACCOUNT_HEADER} (send the request without it, on a server of your own)",
+                               409)
 
     async def clock(self, request: Request) -> Response:
         if request.method == "POST":
             body = await self._json(request)
+            if account_of(request) is not None:
+                self._server_wide(body, "clock's settings")
             try:
                 if "mode" in body:
                     if body["mode"] not in ("real", "manual"):
@@ -274,8 +300,9 @@ class Control:
             policy = body.get("policy")
             if not isinstance(policy, str):
                 raise ControlError("'policy' is required: instant, polls:N, timed or manual")
-            self.engine.set_policy(policy, body.get("vendor"), body.get("model"))
-        return JSONResponse({"default": self.engine.config.lifecycle, "overrides": self.engine.policies})
+            self.engine.set_policy(policy, body.get("vendor"), body.get("model"), account=account_of(request))
+        return JSONResponse({"default": self.engine.config.lifecycle,
+                             "overrides": self.engine.policies_of(account_of(request))})
 
     def _check_settings(self, body: dict[str, Any]) -> None:
         known = [*ENGINE_SETTINGS, *(str(d.settings_key) for d in self._sections())]
@@ -287,6 +314,8 @@ class Control:
         if request.method == "POST":
             body = await self._json(request)
             self._check_settings(body)
+            if account_of(request) is not None:
+                self._server_wide(body, "settings")
             self._apply_settings(body)
         out = {"rate_limits": self.engine.rate_limits, "seed": self.engine.seed,
                "credentials": self.engine.credentials.mode, "stream_idle_timeout": self.engine.stream_idle_timeout,
@@ -348,9 +377,15 @@ class Control:
 
     async def callbacks(self, request: Request) -> Response:
         q = request.query_params
+        account = account_of(request)
         return JSONResponse({"deliveries": [d.to_json() for d in self.engine.callbacks.deliveries
                                             if q.get("job_id") in (None, d.job_id)
-                                            and q.get("state") in (None, d.state)]})
+                                            and q.get("state") in (None, d.state)
+                                            and (account is None or self._holds(account, d.job_id))]})
+
+    def _holds(self, account: str, job_id: str) -> bool:
+        job = self.engine.store.get_job(job_id)
+        return job is not None and accounts.holds(account, job.account)
 
     # ---- jobs --------------------------------------------------------------------------------------------
 
@@ -358,7 +393,7 @@ class Control:
         """Oldest first (``order=newest`` for newest first); ``limit`` and ``after`` page through them. Only the
         page's jobs are brought up to date unless a phase is asked for, so a page stays fast among 100,000 jobs."""
         q = request.query_params
-        page = job_page(self.engine, q)
+        page = job_page(self.engine, q, account_of(request))
         return JSONResponse({"jobs": [job_json(j, self.phase_words(j)) for j in page.jobs], "total": page.total,
                              "next": page.next})
 
@@ -369,7 +404,7 @@ class Control:
 
     def _job(self, request: Request) -> Job:
         job = self.engine.peek(request.path_params["job_id"])
-        if job is None:
+        if job is None or not accounts.holds(account_of(request), job.account):
             raise ControlError(f"no job {request.path_params['job_id']}", 404)
         return job
 
@@ -404,15 +439,18 @@ class Control:
     # ---- faults, scripts, journal ------------------------------------------------------------------------
 
     async def faults(self, request: Request) -> Response:
+        account = account_of(request)
         if request.method == "POST":
             body = await self._json(request)
             rules = [self._known(Rule.from_json(r)) for r in body.get("rules", [body])]
+            for rule in rules:
+                rule.account = account
             added = [self.engine.faults.add(r) for r in rules]
             return JSONResponse({"rules": [r.to_json() for r in added]}, status_code=201)
         if request.method == "DELETE":
-            self.engine.faults.clear()
+            self.engine.faults.clear(account=account)
         return JSONResponse({"seed": self.engine.faults.seed,
-                             "rules": [r.to_json() for r in self.engine.faults.rules()]})
+                             "rules": [r.to_json() for r in self.engine.faults.rules(account)]})
 
     def _known(self, rule: Rule) -> Rule:
         """A rule naming a vendor or an operation names one the dialects declare (a typo would never fire)."""
@@ -427,7 +465,7 @@ class Control:
         return rule
 
     async def fault_delete(self, request: Request) -> Response:
-        if not self.engine.faults.remove(request.path_params["rule_id"]):
+        if not self.engine.faults.remove(request.path_params["rule_id"], account_of(request)):
             raise ControlError(f"no fault rule {request.path_params['rule_id']}", 404)
         return JSONResponse({"status": "ok"})
 
@@ -445,8 +483,9 @@ class Control:
             if not isinstance(values, list) or not all(v is None or isinstance(v, str) for v in values):
                 raise ControlError(f"'{name}' is a list with one value (or null) per sentence")
         script = Script.from_json(body)
+        account = account_of(request)
         if body.get("stream"):
-            self.engine.scripts.add_stream(script)
+            self.engine.scripts.add_stream(script, account)
             return JSONResponse({"status": "ok", "stream": True, "script": script.to_json()}, status_code=201)
         sha = body.get("sha256")
         if body.get("media_id"):
@@ -455,16 +494,17 @@ class Control:
         if not sha and not url:
             raise ControlError("say which audio the script is for: 'url', 'sha256', 'media_id', "
                                "or 'stream': true for the next realtime stream")
-        self.engine.scripts.add(script, sha256=sha, url=url)
+        self.engine.scripts.add(script, sha256=sha, url=url, account=account)
         return JSONResponse({"status": "ok", "sha256": sha, "url": url, "script": script.to_json()}, status_code=201)
 
     async def journal(self, request: Request) -> Response:
+        account = account_of(request)
         if request.method == "DELETE":
-            self.engine.journal.clear()
+            self.engine.journal.clear(account)
             return JSONResponse({"status": "ok"})
         q = request.query_params
         entries = self.engine.journal.entries(vendor=q.get("vendor"), operation=q.get("operation"),
-                                              job_id=q.get("job_id"), test_id=q.get("test_id"))
+                                              job_id=q.get("job_id"), test_id=q.get("test_id"), account=account)
         return JSONResponse({"entries": [e.to_json() for e in entries]})
 
     # ---- media -------------------------------------------------------------------------------------------
@@ -494,7 +534,7 @@ class Control:
         media_id = sha[:32]
         self.engine.store.put_blob("media", media_id, Blob(data, request.headers.get("content-type", ""), name))
         if isinstance(text, str) and text:
-            self.engine.scripts.add(Script(texts=(text,)), sha256=sha)
+            self.engine.scripts.add(Script(texts=(text,)), sha256=sha, account=account_of(request))
         url = f"{base_url(request, self.emulator.settings.public_url)}/_emulator/media/{media_id}/{name}"
         return JSONResponse({"id": media_id, "sha256": sha, "url": url, "size": len(data),
                              "duration_ms": info.duration_ms, "sample_rate": info.sample_rate,

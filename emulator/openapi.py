@@ -17,12 +17,14 @@ from typing import Any
 from starlette.routing import BaseRoute, Mount, Route
 
 from emulator import __version__
+from emulator.engine.accounts import ACCOUNT_HEADER
 from emulator.schemas import ROUTE_DOCS, SCHEMAS, RouteDoc, ref
 from emulator.vendors.base import Dialect, Operation
 
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 CONTROL_TOKEN = "controlToken"
 OPEN_CONTROL = frozenset({"health"})
+UNSCOPED = frozenset({"warnings", "media_get", "fixtures", "fixture", "openapi"})   # the same for every account
 
 
 def document(dialects: Sequence[Dialect], operations: Sequence[tuple[Dialect, Operation]],
@@ -84,6 +86,10 @@ def _control_entry(path: str, route: Route, method: str) -> dict[str, Any]:
                                        "schema": {"type": "string"}} for n, d in doc.query)]
     if route.name == "job_action":
         params[-1]["schema"] = {"enum": ["advance", "complete", "fail", "pause", "resume"]}
+    if route.name not in OPEN_CONTROL and route.name not in UNSCOPED:
+        params.append({"name": ACCOUNT_HEADER, "in": "header", "required": False, "schema": {"type": "string"},
+                       "description": "act for one account only: its credential ids (API key, AccessKey ID, "
+                                      "SecretId, EAS token), separated by commas; without it, for every account"})
     ok: dict[str, Any] = {"description": doc.summary}
     if doc.response is not None:
         ok["content"] = {"application/json": {"schema": ref(doc.response)}}
@@ -103,8 +109,10 @@ def _control_entry(path: str, route: Route, method: str) -> dict[str, Any]:
     if _params(path):
         entry["responses"]["404"] = {"description": "not found", **error}
     if route.name in ("job_action", "clock") and method == "POST":
-        entry["responses"]["409"] = {"description": "not now: the job has ended, or the clock cannot go back",
-                                     **error}
+        entry["responses"]["409"] = {"description": "not now: the job has ended, or the clock cannot go back, or "
+                                                    "an account tried to change the server's clock", **error}
+    if route.name in ("reset", "settings") and method == "POST":
+        entry["responses"]["409"] = {"description": "an account tried to change the server's settings", **error}
     if route.name in ("media_upload",):
         entry["responses"]["413"] = {"description": "too large", **error}
         entry["responses"]["415"] = {"description": "not audio the emulator can read", **error}

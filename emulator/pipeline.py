@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.jobs import CURRENT_OPERATION
 from emulator.vendors.base import Call, Dialect, NoRoute, VendorError
 from emulator.web import read_body, replay, test_id
@@ -40,6 +41,7 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
     call = Call(request, dialect, test_id=test_id(request))
     too_large = False
     call.note(vendor=dialect.name, test_id=call.test_id)
+    CURRENT_ACCOUNT.set(None)
     try:
         if not dialect.streams_body(request):
             body = await read_body(request, dialect.body_limit_for(request))
@@ -54,6 +56,9 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
         CURRENT_OPERATION.set(op.name)
         if op.auth:
             call.account = await dialect.authenticate(call)
+            credential = call.credential or call.account
+            CURRENT_ACCOUNT.set(credential)
+            call.note(account=credential)
         if op.faults:
             await call.faults()
         if op.rate is not None:

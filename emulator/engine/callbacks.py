@@ -94,10 +94,12 @@ class Callbacks:
     def pending(self) -> list[Delivery]:
         return [d for d in self.deliveries if d.state == "waiting"]
 
-    def clear(self) -> None:
+    def clear(self, job_ids: set[str] | None = None) -> None:
+        """Drop every delivery (``job_ids``: those of these jobs)."""
         for d in self.pending():
-            d.state = "dropped"
-        self.deliveries.clear()
+            if job_ids is None or d.job_id in job_ids:
+                d.state = "dropped"
+        self.deliveries = [d for d in self.deliveries if job_ids is not None and d.job_id not in job_ids]
 
     async def settle(self, timeout: float = 5.0) -> None:
         """Wait (up to ``timeout`` seconds) until no watched job that has ended is still waiting for delivery."""

@@ -12,12 +12,14 @@ import hashlib
 import logging
 import random
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from emulator.engine import lifecycle
+from emulator.engine import accounts, lifecycle
+from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.audio import AudioInfo, AudioProblem, probe
 from emulator.engine.callbacks import RETRY_DELAYS, Callbacks
 from emulator.engine.clock import Clock
@@ -84,6 +86,7 @@ class Overrides:
     retry_delays: tuple[float, ...]
     fetch_deadline: float
     dialects: dict[str, Any]
+    account_streams: dict[str, list[Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -147,7 +150,8 @@ class Engine:
             streams=list(scripts.streams), policies=dict(self.policies), clock=self.clock.state(),
             rate_limits=self.rate_limits, credentials_mode=self.credentials.mode, strict=self.leniency.strict,
             stream_idle_timeout=self.stream_idle_timeout, retry_delays=tuple(self.callbacks.retry_delays),
-            fetch_deadline=self.media.deadline, dialects=dialects))
+            fetch_deadline=self.media.deadline, dialects=dialects,
+            account_streams={k: list(v) for k, v in scripts.account_streams.items()}))
 
     def saved_overrides(self) -> Overrides | None:
         found = self.store.get_record("engine", "overrides")
@@ -162,6 +166,8 @@ class Engine:
         self.scripts.by_hash.update(saved.scripts_by_hash)
         self.scripts.by_url.update(saved.scripts_by_url)
         self.scripts.streams.extend(saved.streams)
+        for key, streams in getattr(saved, "account_streams", {}).items():
+            self.scripts.account_streams.setdefault(key, deque()).extend(streams)
         self.policies.update(saved.policies)
         self.clock.restore(saved.clock)
         self.rate_limits = saved.rate_limits
@@ -204,19 +210,41 @@ class Engine:
         self.faults.clear(seed=seed)
         self._ids = random.Random(f"ids:{seed}")
 
-    def set_policy(self, spec: str, vendor: str | None = None, model: str | None = None) -> None:
+    def set_policy(self, spec: str, vendor: str | None = None, model: str | None = None,
+                   account: str | None = None) -> None:
+        """The lifecycle of new jobs (of a vendor, of one of its models; ``account``: of that account's jobs)."""
         lifecycle.parse_policy(spec)
         key = "" if vendor is None else (vendor if model is None else f"{vendor}/{model}")
-        if key:
+        if account is not None:
+            if not key:
+                self.clear_policies(account)
+            self.policies[accounts.scoped(account, key)] = spec
+        elif key:
             self.policies[key] = spec
         else:
-            self.policies.clear()
+            self.policies = {k: v for k, v in self.policies.items() if accounts.split(k)[0] is not None}
             self.policies[""] = spec
 
+    def clear_policies(self, account: str) -> None:
+        self.policies = {k: v for k, v in self.policies.items() if accounts.split(k)[0] != account}
+
+    def policies_of(self, account: str | None) -> dict[str, str]:
+        """The lifecycle overrides (``account``: that account's, by vendor/model)."""
+        if account is None:
+            return dict(self.policies)
+        return {name: v for k, v in self.policies.items() for key, name in [accounts.split(k)] if key == account}
+
     def policy_spec(self, vendor: str, model: str) -> str:
-        for key in (f"{vendor}/{model}", vendor, ""):
-            if key in self.policies:
-                return self.policies[key]
+        names = (f"{vendor}/{model}", vendor, "")
+        if len(self.policies) > 1 or "" not in self.policies:
+            for key in accounts.keys_holding({accounts.split(k)[0] or "" for k in self.policies} - {""},
+                                             CURRENT_ACCOUNT.get()):
+                for name in names:
+                    if accounts.scoped(key, name) in self.policies:
+                        return self.policies[accounts.scoped(key, name)]
+        for name in names:
+            if name in self.policies:
+                return self.policies[name]
         return self.config.lifecycle
 
     def reset(self) -> None:
@@ -228,6 +256,19 @@ class Engine:
         self.journal.clear()
         self.callbacks.clear()
         self.reset_overrides()
+
+    def reset_account(self, account: str, keep_jobs: bool = False) -> None:
+        """Forget one account's world: its jobs (with their callbacks and journal entries) unless ``keep_jobs``,
+        and its scripts, fault rules and lifecycles. Other accounts, the clock and the settings are untouched."""
+        if not keep_jobs:
+            gone = {j.id for j in self.store.jobs(lambda j: accounts.holds(account, j.account))}
+            for job_id in gone:
+                self.store.delete_job(job_id)
+            self.callbacks.clear(gone)
+            self.journal.clear(account)
+        self.scripts.clear(account)
+        self.faults.clear(account=account)
+        self.clear_policies(account)
 
     def reset_overrides(self) -> None:
         """Forget what a test configured — scripts, faults, lifecycle, rate limits, credentials mode, seed,
@@ -294,7 +335,7 @@ class Engine:
             policy=policy or self.policy_spec(vendor, model), created_at=now, record=record,
             phase_times={Phase.QUEUED.value: now}, test_id=test_id, forced_failure=failure,
             fail_from=fail_from, media_ready=False, process_limit_ms=process_limit_ms,
-            operation=CURRENT_OPERATION.get(),
+            operation=CURRENT_OPERATION.get(), account=CURRENT_ACCOUNT.get(),
         )
         self.store.put_job(job)
         task = asyncio.ensure_future(self._process(job, options, limits, no_speech_fails, vet))

@@ -21,6 +21,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from emulator.engine import accounts
+from emulator.engine.accounts import CURRENT_ACCOUNT
+
 ACTIONS = ("error", "fail_job", "latency", "throttle", "stream_close", "stream_fail", "stream_delay",
            "stream_duplicate", "drop", "empty_body", "malformed_body", "slow_body")
 MAX_FAULT_SECONDS = 3600.0       # latency and slow bodies: an hour at most
@@ -39,6 +42,7 @@ class Request:
     model: str | None = None
     media: Sequence[str] = ()
     test_id: str | None = None
+    account: str | None = field(default_factory=CURRENT_ACCOUNT.get)    # the credential id the request carries
 
 
 @dataclass
@@ -61,6 +65,7 @@ class Rule:
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     seen: int = 0
     hits: int = 0
+    account: str | None = None       # the account (its key) whose requests it applies to; None: everyone's
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Rule:
@@ -136,6 +141,8 @@ class Rule:
             want = getattr(self, key)
             if want is not None and want != getattr(req, key):
                 return False
+        if not accounts.holds(self.account, req.account):
+            return False
         if self.media is not None:
             if self.media.startswith("re:"):
                 pattern = re.compile(self.media[3:])
@@ -160,21 +167,27 @@ class Faults:
             self._rules.append(rule)
         return rule
 
-    def remove(self, rule_id: str) -> bool:
+    def remove(self, rule_id: str, account: str | None = None) -> bool:
+        """Remove a rule (``account``: only one of that account's)."""
         with self._lock:
             before = len(self._rules)
-            self._rules = [r for r in self._rules if r.id != rule_id]
+            self._rules = [r for r in self._rules if r.id != rule_id or (account is not None and r.account != account)]
             return len(self._rules) != before
 
-    def clear(self, seed: int | None = None) -> None:
+    def clear(self, seed: int | None = None, account: str | None = None) -> None:
+        """Remove every rule and restart the seeded draws; ``account``: only that account's rules go."""
         with self._lock:
+            if account is not None:
+                self._rules = [r for r in self._rules if r.account != account]
+                return
             self._rules.clear()
             if seed is not None:
                 self.seed = seed
             self._rng = random.Random(self.seed)
 
-    def rules(self) -> list[Rule]:
-        return list(self._rules)
+    def rules(self, account: str | None = None) -> list[Rule]:
+        """Every rule (``account``: that account's)."""
+        return [r for r in self._rules if account is None or r.account == account]
 
     def check(self, req: Request, kinds: Sequence[str] = ACTIONS) -> dict[str, Rule]:
         """The rules of the given action kinds that fire for this request, at most one per kind (first added

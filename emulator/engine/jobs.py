@@ -96,6 +96,7 @@ class Job:
     media_ready: bool = True          # False while its media are still being fetched: the job waits in the queue
     process_limit_ms: int | None = None   # the model processes at most this much of each medium
     operation: str | None = None      # the vendor operation that made it (SubmitTask, create_job …)
+    account: str | None = None        # the credential id of the request that made it (its account)
 
     def record_as(self, cls: type[R]) -> R:
         """The dialect's record of this job, typed; a job of another dialect raises ``TypeError``."""

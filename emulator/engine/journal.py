@@ -7,6 +7,8 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from emulator.engine import accounts
+
 
 @dataclass(slots=True)
 class Entry:
@@ -26,6 +28,7 @@ class Entry:
     test_id: str | None = None
     error: str | None = None
     attempt: int | None = None
+    account: str | None = None         # the credential id the request carried
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,12 +64,21 @@ class Journal:
             self.sink.append(entry)
         return entry
 
-    def entries(self, **filters: Any) -> list[Entry]:
+    def entries(self, account: str | None = None, **filters: Any) -> list[Entry]:
+        """The entries matching every filter given (``account``: made with one of that account's credentials)."""
         wanted = {k: v for k, v in filters.items() if v is not None}
-        return [e for e in list(self._entries) if all(str(getattr(e, k)) == str(v) for k, v in wanted.items())]
+        return [e for e in list(self._entries) if all(str(getattr(e, k)) == str(v) for k, v in wanted.items())
+                and (account is None or accounts.holds(account, e.account))]
 
-    def clear(self) -> None:
+    def clear(self, account: str | None = None) -> None:
+        """Forget every entry (``account``: that account's entries; a kept journal keeps them on disk until they
+        age out)."""
         with self._lock:
+            if account is not None:
+                kept = [e for e in self._entries if not accounts.holds(account, e.account)]
+                self._entries.clear()
+                self._entries.extend(kept)
+                return
             self._entries.clear()
         if self.sink is not None:
             self.sink.clear()

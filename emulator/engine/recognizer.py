@@ -20,6 +20,7 @@ from typing import Any
 
 from faker import Faker
 
+from emulator.engine import accounts
 from emulator.engine.audio import AudioInfo, Span
 
 FILLERS = frozenset({"嗯", "啊", "呃", "额", "唔", "um", "uh", "er", "erm", "hmm", "uhm", "mm"})
@@ -140,39 +141,66 @@ class Script:
 
 @dataclass
 class ScriptRegistry:
-    """Scripts registered by content hash or by URL (tests, the control plane, fixture sidecars)."""
+    """Scripts registered by content hash or by URL (tests, the control plane, fixture sidecars). A script an
+    account registers (``account``: its key) is found only for that account's jobs and streams, before the
+    scripts registered for everyone."""
 
     by_hash: dict[str, Script] = field(default_factory=dict)
     by_url: dict[str, Script] = field(default_factory=dict)
     fixtures: dict[str, Script] = field(default_factory=dict)    # survive reset
     streams: deque[Script] = field(default_factory=deque)        # for the next streams without a script
+    account_streams: dict[str, deque[Script]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add_stream(self, script: Script) -> None:
+    def add_stream(self, script: Script, account: str | None = None) -> None:
         with self._lock:
-            self.streams.append(script)
+            (self.streams if account is None else self.account_streams.setdefault(account, deque())).append(script)
 
     def next_stream(self) -> Script | None:
         with self._lock:
+            for key in accounts.keys_holding(self.account_streams, accounts.CURRENT_ACCOUNT.get()):
+                if self.account_streams[key]:
+                    return self.account_streams[key].popleft()
             return self.streams.popleft() if self.streams else None
 
-    def add(self, script: Script, *, sha256: str | None = None, url: str | None = None) -> None:
+    def add(self, script: Script, *, sha256: str | None = None, url: str | None = None,
+            account: str | None = None) -> None:
+        def name(raw: str) -> str:
+            return raw if account is None else accounts.scoped(account, raw)
+
         with self._lock:
             if sha256:
-                self.by_hash[sha256] = script
+                self.by_hash[name(sha256)] = script
             if url:
-                self.by_url[url] = script
+                self.by_url[name(url)] = script
 
     def find(self, sha256: str, url: str | None) -> Script | None:
+        credential = accounts.CURRENT_ACCOUNT.get()
+        if credential is not None and (len(self.by_url) + len(self.by_hash)) > 0:
+            held = accounts.keys_holding({accounts.split(k)[0] or "" for k in (*self.by_url, *self.by_hash)} - {""},
+                                         credential)
+            for key in held:
+                if url and accounts.scoped(key, url) in self.by_url:
+                    return self.by_url[accounts.scoped(key, url)]
+                if accounts.scoped(key, sha256) in self.by_hash:
+                    return self.by_hash[accounts.scoped(key, sha256)]
         if url and url in self.by_url:
             return self.by_url[url]
         return self.by_hash.get(sha256) or self.fixtures.get(sha256)
 
-    def clear(self) -> None:
+    def clear(self, account: str | None = None) -> None:
+        """Forget every script (``account``: only that account's)."""
         with self._lock:
-            self.by_hash.clear()
-            self.by_url.clear()
-            self.streams.clear()
+            if account is None:
+                self.by_hash.clear()
+                self.by_url.clear()
+                self.streams.clear()
+                self.account_streams.clear()
+                return
+            for table in (self.by_hash, self.by_url):
+                for key in [k for k in table if accounts.split(k)[0] == account]:
+                    del table[key]
+            self.account_streams.pop(account, None)
 
 
 class Recognizer:

@@ -79,6 +79,11 @@ class SqliteStore(MemoryStore):
         self._write("INSERT INTO jobs (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
                     job.id, pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
 
+    def delete_job(self, job_id: str) -> bool:
+        found = super().delete_job(job_id)
+        self._write("DELETE FROM jobs WHERE id = ?", job_id)
+        return found
+
     def put_blob(self, kind: str, key: str, blob: Blob) -> None:
         if blob.path is None:         # every blob is a file here, small ones too
             blob = blob.spilled(os.path.join(self._spill_dir(), uuid.uuid4().hex))

@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from emulator.engine.accounts import ACCOUNT_HEADER
+
 
 class ControlError(Exception):
     pass
@@ -39,17 +41,21 @@ class ControlClient:
     (e.g. a ``LoopTransport`` to an app in this process) replace the default connection."""
 
     def __init__(self, url: str, client: httpx.Client | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, account: str | None = None) -> None:
         self.url = url.rstrip("/")
         self._owns = client is None
         self._http = client or httpx.Client(base_url=self.url + "/_emulator", timeout=30, trust_env=False,
                                             transport=transport, headers=control_headers())
+        # ``account``: act for that account only (X-ASR-Emulator-Account: its credential ids, comma-separated)
+        self._scope = {ACCOUNT_HEADER: account} if account else {}
 
     def close(self) -> None:
         if self._owns:
             self._http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self._scope:
+            kwargs["headers"] = {**self._scope, **kwargs.get("headers", {})}
         resp = self._http.request(method, path, **kwargs)
         if resp.status_code >= 400:
             raise ControlError(f"{method} /_emulator{path} -> {resp.status_code}: {resp.text}")

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from emulator.testing.account import Account
 from emulator.testing.client import ControlClient
 from emulator.web import TEST_ID_HEADER
 
@@ -36,10 +37,17 @@ class EmulatorHandle(ControlClient):
     ``journal`` …) and per-vendor helpers returning real SDK clients pointed at the emulator. Changes the helpers
     make to SDK modules are undone by ``restore`` (the fixture calls it after each test)."""
 
-    def __init__(self, url: str, test_id: str | None = None, client: httpx.Client | None = None) -> None:
-        super().__init__(url, client=client)
+    def __init__(self, url: str, test_id: str | None = None, client: httpx.Client | None = None,
+                 account: Account | None = None) -> None:
+        super().__init__(url, client=client, account=account.header if account is not None else None)
         self.test_id = test_id
+        self.account = account
         self._undo: list[Callable[[], None]] = []
+
+    def credentials(self, vendor: str) -> dict[str, str]:
+        """The credentials the SDK helpers use for a vendor: the local defaults, or this handle's account's."""
+        local = defaults(vendor)
+        return local if self.account is None else self.account.credentials(vendor, local)
 
     @property
     def host(self) -> str:
@@ -50,11 +58,16 @@ class EmulatorHandle(ControlClient):
         """The environment variables ``asr-emulator env`` prints, for code that reads its configuration there."""
         from emulator.cli import env_lines
 
+        mine: dict[str, str] = {}        # the local defaults → this handle's account's credentials
+        if self.account is not None:
+            for vendor in ("dashscope", "nls", "tencent_asr", "tencent_ci"):
+                local = defaults(vendor)
+                mine.update({local[k]: v for k, v in self.account.credentials(vendor, local).items()})
         out = {}
         for line in env_lines(self.url):
             if line.startswith("export ") and "${" not in line:
                 key, _, value = line.removeprefix("export ").partition("=")
-                out[key] = value
+                out[key] = mine.get(value, value)
         return out
 
     def _set(self, target: Any, name: str, value: Any) -> None:
@@ -73,7 +86,7 @@ class EmulatorHandle(ControlClient):
         ``fast_polling`` removes the sleeps of ``wait()``."""
         import dashscope
 
-        self._set(dashscope, "api_key", api_key or defaults("dashscope")["api_key"])
+        self._set(dashscope, "api_key", api_key or self.credentials("dashscope")["api_key"])
         self._set(dashscope, "base_http_api_url", f"{self.url}/api/v1")
         ws = self.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
         self._set(dashscope, "base_websocket_api_url", f"{ws}/api-ws/v1/inference")
@@ -93,7 +106,7 @@ class EmulatorHandle(ControlClient):
         """An ``aliyunsdkcore`` ``AcsClient``; give requests ``set_domain(handle.host)``."""
         from aliyunsdkcore.client import AcsClient
 
-        local = defaults("nls")
+        local = self.credentials("nls")
         return AcsClient(access_key_id or local["access_key_id"], secret or local["access_key_secret"], region)
 
     def predict_client(self, service: str, token: str | None = None, **options: Any) -> Any:
@@ -101,7 +114,7 @@ class EmulatorHandle(ControlClient):
         from eas_prediction import PredictClient
 
         client = PredictClient(self.host, service)
-        client.set_token(token or defaults("eas")["token"])
+        client.set_token(token or self.credentials("eas")["token"])
         for name, value in options.items():
             getattr(client, f"set_{name}")(value)
         client.init()
@@ -118,7 +131,7 @@ class EmulatorHandle(ControlClient):
         emulator time; locally, any non-empty token is accepted too, with a warning)."""
         import nls
 
-        local = defaults("nls")
+        local = self.credentials("nls")
         token: str = nls.token.getToken(access_key_id or local["access_key_id"],
                                         secret or local["access_key_secret"], url=self.host)
         return token
@@ -135,7 +148,7 @@ class EmulatorHandle(ControlClient):
         import time
         from urllib.parse import quote
 
-        local = defaults("tencent_asr")
+        local = self.credentials("tencent_asr")
         query = {"engine_type": "16k_zh", "voice_format": "wav", "secretid": secret_id or local["secret_id"],
                  "timestamp": str(int(time.time())), **{k: str(v) for k, v in params.items()}}
         text = f"POSTasr.cloud.tencent.com/asr/flash/v1/{appid}?" + "&".join(f"{k}={query[k]}" for k in sorted(query))
@@ -155,7 +168,7 @@ class EmulatorHandle(ControlClient):
         from tencentcloud.common.profile.client_profile import ClientProfile
         from tencentcloud.common.profile.http_profile import HttpProfile
 
-        local = defaults("tencent_asr")
+        local = self.credentials("tencent_asr")
         profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=self.host))
         return asr_client.AsrClient(credential.Credential(secret_id or local["secret_id"],
                                                           secret_key or local["secret_key"]), region, profile)
@@ -165,7 +178,7 @@ class EmulatorHandle(ControlClient):
         """A ``qcloud_cos`` ``CosS3Client`` using the emulator as its HTTP proxy (requests keep their real hosts)."""
         from qcloud_cos import CosConfig, CosS3Client
 
-        local = defaults("tencent_ci")
+        local = self.credentials("tencent_ci")
         return CosS3Client(CosConfig(Region=region, SecretId=secret_id or local["secret_id"],
                                      SecretKey=secret_key or local["secret_key"], Scheme="http",
                                      Proxies={"http": self.url}))

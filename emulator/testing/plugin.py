@@ -9,19 +9,23 @@ Fixtures:
 
 Marker: ``@pytest.mark.asr_emulator(lifecycle="polls:2", seed=7, credentials="strict", faults=[rule, …],
 fast_polling=True, settings={...})`` — one meaning for both fixtures. Option: ``--asr-emulator-url URL`` runs the
-same tests against an emulator that is already running (the Docker image, say), and each test leaves it as it found
-it; ``--asr-emulator-process`` runs the session's server in a process of its own instead of a thread.
+same tests against an emulator that is already running (the Docker image, say), in an account of the run's own
+(``asr_emulator_account``; ``--asr-emulator-account NAME`` names it), so runs sharing the server do not meet (a
+marker's ``settings``, ``seed``, ``credentials`` or ``strict`` are the server's there, and refused);
+``--asr-emulator-process`` runs the session's server in a process of its own instead of a thread.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from emulator.testing.account import Account
 from emulator.testing.client import control_headers
 from emulator.testing.handle import EmulatorHandle
 
@@ -36,6 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("asr-emulator", "asr-emulator: a local emulator of speech-recognition cloud APIs")
     group.addoption("--asr-emulator-url", default=os.environ.get("ASR_EMULATOR_URL"),
                     help="use an emulator that is already running at this URL (default: start one per session)")
+    group.addoption("--asr-emulator-account", default=os.environ.get("ASR_EMULATOR_ACCOUNT"),
+                    help="with --asr-emulator-url: the name this run's account is derived from (default: one per "
+                         "run and xdist worker), so that runs sharing a server do not see each other's state; 'none': "
+                         "no account (the control plane acts on everything, as on a server of the run's own)")
     group.addoption("--asr-emulator-process", action="store_true", default=False,
                     help="run the session's emulator in a process of its own rather than a thread")
     group.addoption("--asr-emulator-strict", action="store_true", default=False,
@@ -79,6 +87,21 @@ def asr_emulator_server(request: pytest.FixtureRequest) -> Iterator[str]:
             yield server.url
         finally:
             _LOCAL.pop(server.url, None)
+
+
+@pytest.fixture(scope="session")
+def asr_emulator_account(request: pytest.FixtureRequest) -> Account | None:
+    """This run's account on a shared server (``--asr-emulator-url``): its own credentials for every vendor, and
+    the control plane acts for it alone. None when the session starts its own server (everything is this run's)."""
+    if not request.config.getoption("--asr-emulator-url"):
+        return None
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = request.config.getoption("--asr-emulator-account")
+    if name == "none":          # the server is this run's alone: act on everything, settings and clock included
+        return None
+    if name:
+        return Account.named(f"{name}:{worker}")
+    return Account.named(f"{worker}:{os.getpid()}:{time.time_ns()}")
 
 
 @pytest.fixture(scope="session")
@@ -126,10 +149,12 @@ def _configuration(options: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def asr_emulator(asr_emulator_server: str, _asr_emulator_control: httpx.Client,
-                 request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
+                 asr_emulator_account: Account | None, request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
     """A freshly reset emulator: jobs, scripts, faults, journal and overrides forgotten; lifecycle ``instant``
-    unless the marker says otherwise."""
-    handle = EmulatorHandle(asr_emulator_server, test_id=request.node.nodeid, client=_asr_emulator_control)
+    unless the marker says otherwise. On a shared server (``--asr-emulator-url``) all of that is this run's
+    account's alone: the SDK helpers use its credentials, and other runs' state is left as it is."""
+    handle = EmulatorHandle(asr_emulator_server, test_id=request.node.nodeid, client=_asr_emulator_control,
+                            account=asr_emulator_account)
     options = _marker_options(request)
     handle.reset(**_configuration(options))
     if options.get("fast_polling"):

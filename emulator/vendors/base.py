@@ -157,6 +157,8 @@ class Call:
     operation: Operation | None = None
     params: dict[str, str] = field(default_factory=dict)     # path parameters
     account: str = ""                                         # who the credential says is calling
+    credential: str = ""      # the credential id the request carries, where ``account`` names something else
+    #                           (a PAI-EAS service, a COS bucket): the account in ``X-ASR-Emulator-Account``
     context: Any = None                                       # what the dialect parsed while routing
     model: str | None = None                                  # the model, when routing tells (fault matching)
     test_id: str | None = None

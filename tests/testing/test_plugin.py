@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -139,7 +143,7 @@ def test_vendor_helpers(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
-def test_a_shared_server_is_left_as_the_test_found_it(pytester: pytest.Pytester) -> None:
+def test_a_server_of_the_runs_own_is_left_as_the_test_found_it(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_shared='''
         import httpx
         import pytest
@@ -156,7 +160,8 @@ def test_a_shared_server_is_left_as_the_test_found_it(pytester: pytest.Pytester)
             assert r.status_code == 200
     ''')
     with ServerProcess() as server:
-        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--asr-emulator-url={server.url}")
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--asr-emulator-url={server.url}",
+                                               "--asr-emulator-account=none")
         result.assert_outcomes(passed=1)
         after = ControlClient(server.url)
         try:
@@ -216,3 +221,84 @@ def test_strict_option_fails_a_test_the_emulator_was_lenient_in(pytester: pytest
     strict = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--asr-emulator-strict")
     strict.assert_outcomes(passed=3, errors=1)
     strict.stdout.fnmatch_lines(["*dashscope/unregistered_key x1 (the vendor answers InvalidApiKey*"])
+
+
+SIDE_BY_SIDE = '''
+    import json
+    import os
+    import time
+    from pathlib import Path
+
+    import pytest
+    from tencentcloud.asr.v20190614 import models
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+
+    RUN, OTHER = os.environ["RUN"], {"a": "b", "b": "a"}[os.environ["RUN"]]
+    MEETING = Path(os.environ["MEETING"])
+    URL = "http://media.asr-emulator.test/same-name.wav"   # both runs script the same URL, each its own words
+
+    def meet(step):
+        """Wait until the other run has reached the same step: the two runs are in the same test at once."""
+        (MEETING / f"{RUN}{step}").touch()
+        deadline = time.monotonic() + 30
+        while not (MEETING / f"{OTHER}{step}").exists():
+            assert time.monotonic() < deadline, f"the other run never reached step {step}"
+            time.sleep(0.02)
+
+    FAULTS = [{"vendor": "tencent_asr", "operation": "CreateRecTask", "action": "throttle"}] if RUN == "a" else []
+
+    @pytest.mark.asr_emulator(lifecycle="manual" if RUN == "a" else "instant", faults=FAULTS)
+    def test_side_by_side(asr_emulator):
+        asr_emulator.script(f"这是{RUN}的脚本。", url=URL)
+        dashscope = asr_emulator.dashscope(fast_polling=True)
+        submitted = dashscope.audio.asr.Transcription.async_call(model="paraformer-v2", file_urls=[URL])
+        task_id = submitted.output.task_id
+        meet(1)                                        # both runs' jobs exist now
+        [job] = asr_emulator.jobs()                    # only this run's
+        assert job["id"] == task_id
+        status = dashscope.audio.asr.Transcription.fetch(task=task_id).output.task_status
+        assert status == ("PENDING" if RUN == "a" else "SUCCEEDED")      # each run's own lifecycle
+        req = models.CreateRecTaskRequest()
+        req.from_json_string(json.dumps({"EngineModelType": "16k_zh", "ChannelNum": 1, "ResTextFormat": 0,
+                                         "SourceType": 0, "Url": URL}))
+        if RUN == "a":                                 # its own fault, which the other run does not meet
+            with pytest.raises(TencentCloudSDKException):
+                asr_emulator.asr_client().CreateRecTask(req)
+        else:
+            assert asr_emulator.asr_client().CreateRecTask(req).Data.TaskId
+        entries = asr_emulator.journal(vendor="dashscope")
+        assert entries and {e["account"] for e in entries} == {dashscope.api_key}     # its own requests only
+        meet(2)
+        if RUN == "a":
+            asr_emulator.job_action(task_id, "complete")
+        done = dashscope.audio.asr.Transcription.wait(task=task_id)
+        result = json.loads(__import__("urllib.request").request.urlopen(
+            done.output.results[0]["transcription_url"]).read())
+        assert result["transcripts"][0]["text"] == f"这是{RUN}的脚本。"      # its own script for the same URL
+        meet(3)
+        asr_emulator.reset()                           # its own reset: the other run's jobs stay
+        assert asr_emulator.jobs() == []
+        meet(4)
+'''
+
+
+def test_two_runs_share_one_server_in_accounts_of_their_own(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """Two pytest runs against one server at the same time (each waits for the other inside the test): each sees
+    its own jobs, scripts, lifecycle and faults, and its reset leaves the other's state alone."""
+    pytester.makepyfile(test_side=SIDE_BY_SIDE)
+    with ServerProcess() as server:
+        runs = {}
+        for run in ("a", "b"):
+            env = {**os.environ, "RUN": run, "MEETING": str(tmp_path)}
+            runs[run] = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+                                          f"--asr-emulator-url={server.url}", "test_side.py"],
+                                         cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                         text=True)
+        outputs = {run: proc.communicate(timeout=120)[0] for run, proc in runs.items()}
+        for run, proc in runs.items():
+            assert proc.returncode == 0, outputs[run]
+        everything = ControlClient(server.url)         # without an account: every account's jobs
+        try:
+            assert everything.jobs() == []             # each run reset its own after its checks
+        finally:
+            everything.close()

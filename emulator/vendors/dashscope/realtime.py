@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from emulator.engine import Engine, Rule
 from emulator.engine import Request as FaultRequest
+from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.faults import STREAM_ACTIONS
 from emulator.engine.recognizer import CJK_LANGS, FAKER_LOCK, synthetic_sentences, tokenize
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
@@ -73,6 +74,7 @@ class Realtime:
             self._journal(ws, None, 401, "InvalidApiKey",
                           "no 'Authorization: Bearer <key>' header" if not key else "the key is refused")
             return
+        CURRENT_ACCOUNT.set(key or None)       # the stream belongs to the key's account (its scripts, faults)
         await ws.accept()
         task: Task | None = None
         used: set[str] = set()          # task ids this connection has run: a reused connection needs new ones

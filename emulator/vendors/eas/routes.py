@@ -289,6 +289,8 @@ class Eas(Dialect):
     async def authenticate(self, call: Call) -> str:
         service: Service = call.context[0]
         self._authenticate(call.request, service, call.body)
+        header = call.request.headers.get("authorization", "").strip()
+        call.credential = header[4:].strip().partition(":")[0] if header.startswith("EAS ") else header
         return service.name
 
     async def discovery(self, call: Call) -> Response:

@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from emulator.config import Settings
 from emulator.engine import Engine, Rule
 from emulator.engine import Request as FaultRequest
+from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.faults import STREAM_ACTIONS
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
 from emulator.inputs import whole_number
@@ -174,7 +175,9 @@ class NlsGateway(Dialect):
         return GatewayError("too_many")
 
     async def authenticate(self, call: Call) -> str:
-        return self._token(call.request)
+        token = self._token(call.request)
+        call.credential = self.tokens.account(token)
+        return token
 
     # ---- tokens and appkeys ------------------------------------------------------------------------------
 
@@ -207,7 +210,7 @@ class NlsGateway(Dialect):
         session: Session | None = None
         token_problem: GatewayError | None = None
         try:
-            self._token(ws)
+            CURRENT_ACCOUNT.set(self.tokens.account(self._token(ws)))   # the stream is the token's account's
         except GatewayError as exc:
             token_problem = exc
         if token_problem is not None and self.token_refusal == "handshake":

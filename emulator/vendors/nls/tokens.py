@@ -31,6 +31,11 @@ class Tokens:
                       int(self.engine.clock.now()) + cat.TOKEN_TTL_S)
         return self.records.put(token.id, token)
 
+    def account(self, token_id: str) -> str:
+        """The AccessKey ID a token was issued to (its account); a token the emulator did not issue is its own."""
+        token = self.records.get(token_id)
+        return token.access_key_id if token is not None else token_id
+
     def check(self, token_id: str) -> str:
         """``ok``, ``expired`` or ``unknown``."""
         token = self.records.get(token_id)

@@ -242,6 +242,7 @@ class TencentCi(Dialect):
         else:
             sig = None
         verdict = self.engine.credentials.verdict(VENDOR, sig.access_key if sig is not None else "")
+        call.credential = sig.access_key if sig is not None else ""
         if not verdict.check:
             return target.bucket
         if not header and "q-signature" not in query:

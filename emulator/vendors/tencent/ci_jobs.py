@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from emulator.engine import Failure, FetchLimits, Item, Job, JobStateError, Options, Phase
 from emulator.engine import Request as FaultRequest
+from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.callbacks import Delivery
 from emulator.inputs import http_url, whole_number
 from emulator.vendors.base import Call
@@ -146,11 +147,17 @@ class Jobs:
 
     # ---- read, list, cancel ------------------------------------------------------------------------------
 
+    def _mine(self, job: Job, target: Target) -> bool:
+        """A job of this bucket, made by the caller's account (another account's bucket is not the caller's to
+        read, whatever its name)."""
+        return job.vendor == VENDOR and job.owner == target.bucket and (
+            job.account is None or self.engine.credentials.may_read(job.account, CURRENT_ACCOUNT.get() or ""))
+
     def get(self, target: Target, ids: str) -> dict[str, Any]:
         found, missing = [], []
         for job_id in [i for i in ids.split(",") if i]:
             job = self.engine.read(job_id)
-            if job is None or job.vendor != VENDOR or job.owner != target.bucket:
+            if job is None or not self._mine(job, target):
                 missing.append(job_id)
             else:
                 found.append(self.jobs_detail(job))
@@ -180,7 +187,7 @@ class Jobs:
             raise CiError("InvalidArgument", "nextToken is not one this service gave")
         start, end = when(q.get("startCreationTime")), when(q.get("endCreationTime"))
         queue_id = q.get("queueId") or None
-        jobs = [j for j in self.engine.jobs(lambda j: j.vendor == VENDOR and j.owner == target.bucket)
+        jobs = [j for j in self.engine.jobs(lambda j: self._mine(j, target))
                 if (queue_id is None or j.record_as(CiJob).queue_id == queue_id)
                 and ("All" in states or cat.JOB_STATES[j.phase.value] in states)
                 and (start is None or j.created_at >= start) and (end is None or j.created_at <= end)]
@@ -195,7 +202,7 @@ class Jobs:
 
     def cancel(self, target: Target, job_id: str, request_id: str) -> dict[str, Any]:
         job = self.engine.peek(job_id)
-        if job is None or job.vendor != VENDOR or job.owner != target.bucket:
+        if job is None or not self._mine(job, target):
             raise CiError("InvalidArgument", f"job {job_id} does not exist")
         try:
             self.engine.cancel(job)
