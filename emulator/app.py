@@ -10,6 +10,7 @@ import asyncio
 import difflib
 import json
 import logging
+import os
 import random
 import re
 import time
@@ -27,7 +28,7 @@ from starlette.types import Message, Receive, Scope, Send
 from emulator import __version__, redact
 from emulator.config import Settings
 from emulator.control import Control
-from emulator.engine import Engine
+from emulator.engine import Engine, Store
 from emulator.engine import Request as FaultRequest
 from emulator.engine.faults import TRANSPORT_ACTIONS
 from emulator.fixtures import load_fixtures
@@ -41,6 +42,7 @@ from emulator.web import replay
 log = logging.getLogger("asr_emulator")
 HEADER = (b"x-asr-emulator", __version__.encode())
 SERVER = (b"server", b"asr-emulator")
+WORKER_HEADER = b"x-asr-emulator-worker"
 
 
 class Emulator:
@@ -52,8 +54,12 @@ class Emulator:
         self.settings = settings = settings or Settings()
         redact.install()
         if engine is None:
-            store = None
-            if settings.state_dir:
+            store: Store | None = None
+            if settings.state_dir and settings.workers > 1:
+                from emulator.engine.sqlite_store import SharedSqliteStore
+
+                store = SharedSqliteStore(settings.state_dir)
+            elif settings.state_dir:
                 from emulator.engine.sqlite_store import SqliteStore
 
                 store = SqliteStore(settings.state_dir)
@@ -65,6 +71,8 @@ class Emulator:
         self.dialects: list[Dialect] = registry.build(self.engine, settings, dialects)
         self.control = Control(self)
         self._resumed: list[Any] = []
+        self._shared = bool(getattr(self.engine.store, "shared", False))
+        self._pid = str(os.getpid()).encode()
         self._restore_overrides()
         if getattr(self.engine.store, "persistent", False):
             self._resume_callbacks()
@@ -80,9 +88,16 @@ class Emulator:
         they are watched once a loop runs (the first request or the server's startup)."""
         from emulator.engine.callbacks import Delivery, SavedDelivery
 
-        for _, saved in self.engine.store.records("engine.callbacks"):
+        shared = getattr(self.engine.store, "shared", False)
+        for key, saved in self.engine.store.records("engine.callbacks"):
             if not isinstance(saved, SavedDelivery) or saved.state != "waiting":
                 continue
+            if shared:          # several workers: take it only if its worker is gone (one transaction)
+                taken = self.engine.store.update_record(
+                    "engine.callbacks", key, lambda found: _orphan_taken(found))
+                if not isinstance(taken, SavedDelivery) or taken.owner != os.getpid() or taken.state != "waiting":
+                    continue
+                saved = taken
             dialect = next((d for d in self.dialects if d.name == saved.vendor), None)
             job = self.engine.peek(saved.job_id)
             render = dialect.callback_render(job) if dialect is not None and job is not None else None
@@ -175,7 +190,18 @@ class Emulator:
                 return dialect, replayed
         return None, replayed
 
+    def sync(self) -> None:
+        """Several workers: apply the run-time configuration another worker changed (faults, scripts, lifecycles,
+        clock, settings) — the dialects' settings return to their defaults, then take the kept ones."""
+        if self.engine.sync_overrides():
+            for hook in self.engine.settings_hooks:
+                hook()
+            self.engine._restore_overrides()
+            self._restore_overrides()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._shared:
+            self.sync()
         if self._resumed:                    # deliveries a restart resumed: watched on this loop
             resumed, self._resumed = self._resumed, []
             for delivery in resumed:
@@ -186,7 +212,7 @@ class Emulator:
         scope = _origin_form(scope)
         state = scope.setdefault("state", {})
         started = time.perf_counter()
-        status = {"code": 500, "sent": False}
+        status = {"code": 500, "sent": False, "logged": False}
         wire = _Wire(self.engine, state)
 
         async def send_wrapper(message: Message) -> None:
@@ -194,6 +220,8 @@ class Emulator:
                 status["code"] = message["status"]
                 status["sent"] = True
                 headers = [*message.get("headers", []), HEADER]
+                if self._shared:             # serve --workers: which worker answered
+                    headers.append((WORKER_HEADER, self._pid))
                 if not any(k.lower() == b"server" for k, _ in headers):
                     headers.append(SERVER)          # not uvicorn's: the vendors' where recorded, else this
                 message["headers"] = headers
@@ -203,6 +231,11 @@ class Emulator:
             elif wire.rule is not None and message["type"] == "http.response.body":
                 await wire.body(message, send)
                 return
+            elif message["type"] == "http.response.body" and not message.get("more_body") and not status["logged"]:
+                # journaled before the answer's last bytes leave: a client that reads the journal after its
+                # answer finds the entry (whichever worker it asks)
+                status["logged"] = True
+                self._journal(scope, status["code"], started)
             await send(message)
 
         try:
@@ -220,7 +253,7 @@ class Emulator:
                                     "headers": [(b"content-type", b"application/json")]})
                 await send_wrapper({"type": "http.response.body", "body": body})
         finally:
-            if scope["type"] == "http":
+            if scope["type"] == "http" and not status["logged"]:
                 self._journal(scope, status["code"], started)
 
     def _journal(self, scope: Scope, status: int, started: float) -> None:
@@ -231,6 +264,25 @@ class Emulator:
             time=self.engine.clock.now(), method=scope.get("method", ""), path=scope.get("path", ""),
             status=status, latency_ms=round((time.perf_counter() - started) * 1000, 3), **fields,
         )
+
+
+def _orphan_taken(found: object) -> object | None:
+    """A kept delivery whose worker is gone, now this worker's (None: leave it)."""
+    from dataclasses import replace
+
+    from emulator.engine.callbacks import SavedDelivery
+
+    if not isinstance(found, SavedDelivery) or found.state != "waiting":
+        return None
+    if found.owner and found.owner != os.getpid():
+        try:
+            os.kill(found.owner, 0)
+            return None                  # its worker lives: it delivers it
+        except ProcessLookupError:
+            pass
+        except PermissionError:          # a process of another user has that id now: not ours either way
+            pass
+    return replace(found, owner=os.getpid())
 
 
 class _Wire:

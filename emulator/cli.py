@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import socket
 import sys
+import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
+from typing import Any
 
 from emulator import __version__
 from emulator.config import Settings
@@ -26,14 +29,20 @@ def _serve(args: argparse.Namespace) -> int:
             host=args.host, port=args.port, lifecycle=args.lifecycle, seed=args.seed,
             credentials=args.credentials, public_url=args.public_url,
             rate_limits=True if args.rate_limits else None, control_token=args.control_token,
-            strict=True if args.strict else None, state_dir=args.state_dir,
+            strict=True if args.strict else None, state_dir=args.state_dir, workers=args.workers,
         )
         if args.no_control_token:
             settings = replace(settings, control_token="")
         generated = settings.control_token is None and not _loopback(settings.host)
         if generated:       # reachable from other machines: lock the control plane unless told not to
             settings = replace(settings, control_token=secrets.token_urlsafe(24))
-        app = Emulator(settings)
+        scratch = None
+        if settings.workers > 1 and not settings.state_dir:     # the workers share their state in a directory
+            scratch = tempfile.TemporaryDirectory(prefix="asr-emulator-state-")
+            settings = replace(settings, state_dir=scratch.name)
+        # one process: the app; several: the state directory made ready once (jobs a previous run left fetching
+        # fail, ids go on), then each worker builds its own app on it
+        app = Emulator(replace(settings, workers=1))
     except ValueError as exc:
         print(f"asr-emulator: {exc}", file=sys.stderr)
         return 2
@@ -48,20 +57,54 @@ def _serve(args: argparse.Namespace) -> int:
     sock.listen(2048)      # connections queue from now on, so the URL printed below is already reachable
     port = sock.getsockname()[1]
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
+    workers = f", {settings.workers} workers" if settings.workers > 1 else ""
     print(f"asr-emulator {__version__} listening on http://{shown}:{port} "
           f"(lifecycle {settings.lifecycle}, seed {settings.seed}, credentials {settings.credentials}"
-          f"{', strict' if settings.strict else ''})", flush=True)
+          f"{', strict' if settings.strict else ''}{workers})", flush=True)
+    if scratch is not None:
+        print(f"  state of the {settings.workers} workers in {scratch.name} (removed at exit: --state-dir keeps it)",
+              flush=True)
     print(f"  DashScope: DASHSCOPE_HTTP_BASE_URL=http://{shown}:{port}{settings.dashscope_prefix}", flush=True)
     if settings.control_token:
         how = "generated: the server is reachable beyond this machine" if generated else "given"
         print(f"  control plane locked ({how}): ASR_EMULATOR_CONTROL_TOKEN={settings.control_token}", flush=True)
     from emulator.protocol import FirstKeyWebSocket, GuardedH11Protocol
 
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level == "debug", ws=FirstKeyWebSocket,
-                            http=GuardedH11Protocol if settings.http == "h11" else settings.http,
-                            server_header=False)      # each dialect sends its vendor's Server header
-    uvicorn.Server(config).run(sockets=[sock])
+    options = {"log_level": args.log_level, "access_log": args.log_level == "debug", "ws": FirstKeyWebSocket,
+               "http": GuardedH11Protocol if settings.http == "h11" else settings.http,
+               "server_header": False}      # each dialect sends its vendor's Server header
+    if settings.workers == 1:
+        uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+        return 0
+    from uvicorn.supervisors import Multiprocess
+
+    closing = getattr(app.engine.store, "close", None)
+    if closing is not None:
+        closing()
+    os.environ[WORKER_SETTINGS] = json.dumps(asdict(settings))
+    config = uvicorn.Config("emulator.cli:worker_app", factory=True, workers=settings.workers,
+                            **options)
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
     return 0
+
+
+WORKER_SETTINGS = "ASR_EMULATOR__WORKER_SETTINGS"     # serve --workers: the settings each worker builds its app from
+
+
+def worker_app() -> Any:
+    """The app of one of ``serve --workers N``'s processes (uvicorn imports and calls this in each)."""
+    from emulator.app import Emulator
+
+    values = json.loads(os.environ[WORKER_SETTINGS])
+    kinds = {f.name: f.type for f in fields(Settings)}
+    given: dict[str, Any] = {k: tuple(v) if isinstance(v, list) and "tuple" in str(kinds.get(k)) else v
+                             for k, v in values.items()}
+    settings = Settings(**given)
+    return Emulator(settings)
 
 
 def _make_audio(args: argparse.Namespace) -> int:
@@ -178,6 +221,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--state-dir", help="keep jobs, uploads, COS objects, queues, templates, vocabularies and tokens in "
                                        "this folder (SQLite), so that they survive a restart or a kill; default: "
                                        "memory only (env ASR_EMULATOR_STATE_DIR)")
+    s.add_argument("--workers", type=int,
+                   help="processes serving the port, sharing the state directory (--state-dir, else a temporary "
+                        "one); default 1")
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(func=_serve)
 

@@ -11,6 +11,7 @@ from emulator.engine.credentials import MODES, Mode
 from emulator.engine.lifecycle import parse_policy
 
 DEFAULT_DASHSCOPE_KEY = "sk-asr-emulator-local"
+MAX_WORKERS = 64
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Settings:
     tencent_keys: tuple[str, ...] = ()       # "SecretId:SecretKey" pairs, beside the built-in local pair
     tencent_appid: str = "1250000000"        # the APPID of buckets named without one, and in callbacks
     state_dir: str | None = None             # keep jobs, objects and records here (SQLite), across restarts
+    workers: int = 1                         # processes serving one port, sharing the state directory
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -51,6 +53,8 @@ class Settings:
             raise ValueError("http must be h11 or httptools")
         if self.credentials not in MODES:
             raise ValueError(f"credentials must be one of {', '.join(MODES)}")
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise ValueError(f"workers is between 1 and {MAX_WORKERS}")
         if not self.dashscope_prefix.startswith("/"):
             raise ValueError("dashscope_prefix must start with '/'")
         # the vendors' own settings (keys, appkeys, services) are checked by their dialects when an emulator is

@@ -378,7 +378,10 @@ class Control:
     async def callbacks(self, request: Request) -> Response:
         q = request.query_params
         account = account_of(request)
-        return JSONResponse({"deliveries": [d.to_json() for d in self.engine.callbacks.deliveries
+        deliveries: Sequence[Any] = self.engine.callbacks.deliveries
+        if getattr(self.engine.store, "shared", False):      # several workers: every worker's, as kept
+            deliveries = [d for _, d in self.engine.store.records("engine.callbacks") if hasattr(d, "to_json")]
+        return JSONResponse({"deliveries": [d.to_json() for d in deliveries
                                             if q.get("job_id") in (None, d.job_id)
                                             and q.get("state") in (None, d.state)
                                             and (account is None or self._holds(account, d.job_id))]})

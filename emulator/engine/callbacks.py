@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ class Delivery:
 
     def saved(self) -> SavedDelivery:
         return SavedDelivery(self.job_id, self.url, self.vendor, self.test_id, self.attempts, self.state,
-                             list(self.history))
+                             list(self.history), os.getpid())
 
     def to_json(self) -> dict[str, Any]:
         return {"job_id": self.job_id, "url": self.url, "vendor": self.vendor, "state": self.state,
@@ -59,6 +60,13 @@ class SavedDelivery:
     attempts: int
     state: str
     history: list[dict[str, Any]]
+    owner: int = 0          # the process delivering it (several workers: the others leave it alone)
+
+    def to_json(self) -> dict[str, Any]:
+        last = self.history[-1] if self.history else {}
+        return {"job_id": self.job_id, "url": self.url, "vendor": self.vendor, "state": self.state,
+                "attempts": self.attempts, "last_status": last.get("status"), "last_error": last.get("error"),
+                "history": list(self.history)}
 
 
 class Callbacks:

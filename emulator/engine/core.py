@@ -87,6 +87,7 @@ class Overrides:
     fetch_deadline: float
     dialects: dict[str, Any]
     account_streams: dict[str, list[Any]] = field(default_factory=dict)
+    seed: int | None = None
 
 
 @dataclass
@@ -124,8 +125,11 @@ class Engine:
         self._fetching: set[asyncio.Future[None]] = set()      # media being fetched for submitted jobs
         self.on_terminal: list[Callable[[Job], None]] = []   # dialects' reactions to a job ending (result objects)
         self._ids = random.Random(f"ids:{self.config.seed}")
-        self._id_count = 0
-        self._id_reserved = 0
+        self._id_count = 0                 # ids drawn so far (skipped ones too)
+        self._id_block_end: int | None = None   # a state directory: ids up to this one are this process's
+        self._persistent = bool(getattr(self.store, "persistent", False))
+        self._shared = bool(getattr(self.store, "shared", False))     # several workers on one state directory
+        self._overrides_seen = 0           # the generation of the kept overrides this process applied
         if getattr(self.store, "persistent", False):
             self._resume_state()
 
@@ -134,15 +138,23 @@ class Engine:
         state directory the generator goes on where the last run stopped (ids are reserved in blocks), so no id is
         handed out twice across restarts."""
         self._id_count += 1
-        if self._id_reserved and self._id_count > self._id_reserved:
-            self._id_reserved = self._id_count + ID_BLOCK
-            self.store.put_record("engine", "ids", IdReservation(self._id_reserved))
+        if self._id_block_end is not None and self._id_count > self._id_block_end:
+            self._take_id_block()
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    def _take_id_block(self) -> None:
+        """Reserve the next ``ID_BLOCK`` ids in the state directory (one transaction: workers sharing it never
+        take the same block), skipping the draws of the ids before it (other workers' or a previous run's)."""
+        end: int = self.store.add("ids", ID_BLOCK)  # type: ignore[attr-defined]
+        while self._id_count <= end - ID_BLOCK:
+            self._ids.getrandbits(128)
+            self._id_count += 1
+        self._id_block_end = end
 
     def save_overrides(self, dialects: dict[str, Any]) -> None:
         """Keep what was configured at run time (a state directory only; the control plane calls this after each
         change)."""
-        if not self._id_reserved:
+        if not self._persistent:
             return
         scripts = self.scripts
         self.store.put_record("engine", "overrides", Overrides(
@@ -151,7 +163,21 @@ class Engine:
             rate_limits=self.rate_limits, credentials_mode=self.credentials.mode, strict=self.leniency.strict,
             stream_idle_timeout=self.stream_idle_timeout, retry_delays=tuple(self.callbacks.retry_delays),
             fetch_deadline=self.media.deadline, dialects=dialects,
-            account_streams={k: list(v) for k, v in scripts.account_streams.items()}))
+            account_streams={k: list(v) for k, v in scripts.account_streams.items()}, seed=self.seed))
+        if self._shared:        # the other workers see a new generation and apply it
+            self._overrides_seen = self.store.add("overrides", 1)  # type: ignore[attr-defined]
+
+    def sync_overrides(self) -> bool:
+        """Several workers: apply the run-time configuration another worker kept since this one last looked.
+        True when something was applied (the emulator then applies the dialects' part too)."""
+        if not self._shared:
+            return False
+        generation: int = self.store.counter("overrides")  # type: ignore[attr-defined]
+        if generation == self._overrides_seen:
+            return False
+        self._overrides_seen = generation
+        self._restore_overrides()
+        return True
 
     def saved_overrides(self) -> Overrides | None:
         found = self.store.get_record("engine", "overrides")
@@ -161,14 +187,18 @@ class Engine:
         saved = self.saved_overrides()
         if saved is None:
             return
-        for rule in saved.rules:
-            self.faults.add(rule)
+        self.faults.replace(saved.rules)
+        self.scripts.clear()
         self.scripts.by_hash.update(saved.scripts_by_hash)
         self.scripts.by_url.update(saved.scripts_by_url)
         self.scripts.streams.extend(saved.streams)
         for key, streams in getattr(saved, "account_streams", {}).items():
             self.scripts.account_streams.setdefault(key, deque()).extend(streams)
-        self.policies.update(saved.policies)
+        self.policies = dict(saved.policies)
+        seed = getattr(saved, "seed", None)
+        if seed is not None and seed != self.seed:
+            self.recognizer.seed = self.faults.seed = seed
+            self._reseed_ids(seed)
         self.clock.restore(saved.clock)
         self.rate_limits = saved.rate_limits
         self.credentials.mode = saved.credentials_mode  # type: ignore[assignment]
@@ -180,24 +210,31 @@ class Engine:
     def _resume_state(self) -> None:
         """After a restart: skip the ids a previous run may have handed out, and fail the jobs whose media were
         still being fetched when it stopped (their fetch died with it; a client polling them gets an answer)."""
-        found = self.store.get_record("engine", "ids")
-        reserved = found.value if isinstance(found, IdReservation) else 0
-        for _ in range(reserved):
-            self._ids.getrandbits(128)
-        self._id_count = reserved
-        self._id_reserved = reserved + ID_BLOCK
-        self.store.put_record("engine", "ids", IdReservation(self._id_reserved))
+        store: Any = self.store
+        found = store.get_record("engine", "ids")          # a state directory of an earlier version
+        if isinstance(found, IdReservation) and store.counter("ids") < found.value:
+            store.add("ids", found.value - store.counter("ids"))
+        self._id_block_end = 0              # the first id takes a block
         self.callbacks.on_change = lambda d: self.store.put_record("engine.callbacks", f"{d.job_id} {d.url}",
                                                                    d.saved())
         sink = getattr(self.store, "journal_sink", None)
         if sink is not None:
-            self.journal.restore(self.store.journal_entries(self.journal.limit))  # type: ignore[attr-defined]
+            if not self._shared:
+                self.journal.restore(store.journal_entries(self.journal.limit))
             self.journal.sink = sink(self.journal.limit)
+        if not self._shared:     # several workers: the server fails them once, before its workers start
+            self.fail_interrupted()
+        self._restore_overrides()
+        if self._shared:
+            self._overrides_seen = store.counter("overrides")
+            self.faults.counter = lambda name, amount: int(store.add(name, amount))
+
+    def fail_interrupted(self) -> None:
+        """Fail the jobs whose media were being fetched when the process stopped (their fetch died with it)."""
         for job in list(self.store.jobs(lambda j: not j.media_ready)):
             job.forced_failure = Failure("internal", "the emulator restarted before this job's media were processed")
             job.media_ready = True
             self.store.put_job(job)
-        self._restore_overrides()
 
     # ---- configuration -----------------------------------------------------------------------------------
 
@@ -208,7 +245,13 @@ class Engine:
     def set_seed(self, seed: int) -> None:
         self.recognizer.seed = seed
         self.faults.clear(seed=seed)
+        self._reseed_ids(seed)
+
+    def _reseed_ids(self, seed: int) -> None:
         self._ids = random.Random(f"ids:{seed}")
+        if self._persistent:          # the new sequence goes on from the same place: no id handed out twice
+            for _ in range(self._id_count):
+                self._ids.getrandbits(128)
 
     def set_policy(self, spec: str, vendor: str | None = None, model: str | None = None,
                    account: str | None = None) -> None:
@@ -251,7 +294,7 @@ class Engine:
         """Forget jobs, uploads, scripts, faults, the journal and every override (lifecycle, rate limits,
         credentials mode, seed); the clock returns to real time."""
         self.store.clear()
-        if not self._id_reserved:            # with a state directory ids go on: they are never handed out twice
+        if not self._persistent:             # with a state directory ids go on: they are never handed out twice
             self._ids = random.Random(f"ids:{self.config.seed}")
         self.journal.clear()
         self.callbacks.clear()

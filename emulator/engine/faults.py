@@ -17,7 +17,7 @@ import random
 import re
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -161,6 +161,8 @@ class Faults:
         self._lock = threading.Lock()
         self.seed = seed
         self._rng = random.Random(seed)
+        # several workers: a rule's seen and hit counts are shared ("fault:<id>:seen", amount → the new count)
+        self.counter: Callable[[str, int], int] | None = None
 
     def add(self, rule: Rule) -> Rule:
         with self._lock:
@@ -185,9 +187,25 @@ class Faults:
                 self.seed = seed
             self._rng = random.Random(self.seed)
 
+    def replace(self, rules: Sequence[Rule]) -> None:
+        """The rules another run or worker kept, in place of these (the seeded draws go on)."""
+        with self._lock:
+            self._rules = list(rules)
+
     def rules(self, account: str | None = None) -> list[Rule]:
-        """Every rule (``account``: that account's)."""
-        return [r for r in self._rules if account is None or r.account == account]
+        """Every rule (``account``: that account's), with its counts."""
+        found = [r for r in self._rules if account is None or r.account == account]
+        if self.counter is not None:
+            for rule in found:
+                rule.seen = self.counter(f"fault:{rule.id}:seen", 0)
+                rule.hits = self.counter(f"fault:{rule.id}:hits", 0)
+        return found
+
+    def _count(self, rule: Rule, name: str, amount: int) -> int:
+        if self.counter is not None:
+            return self.counter(f"fault:{rule.id}:{name}", amount)
+        value: int = getattr(rule, name) + amount
+        return value
 
     def check(self, req: Request, kinds: Sequence[str] = ACTIONS) -> dict[str, Rule]:
         """The rules of the given action kinds that fire for this request, at most one per kind (first added
@@ -199,13 +217,13 @@ class Faults:
             for rule in self._rules:
                 if rule.action not in kinds or rule.action in fired or not rule.matches(req):
                     continue
-                rule.seen += 1
+                rule.seen = self._count(rule, "seen", 1)
                 if rule.nth is not None and rule.seen != rule.nth:
                     continue
-                if rule.times is not None and rule.hits >= rule.times:
+                if rule.times is not None and self._count(rule, "hits", 0) >= rule.times:
                     continue
                 if rule.probability < 1.0 and self._rng.random() >= rule.probability:
                     continue
-                rule.hits += 1
+                rule.hits = self._count(rule, "hits", 1)
                 fired[rule.action] = rule
         return fired

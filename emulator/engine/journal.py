@@ -55,19 +55,31 @@ class Journal:
             self._entries.extend(entries[-self.limit:])
             self._seq = max([self._seq, *(e.seq for e in entries)])
 
+    @property
+    def shared(self) -> bool:
+        """Kept in a table several workers write (the entries are read from there)."""
+        return bool(getattr(self.sink, "shared", False))
+
     def record(self, **fields: Any) -> Entry:
         with self._lock:
             self._seq += 1
             entry = Entry(seq=self._seq, **fields)
-            self._entries.append(entry)
+            if not self.shared:
+                self._entries.append(entry)
         if self.sink is not None:
-            self.sink.append(entry)
+            self.sink.append(entry)        # a shared table numbers the entry itself
         return entry
+
+    def _all(self) -> list[Entry]:
+        if self.shared:
+            kept: list[Entry] = self.sink.entries()  # type: ignore[union-attr]
+            return kept
+        return list(self._entries)
 
     def entries(self, account: str | None = None, **filters: Any) -> list[Entry]:
         """The entries matching every filter given (``account``: made with one of that account's credentials)."""
         wanted = {k: v for k, v in filters.items() if v is not None}
-        return [e for e in list(self._entries) if all(str(getattr(e, k)) == str(v) for k, v in wanted.items())
+        return [e for e in self._all() if all(str(getattr(e, k)) == str(v) for k, v in wanted.items())
                 and (account is None or accounts.holds(account, e.account))]
 
     def clear(self, account: str | None = None) -> None:
@@ -75,6 +87,10 @@ class Journal:
         age out)."""
         with self._lock:
             if account is not None:
+                if self.shared:
+                    self.sink.forget([e.seq for e in self._all()  # type: ignore[union-attr]
+                                      if accounts.holds(account, e.account)])
+                    return
                 kept = [e for e in self._entries if not accounts.holds(account, e.account)]
                 self._entries.clear()
                 self._entries.extend(kept)

@@ -8,16 +8,20 @@ files under ``DIR/blobs`` with a row each. On start everything is loaded back, i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import pickle
+import shutil
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
-from emulator.engine.jobs import Job
+from emulator.engine.jobs import Job, Phase
 from emulator.engine.journal import Entry
 from emulator.engine.store import Blob, MemoryStore
 
@@ -31,6 +35,9 @@ CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)
 CREATE TABLE IF NOT EXISTS blobs (kind TEXT NOT NULL, key TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,
                                   content_type TEXT NOT NULL, name TEXT NOT NULL, meta TEXT NOT NULL,
                                   PRIMARY KEY (kind, key));
+"""
+_SHARED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
@@ -47,7 +54,7 @@ class SqliteStore(MemoryStore):
         self._db = sqlite3.connect(self.directory / "state.sqlite3", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")      # WAL: a commit survives the process being killed
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(_SCHEMA + _SHARED_SCHEMA)
         self._load()
 
     # ---- loading -----------------------------------------------------------------------------------------
@@ -111,6 +118,19 @@ class SqliteStore(MemoryStore):
         self._write("DELETE FROM records WHERE kind = ? AND key = ?", kind, key)
         return found
 
+    def add(self, name: str, amount: int = 1) -> int:
+        """Add to a kept counter (the ids handed out, say) and return its new value."""
+        with self._db_lock:
+            self._db.execute("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) "
+                             "DO UPDATE SET value = value + excluded.value", (name, amount))
+            row = self._db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+            return int(row[0])
+
+    def counter(self, name: str) -> int:
+        with self._db_lock:
+            row = self._db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row is not None else 0
+
     def clear(self) -> None:
         """A reset: jobs, blobs and the dialects' records go (the id reservation stays: ids are never reused)."""
         keep = self._records.get("engine", {}).copy()
@@ -159,4 +179,245 @@ class _JournalTable:
         self.store._write("DELETE FROM journal")
 
 
-__all__ = ["SqliteStore"]
+class SharedSqliteStore:
+    """The state directory shared by several processes (``serve --workers N``): nothing is kept in memory, every
+    read goes to SQLite, so a job one worker made is read, cancelled and called back through any other.
+
+    Writes that several workers may race on are reconciled rather than lost (``put_job``: a poll that read a job
+    before another worker finished its media or ended it does not undo that); counters (ids, fault hits, the
+    overrides' generation) are incremented in one transaction each."""
+
+    persistent = True
+    shared = True
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self.blob_dir = self.directory / "blobs"
+        self.blob_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.directory / "state.sqlite3", check_same_thread=False, isolation_level=None,
+                                   timeout=30)
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA + _SHARED_SCHEMA)
+
+    # ---- plumbing ----------------------------------------------------------------------------------------
+
+    def _one(self, sql: str, *args: object) -> tuple[object, ...] | None:
+        with self._lock:
+            row: tuple[object, ...] | None = self._db.execute(sql, args).fetchone()
+            return row
+
+    def _all(self, sql: str, *args: object) -> list[tuple[object, ...]]:
+        with self._lock:
+            return list(self._db.execute(sql, args).fetchall())
+
+    def _write(self, sql: str, *args: object) -> None:
+        with self._lock:
+            self._db.execute(sql, args)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction across processes (BEGIN IMMEDIATE: the write lock is taken at once)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    @staticmethod
+    def _loads(data: object, what: str) -> Any:
+        try:
+            return pickle.loads(data)  # type: ignore[arg-type]
+        except Exception:
+            log.exception("state: cannot read %s; it is skipped", what)
+            return None
+
+    # ---- jobs --------------------------------------------------------------------------------------------
+
+    def put_job(self, job: Job) -> None:
+        with self._transaction() as db:
+            row = db.execute("SELECT data FROM jobs WHERE id = ?", (job.id,)).fetchone()
+            if row is not None:
+                stored = self._loads(row[0], f"job {job.id}")
+                if isinstance(stored, Job):
+                    reconcile(stored, job)
+            db.execute("INSERT INTO jobs (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+                       (job.id, pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)))
+
+    def get_job(self, job_id: str) -> Job | None:
+        row = self._one("SELECT data FROM jobs WHERE id = ?", job_id)
+        found = self._loads(row[0], f"job {job_id}") if row is not None else None
+        return found if isinstance(found, Job) else None
+
+    def jobs(self, predicate: Callable[[Job], bool] | None = None) -> Iterator[Job]:
+        rows = self._all("SELECT data FROM jobs ORDER BY rowid")
+        loaded = (self._loads(data, "a job") for (data,) in rows)
+        return (j for j in loaded if isinstance(j, Job) and (predicate is None or predicate(j)))
+
+    def count_jobs(self) -> int:
+        row = self._one("SELECT count(*) FROM jobs")
+        return int(row[0]) if row is not None else 0  # type: ignore[call-overload]
+
+    def delete_job(self, job_id: str) -> bool:
+        with self._transaction() as db:
+            return db.execute("DELETE FROM jobs WHERE id = ?", (job_id,)).rowcount > 0
+
+    # ---- blobs (files, one row each) ---------------------------------------------------------------------
+
+    def put_blob(self, kind: str, key: str, blob: Blob) -> None:
+        path = str(self.blob_dir / uuid.uuid4().hex)
+        if blob.path is None:
+            Path(path).write_bytes(blob.data)
+        else:
+            shutil.move(blob.path, path)
+        with self._transaction() as db:
+            old = db.execute("SELECT path FROM blobs WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+            db.execute("INSERT OR REPLACE INTO blobs (kind, key, path, size, content_type, name, meta) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (kind, key, path, blob.size, blob.content_type, blob.name,
+                                                        json.dumps(blob.meta)))
+        if old is not None and old[0] != path:
+            with contextlib.suppress(OSError):
+                os.unlink(old[0])
+
+    def get_blob(self, kind: str, key: str) -> Blob | None:
+        row = self._one("SELECT path, size, content_type, name, meta FROM blobs WHERE kind = ? AND key = ?",
+                        kind, key)
+        if row is None:
+            return None
+        path, size, content_type, name, meta = row
+        return Blob(b"", str(content_type), str(name), json.loads(str(meta)), path=str(path), size=int(size))  # type: ignore[call-overload]
+
+    def delete_blob(self, kind: str, key: str) -> bool:
+        with self._transaction() as db:
+            old = db.execute("SELECT path FROM blobs WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+            db.execute("DELETE FROM blobs WHERE kind = ? AND key = ?", (kind, key))
+        if old is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(old[0])
+        return old is not None
+
+    def blob_keys(self, kind: str) -> list[str]:
+        return [str(k) for (k,) in self._all("SELECT key FROM blobs WHERE kind = ? ORDER BY rowid", kind)]
+
+    # ---- records -----------------------------------------------------------------------------------------
+
+    def put_record(self, kind: str, key: str, record: object) -> None:
+        self._write("INSERT INTO records (kind, key, data) VALUES (?, ?, ?) ON CONFLICT(kind, key) "
+                    "DO UPDATE SET data = excluded.data", kind, key, pickle.dumps(record, protocol=5))
+
+    def get_record(self, kind: str, key: str) -> object | None:
+        row = self._one("SELECT data FROM records WHERE kind = ? AND key = ?", kind, key)
+        return self._loads(row[0], f"record {kind}/{key}") if row is not None else None
+
+    def delete_record(self, kind: str, key: str) -> bool:
+        with self._transaction() as db:
+            return db.execute("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key)).rowcount > 0
+
+    def records(self, kind: str) -> list[tuple[str, object]]:
+        rows = self._all("SELECT key, data FROM records WHERE kind = ? ORDER BY rowid", kind)
+        loaded = [(str(k), self._loads(d, f"record {kind}/{k}")) for k, d in rows]
+        return [(k, v) for k, v in loaded if v is not None]
+
+    def update_record(self, kind: str, key: str, change: Callable[[object | None], object | None]) -> object | None:
+        """Read, change and write one record in one transaction (``change`` returns the new record, or None to
+        leave it as it was); what is stored afterwards is returned."""
+        with self._transaction() as db:
+            row = db.execute("SELECT data FROM records WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+            current = self._loads(row[0], f"record {kind}/{key}") if row is not None else None
+            new = change(current)
+            if new is None:
+                return current
+            db.execute("INSERT INTO records (kind, key, data) VALUES (?, ?, ?) ON CONFLICT(kind, key) "
+                       "DO UPDATE SET data = excluded.data", (kind, key, pickle.dumps(new, protocol=5)))
+            return new
+
+    def clear(self) -> None:
+        """A reset: jobs, blobs and the dialects' records go (the engine's counters and records stay)."""
+        with self._transaction() as db:
+            paths = [p for (p,) in db.execute("SELECT path FROM blobs")]
+            db.execute("DELETE FROM jobs")
+            db.execute("DELETE FROM blobs")
+            db.execute("DELETE FROM records WHERE kind != 'engine'")
+        for path in paths:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+    # ---- counters ----------------------------------------------------------------------------------------
+
+    def add(self, name: str, amount: int = 1) -> int:
+        """Add to a counter shared by every worker and return its new value (one transaction)."""
+        with self._transaction() as db:
+            db.execute("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) "
+                       "DO UPDATE SET value = value + excluded.value", (name, amount))
+            row = db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+            return int(row[0])
+
+    def counter(self, name: str) -> int:
+        row = self._one("SELECT value FROM counters WHERE name = ?", name)
+        return int(row[0]) if row is not None else 0  # type: ignore[call-overload]
+
+    # ---- the journal: one table for every worker, numbered in it ---------------------------------------------
+
+    def journal_sink(self, limit: int) -> _SharedJournal:
+        return _SharedJournal(self, limit)
+
+    def journal_entries(self, limit: int) -> list[Entry]:
+        rows = self._all("SELECT data FROM journal ORDER BY seq DESC LIMIT ?", limit)
+        loaded = [self._loads(d, "a journal entry") for (d,) in reversed(rows)]
+        return [e for e in loaded if isinstance(e, Entry)]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class _SharedJournal:
+    """The journal of several workers: each entry is numbered by the table (the worker's own number is replaced),
+    and reads come from the table."""
+
+    shared = True
+
+    def __init__(self, store: SharedSqliteStore, limit: int) -> None:
+        self.store = store
+        self.limit = limit
+
+    def append(self, entry: Entry) -> None:
+        with self.store._transaction() as db:
+            row = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM journal").fetchone()
+            entry.seq = int(row[0])
+            db.execute("INSERT INTO journal (seq, data) VALUES (?, ?)",
+                       (entry.seq, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)))
+            if entry.seq % 1000 == 0:
+                db.execute("DELETE FROM journal WHERE seq <= ?", (entry.seq - self.limit,))
+
+    def entries(self) -> list[Entry]:
+        return self.store.journal_entries(self.limit)
+
+    def forget(self, seqs: list[int]) -> None:
+        with self.store._transaction() as db:
+            db.executemany("DELETE FROM journal WHERE seq = ?", [(s,) for s in seqs])
+
+    def clear(self) -> None:
+        self.store._write("DELETE FROM journal")
+
+
+def reconcile(stored: Job, job: Job) -> None:
+    """Make ``job`` (about to be written) keep what another worker wrote since it was read: media processed,
+    an end reached (by a poll, a cancel or the control plane). ``job`` is changed in place."""
+    if stored.media_ready and not job.media_ready:
+        job.items, job.media_ready, job.created_at = stored.items, True, stored.created_at
+        job.forced_failure = job.forced_failure or stored.forced_failure
+        if job.phase is Phase.QUEUED:
+            job.phase, job.phase_times = stored.phase, dict(stored.phase_times)
+    if stored.phase.terminal and not job.phase.terminal:
+        job.phase, job.phase_times = stored.phase, dict(stored.phase_times)
+        job.forced_failure = stored.forced_failure
+    job.reads = max(job.reads, stored.reads)
+
+
+__all__ = ["SharedSqliteStore", "SqliteStore", "reconcile"]

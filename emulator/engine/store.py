@@ -58,6 +58,8 @@ class Store(Protocol):
     def get_record(self, kind: str, key: str) -> object | None: ...
     def delete_record(self, kind: str, key: str) -> bool: ...
     def records(self, kind: str) -> list[tuple[str, object]]: ...
+    def update_record(self, kind: str, key: str,
+                      change: Callable[[object | None], object | None]) -> object | None: ...
     def clear(self) -> None: ...
 
 
@@ -66,6 +68,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._update_lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._blobs: dict[tuple[str, str], Blob] = {}
         self._records: dict[str, dict[str, object]] = {}
@@ -143,6 +146,17 @@ class MemoryStore:
         with self._lock:
             return list(self._records.get(kind, {}).items())
 
+    def update_record(self, kind: str, key: str, change: Callable[[object | None], object | None]) -> object | None:
+        """Read, change and put one record as one step (``change`` returns the new record, or None to leave it);
+        what is stored afterwards is returned. Several workers on one state directory rely on it."""
+        with self._update_lock:
+            current = self.get_record(kind, key)
+            new = change(current)
+            if new is None:
+                return current
+            self.put_record(kind, key, new)
+            return new
+
     def clear(self) -> None:
         with self._lock:
             blobs = list(self._blobs.values())
@@ -178,6 +192,17 @@ class Records(Generic[T]):
     def put(self, key: str, value: T) -> T:
         self.store.put_record(self.kind, key, value)
         return value
+
+    def update(self, key: str, change: Callable[[T | None], T | None]) -> T | None:
+        """Read, change and put one record as one step, whoever else changes it meanwhile (another worker):
+        ``change`` gets the record (or None) and returns the new one (None: leave it)."""
+        def typed(found: object | None) -> object | None:
+            if found is not None and not isinstance(found, self.cls):
+                raise TypeError(f"record {self.kind}/{key} is a {type(found).__name__}, not a {self.cls.__name__}")
+            return change(found)
+
+        result = self.store.update_record(self.kind, key, typed)
+        return result if isinstance(result, self.cls) else None
 
     def delete(self, key: str) -> bool:
         return self.store.delete_record(self.kind, key)

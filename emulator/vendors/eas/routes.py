@@ -32,7 +32,7 @@ from emulator.inputs import same_secret, whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, VendorError
 from emulator.vendors.eas import catalogue as cat
 from emulator.vendors.eas import render
-from emulator.vendors.eas.queue import Frame, Queue, encode_frames, parse_indexes, parse_timeout
+from emulator.vendors.eas.queue import Entry, Frame, Queue, encode_frames, parse_indexes, parse_timeout
 from emulator.web import note, test_id
 
 VENDOR = "eas"
@@ -444,20 +444,23 @@ class Eas(Dialect):
         return _text("OK", 200)
 
     def _drop(self, queue: Queue, indexes: list[int], suffix: str) -> None:
-        self._dropped(queue, indexes, suffix)
-        self.queues.put(queue.name, queue)
+        if suffix != cat.SINK:
+            for index in indexes:       # deleting from the input queue withdraws requests not yet processed
+                entry = queue.entries.get(index)
+                job = self.engine.peek(entry.job_id) if entry is not None else None
+                if job is not None:
+                    with contextlib.suppress(JobStateError):
+                        self.engine.cancel(job)
+        self._forget(queue.name, indexes)
 
-    def _dropped(self, queue: Queue, indexes: list[int], suffix: str) -> None:
-        if suffix == cat.SINK:
-            queue.delete(indexes)
-            return
-        for index in indexes:           # deleting from the input queue withdraws requests not yet processed
-            entry = queue.entries.get(index)
-            job = self.engine.peek(entry.job_id) if entry is not None else None
-            if job is not None:
-                with contextlib.suppress(JobStateError):
-                    self.engine.cancel(job)
-            queue.delete([index])
+    def _forget(self, name: str, indexes: list[int]) -> None:
+        """Mark results gone, in one step with any other change to the queue (another request, another worker)."""
+        def gone(current: Queue | None) -> Queue | None:
+            if current is not None:
+                current.delete(indexes)
+            return current
+
+        self.queues.update(name, gone)
 
     async def _enqueue(self, request: Request, service: Service, queue: Queue, body: bytes) -> Response:
         if len(body) > cat.QUEUE_MAX_PAYLOAD:
@@ -470,10 +473,18 @@ class Eas(Dialect):
         job = await self._submit(request, service, "enqueue", spec, policy=None, failure=failure)
         tags = {k: v for k, v in request.query_params.items() if not (k.startswith("_") and k.endswith("_"))}
         request_id = self.engine.new_id()
-        entry = queue.put(request_id, job.id, tags)
+        added: list[Entry] = []
+
+        def enqueued(current: Queue | None) -> Queue:    # the index is taken in one step, whoever else enqueues
+            current = current or Queue(queue.name)
+            added.append(current.put(request_id, job.id, tags))
+            return current
+
+        self.queues.update(queue.name, enqueued)
+        entry = added[0]
         record = job.record_as(EasRequest)
         record.queue_index, record.request_id = entry.index, request_id
-        self.queues.put(queue.name, queue)
+        self.engine.store.put_job(job)        # the record changed: a kept or shared store keeps the change
         return Response(str(entry.index).encode(), 200, media_type="text/plain",
                         headers={cat.REQUEST_ID_HEADER: request_id})
 
@@ -501,16 +512,19 @@ class Eas(Dialect):
         for entry in wanted:               # a sink read is a poll of the jobs it waits for
             self.engine.read(entry.job_id)
         deadline = asyncio.get_running_loop().time() + min(timeout, cat.MAX_SINK_WAIT_S)
+        count = max(1, min(length, cat.QUEUE_APPROX_MAX_LENGTH))
         while True:
-            frames = self._frames(service, wanted, max(1, min(length, cat.QUEUE_APPROX_MAX_LENGTH)))
-            if frames or not self._worth_waiting(wanted) or asyncio.get_running_loop().time() >= deadline:
+            frames = self._frames(service, wanted, count)
+            if frames or asyncio.get_running_loop().time() >= deadline:
+                break
+            if not self._worth_waiting(wanted):     # a job may have ended since the frames were looked for
+                frames = self._frames(service, wanted, count)
                 break
             await asyncio.sleep(0.02)
         if not frames:
             return Response(status_code=204)
         if q.get("_auto_delete_", "true") == "true":
-            queue.delete([f.index for f in frames])
-            self.queues.put(queue.name, queue)
+            self._forget(queue.name, [f.index for f in frames])
         if q.get("_raw_") == "true":
             return Response(frames[0].data, 200, media_type="application/octet-stream")
         if cat.PROTOBUF in request.headers.get("accept", ""):

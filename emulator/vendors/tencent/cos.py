@@ -176,14 +176,14 @@ class Objects:
             number = whole_number(q.get("partNumber", ""), 6)
             if number is None or not 1 <= number <= cat.MAX_PART_NUMBER:
                 raise CiError("InvalidArgument", f"partNumber is between 1 and {cat.MAX_PART_NUMBER}")
-            self.engine.store.put_blob(PARTS, f"{upload.id}/{number}", received.blob("", "", {}))
-            upload.parts[number] = received.md5
-            self.ctx.uploads.put(upload.id, upload)
+            # each part is its own blob, its ETag in its metadata: parts sent at once (the SDK uploads them from
+            # several threads, to any worker) never overwrite each other's record of the upload
+            self.engine.store.put_blob(PARTS, f"{upload.id}/{number}", received.blob("", "", {"md5": received.md5}))
             return xmlio.raw_response(b"", 200, {**headers, "ETag": f'"{received.md5}"'})
         if method == "GET":
             parts = [{"PartNumber": str(n), "LastModified": self.ctx.time(upload.created),
                       "ETag": f'"{etag}"', "Size": str(self._part_size(upload, n))}
-                     for n, etag in sorted(upload.parts.items())]
+                     for n, etag in sorted(self._parts(upload).items())]
             out: dict[str, Any] = {"Bucket": upload.bucket, "Key": upload.key, "UploadId": upload.id,
                                    "MaxParts": str(cat.MAX_LIST_KEYS), "IsTruncated": "false"}
             if parts:
@@ -198,8 +198,19 @@ class Objects:
         blob = self.engine.store.get_blob(PARTS, f"{upload.id}/{number}")
         return 0 if blob is None else blob.size
 
+    def _parts(self, upload: Upload) -> dict[int, str]:
+        """Part number → ETag of the parts received so far."""
+        prefix = f"{upload.id}/"
+        found = dict(upload.parts)          # an upload kept by an earlier version lists its parts itself
+        for key in self.engine.store.blob_keys(PARTS):
+            if key.startswith(prefix):
+                blob = self.engine.store.get_blob(PARTS, key)
+                if blob is not None and "md5" in blob.meta:
+                    found[int(key[len(prefix):])] = blob.meta["md5"]
+        return found
+
     def _drop_upload(self, upload: Upload) -> None:
-        for number in upload.parts:
+        for number in self._parts(upload):
             self.engine.store.delete_blob(PARTS, f"{upload.id}/{number}")
         self.ctx.uploads.delete(upload.id)
 
@@ -211,11 +222,12 @@ class Objects:
         listed = doc.get("Part")
         listed = listed if isinstance(listed, list) else [listed] if listed else []
         numbers = []
+        received = self._parts(upload)
         for part in listed:
             number = whole_number(str(part.get("PartNumber", "")) if isinstance(part, dict) else "", 6)
             if number is None:
                 raise CiError("MalformedXML")
-            etag = upload.parts.get(number)
+            etag = received.get(number)
             if etag is None or str(part.get("ETag", "")).strip('"') != etag:
                 raise CiError("InvalidPart", "One or more of the specified parts could not be found.", 400)
             numbers.append(number)

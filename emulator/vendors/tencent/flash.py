@@ -209,6 +209,7 @@ class TencentFlash(Dialect):
         call.note(job_id=job.id)
         record.answer = {"request_id": job.id, "code": 0, "message": "", "audio_duration": item.audio.duration_ms,
                          "flash_result": flash_result}
+        self.engine.store.put_job(job)     # a kept or shared store keeps the answer (the dashboard shows it)
         return JSONResponse(record.answer)
 
     def job_documents(self, job: Any, base_url: str) -> list[tuple[str, str, bytes]]:

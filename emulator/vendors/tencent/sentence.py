@@ -342,4 +342,5 @@ async def recognise(engine: Engine, vocabularies: Vocabularies, owner: str, para
                  for s in segs for w in s.words]
         out.update(WordSize=len(words), WordList=words)
     record.answer = out
+    engine.store.put_job(job)          # a kept or shared store keeps the answer (the dashboard shows it)
     return out
