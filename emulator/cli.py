@@ -104,7 +104,25 @@ def worker_app() -> Any:
     given: dict[str, Any] = {k: tuple(v) if isinstance(v, list) and "tuple" in str(kinds.get(k)) else v
                              for k, v in values.items()}
     settings = Settings(**given)
+    _exit_with_parent()
     return Emulator(settings)
+
+
+def _exit_with_parent() -> None:
+    """A worker ends when the server process that started it is gone (killed with -9, say), rather than keep the
+    port and the state directory busy."""
+    import signal
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="asr-emulator-parent-watch", daemon=True).start()
 
 
 def _make_audio(args: argparse.Namespace) -> int:

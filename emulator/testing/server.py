@@ -5,6 +5,8 @@ interpreter lock, as they would not against the real service."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -102,7 +104,7 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "emulator", "serve", "--port", "0", "--log-level", "warning", *self.args],
-            stdout=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, text=True, start_new_session=True)
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
         if "listening on " not in line:
@@ -110,6 +112,15 @@ class ServerProcess:
             raise RuntimeError(f"the emulator did not start: {line!r}")
         self.url = line.split("listening on ")[1].split()[0]
         return self
+
+    def kill(self) -> None:
+        """SIGKILL to the server and every process it started (its workers): no shutdown, no flush."""
+        if self._proc is not None:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.wait(timeout=10)
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
+            self._proc = None
 
     def stop(self) -> None:
         if self._proc is not None:
