@@ -42,7 +42,7 @@ drift: install-test
 
 # Debian packages the tests use: chromium (the dashboard's browser tests) and espeak-ng (make-audio). Installed when
 # missing, where apt-get can (as root); elsewhere the tests that need them are skipped and say why.
-SYSTEM_PACKAGES := chromium espeak-ng
+SYSTEM_PACKAGES := chromium espeak-ng redis-server
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

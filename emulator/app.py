@@ -13,6 +13,7 @@ import logging
 import os
 import random
 import re
+import socket
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +31,7 @@ from emulator.config import Settings
 from emulator.control import Control
 from emulator.engine import Engine, Store
 from emulator.engine import Request as FaultRequest
+from emulator.engine.callbacks import owner_id
 from emulator.engine.faults import TRANSPORT_ACTIONS
 from emulator.fixtures import load_fixtures
 from emulator.openapi import walk_routes
@@ -55,7 +57,11 @@ class Emulator:
         redact.install()
         if engine is None:
             store: Store | None = None
-            if settings.state_dir and settings.workers > 1:
+            if settings.store:
+                from emulator.engine.redis_store import RedisStore
+
+                store = RedisStore(settings.store)
+            elif settings.state_dir and settings.workers > 1:
                 from emulator.engine.sqlite_store import SharedSqliteStore
 
                 store = SharedSqliteStore(settings.state_dir)
@@ -95,7 +101,7 @@ class Emulator:
             if shared:          # several workers: take it only if its worker is gone (one transaction)
                 taken = self.engine.store.update_record(
                     "engine.callbacks", key, lambda found: _orphan_taken(found))
-                if not isinstance(taken, SavedDelivery) or taken.owner != os.getpid() or taken.state != "waiting":
+                if not isinstance(taken, SavedDelivery) or taken.owner != owner_id() or taken.state != "waiting":
                     continue
                 saved = taken
             dialect = next((d for d in self.dialects if d.name == saved.vendor), None)
@@ -274,15 +280,18 @@ def _orphan_taken(found: object) -> object | None:
 
     if not isinstance(found, SavedDelivery) or found.state != "waiting":
         return None
-    if found.owner and found.owner != os.getpid():
+    host, _, pid = str(found.owner).rpartition(":")
+    if found.owner and str(found.owner) != owner_id():
+        if host and host != socket.gethostname():
+            return None                  # another machine's instance delivers it (its liveness is not known here)
         try:
-            os.kill(found.owner, 0)
+            os.kill(int(pid), 0)
             return None                  # its worker lives: it delivers it
-        except ProcessLookupError:
+        except (ProcessLookupError, ValueError):
             pass
         except PermissionError:          # a process of another user has that id now: not ours either way
             pass
-    return replace(found, owner=os.getpid())
+    return replace(found, owner=owner_id())
 
 
 class _Wire:

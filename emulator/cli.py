@@ -30,6 +30,7 @@ def _serve(args: argparse.Namespace) -> int:
             credentials=args.credentials, public_url=args.public_url,
             rate_limits=True if args.rate_limits else None, control_token=args.control_token,
             strict=True if args.strict else None, state_dir=args.state_dir, workers=args.workers,
+            store=args.store,
         )
         if args.no_control_token:
             settings = replace(settings, control_token="")
@@ -37,7 +38,7 @@ def _serve(args: argparse.Namespace) -> int:
         if generated:       # reachable from other machines: lock the control plane unless told not to
             settings = replace(settings, control_token=secrets.token_urlsafe(24))
         scratch = None
-        if settings.workers > 1 and not settings.state_dir:     # the workers share their state in a directory
+        if settings.workers > 1 and not settings.state_dir and not settings.store:   # the workers share a directory
             scratch = tempfile.TemporaryDirectory(prefix="asr-emulator-state-")
             settings = replace(settings, state_dir=scratch.name)
         # one process: the app; several: the state directory made ready once (jobs a previous run left fetching
@@ -242,6 +243,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int,
                    help="processes serving the port, sharing the state directory (--state-dir, else a temporary "
                         "one); default 1")
+    s.add_argument("--store", help="redis://HOST:PORT/DB: keep the state in Redis, shared by every instance "
+                                   "pointed at it (several machines behind a load balancer act as one)")
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(func=_serve)
 

@@ -44,6 +44,7 @@ class Settings:
     tencent_appid: str = "1250000000"        # the APPID of buckets named without one, and in callbacks
     state_dir: str | None = None             # keep jobs, objects and records here (SQLite), across restarts
     workers: int = 1                         # processes serving one port, sharing the state directory
+    store: str | None = None                 # redis://HOST:PORT/DB: the state in Redis, shared by instances
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -53,6 +54,8 @@ class Settings:
             raise ValueError("http must be h11 or httptools")
         if self.credentials not in MODES:
             raise ValueError(f"credentials must be one of {', '.join(MODES)}")
+        if self.store is not None and not self.store.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("store is redis://HOST:PORT/DB (or rediss://, unix://)")
         if not 1 <= self.workers <= MAX_WORKERS:
             raise ValueError(f"workers is between 1 and {MAX_WORKERS}")
         if not self.dashscope_prefix.startswith("/"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ class Delivery:
 
     def saved(self) -> SavedDelivery:
         return SavedDelivery(self.job_id, self.url, self.vendor, self.test_id, self.attempts, self.state,
-                             list(self.history), os.getpid())
+                             list(self.history), owner_id())
 
     def to_json(self) -> dict[str, Any]:
         return {"job_id": self.job_id, "url": self.url, "vendor": self.vendor, "state": self.state,
@@ -60,13 +61,18 @@ class SavedDelivery:
     attempts: int
     state: str
     history: list[dict[str, Any]]
-    owner: int = 0          # the process delivering it (several workers: the others leave it alone)
+    owner: str = ""         # "host:pid" delivering it (several workers or instances: the others leave it alone)
 
     def to_json(self) -> dict[str, Any]:
         last = self.history[-1] if self.history else {}
         return {"job_id": self.job_id, "url": self.url, "vendor": self.vendor, "state": self.state,
                 "attempts": self.attempts, "last_status": last.get("status"), "last_error": last.get("error"),
                 "history": list(self.history)}
+
+
+def owner_id() -> str:
+    """This process, as a kept delivery names the one delivering it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Callbacks:

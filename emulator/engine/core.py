@@ -222,16 +222,18 @@ class Engine:
             if not self._shared:
                 self.journal.restore(store.journal_entries(self.journal.limit))
             self.journal.sink = sink(self.journal.limit)
-        if not self._shared:     # several workers: the server fails them once, before its workers start
-            self.fail_interrupted()
+        # several workers or instances: only jobs whose fetch must have ended by now (another may be fetching)
+        self.fail_interrupted(older_than=self.config.fetch_deadline + 30 if self._shared else None)
         self._restore_overrides()
         if self._shared:
             self._overrides_seen = store.counter("overrides")
             self.faults.counter = lambda name, amount: int(store.add(name, amount))
 
-    def fail_interrupted(self) -> None:
-        """Fail the jobs whose media were being fetched when the process stopped (their fetch died with it)."""
-        for job in list(self.store.jobs(lambda j: not j.media_ready)):
+    def fail_interrupted(self, older_than: float | None = None) -> None:
+        """Fail the jobs whose media were being fetched when the process stopped (their fetch died with it);
+        ``older_than``: only those submitted at least that many seconds ago."""
+        cutoff = self.clock.now() - older_than if older_than is not None else float("inf")
+        for job in list(self.store.jobs(lambda j: not j.media_ready and j.created_at <= cutoff)):
             job.forced_failure = Failure("internal", "the emulator restarted before this job's media were processed")
             job.media_ready = True
             self.store.put_job(job)

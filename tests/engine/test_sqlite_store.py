@@ -60,3 +60,46 @@ def test_the_journal_is_kept_bounded_and_numbering_goes_on(tmp_path: Path) -> No
     assert second.journal.record(time=9.0, method="GET", path="/new", status=200, latency_ms=1.0).seq == 6
     second.journal.clear()
     assert Engine(store=SqliteStore(tmp_path)).journal.entries() == []
+
+
+def test_two_workers_on_one_directory_share_every_read_and_never_share_an_id(tmp_path: Path) -> None:
+    from emulator.engine import Phase
+    from emulator.engine.sqlite_store import SharedSqliteStore
+
+    one, other = Engine(store=SharedSqliteStore(tmp_path)), Engine(store=SharedSqliteStore(tmp_path))
+    one.store.put_job(job("j", ready=False))
+    seen = other.store.get_job("j")
+    assert seen is not None and not seen.media_ready
+    done = job("j")
+    done.phase = Phase.SUCCEEDED
+    one.store.put_job(done)
+    other.store.put_job(seen)                     # a stale write: reconciled, the end and the media kept
+    kept = one.store.get_job("j")
+    assert kept is not None and kept.media_ready and kept.phase is Phase.SUCCEEDED
+    ids = [e.new_id() for _ in range(ID_BLOCK + 3) for e in (one, other)]
+    assert len(set(ids)) == len(ids)
+    one.journal.record(time=1.0, method="GET", path="/a", status=200, latency_ms=1.0)
+    other.journal.record(time=2.0, method="GET", path="/b", status=200, latency_ms=1.0)
+    assert [(e.seq, e.path) for e in one.journal.entries()] == [(1, "/a"), (2, "/b")]
+
+
+def test_racing_record_changes_across_workers_lose_nothing(tmp_path: Path) -> None:
+    import threading
+
+    from emulator.engine.sqlite_store import SharedSqliteStore
+
+    stores = [SharedSqliteStore(tmp_path) for _ in range(4)]
+
+    def bump(current: object | None) -> Queue:
+        queue = current if isinstance(current, Queue) else Queue("q", "bucket", "speech-queue", 1.0, 0.0)
+        queue.updated += 1
+        return queue
+
+    threads = [threading.Thread(target=lambda s=s: [s.update_record("k", "q", bump) for _ in range(50)])
+               for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    found = stores[0].get_record("k", "q")
+    assert isinstance(found, Queue) and found.updated == 200

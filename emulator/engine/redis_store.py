@@ -1,0 +1,263 @@
+"""The state in Redis (``serve --store redis://HOST:PORT/DB``): several emulator instances, on one machine or
+several behind a load balancer, act as one — every read goes to Redis, as with several workers on one state
+directory (``SharedSqliteStore``), and blobs are kept in Redis too (no instance's disk holds them).
+
+Jobs and records are pickled (the engine's and the dialects' dataclasses: every instance runs the same version);
+racing writes to one job are reconciled (``sqlite_store.reconcile``) and read-change-write of a record happens under
+``WATCH``, so no update is lost; counters (ids, fault hits, the overrides' generation) are ``INCRBY``. Keys are
+prefixed ``asr-emulator:``; a reset deletes what the prefix holds, except the engine's counters and records.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from emulator.engine.jobs import Job
+from emulator.engine.journal import Entry
+from emulator.engine.sqlite_store import reconcile
+from emulator.engine.store import Blob
+
+log = logging.getLogger("asr_emulator")
+P = "asr-emulator:"
+MAX_RETRIES = 100        # WATCH conflicts in a row before giving up (never reached but under a storm of writes)
+
+
+class RedisStore:
+    persistent = True
+    shared = True
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        # the client's own annotations leave replies as bytes | str | …: this store decodes them itself
+        self.r: Any = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10)
+        try:
+            self.r.ping()
+        except redis.RedisError as exc:
+            raise ValueError(f"--store {url}: Redis does not answer ({type(exc).__name__}: {exc})") from None
+
+    # ---- plumbing ----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _loads(data: Any, what: str) -> Any:
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:
+            log.exception("state: cannot read %s; it is skipped", what)
+            return None
+
+    def _order(self, pipe: Any, zset: str, member: str) -> None:
+        """Keep ``member``'s first-insertion place in ``zset`` (listings come back in that order)."""
+        pipe.zadd(zset, {member: self.r.incr(P + "order")}, nx=True)
+
+    def _change(self, key: str, change: Callable[[bytes | None], tuple[bytes, Callable[[Any], None]] | None]) -> None:
+        """Read a key, compute its new value and write it (with any other writes) only if no one wrote it meanwhile;
+        retried on a conflict. ``change`` returns (new bytes, extra writes on the pipeline), or None to leave it."""
+        pipe: Any
+        with self.r.pipeline() as pipe:
+            for _ in range(MAX_RETRIES):
+                try:
+                    pipe.watch(key)
+                    outcome = change(pipe.get(key))
+                    if outcome is None:
+                        pipe.unwatch()
+                        return
+                    data, extra = outcome
+                    pipe.multi()
+                    pipe.set(key, data)
+                    extra(pipe)
+                    pipe.execute()
+                    return
+                except redis.WatchError:
+                    continue
+        raise RuntimeError(f"{key}: {MAX_RETRIES} conflicting writes in a row")
+
+    # ---- jobs --------------------------------------------------------------------------------------------
+
+    def put_job(self, job: Job) -> None:
+        def change(current: bytes | None) -> tuple[bytes, Callable[[Any], None]]:
+            stored = self._loads(current, f"job {job.id}")
+            if isinstance(stored, Job):
+                reconcile(stored, job)
+            return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL), \
+                lambda pipe: self._order(pipe, P + "jobs", job.id)
+
+        self._change(P + "job:" + job.id, change)
+
+    def get_job(self, job_id: str) -> Job | None:
+        found = self._loads(self.r.get(P + "job:" + job_id), f"job {job_id}")
+        return found if isinstance(found, Job) else None
+
+    def jobs(self, predicate: Callable[[Job], bool] | None = None) -> Iterator[Job]:
+        ids = [i.decode() for i in self.r.zrange(P + "jobs", 0, -1)]
+        values = self.r.mget([P + "job:" + i for i in ids]) if ids else []
+        loaded = (self._loads(v, "a job") for v in values)
+        return (j for j in loaded if isinstance(j, Job) and (predicate is None or predicate(j)))
+
+    def count_jobs(self) -> int:
+        return int(self.r.zcard(P + "jobs"))
+
+    def delete_job(self, job_id: str) -> bool:
+        with self.r.pipeline() as pipe:
+            pipe.delete(P + "job:" + job_id)
+            pipe.zrem(P + "jobs", job_id)
+            gone, _ = pipe.execute()
+        return bool(gone)
+
+    # ---- blobs (bytes in Redis) --------------------------------------------------------------------------
+
+    def put_blob(self, kind: str, key: str, blob: Blob) -> None:
+        data = blob.data
+        with self.r.pipeline() as pipe:
+            pipe.hset(P + f"blob:{kind}:{key}", mapping={
+                "data": data, "content_type": blob.content_type, "name": blob.name, "meta": json.dumps(blob.meta)})
+            pipe.sadd(P + "blob-kinds", kind)
+            self._order(pipe, P + f"blobs:{kind}", key)
+            pipe.execute()
+        if blob.path is not None:          # a file handed to the store is the store's: its bytes are in Redis now
+            Path(blob.path).unlink(missing_ok=True)
+
+    def get_blob(self, kind: str, key: str) -> Blob | None:
+        found = self.r.hgetall(P + f"blob:{kind}:{key}")
+        if not found:
+            return None
+        return Blob(found[b"data"], found[b"content_type"].decode(), found[b"name"].decode(),
+                    json.loads(found[b"meta"]))
+
+    def delete_blob(self, kind: str, key: str) -> bool:
+        with self.r.pipeline() as pipe:
+            pipe.delete(P + f"blob:{kind}:{key}")
+            pipe.zrem(P + f"blobs:{kind}", key)
+            gone, _ = pipe.execute()
+        return bool(gone)
+
+    def blob_keys(self, kind: str) -> list[str]:
+        return [k.decode() for k in self.r.zrange(P + f"blobs:{kind}", 0, -1)]
+
+    # ---- records -----------------------------------------------------------------------------------------
+
+    def put_record(self, kind: str, key: str, record: object) -> None:
+        with self.r.pipeline() as pipe:
+            pipe.hset(P + f"rec:{kind}", key, pickle.dumps(record, protocol=5))
+            pipe.sadd(P + "rec-kinds", kind)
+            self._order(pipe, P + f"recs:{kind}", key)
+            pipe.execute()
+
+    def get_record(self, kind: str, key: str) -> object | None:
+        found: object | None = self._loads(self.r.hget(P + f"rec:{kind}", key), f"record {kind}/{key}")
+        return found
+
+    def delete_record(self, kind: str, key: str) -> bool:
+        with self.r.pipeline() as pipe:
+            pipe.hdel(P + f"rec:{kind}", key)
+            pipe.zrem(P + f"recs:{kind}", key)
+            gone, _ = pipe.execute()
+        return bool(gone)
+
+    def records(self, kind: str) -> list[tuple[str, object]]:
+        keys = [k.decode() for k in self.r.zrange(P + f"recs:{kind}", 0, -1)]
+        values = self.r.hmget(P + f"rec:{kind}", keys) if keys else []
+        loaded = [(k, self._loads(v, f"record {kind}/{k}")) for k, v in zip(keys, values, strict=True)]
+        return [(k, v) for k, v in loaded if v is not None]
+
+    def update_record(self, kind: str, key: str, change: Callable[[object | None], object | None]) -> object | None:
+        """Read, change and write one record under WATCH (retried when another instance wrote it meanwhile)."""
+        name = P + f"rec:{kind}"
+        pipe: Any
+        with self.r.pipeline() as pipe:
+            for _ in range(MAX_RETRIES):
+                try:
+                    pipe.watch(name)
+                    current: object | None = self._loads(pipe.hget(name, key), f"record {kind}/{key}")
+                    new = change(current)
+                    if new is None:
+                        pipe.unwatch()
+                        return current
+                    pipe.multi()
+                    pipe.hset(name, key, pickle.dumps(new, protocol=5))
+                    pipe.sadd(P + "rec-kinds", kind)
+                    self._order(pipe, P + f"recs:{kind}", key)
+                    pipe.execute()
+                    return new
+                except redis.WatchError:
+                    continue
+        raise RuntimeError(f"record {kind}/{key}: {MAX_RETRIES} conflicting writes in a row")
+
+    def clear(self) -> None:
+        """A reset: jobs, blobs and the dialects' records go (the engine's counters and records stay)."""
+        doomed = [P + "jobs"]
+        doomed += [P + "job:" + i.decode() for i in self.r.zrange(P + "jobs", 0, -1)]
+        for raw in self.r.smembers(P + "blob-kinds"):
+            kind = raw.decode()
+            doomed += [P + f"blobs:{kind}"] + [P + f"blob:{kind}:{k.decode()}"
+                                               for k in self.r.zrange(P + f"blobs:{kind}", 0, -1)]
+        for raw in self.r.smembers(P + "rec-kinds"):
+            kind = raw.decode()
+            if kind != "engine":
+                doomed += [P + f"rec:{kind}", P + f"recs:{kind}"]
+        for start in range(0, len(doomed), 1000):
+            self.r.delete(*doomed[start:start + 1000])
+
+    # ---- counters ----------------------------------------------------------------------------------------
+
+    def add(self, name: str, amount: int = 1) -> int:
+        return int(self.r.incrby(P + "counter:" + name, amount))
+
+    def counter(self, name: str) -> int:
+        value = self.r.get(P + "counter:" + name)
+        return int(value) if value is not None else 0
+
+    # ---- the journal -------------------------------------------------------------------------------------
+
+    def journal_sink(self, limit: int) -> _RedisJournal:
+        return _RedisJournal(self, limit)
+
+    def journal_entries(self, limit: int) -> list[Entry]:
+        loaded = [self._loads(d, "a journal entry") for d in self.r.lrange(P + "journal", -limit, -1)]
+        return [e for e in loaded if isinstance(e, Entry)]
+
+    def close(self) -> None:
+        self.r.close()
+
+
+class _RedisJournal:
+    """One journal for every instance: entries numbered by a Redis counter, the oldest beyond the limit dropped."""
+
+    shared = True
+
+    def __init__(self, store: RedisStore, limit: int) -> None:
+        self.store = store
+        self.limit = limit
+
+    def append(self, entry: Entry) -> None:
+        r = self.store.r
+        entry.seq = int(r.incr(P + "journal:seq"))
+        with r.pipeline() as pipe:
+            pipe.rpush(P + "journal", pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+            pipe.ltrim(P + "journal", -self.limit, -1)
+            pipe.execute()
+
+    def entries(self) -> list[Entry]:
+        return sorted(self.store.journal_entries(self.limit), key=lambda e: e.seq)
+
+    def forget(self, seqs: list[int]) -> None:
+        gone = set(seqs)
+        r = self.store.r
+        for raw in r.lrange(P + "journal", 0, -1):
+            entry = self.store._loads(raw, "a journal entry")
+            if isinstance(entry, Entry) and entry.seq in gone:
+                r.lrem(P + "journal", 1, raw)
+
+    def clear(self) -> None:
+        self.store.r.delete(P + "journal")
+
+
+__all__ = ["RedisStore"]
