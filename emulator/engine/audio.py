@@ -36,7 +36,7 @@ class AudioProblem(Exception):
         self.detail = detail
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AudioInfo:
     container: str                 # wav, mp3, flac, ogg, m4a, ...
     codec: str                     # pcm_s16le, mp3, aac, opus, ...

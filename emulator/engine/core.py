@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import random
@@ -427,7 +428,9 @@ class Engine:
             named = problem.kind == "vendor"   # a vendor code named by a test: the dialect supplies the message
             item.failure = Failure(problem.code or problem.kind, None if named else problem.detail, problem.status)
             return item
-        item.audio, item.transcript = media
+        info, item.transcript = media
+        # the script a file carried is in the transcript now: the stored job does not keep it twice
+        item.audio = dataclasses.replace(info, script=None) if info.script is not None else info
         if no_speech_fails and not item.transcript.has_speech:
             item.failure = Failure("no_speech", "no valid speech was found in the audio")
         return item

@@ -37,7 +37,7 @@ _RANK = {Phase.QUEUED: 0, Phase.PAUSED: 0, Phase.RUNNING: 1,
          Phase.SUCCEEDED: 2, Phase.FAILED: 2, Phase.CANCELED: 2}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failure:
     """Why an item (or a whole job) failed.
 
@@ -50,7 +50,7 @@ class Failure:
     http_status: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     index: int
     source: str
@@ -74,7 +74,7 @@ class VendorRecord(Protocol):
 R = TypeVar("R")
 
 
-@dataclass
+@dataclass(slots=True)
 class Job:
     id: str
     vendor: str

@@ -13,10 +13,11 @@ import itertools
 import random
 import re
 import threading
+from array import array
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from faker import Faker
 
@@ -38,7 +39,7 @@ CJK_LANGS = frozenset({"zh", "ja", "yue"})
 RATE = {"cjk": 4.5, "latin": 2.6}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Word:
     begin_ms: int
     end_ms: int
@@ -46,18 +47,84 @@ class Word:
     punctuation: str     # punctuation following the word (with its trailing space), or ""
 
 
-@dataclass(frozen=True)
+class Words(Sequence[Word]):
+    """A sentence's words, packed: their times in one array and their texts in one string, for a stored job keeps
+    every word of every sentence (a tuple of ``Word`` objects costs four times the memory). Reads as a tuple."""
+
+    __slots__ = ("_plain", "_texts", "_times")
+    _WORD, _PUNCT = "\x1f", "\x1e"
+
+    def __init__(self, words: Iterable[Word] = ()) -> None:
+        listed = list(words)
+        self._times = array("i", [t for w in listed for t in (w.begin_ms, w.end_ms)])
+        packable = all(self._WORD not in w.text + w.punctuation and self._PUNCT not in w.text + w.punctuation
+                       and -2**31 <= w.begin_ms < 2**31 and -2**31 <= w.end_ms < 2**31 for w in listed)
+        self._plain: tuple[Word, ...] | None = None if packable else tuple(listed)
+        self._texts = self._WORD.join(w.text + self._PUNCT + w.punctuation for w in listed) if packable else ""
+
+    def __len__(self) -> int:
+        return len(self._plain) if self._plain is not None else len(self._times) // 2
+
+    @overload
+    def __getitem__(self, index: int) -> Word: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Word, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Word | tuple[Word, ...]:
+        if isinstance(index, slice) or self._plain is not None:
+            return tuple(self)[index]
+        n = len(self)
+        i = index + n if index < 0 else index
+        if not 0 <= i < n:
+            raise IndexError("word index out of range")
+        start = 0
+        for _ in range(i):                  # the i-th text: past i separators
+            start = self._texts.index(self._WORD, start) + 1
+        end = self._texts.find(self._WORD, start)
+        text, _, punctuation = self._texts[start:None if end < 0 else end].partition(self._PUNCT)
+        return Word(self._times[2 * i], self._times[2 * i + 1], text, punctuation)
+
+    def __iter__(self) -> Iterator[Word]:
+        if self._plain is not None:
+            yield from self._plain
+            return
+        if not self._times:
+            return
+        for i, piece in enumerate(self._texts.split(self._WORD)):
+            text, _, punctuation = piece.partition(self._PUNCT)
+            yield Word(self._times[2 * i], self._times[2 * i + 1], text, punctuation)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Words, tuple, list)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Words, (tuple(self),)
+
+
+@dataclass(frozen=True, slots=True)
 class Sentence:
     begin_ms: int
     end_ms: int
     text: str
-    words: tuple[Word, ...]
+    words: Sequence[Word]             # a ``Words`` (packed) whatever sequence is given
     speaker_id: int | None = None
     emotion: str | None = None
     event: str | None = None          # a sound heard with the sentence (e.g. "Laughter"), when events are asked for
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.words, Words):
+            object.__setattr__(self, "words", Words(self.words))
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class ChannelTranscript:
     channel_id: int
     sentences: tuple[Sentence, ...]
@@ -68,7 +135,7 @@ class ChannelTranscript:
         return "".join(s.text for s in self.sentences)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transcript:
     backend: str                      # "scripted" or "synthetic"
     language: str
