@@ -18,6 +18,8 @@ from typing import Any
 
 import mutagen
 
+from emulator.engine.compact import compact_pickle
+
 SCRIPT_CHUNK = b"asrs"
 WINDOW_MS = 20
 SPEECH_GAP_MS = 300       # silences shorter than this stay inside one span
@@ -25,6 +27,7 @@ MIN_SPEECH_MS = 60
 SILENCE_LEVEL = 300       # peak amplitude (16-bit scale) below which a window counts as silent
 
 Span = tuple[int, int]
+
 
 
 class AudioProblem(Exception):
@@ -36,6 +39,7 @@ class AudioProblem(Exception):
         self.detail = detail
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class AudioInfo:
     container: str                 # wav, mp3, flac, ogg, m4a, ...

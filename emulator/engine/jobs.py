@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from emulator.engine.audio import AudioInfo
+from emulator.engine.compact import compact_pickle
 from emulator.engine.recognizer import Transcript
 
 # The vendor operation being answered: the pipeline sets it, and a job submitted while answering it records it.
@@ -37,6 +38,7 @@ _RANK = {Phase.QUEUED: 0, Phase.PAUSED: 0, Phase.RUNNING: 1,
          Phase.SUCCEEDED: 2, Phase.FAILED: 2, Phase.CANCELED: 2}
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Failure:
     """Why an item (or a whole job) failed.
@@ -50,6 +52,7 @@ class Failure:
     http_status: int | None = None
 
 
+@compact_pickle
 @dataclass(slots=True)
 class Item:
     index: int
@@ -74,6 +77,7 @@ class VendorRecord(Protocol):
 R = TypeVar("R")
 
 
+@compact_pickle
 @dataclass(slots=True)
 class Job:
     id: str

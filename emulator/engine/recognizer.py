@@ -23,6 +23,7 @@ from faker import Faker
 
 from emulator.engine import accounts
 from emulator.engine.audio import AudioInfo, Span
+from emulator.engine.compact import compact_pickle
 
 FILLERS = frozenset({"嗯", "啊", "呃", "额", "唔", "um", "uh", "er", "erm", "hmm", "uhm", "mm"})
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.](?=\s|$))")
@@ -39,6 +40,7 @@ CJK_LANGS = frozenset({"zh", "ja", "yue"})
 RATE = {"cjk": 4.5, "latin": 2.6}
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Word:
     begin_ms: int
@@ -106,9 +108,19 @@ class Words(Sequence[Word]):
         return repr(tuple(self))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return Words, (tuple(self),)
+        return _unpacked, (self._times.tobytes(), self._texts, self._plain)
 
 
+def _unpacked(times: bytes, texts: str, plain: tuple[Word, ...] | None) -> Words:
+    """A pickled ``Words`` again, as it was packed."""
+    words = Words.__new__(Words)
+    words._times = array("i")
+    words._times.frombytes(times)
+    words._texts, words._plain = texts, plain
+    return words
+
+
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Sentence:
     begin_ms: int
@@ -124,6 +136,7 @@ class Sentence:
             object.__setattr__(self, "words", Words(self.words))
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class ChannelTranscript:
     channel_id: int
@@ -135,6 +148,7 @@ class ChannelTranscript:
         return "".join(s.text for s in self.sentences)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Transcript:
     backend: str                      # "scripted" or "synthetic"
