@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint unit contract drift bench fuzz install install-test dist clean system-packages
+.PHONY: serve test lint unit contract drift bench bench-packages fuzz install install-test dist clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ system-packages:
 	  else echo "not installing$$missing: that needs apt-get as root (the tests that use them are skipped)"; fi; \
 	fi
 
+# wrk loads the servers of the benchmarks (without it, a Python client does, which cannot load several workers)
+bench-packages:
+	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=wrk
+
 test: lint system-packages
 	$(BIN)/python -m pytest -q
 
@@ -59,12 +63,13 @@ test: lint system-packages
 fuzz: install-test
 	$(BIN)/python -m fuzz --cases 10000
 
-bench: install-test
+bench: install-test bench-packages
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.realtime
 	$(BIN)/python -m bench.polling
 	$(BIN)/python -m bench.dashboard
 	$(BIN)/python -m bench.state
+	$(BIN)/python -m bench.workers
 
 # a wheel for other projects: pip install "dist/asr_emulator-<version>-py3-none-any.whl[testing]"
 dist: | $(BIN)/python

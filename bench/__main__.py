@@ -111,6 +111,17 @@ def measure(servers: dict[str, Server], seconds: int, connections: int, rounds: 
     return results
 
 
+def table(results: dict[str, list[Load]], baseline: str) -> None:
+    """Median figures of the rounds per server, and each one's req/s as a ratio to the baseline's in each round."""
+    base = results[baseline]
+    print(f"{'':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s vs bare (median of rounds)':>34}")
+    for name, runs in results.items():
+        ratio = statistics.median(r.rps / b.rps for r, b in zip(runs, base, strict=True))
+        print(f"{name:36} {statistics.median(r.rps for r in runs):8.0f} "
+              f"{statistics.median(r.p50_ms for r in runs):8.2f} {statistics.median(r.p99_ms for r in runs):8.2f} "
+              f"{ratio:34.2f}")
+
+
 def in_process_us(app: object, target: str, n: int = 20_000, method: str = "GET", body: bytes = b"",
                   extra_headers: dict[str, str] | None = None) -> float:
     """Microseconds of the app's own work per request: the ASGI call without sockets or HTTP parsing."""
@@ -209,13 +220,7 @@ def main() -> None:
     finally:
         for server in servers.values():
             server.stop()
-    bare_runs = results["bare Starlette endpoint"]
-    print(f"{'':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s vs bare (median of rounds)':>34}")
-    for name, runs in results.items():
-        ratio = statistics.median(r.rps / b.rps for r, b in zip(runs, bare_runs, strict=True))
-        print(f"{name:34} {statistics.median(r.rps for r in runs):8.0f} "
-              f"{statistics.median(r.p50_ms for r in runs):8.2f} {statistics.median(r.p99_ms for r in runs):8.2f} "
-              f"{ratio:34.2f}")
+    table(results, "bare Starlette endpoint")
     small_p99 = statistics.median(r.p99_ms for r in results["emulator, 10 tasks stored"])
     print(f"p99 with {a.jobs:,} tasks / p99 with 10 tasks: "
           f"{statistics.median(r.p99_ms for r in results[big]) / small_p99:.2f}")

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import httpx
 
-from bench.__main__ import HTTP, Load, Server, pyload, wrk
+from bench.__main__ import HTTP, Load, Server, pyload, table, wrk
 from emulator.testing.server import ServerProcess
 
 AUTH = {"Authorization": "Bearer sk-bench-key-0001"}
@@ -62,13 +62,7 @@ def main() -> None:
                     results.setdefault(name, []).append(load(url, a.seconds, a.connections))
         finally:
             bare.stop()
-    base = results["bare Starlette endpoint"]
-    print(f"{'':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s vs bare':>14}")
-    for name, runs in results.items():
-        ratio = statistics.median(r.rps / b.rps for r, b in zip(runs, base, strict=True))
-        print(f"{name:36} {statistics.median(r.rps for r in runs):8.0f} "
-              f"{statistics.median(r.p50_ms for r in runs):8.2f} {statistics.median(r.p99_ms for r in runs):8.2f} "
-              f"{ratio:14.2f}")
+    table(results, "bare Starlette endpoint")
     two_vs_one = statistics.median(t.rps / o.rps for t, o in zip(results["emulator, 2 workers, --state-dir"],
                                                                  results["emulator, 1 worker, --state-dir"],
                                                                  strict=True))

@@ -71,11 +71,16 @@ def test_acknowledged_state_survives_kill_9(tmp_path: Path) -> None:
         control.clock(mode="manual", now=pinned)
         control.settings(nls={"daily_quota_s": 7200}, rate_limits=True)
         control.script("保留的脚本。", url="http://files.example.com/kept.wav")
+        control.fault("throttle", vendor="dashscope", operation="query", times=2)
+        assert http.get(f"{first.url}/api/v1/tasks/{tasks[0]}", headers=AUTH).status_code == 429   # 1 of 2
+        control.settings(eas={"services": {"asr_general_express": None}})     # a default service removed
         control.close()
         assert first._proc is not None
         first._proc.send_signal(signal.SIGKILL)                     # no shutdown, no flush
         first._proc.wait(timeout=10)
     with ServerProcess(["--state-dir", str(state), "--lifecycle", "instant"]) as second:
+        assert [http.get(f"{second.url}/api/v1/tasks/{tasks[0]}", headers=AUTH).status_code
+                for _ in range(2)] == [429, 200]              # the rule's count went on: 2 of 2, then no more
         for task_id, was in before.items():                        # every acknowledged task, as it was
             now = status(http, second.url, task_id)
             assert now["task_status"] == "SUCCEEDED" and now["results"] == [
@@ -89,8 +94,9 @@ def test_acknowledged_state_survives_kill_9(tmp_path: Path) -> None:
         assert vocab(second.url, "GetAsrVocab", VocabId=vocab_id).Name == "kept"
         control = ControlClient(second.url)
         rules = control._call("GET", "/faults")["rules"]
-        assert [(r["vendor"], r["operation"], r["code"]) for r in rules] == [("nls", "SubmitTask",
-                                                                              "DataInspectionFailed")]
+        assert [(r["vendor"], r["operation"], r["code"]) for r in rules] == [
+            ("nls", "SubmitTask", "DataInspectionFailed"), ("dashscope", "query", None)]
+        assert "asr_general_express" not in control.settings()["eas"]["services"]
         assert control.clock() == {"mode": "manual", "now": pinned}
         kept_settings = control.settings()
         assert kept_settings["nls"]["daily_quota_s"] == 7200 and kept_settings["rate_limits"] is True

@@ -120,7 +120,7 @@ class Emulator:
         for dialect in self.dialects:
             if dialect.settings_key and dialect.settings_key in saved.dialects:
                 try:
-                    dialect.apply_settings(saved.dialects[dialect.settings_key])
+                    dialect.restore_settings(saved.dialects[dialect.settings_key])
                 except ValueError as exc:
                     log.warning("state: the kept %s settings are not applied: %s", dialect.settings_key, exc)
 

@@ -228,7 +228,8 @@ class Engine:
         self._restore_overrides()
         if self._shared:
             self._overrides_seen = store.counter("overrides")
-            self.faults.counter = lambda name, amount: int(store.add(name, amount))
+        # fault rules count nth/times in the store: across workers, and across a restart
+        self.faults.counter = lambda name, amount: int(store.add(name, amount))
 
     def fail_interrupted(self, older_than: float | None = None) -> None:
         """Fail the jobs whose media were being fetched when the process stopped (their fetch died with it);

@@ -240,6 +240,11 @@ class SharedSqliteStore:
     # ---- jobs --------------------------------------------------------------------------------------------
 
     def put_job(self, job: Job) -> None:
+        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._lock:            # a new job: one statement (the common case of a submit)
+            if self._db.execute("INSERT INTO jobs (id, data) VALUES (?, ?) ON CONFLICT(id) DO NOTHING",
+                                (job.id, data)).rowcount == 1:
+                return
         with self._transaction() as db:
             row = db.execute("SELECT data FROM jobs WHERE id = ?", (job.id,)).fetchone()
             if row is not None:
@@ -367,9 +372,14 @@ class SharedSqliteStore:
         return _SharedJournal(self, limit)
 
     def journal_entries(self, limit: int) -> list[Entry]:
-        rows = self._all("SELECT data FROM journal ORDER BY seq DESC LIMIT ?", limit)
-        loaded = [self._loads(d, "a journal entry") for (d,) in reversed(rows)]
-        return [e for e in loaded if isinstance(e, Entry)]
+        rows = self._all("SELECT seq, data FROM journal ORDER BY seq DESC LIMIT ?", limit)
+        out = []
+        for seq, data in reversed(rows):
+            entry = self._loads(data, "a journal entry")
+            if isinstance(entry, Entry):
+                entry.seq = int(seq)  # type: ignore[call-overload]
+                out.append(entry)
+        return out
 
     def close(self) -> None:
         with self._lock:
@@ -387,13 +397,13 @@ class _SharedJournal:
         self.limit = limit
 
     def append(self, entry: Entry) -> None:
-        with self.store._transaction() as db:
-            row = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM journal").fetchone()
-            entry.seq = int(row[0])
-            db.execute("INSERT INTO journal (seq, data) VALUES (?, ?)",
-                       (entry.seq, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)))
-            if entry.seq % 1000 == 0:
-                db.execute("DELETE FROM journal WHERE seq <= ?", (entry.seq - self.limit,))
+        # one statement, no transaction to upgrade: the table numbers the row (its seq is the entry's, on reading)
+        data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+        with self.store._lock:
+            seq = self.store._db.execute("INSERT INTO journal (seq, data) VALUES (NULL, ?)", (data,)).lastrowid
+        entry.seq = int(seq or 0)
+        if entry.seq % 1000 == 0:
+            self.store._write("DELETE FROM journal WHERE seq <= ?", entry.seq - self.limit)
 
     def entries(self) -> list[Entry]:
         return self.store.journal_entries(self.limit)

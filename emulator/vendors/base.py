@@ -254,6 +254,12 @@ class Dialect(ABC):
         """Change the run-time settings section (``POST /_emulator/settings``); ``ValueError`` for bad input."""
         raise ValueError(f"{self.settings_key} has no settings to change")
 
+    def restore_settings(self, value: Any) -> None:
+        """Take a kept section (``settings_json`` as a state directory, another worker or instance kept it) as the
+        whole of the run-time settings, over the defaults. The default: ``apply_settings``; a dialect whose
+        ``apply_settings`` merges (adds to a table) says here what the kept section leaves out."""
+        self.apply_settings(value)
+
     # ---- the envelope ------------------------------------------------------------------------------------
 
     @abstractmethod

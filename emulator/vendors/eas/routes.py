@@ -253,6 +253,12 @@ class Eas(Dialect):
             else:
                 self.services[name] = service
 
+    def restore_settings(self, value: Any) -> None:
+        """The kept services are all the services: one removed since (a default one too) stays removed."""
+        kept = value.get("services", {}) if isinstance(value, dict) else {}
+        gone = {name: None for name in self.services if name not in kept}
+        self.apply_settings({"services": {**gone, **kept}})
+
     # ---- the envelope: short plain text ------------------------------------------------------------------
 
     def error_response(self, call: Call, exc: VendorError) -> Response:
