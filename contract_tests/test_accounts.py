@@ -124,3 +124,34 @@ def test_the_server_wide_settings_and_clock_are_refused_to_an_account(
     assert a.clock()["mode"] == "real" and a._call("GET", "/settings")["rate_limits"] is False
     bad = httpx.get(a.url + "/_emulator/jobs", headers={"X-ASR-Emulator-Account": "a,,b"})
     assert bad.status_code == 400 and "X-ASR-Emulator-Account" in bad.json()["error"]
+
+
+def test_cos_objects_of_the_same_bucket_and_key_are_each_accounts_own(
+        two: tuple[EmulatorHandle, EmulatorHandle]) -> None:
+    a, b = two
+    a.lifecycle("instant")
+    b.lifecycle("instant")
+    cos_a, cos_b = a.cos_client(), b.cos_client()
+    for cos, name in ((cos_a, "hello_zh.wav"), (cos_b, "hello_en.wav")):    # the same bucket, the same key
+        cos.put_object(Bucket=BUCKET, Key="input/same.wav", Body=FIXTURES.joinpath(name).read_bytes())
+    for cos, name in ((cos_a, "hello_zh.wav"), (cos_b, "hello_en.wav")):
+        got = cos.get_object(Bucket=BUCKET, Key="input/same.wav")["Body"].get_raw_stream().read()
+        assert got == FIXTURES.joinpath(name).read_bytes()
+    texts = {}
+    for handle, cos in ((a, cos_a), (b, cos_b)):
+        queue = cos.ci_get_asr_queue(Bucket=BUCKET)["QueueList"][0]["QueueId"]
+        job = cos.ci_create_asr_job(
+            Bucket=BUCKET, OutputBucket=BUCKET, OutputRegion="ap-guangzhou", OutputObject="output/same.txt",
+            InputObject="input/same.wav", QueueId=queue,
+            SpeechRecognition={"EngineModelType": "16k_zh", "ChannelNum": 1, "ResTextFormat": 0})["JobsDetail"]
+        done = cos.ci_get_asr_job(Bucket=BUCKET, JobID=job["JobId"])["JobsDetail"][0]
+        assert done["State"] == "Success"
+        texts[handle] = cos.get_object(Bucket=BUCKET, Key="output/same.txt")["Body"].get_raw_stream().read()
+    assert texts[a] != texts[b] and texts[a]            # each job read its own input and wrote its own output
+    assert [c["Key"] for c in cos_b.list_objects(Bucket=BUCKET)["Contents"]] == ["input/same.wav",
+                                                                                "output/same.txt"]
+    a.reset()                                          # a's objects go; b's stay
+    with pytest.raises(CosServiceError):
+        cos_a.get_object(Bucket=BUCKET, Key="input/same.wav")
+    assert cos_b.get_object(Bucket=BUCKET, Key="input/same.wav")["Body"].get_raw_stream().read() == \
+        FIXTURES.joinpath("hello_en.wav").read_bytes()

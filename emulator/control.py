@@ -190,6 +190,14 @@ class Control:
         wrapped.__name__ = handler.__name__
         return wrapped
 
+    def _account(self, request: Request) -> str | None:
+        """``account_of``; an account named once is known from then on: what its credentials store where a vendor
+        keeps things by name (COS objects) is its own."""
+        account = account_of(request)
+        if account is not None:
+            self.engine.accounts.add(account)
+        return account
+
     def persist(self) -> None:
         """Keep the run-time configuration in the state directory, if there is one (the engine decides)."""
         self.engine.save_overrides({str(d.settings_key): d.settings_json() for d in self._sections()})
@@ -252,7 +260,7 @@ class Control:
         if not isinstance(faults, list):
             raise ControlError("'faults' is a list of fault rules")
         rules = [self._known(Rule.from_json(r)) for r in faults]
-        account = account_of(request)
+        account = self._account(request)
         if account is not None:
             self._server_wide(settings, "settings")
             self.engine.reset_account(account, keep_jobs=scope == "overrides")
@@ -279,7 +287,7 @@ class Control:
     async def clock(self, request: Request) -> Response:
         if request.method == "POST":
             body = await self._json(request)
-            if account_of(request) is not None:
+            if self._account(request) is not None:
                 self._server_wide(body, "clock's settings")
             try:
                 if "mode" in body:
@@ -300,9 +308,9 @@ class Control:
             policy = body.get("policy")
             if not isinstance(policy, str):
                 raise ControlError("'policy' is required: instant, polls:N, timed or manual")
-            self.engine.set_policy(policy, body.get("vendor"), body.get("model"), account=account_of(request))
+            self.engine.set_policy(policy, body.get("vendor"), body.get("model"), account=self._account(request))
         return JSONResponse({"default": self.engine.config.lifecycle,
-                             "overrides": self.engine.policies_of(account_of(request))})
+                             "overrides": self.engine.policies_of(self._account(request))})
 
     def _check_settings(self, body: dict[str, Any]) -> None:
         known = [*ENGINE_SETTINGS, *(str(d.settings_key) for d in self._sections())]
@@ -314,7 +322,7 @@ class Control:
         if request.method == "POST":
             body = await self._json(request)
             self._check_settings(body)
-            if account_of(request) is not None:
+            if self._account(request) is not None:
                 self._server_wide(body, "settings")
             self._apply_settings(body)
         out = {"rate_limits": self.engine.rate_limits, "seed": self.engine.seed,
@@ -377,7 +385,7 @@ class Control:
 
     async def callbacks(self, request: Request) -> Response:
         q = request.query_params
-        account = account_of(request)
+        account = self._account(request)
         deliveries: Sequence[Any] = self.engine.callbacks.deliveries
         if getattr(self.engine.store, "shared", False):      # several workers: every worker's, as kept
             deliveries = [d for _, d in self.engine.store.records("engine.callbacks") if hasattr(d, "to_json")]
@@ -396,7 +404,7 @@ class Control:
         """Oldest first (``order=newest`` for newest first); ``limit`` and ``after`` page through them. Only the
         page's jobs are brought up to date unless a phase is asked for, so a page stays fast among 100,000 jobs."""
         q = request.query_params
-        page = job_page(self.engine, q, account_of(request))
+        page = job_page(self.engine, q, self._account(request))
         return JSONResponse({"jobs": [job_json(j, self.phase_words(j)) for j in page.jobs], "total": page.total,
                              "next": page.next})
 
@@ -407,7 +415,7 @@ class Control:
 
     def _job(self, request: Request) -> Job:
         job = self.engine.peek(request.path_params["job_id"])
-        if job is None or not accounts.holds(account_of(request), job.account):
+        if job is None or not accounts.holds(self._account(request), job.account):
             raise ControlError(f"no job {request.path_params['job_id']}", 404)
         return job
 
@@ -442,7 +450,7 @@ class Control:
     # ---- faults, scripts, journal ------------------------------------------------------------------------
 
     async def faults(self, request: Request) -> Response:
-        account = account_of(request)
+        account = self._account(request)
         if request.method == "POST":
             body = await self._json(request)
             rules = [self._known(Rule.from_json(r)) for r in body.get("rules", [body])]
@@ -468,7 +476,7 @@ class Control:
         return rule
 
     async def fault_delete(self, request: Request) -> Response:
-        if not self.engine.faults.remove(request.path_params["rule_id"], account_of(request)):
+        if not self.engine.faults.remove(request.path_params["rule_id"], self._account(request)):
             raise ControlError(f"no fault rule {request.path_params['rule_id']}", 404)
         return JSONResponse({"status": "ok"})
 
@@ -486,7 +494,7 @@ class Control:
             if not isinstance(values, list) or not all(v is None or isinstance(v, str) for v in values):
                 raise ControlError(f"'{name}' is a list with one value (or null) per sentence")
         script = Script.from_json(body)
-        account = account_of(request)
+        account = self._account(request)
         if body.get("stream"):
             self.engine.scripts.add_stream(script, account)
             return JSONResponse({"status": "ok", "stream": True, "script": script.to_json()}, status_code=201)
@@ -501,7 +509,7 @@ class Control:
         return JSONResponse({"status": "ok", "sha256": sha, "url": url, "script": script.to_json()}, status_code=201)
 
     async def journal(self, request: Request) -> Response:
-        account = account_of(request)
+        account = self._account(request)
         if request.method == "DELETE":
             self.engine.journal.clear(account)
             return JSONResponse({"status": "ok"})
@@ -537,7 +545,7 @@ class Control:
         media_id = sha[:32]
         self.engine.store.put_blob("media", media_id, Blob(data, request.headers.get("content-type", ""), name))
         if isinstance(text, str) and text:
-            self.engine.scripts.add(Script(texts=(text,)), sha256=sha, account=account_of(request))
+            self.engine.scripts.add(Script(texts=(text,)), sha256=sha, account=self._account(request))
         url = f"{base_url(request, self.emulator.settings.public_url)}/_emulator/media/{media_id}/{name}"
         return JSONResponse({"id": media_id, "sha256": sha, "url": url, "size": len(data),
                              "duration_ms": info.duration_ms, "sample_rate": info.sample_rate,

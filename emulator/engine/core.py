@@ -89,6 +89,7 @@ class Overrides:
     dialects: dict[str, Any]
     account_streams: dict[str, list[Any]] = field(default_factory=dict)
     seed: int | None = None
+    accounts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -122,6 +123,8 @@ class Engine:
         self.rate_limits = False
         self.stream_idle_timeout: float | None = None   # overrides each vendor's idle timeout for streams
         self.policies: dict[str, str] = {}      # "vendor" or "vendor/model" → policy spec
+        self.accounts: set[str] = set()         # accounts the control plane was asked to act for (their keys)
+        self.account_hooks: list[Callable[[str], None]] = []    # dialects forget an account's own (its objects)
         self.settings_hooks: list[Callable[[], None]] = []
         self._fetching: set[asyncio.Future[None]] = set()      # media being fetched for submitted jobs
         self.on_terminal: list[Callable[[Job], None]] = []   # dialects' reactions to a job ending (result objects)
@@ -164,7 +167,8 @@ class Engine:
             rate_limits=self.rate_limits, credentials_mode=self.credentials.mode, strict=self.leniency.strict,
             stream_idle_timeout=self.stream_idle_timeout, retry_delays=tuple(self.callbacks.retry_delays),
             fetch_deadline=self.media.deadline, dialects=dialects,
-            account_streams={k: list(v) for k, v in scripts.account_streams.items()}, seed=self.seed))
+            account_streams={k: list(v) for k, v in scripts.account_streams.items()}, seed=self.seed,
+            accounts=tuple(sorted(self.accounts))))
         if self._shared:        # the other workers see a new generation and apply it
             self._overrides_seen = self.store.add("overrides", 1)  # type: ignore[attr-defined]
 
@@ -196,6 +200,7 @@ class Engine:
         for key, streams in getattr(saved, "account_streams", {}).items():
             self.scripts.account_streams.setdefault(key, deque()).extend(streams)
         self.policies = dict(saved.policies)
+        self.accounts = set(getattr(saved, "accounts", ()))
         seed = getattr(saved, "seed", None)
         if seed is not None and seed != self.seed:
             self.recognizer.seed = self.faults.seed = seed
@@ -316,6 +321,15 @@ class Engine:
         self.scripts.clear(account)
         self.faults.clear(account=account)
         self.clear_policies(account)
+        if not keep_jobs:
+            for hook in self.account_hooks:
+                hook(account)
+
+    def account_of(self, credential: str | None) -> str | None:
+        """The account (its key) a credential belongs to, among those the control plane acts for; None when it is
+        in none of them (what it makes is then in the space every such credential shares)."""
+        held = accounts.keys_holding(self.accounts, credential) if self.accounts else []
+        return held[0] if held else None
 
     def reset_overrides(self) -> None:
         """Forget what a test configured — scripts, faults, lifecycle, rate limits, credentials mode, seed,

@@ -88,7 +88,7 @@ def task_output(job: Job, *, result_url: Any, utc_offset_hours: float) -> tuple[
     return out, usage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Style:
     """How a task asked its text to be written."""
 

@@ -45,7 +45,7 @@ def well_formed_key(key: str) -> bool:
     return key.startswith("sk-") and len(key) > 3 and key.isprintable() and " " not in key
 
 
-@dataclass
+@dataclass(slots=True)
 class TaskRecord:
     """What DashScope keeps of a file-transcription task beside the engine's job."""
 

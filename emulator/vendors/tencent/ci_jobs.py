@@ -138,7 +138,8 @@ class Jobs:
         if queue.state == cat.QUEUE_STATES[1] and not job.phase.terminal:      # a paused queue holds its jobs
             self.engine.pause(job)
         if not job.phase.terminal:
-            self.ctx.outputs.put(f'{self.ctx.full(out["Bucket"])}/{out["Object"].lstrip("/")}', PendingOutput(job.id))
+            self.ctx.outputs.put(self.objects.blob_key(self.ctx.full(out["Bucket"]), out["Object"].lstrip("/")),
+                                 PendingOutput(job.id))
         notifying = queue.notify.get("State") == cat.NOTIFY_STATES[0] and callback != "no"
         notify_url = callback if callback and callback != "no" else (queue.notify.get("Url", "") if notifying else "")
         if notify_url and callback_type == "Url":
@@ -285,8 +286,8 @@ class Jobs:
         else:
             body = res.result_text(segs)
         bucket, key = self.ctx.full(p.output.bucket), p.output.object.lstrip("/")
-        self.objects.put(bucket, key, body.encode("utf-8"), "text/plain; charset=utf-8", {})
-        self.ctx.outputs.delete(f"{bucket}/{key}")
+        self.objects.put(bucket, key, body.encode("utf-8"), "text/plain; charset=utf-8", {}, credential=job.account)
+        self.ctx.outputs.delete(self.objects.blob_key(bucket, key, job.account))
 
     def callback_body(self, job: Job) -> tuple[bytes, str]:
         detail = self.jobs_detail(job)

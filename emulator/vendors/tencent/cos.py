@@ -15,7 +15,8 @@ from urllib.parse import SplitResult, unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.engine import Blob
+from emulator.engine import Blob, accounts
+from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.incoming import Incoming
 from emulator.engine.media import MediaProblem
 from emulator.inputs import whole_number
@@ -32,25 +33,37 @@ class Objects:
         self.engine = ctx.engine
         ctx.engine.media.register_scheme("cos", self._input_object)
         ctx.engine.media.register_host(r"[a-z0-9][a-z0-9-]*\.cos\.[a-z0-9-]+\.myqcloud\.com", self._object_url)
+        ctx.engine.account_hooks.append(self._forget_account)
 
-    def _blob_key(self, bucket: str, key: str) -> str:
-        return f"{bucket}/{key}"
+    def blob_key(self, bucket: str, key: str, credential: str | None = None) -> str:
+        """Where an object is kept: by bucket and key, within the caller's account when the control plane acts for
+        accounts (two test runs sharing a server may both write ``input/a.wav`` to the same bucket name). The
+        caller is the request's credential, or ``credential`` (a job's, when it writes its result)."""
+        account = self.engine.account_of(credential or CURRENT_ACCOUNT.get())
+        name = f"{bucket}/{key}"
+        return name if account is None else accounts.scoped(account, name)
 
-    def put(self, bucket: str, key: str, data: bytes | Incoming, content_type: str, meta: dict[str, str]) -> str:
+    def _forget_account(self, account: str) -> None:
+        mine = accounts.scoped(account, "")
+        for key in [k for k in self.engine.store.blob_keys(BLOBS) if k.startswith(mine)]:
+            self.engine.store.delete_blob(BLOBS, key)
+
+    def put(self, bucket: str, key: str, data: bytes | Incoming, content_type: str, meta: dict[str, str],
+            credential: str | None = None) -> str:
         body = data if isinstance(data, Incoming) else Incoming(data, None, len(data), hashlib.md5(data).hexdigest())
         etag = f'"{body.md5}"'
         stamp = email.utils.formatdate(self.engine.clock.now(), usegmt=True)
-        self.engine.store.put_blob(BLOBS, self._blob_key(bucket, key), body.blob(
+        self.engine.store.put_blob(BLOBS, self.blob_key(bucket, key, credential), body.blob(
             content_type or "application/octet-stream", key.rsplit("/", 1)[-1],
             {"etag": etag, "last-modified": stamp, "mtime": str(self.engine.clock.now()), **meta}))
         return etag
 
     def get_object(self, bucket: str, key: str) -> Blob | None:
         """An object, writing a pending job's result first if this key is its output."""
-        pending = self.ctx.outputs.get(f"{bucket}/{key}")
+        pending = self.ctx.outputs.get(self.blob_key(bucket, key))
         if pending is not None:
             self.engine.peek(pending.job_id)        # a job settles when read, and writes its result as it ends
-        return self.engine.store.get_blob(BLOBS, self._blob_key(bucket, key))
+        return self.engine.store.get_blob(BLOBS, self.blob_key(bucket, key))
 
     def _input_object(self, source: str) -> bytes | None:
         bucket, _, key = source.removeprefix("cos://").partition("/")
@@ -107,7 +120,7 @@ class Objects:
                 data, status, out["Content-Range"] = byte_range(data, rng)
             return xmlio.raw_response(data, status, out, content_type=blob.content_type.encode("latin-1"))
         if method == "DELETE":
-            self.engine.store.delete_blob(BLOBS, self._blob_key(bucket, key))
+            self.engine.store.delete_blob(BLOBS, self.blob_key(bucket, key))
             return xmlio.raw_response(b"", 204, headers)
         raise CiError("MethodNotAllowed")
 
@@ -117,7 +130,8 @@ class Objects:
         if asked is None:
             raise CiError("InvalidArgument", "max-keys must be a number")
         max_keys = min(asked, cat.MAX_LIST_KEYS)
-        names = sorted(k.split("/", 1)[1] for k in self.engine.store.blob_keys(BLOBS) if k.startswith(bucket + "/"))
+        base = self.blob_key(bucket, "")
+        names = sorted(k[len(base):] for k in self.engine.store.blob_keys(BLOBS) if k.startswith(base))
         names = [n for n in names if n.startswith(prefix) and n > marker]
         contents, prefixes = [], []
         for name in names:
@@ -136,7 +150,7 @@ class Objects:
             out["NextMarker"] = page[-1]
         entries = []
         for name in page:
-            blob = self.engine.store.get_blob(BLOBS, self._blob_key(bucket, name))
+            blob = self.engine.store.get_blob(BLOBS, self.blob_key(bucket, name))
             if blob is None:
                 continue
             mtime = float(blob.meta.get("mtime", "0"))
