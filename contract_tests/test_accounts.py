@@ -49,6 +49,8 @@ def test_jobs_scripts_and_lifecycles_are_each_accounts_own(two: tuple[EmulatorHa
     b.script("乙的脚本。", url=url)
     a_task, b_task = dashscope_submit(a, url), dashscope_submit(b, url)
     assert [j["id"] for j in a.jobs()] == [a_task] and [j["id"] for j in b.jobs()] == [b_task]
+    # an account the control plane acts for is registered: its keys are known, not accepted leniently
+    assert [e["warnings"] for e in a.journal(vendor="dashscope")] == [None]
     assert a.jobs()[0]["account"] == a.credentials("dashscope")["api_key"]
     dashscope = b.dashscope(fast_polling=True)
     assert dashscope.audio.asr.Transcription.fetch(task=b_task).output.task_status == "SUCCEEDED"   # b: instant

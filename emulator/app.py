@@ -75,6 +75,8 @@ class Emulator:
         self.engine.settings_hooks.append(self._restore_settings)
         self.fixtures = load_fixtures(self.engine.scripts) if settings.load_fixtures else {}
         self.dialects: list[Dialect] = registry.build(self.engine, settings, dialects)
+        # the credential tables the dialects keep (an account's ids are known in each; PAI-EAS has service tokens)
+        self.engine.set_account_tables([d.name for d in self.dialects if d.name in self.engine.credentials.keys])
         self.control = Control(self)
         self._resumed: list[Any] = []
         self._shared = bool(getattr(self.engine.store, "shared", False))

@@ -191,11 +191,12 @@ class Control:
         return wrapped
 
     def _account(self, request: Request) -> str | None:
-        """``account_of``; an account named once is known from then on: what its credentials store where a vendor
-        keeps things by name (COS objects) is its own."""
+        """``account_of``; an account named once is known from then on (``Engine.register_account``): its
+        credentials are known keys, and what they store where a vendor keeps things by name (COS objects) is its
+        own."""
         account = account_of(request)
         if account is not None:
-            self.engine.accounts.add(account)
+            self.engine.register_account(account)
         return account
 
     def persist(self) -> None:

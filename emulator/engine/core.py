@@ -124,6 +124,7 @@ class Engine:
         self.stream_idle_timeout: float | None = None   # overrides each vendor's idle timeout for streams
         self.policies: dict[str, str] = {}      # "vendor" or "vendor/model" → policy spec
         self.accounts: set[str] = set()         # accounts the control plane was asked to act for (their keys)
+        self.account_tables: tuple[str, ...] = ()   # the credential tables an account's ids are known in
         self.account_hooks: list[Callable[[str], None]] = []    # dialects forget an account's own (its objects)
         self.settings_hooks: list[Callable[[], None]] = []
         self._fetching: set[asyncio.Future[None]] = set()      # media being fetched for submitted jobs
@@ -200,7 +201,8 @@ class Engine:
         for key, streams in getattr(saved, "account_streams", {}).items():
             self.scripts.account_streams.setdefault(key, deque()).extend(streams)
         self.policies = dict(saved.policies)
-        self.accounts = set(getattr(saved, "accounts", ()))
+        for account in getattr(saved, "accounts", ()):
+            self.register_account(account)
         seed = getattr(saved, "seed", None)
         if seed is not None and seed != self.seed:
             self.recognizer.seed = self.faults.seed = seed
@@ -324,6 +326,27 @@ class Engine:
         if not keep_jobs:
             for hook in self.account_hooks:
                 hook(account)
+
+    def set_account_tables(self, tables: Sequence[str]) -> None:
+        """The dialects' credential tables (known once the dialects are built): accounts kept from before are
+        registered in them."""
+        self.account_tables = tuple(tables)
+        kept, self.accounts = self.accounts, set()
+        for account in sorted(kept):
+            self.register_account(account)
+
+    def register_account(self, account: str) -> None:
+        """An account the control plane acts for: known from then on, and its credential ids known keys (accepted
+        without a leniency warning, also in strict mode, their signatures unverified — the control plane named
+        them; a key configured with its secret keeps it)."""
+        if account in self.accounts:
+            return
+        self.accounts.add(account)
+        for table in self.account_tables:
+            known = self.credentials.secrets(table)
+            for credential in accounts.members(account):
+                if credential not in known:
+                    self.credentials.add(table, credential, None)
 
     def account_of(self, credential: str | None) -> str | None:
         """The account (its key) a credential belongs to, among those the control plane acts for; None when it is
