@@ -125,6 +125,7 @@ class Engine:
         self.policies: dict[str, str] = {}      # "vendor" or "vendor/model" → policy spec
         self.accounts: set[str] = set()         # accounts the control plane was asked to act for (their keys)
         self.account_tables: tuple[str, ...] = ()   # the credential tables an account's ids are known in
+        self._account_keys: set[tuple[str, str]] = set()   # (table, id) known because an account named them
         self.account_hooks: list[Callable[[str], None]] = []    # dialects forget an account's own (its objects)
         self.settings_hooks: list[Callable[[], None]] = []
         self._fetching: set[asyncio.Future[None]] = set()      # media being fetched for submitted jobs
@@ -309,6 +310,7 @@ class Engine:
             self._ids = random.Random(f"ids:{self.config.seed}")
         self.journal.clear()
         self.callbacks.clear()
+        self.forget_accounts()
         self.reset_overrides()
 
     def reset_account(self, account: str, keep_jobs: bool = False) -> None:
@@ -347,6 +349,14 @@ class Engine:
             for credential in accounts.members(account):
                 if credential not in known:
                     self.credentials.add(table, credential, None)
+                    self._account_keys.add((table, credential))
+
+    def forget_accounts(self) -> None:
+        """Every account forgotten, and the keys only they made known."""
+        for table, credential in self._account_keys:
+            self.credentials.keys.get(table, {}).pop(credential, None)
+        self._account_keys.clear()
+        self.accounts.clear()
 
     def account_of(self, credential: str | None) -> str | None:
         """The account (its key) a credential belongs to, among those the control plane acts for; None when it is
