@@ -202,6 +202,7 @@ class Engine:
         for key, streams in getattr(saved, "account_streams", {}).items():
             self.scripts.account_streams.setdefault(key, deque()).extend(streams)
         self.policies = dict(saved.policies)
+        self.forget_accounts()              # the kept ones are all of them (another worker's reset forgot some)
         for account in getattr(saved, "accounts", ()):
             self.register_account(account)
         seed = getattr(saved, "seed", None)
