@@ -493,12 +493,19 @@ class Nls(Dialect):
                                                           f"model {model.sample_rate} Hz")
             quota = self.options.daily_quota_s
             if quota is not None:
-                key = f"{owner}/{self._day()}"
-                used = self.quota.get(key) or QuotaUse()
-                if used.seconds + audio.duration_ms / 1000 > quota:
+                seconds, over = audio.duration_ms / 1000, []
+
+                def spend(current: QuotaUse | None) -> QuotaUse | None:    # one step, whichever worker spends
+                    used = current or QuotaUse()
+                    if used.seconds + seconds > quota:
+                        over.append(True)
+                        return None
+                    used.seconds += seconds
+                    return used
+
+                self.quota.update(f"{owner}/{self._day()}", spend)
+                if over:
                     return Failure("quota", f"the daily quota of {quota:g} s of audio is used up")
-                used.seconds += audio.duration_ms / 1000
-                self.quota.put(key, used)
             return None
 
         return vet
