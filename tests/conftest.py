@@ -38,7 +38,11 @@ def caller(app: Emulator) -> Call:
 
 @pytest.fixture
 def app() -> Emulator:
-    return Emulator(Settings(lifecycle="instant"))
+    made = Emulator(Settings(lifecycle="instant"))
+    # ``caller`` runs each request in a loop of its own, which ends with the request: a fetch still running then is
+    # gone. A submit here waits for its media however loaded the machine is (the 1 s of a served emulator is not it).
+    made.engine.submit_wait_s = 60.0
+    return made
 
 
 @pytest.fixture

@@ -129,6 +129,7 @@ class Engine:
         self.account_hooks: list[Callable[[str], None]] = []    # dialects forget an account's own (its objects)
         self.settings_hooks: list[Callable[[], None]] = []
         self._fetching: set[asyncio.Future[None]] = set()      # media being fetched for submitted jobs
+        self.submit_wait_s = SUBMIT_WAIT_S   # how long a submit waits for its media before answering
         self.on_terminal: list[Callable[[Job], None]] = []   # dialects' reactions to a job ending (result objects)
         self._ids = random.Random(f"ids:{self.config.seed}")
         self._id_count = 0                 # ids drawn so far (skipped ones too)
@@ -437,7 +438,7 @@ class Engine:
         self._fetching.add(task)
         task.add_done_callback(self._fetching.discard)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(task), None if wait else SUBMIT_WAIT_S)
+            await asyncio.wait_for(asyncio.shield(task), None if wait else self.submit_wait_s)
         return job
 
     async def _process(self, job: Job, options: Options, limits: FetchLimits, no_speech_fails: bool,
