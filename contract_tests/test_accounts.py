@@ -65,6 +65,10 @@ def test_jobs_scripts_and_lifecycles_are_each_accounts_own(two: tuple[EmulatorHa
         assert result["transcripts"][0]["text"] == text                      # each its own script for one URL
     everyone = ControlClient(a.url)                                           # no account: everything
     assert {j["id"] for j in everyone.jobs()} == {a_task, b_task}
+    a_key = a.credentials("dashscope")["api_key"]
+    assert [j["id"] for j in everyone.jobs(account=a_key)] == [a_task]       # a filter by the making credential
+    page = httpx.get(f"{a.url}/_emulator/ui/rows", params={"account": a_key}).text     # the dashboard's filter too
+    assert a_task in page and b_task not in page
     a.reset()                                                                 # a's reset leaves b's world alone
     assert a.jobs() == [] and [j["id"] for j in b.jobs()] == [b_task]
     assert [j["id"] for j in everyone.jobs()] == [b_task]

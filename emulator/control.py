@@ -87,8 +87,8 @@ def account_of(request: Request) -> str | None:
 
 
 def job_page(engine: Engine, q: Mapping[str, str], account: str | None = None) -> JobPage:
-    """The jobs a listing asks for (vendor, model, test_id, phase; order oldest|newest; limit, after), of one
-    account or of all."""
+    """The jobs a listing asks for (vendor, model, test_id, account — the credential id that made a job —, phase;
+    order oldest|newest; limit, after), of one account (its header) or of all."""
     for name in ("limit", "after"):
         if q.get(name) and whole_number(q[name], 9) is None:
             raise ControlError(f"'{name}' is a whole number")
@@ -96,7 +96,7 @@ def job_page(engine: Engine, q: Mapping[str, str], account: str | None = None) -
         raise ControlError("'order' is oldest or newest")
     if "phase" in q and q["phase"] not in PHASE_NAMES:
         raise ControlError(f"'phase' is one of {', '.join(sorted(PHASE_NAMES))}")
-    wanted = [(k, q[k]) for k in ("vendor", "model", "test_id") if k in q]
+    wanted = [(k, q[k]) for k in ("vendor", "model", "test_id", "account") if k in q]
     found = list(engine.store.jobs((lambda j: all(getattr(j, k) == v for k, v in wanted)
                                     and accounts.holds(account, j.account)) if wanted or account else None))
     if q.get("order") == "newest":

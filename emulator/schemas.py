@@ -131,7 +131,8 @@ class RouteDoc:
 
 
 _FILTERS = (("vendor", "a vendor (dashscope, nls, eas, tencent_asr, tencent_ci)"), ("model", "a model or engine"),
-            ("phase", "queued, running, paused, succeeded, failed or canceled"), ("test_id", "the test that made it"))
+            ("phase", "queued, running, paused, succeeded, failed or canceled"), ("test_id", "the test that made it"),
+            ("account", "the credential id that made it (API key, AccessKey ID, SecretId, EAS token)"))
 
 # (route name, method) → its description
 ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {

@@ -112,7 +112,8 @@ class Dashboard:
     # ---- jobs --------------------------------------------------------------------------------------------
 
     def _rows(self, request: Request) -> dict[str, Any]:
-        q = {k: v for k, v in request.query_params.items() if v and k in ("vendor", "phase", "test_id", "after")}
+        q = {k: v for k, v in request.query_params.items()
+             if v and k in ("vendor", "phase", "test_id", "account", "after")}
         page = job_page(self.engine, {**q, "order": "newest", "limit": str(PAGE_SIZE)})
         rows = [self._summary(job) for job in page.jobs]
         older = None
