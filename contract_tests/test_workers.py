@@ -167,7 +167,10 @@ def test_kill_9_under_load_keeps_every_acknowledged_job_object_and_queue_entry(t
         threads = [threading.Thread(target=load, args=(kind,)) for kind in ("tasks", "tasks", "objects", "queue")]
         for t in threads:
             t.start()
-        time.sleep(1.5)
+        deadline = time.monotonic() + 60            # under load at least a few of each kind, however busy the machine
+        while time.monotonic() < deadline and not all(len(v) >= 3 for v in acknowledged.values()):
+            time.sleep(0.05)
+        time.sleep(0.5)
         first.kill()                                 # the whole server and its workers, mid-load
         stop.set()
         for t in threads:

@@ -10,6 +10,7 @@ import io
 import json
 import math
 import struct
+import sys
 import wave
 from array import array
 from collections.abc import Sequence
@@ -48,15 +49,31 @@ class AudioInfo:
     channels: int
     duration_ms: int
     size: int
-    speech: tuple[tuple[Span, ...], ...] = field(default=())   # per channel; () when unknown
+    # per channel, the speech spans (ms); () when unknown. Given as spans, kept packed (bytes of int32 pairs: a stored
+    # job keeps them, and nested tuples cost ten times the memory); read them with ``speech_spans``
+    speech: tuple[Any, ...] = field(default=())
     script: dict[str, Any] | None = None                        # embedded script chunk, if any
     levels: tuple[float, ...] = ()     # per channel: mean peak level of the voiced windows, dBFS; () when unknown
+
+    def __post_init__(self) -> None:
+        if any(not isinstance(channel, bytes) for channel in self.speech):
+            object.__setattr__(self, "speech", tuple(
+                channel if isinstance(channel, bytes) else array("i", [t for span in channel for t in span]).tobytes()
+                for channel in self.speech))
+        object.__setattr__(self, "codec", sys.intern(self.codec))
 
     def speech_spans(self, channel: int) -> tuple[Span, ...]:
         """Speech spans of one channel; the whole file when the container could not be decoded for energy."""
         if not self.speech:
             return ((0, self.duration_ms),) if self.duration_ms > 0 else ()
-        return self.speech[channel] if channel < len(self.speech) else ()
+        if channel >= len(self.speech):
+            return ()
+        packed = self.speech[channel]
+        if not isinstance(packed, bytes):          # kept unpacked (a state directory of an earlier version)
+            return tuple(packed)
+        flat = array("i")
+        flat.frombytes(packed)
+        return tuple((flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
 
 
 def probe(data: bytes) -> AudioInfo:

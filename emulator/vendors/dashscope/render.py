@@ -97,7 +97,10 @@ class Style:
     events: bool = True           # SenseVoice audio event tags
 
 
-def result_file(job: Job, item: Item, style: Style = Style()) -> dict[str, Any]:
+DEFAULT_STYLE = Style()      # one instance for every task that asked for the defaults (a stored task keeps it)
+
+
+def result_file(job: Job, item: Item, style: Style = DEFAULT_STYLE) -> dict[str, Any]:
     assert item.audio is not None and item.transcript is not None
     model = cat.MODELS[job.model]
     itn = style.itn and item.transcript.language in CJK_LANGS

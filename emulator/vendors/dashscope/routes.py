@@ -7,7 +7,7 @@ import calendar
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
@@ -26,7 +26,7 @@ from emulator.inputs import BadInput, parse_json, whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.realtime import Realtime
-from emulator.vendors.dashscope.render import Signer, Style, result_file, task_output
+from emulator.vendors.dashscope.render import DEFAULT_STYLE, Signer, Style, result_file, task_output
 from emulator.vendors.dashscope.vocabulary import Vocabularies, VocabularyError
 from emulator.web import base_url, note
 
@@ -51,7 +51,7 @@ class TaskRecord:
 
     request_id: str
     rendered: tuple[str, Phase, bytes] | None = None     # (base URL, phase, "output"/"usage" JSON) once finished
-    style: Style = field(default_factory=Style)          # how the task asked its text to be written
+    style: Style = DEFAULT_STYLE                         # how the task asked its text to be written
     payload: dict[str, Any] | None = None                # the submit body as received
 
     def to_json(self) -> dict[str, Any]:
