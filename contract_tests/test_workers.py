@@ -116,6 +116,11 @@ def test_ids_are_unique_across_workers_under_concurrent_load(two_workers: Server
     control = ControlClient(two_workers.url)
     try:
         assert {j["id"] for j in control.jobs()} == set(made)
+        page = control._call("GET", "/jobs", params={"order": "newest", "limit": "50", "after": "50"})
+        assert (page["total"], len(page["jobs"]), page["next"]) == (120, 50, "100")   # paged in SQL
+        assert all(j["id"] in made for j in page["jobs"])
+        rows = httpx.get(f"{two_workers.url}/_emulator/ui/rows", params={"vendor": "dashscope"}, timeout=30).text
+        assert sum(task_id in rows for task_id in made) == 50                      # the dashboard's first page
     finally:
         control.close()
 

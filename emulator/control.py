@@ -97,14 +97,20 @@ def job_page(engine: Engine, q: Mapping[str, str], account: str | None = None) -
     if "phase" in q and q["phase"] not in PHASE_NAMES:
         raise ControlError(f"'phase' is one of {', '.join(sorted(PHASE_NAMES))}")
     wanted = [(k, q[k]) for k in ("vendor", "model", "test_id", "account") if k in q]
+    offset = whole_number(q.get("after") or "0", 9) or 0
+    limit = whole_number(q["limit"], 9) if q.get("limit") else None
+    paged = getattr(engine.store, "page_jobs", None)
+    if paged is not None and "phase" not in q:    # a shared store filters and pages in SQL: only the page is read
+        jobs, total = paged(dict(wanted), accounts.members(account) if account is not None else None,
+                            q.get("order") == "newest", offset, limit)
+        end = total if limit is None else offset + limit
+        return JobPage([engine.peek(j.id) or j for j in jobs], total, str(end) if end < total else None)
     found = list(engine.store.jobs((lambda j: all(getattr(j, k) == v for k, v in wanted)
                                     and accounts.holds(account, j.account)) if wanted or account else None))
     if q.get("order") == "newest":
         found.reverse()
     if "phase" in q:           # phases move with the clock: every candidate is brought up to date
         found = [j for j in found if (j if j.phase.terminal else engine.peek(j.id) or j).phase.value == q["phase"]]
-    offset = whole_number(q.get("after") or "0", 9) or 0
-    limit = whole_number(q["limit"], 9) if q.get("limit") else None
     end = len(found) if limit is None else offset + limit
     page = [engine.peek(j.id) or j for j in found[offset:end]]
     return JobPage(page, len(found), str(end) if end < len(found) else None)

@@ -36,6 +36,31 @@ CREATE TABLE IF NOT EXISTS blobs (kind TEXT NOT NULL, key TEXT NOT NULL, path TE
                                   content_type TEXT NOT NULL, name TEXT NOT NULL, meta TEXT NOT NULL,
                                   PRIMARY KEY (kind, key));
 """
+JOB_COLUMNS = ("vendor", "model", "test_id", "account")     # a job's fields listings filter on, beside its pickle
+_UPSERT_JOB = ("INSERT INTO jobs (id, data, vendor, model, test_id, account) VALUES (?, ?, ?, ?, ?, ?) "
+               "ON CONFLICT(id) DO UPDATE SET data = excluded.data")
+
+
+def _job_row(job: Job, data: bytes) -> tuple[object, ...]:
+    return (job.id, data, job.vendor, job.model, job.test_id, job.account)
+
+
+def _add_job_columns(db: sqlite3.Connection) -> None:
+    """The listing columns of the jobs table (a state directory made before them gets them, filled once)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    missing = [c for c in JOB_COLUMNS if c not in have]
+    for column in missing:
+        db.execute(f"ALTER TABLE jobs ADD COLUMN {column} TEXT")
+    if missing:
+        for job_id, data in list(db.execute("SELECT id, data FROM jobs")):
+            try:
+                job = pickle.loads(data)
+            except Exception:
+                continue
+            db.execute("UPDATE jobs SET vendor = ?, model = ?, test_id = ?, account = ? WHERE id = ?",
+                       (job.vendor, job.model, job.test_id, job.account, job_id))
+
+
 _SHARED_SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
@@ -55,6 +80,7 @@ class SqliteStore(MemoryStore):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")      # WAL: a commit survives the process being killed
         self._db.executescript(_SCHEMA + _SHARED_SCHEMA)
+        _add_job_columns(self._db)
         self._load()
 
     # ---- loading -----------------------------------------------------------------------------------------
@@ -83,8 +109,7 @@ class SqliteStore(MemoryStore):
 
     def put_job(self, job: Job) -> None:
         super().put_job(job)
-        self._write("INSERT INTO jobs (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
-                    job.id, pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+        self._write(_UPSERT_JOB, *_job_row(job, pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)))
 
     def delete_job(self, job_id: str) -> bool:
         found = super().delete_job(job_id)
@@ -201,6 +226,8 @@ class SharedSqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA + _SHARED_SCHEMA)
+        with self._transaction() as db:
+            _add_job_columns(db)
 
     # ---- plumbing ----------------------------------------------------------------------------------------
 
@@ -242,8 +269,9 @@ class SharedSqliteStore:
     def put_job(self, job: Job) -> None:
         data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:            # a new job: one statement (the common case of a submit)
-            if self._db.execute("INSERT INTO jobs (id, data) VALUES (?, ?) ON CONFLICT(id) DO NOTHING",
-                                (job.id, data)).rowcount == 1:
+            if self._db.execute("INSERT INTO jobs (id, data, vendor, model, test_id, account) "
+                                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+                                _job_row(job, data)).rowcount == 1:
                 return
         with self._transaction() as db:
             row = db.execute("SELECT data FROM jobs WHERE id = ?", (job.id,)).fetchone()
@@ -251,8 +279,7 @@ class SharedSqliteStore:
                 stored = self._loads(row[0], f"job {job.id}")
                 if isinstance(stored, Job):
                     reconcile(stored, job)
-            db.execute("INSERT INTO jobs (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
-                       (job.id, pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)))
+            db.execute(_UPSERT_JOB, _job_row(job, pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)))
 
     def get_job(self, job_id: str) -> Job | None:
         row = self._one("SELECT data FROM jobs WHERE id = ?", job_id)
@@ -267,6 +294,28 @@ class SharedSqliteStore:
     def count_jobs(self) -> int:
         row = self._one("SELECT count(*) FROM jobs")
         return int(row[0]) if row is not None else 0  # type: ignore[call-overload]
+
+    def page_jobs(self, equal: dict[str, str], accounts: frozenset[str] | None, newest: bool, offset: int,
+                  limit: int | None) -> tuple[list[Job], int]:
+        """One page of a listing, filtered and counted in SQL: only the page's jobs are read back (a listing of
+        100,000 jobs does not unpickle them all). ``equal``: column → value (``JOB_COLUMNS``); ``accounts``: the
+        making credential is one of these."""
+        where, args = [], []
+        for column, value in equal.items():
+            if column not in JOB_COLUMNS:
+                raise ValueError(f"no listing column {column!r}")
+            where.append(f"{column} = ?")
+            args.append(value)
+        if accounts is not None:
+            where.append(f"account IN ({', '.join('?' * len(accounts))})")
+            args.extend(sorted(accounts))
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        row = self._one(f"SELECT count(*) FROM jobs{clause}", *args)
+        total = int(row[0]) if row is not None else 0  # type: ignore[call-overload]
+        rows = self._all(f"SELECT data FROM jobs{clause} ORDER BY rowid {'DESC' if newest else 'ASC'} "
+                         "LIMIT ? OFFSET ?", *args, -1 if limit is None else limit, offset)
+        loaded = [self._loads(data, "a job") for (data,) in rows]
+        return [j for j in loaded if isinstance(j, Job)], total
 
     def delete_job(self, job_id: str) -> bool:
         with self._transaction() as db:

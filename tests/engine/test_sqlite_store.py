@@ -103,3 +103,33 @@ def test_racing_record_changes_across_workers_lose_nothing(tmp_path: Path) -> No
         t.join()
     found = stores[0].get_record("k", "q")
     assert isinstance(found, Queue) and found.updated == 200
+
+
+def test_a_shared_store_pages_a_listing_in_sql(tmp_path: Path) -> None:
+    from emulator.engine.sqlite_store import SharedSqliteStore
+
+    store = SharedSqliteStore(tmp_path)
+    for i in range(7):
+        made = job(f"j{i}")
+        made.vendor, made.account = ("nls" if i % 2 else "dashscope"), f"k{i % 3}"
+        store.put_job(made)
+    store.put_job(store.get_job("j0") or job("x"))            # written again: keeps its place
+    page, total = store.page_jobs({"vendor": "dashscope"}, None, newest=True, offset=1, limit=2)
+    assert ([j.id for j in page], total) == (["j4", "j2"], 4)
+    page, total = store.page_jobs({}, frozenset({"k0", "k2"}), newest=False, offset=0, limit=None)
+    assert ([j.id for j in page], total) == (["j0", "j2", "j3", "j5", "j6"], 5)
+
+
+def test_a_state_directory_made_before_the_listing_columns_gets_them(tmp_path: Path) -> None:
+    import pickle
+    import sqlite3
+
+    from emulator.engine.sqlite_store import SharedSqliteStore
+
+    old = sqlite3.connect(tmp_path / "state.sqlite3")
+    old.execute("CREATE TABLE jobs (id TEXT PRIMARY KEY, data BLOB NOT NULL)")
+    old.execute("INSERT INTO jobs VALUES (?, ?)", ("old", pickle.dumps(job("old"))))
+    old.commit()
+    old.close()
+    page, total = SharedSqliteStore(tmp_path).page_jobs({"vendor": "dashscope"}, None, False, 0, None)
+    assert ([j.id for j in page], total) == (["old"], 1)
