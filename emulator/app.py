@@ -13,7 +13,6 @@ import logging
 import os
 import random
 import re
-import socket
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -31,7 +30,7 @@ from emulator.config import Settings
 from emulator.control import Control
 from emulator.engine import Engine, Store
 from emulator.engine import Request as FaultRequest
-from emulator.engine.callbacks import owner_id
+from emulator.engine.callbacks import owner_id, take_over
 from emulator.engine.faults import TRANSPORT_ACTIONS
 from emulator.fixtures import load_fixtures
 from emulator.openapi import walk_routes
@@ -102,7 +101,7 @@ class Emulator:
                 continue
             if shared:          # several workers: take it only if its worker is gone (one transaction)
                 taken = self.engine.store.update_record(
-                    "engine.callbacks", key, lambda found: _orphan_taken(found))
+                    "engine.callbacks", key, take_over)
                 if not isinstance(taken, SavedDelivery) or taken.owner != owner_id() or taken.state != "waiting":
                     continue
                 saved = taken
@@ -118,7 +117,7 @@ class Emulator:
         saved = self.engine.saved_overrides()
         if saved is None:
             return
-        self.engine.rate_limits = saved.rate_limits
+        self.engine.rate_limits = saved.rate_limits      # over the serve settings this emulator applied on start
         for dialect in self.dialects:
             if dialect.settings_key and dialect.settings_key in saved.dialects:
                 try:
@@ -202,9 +201,6 @@ class Emulator:
         """Several workers: apply the run-time configuration another worker changed (faults, scripts, lifecycles,
         clock, settings) — the dialects' settings return to their defaults, then take the kept ones."""
         if self.engine.sync_overrides():
-            for hook in self.engine.settings_hooks:
-                hook()
-            self.engine._restore_overrides()
             self._restore_overrides()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -272,28 +268,6 @@ class Emulator:
             time=self.engine.clock.now(), method=scope.get("method", ""), path=scope.get("path", ""),
             status=status, latency_ms=round((time.perf_counter() - started) * 1000, 3), **fields,
         )
-
-
-def _orphan_taken(found: object) -> object | None:
-    """A kept delivery whose worker is gone, now this worker's (None: leave it)."""
-    from dataclasses import replace
-
-    from emulator.engine.callbacks import SavedDelivery
-
-    if not isinstance(found, SavedDelivery) or found.state != "waiting":
-        return None
-    host, _, pid = str(found.owner).rpartition(":")
-    if found.owner and str(found.owner) != owner_id():
-        if host and host != socket.gethostname():
-            return None                  # another machine's instance delivers it (its liveness is not known here)
-        try:
-            os.kill(int(pid), 0)
-            return None                  # its worker lives: it delivers it
-        except (ProcessLookupError, ValueError):
-            pass
-        except PermissionError:          # a process of another user has that id now: not ours either way
-            pass
-    return replace(found, owner=owner_id())
 
 
 class _Wire:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import socket
 import time
@@ -73,6 +74,26 @@ class SavedDelivery:
 def owner_id() -> str:
     """This process, as a kept delivery names the one delivering it."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def take_over(found: object) -> object | None:
+    """A kept delivery whose process is gone, now this process's (``Store.update_record`` calls this in one step, so
+    two processes never both take it); None: leave it (delivered, failed, or its process lives). An owner on another
+    machine is left alone: whether it lives is not known here."""
+    if not isinstance(found, SavedDelivery) or found.state != "waiting":
+        return None
+    if found.owner and found.owner != owner_id():
+        host, _, pid = found.owner.rpartition(":")
+        if host != socket.gethostname():
+            return None
+        try:
+            os.kill(int(pid), 0)
+            return None                  # its process lives: it delivers it
+        except (ProcessLookupError, ValueError):
+            pass
+        except PermissionError:          # a process of another user has that id now: not ours either way
+            pass
+    return dataclasses.replace(found, owner=owner_id())
 
 
 class Callbacks:

@@ -176,14 +176,17 @@ class Engine:
             self._overrides_seen = self.store.add("overrides", 1)  # type: ignore[attr-defined]
 
     def sync_overrides(self) -> bool:
-        """Several workers: apply the run-time configuration another worker kept since this one last looked.
-        True when something was applied (the emulator then applies the dialects' part too)."""
+        """Several workers: apply the run-time configuration another worker kept since this one last looked — the
+        settings hooks return the dialects' settings to their defaults first. True when something was applied (the
+        emulator then applies the dialects' kept sections)."""
         if not self._shared:
             return False
         generation: int = self.store.counter("overrides")  # type: ignore[attr-defined]
         if generation == self._overrides_seen:
             return False
         self._overrides_seen = generation
+        for hook in self.settings_hooks:
+            hook()
         self._restore_overrides()
         return True
 

@@ -133,3 +133,17 @@ class Job:
         if self.phase is not Phase.FAILED:
             return None
         return self.forced_failure or next((i.failure for i in self.items if i.failure is not None), None)
+
+
+def reconcile(stored: Job, job: Job) -> None:
+    """Make ``job`` (about to be written) keep what another worker wrote since it was read: media processed,
+    an end reached (by a poll, a cancel or the control plane). ``job`` is changed in place."""
+    if stored.media_ready and not job.media_ready:
+        job.items, job.media_ready, job.created_at = stored.items, True, stored.created_at
+        job.forced_failure = job.forced_failure or stored.forced_failure
+        if job.phase is Phase.QUEUED:
+            job.phase, job.phase_times = stored.phase, dict(stored.phase_times)
+    if stored.phase.terminal and not job.phase.terminal:
+        job.phase, job.phase_times = stored.phase, dict(stored.phase_times)
+        job.forced_failure = stored.forced_failure
+    job.reads = max(job.reads, stored.reads)

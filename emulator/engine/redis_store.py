@@ -3,7 +3,7 @@ several behind a load balancer, act as one — every read goes to Redis, as with
 directory (``SharedSqliteStore``), and blobs are kept in Redis too (no instance's disk holds them).
 
 Jobs and records are pickled (the engine's and the dialects' dataclasses: every instance runs the same version);
-racing writes to one job are reconciled (``sqlite_store.reconcile``) and read-change-write of a record happens under
+racing writes to one job are reconciled (``jobs.reconcile``) and read-change-write of a record happens under
 ``WATCH``, so no update is lost; counters (ids, fault hits, the overrides' generation) are ``INCRBY``. Keys are
 prefixed ``asr-emulator:``; a reset deletes what the prefix holds, except the engine's counters and records.
 """
@@ -19,9 +19,8 @@ from typing import Any
 
 import redis
 
-from emulator.engine.jobs import Job
+from emulator.engine.jobs import Job, reconcile
 from emulator.engine.journal import Entry
-from emulator.engine.sqlite_store import reconcile
 from emulator.engine.store import Blob
 
 log = logging.getLogger("asr_emulator")
@@ -58,24 +57,22 @@ class RedisStore:
         """Keep ``member``'s first-insertion place in ``zset`` (listings come back in that order)."""
         pipe.zadd(zset, {member: self.r.incr(P + "order")}, nx=True)
 
-    def _change(self, key: str, change: Callable[[bytes | None], tuple[bytes, Callable[[Any], None]] | None]) -> None:
-        """Read a key, compute its new value and write it (with any other writes) only if no one wrote it meanwhile;
-        retried on a conflict. ``change`` returns (new bytes, extra writes on the pipeline), or None to leave it."""
+    def _watched(self, key: str, step: Callable[[Any], tuple[Any, Callable[[Any], None] | None]]) -> Any:
+        """Read under ``WATCH key`` and write only if no one wrote ``key`` meanwhile, retried on a conflict.
+        ``step(pipe)`` reads through the pipeline and returns (its result, the writes to queue — None for none)."""
         pipe: Any
         with self.r.pipeline() as pipe:
             for _ in range(MAX_RETRIES):
                 try:
                     pipe.watch(key)
-                    outcome = change(pipe.get(key))
-                    if outcome is None:
+                    result, write = step(pipe)
+                    if write is None:
                         pipe.unwatch()
-                        return
-                    data, extra = outcome
-                    pipe.multi()
-                    pipe.set(key, data)
-                    extra(pipe)
-                    pipe.execute()
-                    return
+                    else:
+                        pipe.multi()
+                        write(pipe)
+                        pipe.execute()
+                    return result
                 except redis.WatchError:
                     continue
         raise RuntimeError(f"{key}: {MAX_RETRIES} conflicting writes in a row")
@@ -83,14 +80,21 @@ class RedisStore:
     # ---- jobs --------------------------------------------------------------------------------------------
 
     def put_job(self, job: Job) -> None:
-        def change(current: bytes | None) -> tuple[bytes, Callable[[Any], None]]:
-            stored = self._loads(current, f"job {job.id}")
+        key = P + "job:" + job.id
+
+        def step(pipe: Any) -> tuple[None, Callable[[Any], None]]:
+            stored = self._loads(pipe.get(key), f"job {job.id}")
             if isinstance(stored, Job):
                 reconcile(stored, job)
-            return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL), \
-                lambda pipe: self._order(pipe, P + "jobs", job.id)
+            data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
 
-        self._change(P + "job:" + job.id, change)
+            def write(w: Any) -> None:
+                w.set(key, data)
+                self._order(w, P + "jobs", job.id)
+
+            return None, write
+
+        self._watched(key, step)
 
     def get_job(self, job_id: str) -> Job | None:
         found = self._loads(self.r.get(P + "job:" + job_id), f"job {job_id}")
@@ -171,25 +175,22 @@ class RedisStore:
     def update_record(self, kind: str, key: str, change: Callable[[object | None], object | None]) -> object | None:
         """Read, change and write one record under WATCH (retried when another instance wrote it meanwhile)."""
         name = P + f"rec:{kind}"
-        pipe: Any
-        with self.r.pipeline() as pipe:
-            for _ in range(MAX_RETRIES):
-                try:
-                    pipe.watch(name)
-                    current: object | None = self._loads(pipe.hget(name, key), f"record {kind}/{key}")
-                    new = change(current)
-                    if new is None:
-                        pipe.unwatch()
-                        return current
-                    pipe.multi()
-                    pipe.hset(name, key, pickle.dumps(new, protocol=5))
-                    pipe.sadd(P + "rec-kinds", kind)
-                    self._order(pipe, P + f"recs:{kind}", key)
-                    pipe.execute()
-                    return new
-                except redis.WatchError:
-                    continue
-        raise RuntimeError(f"record {kind}/{key}: {MAX_RETRIES} conflicting writes in a row")
+
+        def step(pipe: Any) -> tuple[object | None, Callable[[Any], None] | None]:
+            current: object | None = self._loads(pipe.hget(name, key), f"record {kind}/{key}")
+            new = change(current)
+            if new is None:
+                return current, None
+
+            def write(w: Any) -> None:
+                w.hset(name, key, pickle.dumps(new, protocol=5))
+                w.sadd(P + "rec-kinds", kind)
+                self._order(w, P + f"recs:{kind}", key)
+
+            return new, write
+
+        found: object | None = self._watched(name, step)
+        return found
 
     def clear(self) -> None:
         """A reset: jobs, blobs and the dialects' records go (the engine's counters and records stay)."""

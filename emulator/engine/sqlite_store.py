@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from emulator.engine.jobs import Job, Phase
+from emulator.engine.jobs import Job, reconcile
 from emulator.engine.journal import Entry
 from emulator.engine.store import Blob, MemoryStore
 
@@ -43,6 +43,17 @@ _UPSERT_JOB = ("INSERT INTO jobs (id, data, vendor, model, test_id, account) VAL
 
 def _job_row(job: Job, data: bytes) -> tuple[object, ...]:
     return (job.id, data, job.vendor, job.model, job.test_id, job.account)
+
+
+def _add_counter(db: sqlite3.Connection, name: str, amount: int) -> int:
+    row = db.execute("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) "
+                     "DO UPDATE SET value = value + excluded.value RETURNING value", (name, amount)).fetchall()
+    return int(row[0][0])          # (fetchall: the statement ends, and its write lock with it)
+
+
+def _read_counter(db: sqlite3.Connection, name: str) -> int:
+    row = db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+    return int(row[0]) if row is not None else 0
 
 
 def _add_job_columns(db: sqlite3.Connection) -> None:
@@ -146,15 +157,11 @@ class SqliteStore(MemoryStore):
     def add(self, name: str, amount: int = 1) -> int:
         """Add to a kept counter (the ids handed out, say) and return its new value."""
         with self._db_lock:
-            self._db.execute("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) "
-                             "DO UPDATE SET value = value + excluded.value", (name, amount))
-            row = self._db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
-            return int(row[0])
+            return _add_counter(self._db, name, amount)
 
     def counter(self, name: str) -> int:
         with self._db_lock:
-            row = self._db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
-        return int(row[0]) if row is not None else 0
+            return _read_counter(self._db, name)
 
     def clear(self) -> None:
         """A reset: jobs, blobs and the dialects' records go (the id reservation stays: ids are never reused)."""
@@ -404,16 +411,13 @@ class SharedSqliteStore:
     # ---- counters ----------------------------------------------------------------------------------------
 
     def add(self, name: str, amount: int = 1) -> int:
-        """Add to a counter shared by every worker and return its new value (one transaction)."""
-        with self._transaction() as db:
-            db.execute("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) "
-                       "DO UPDATE SET value = value + excluded.value", (name, amount))
-            row = db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
-            return int(row[0])
+        """Add to a counter shared by every worker and return its new value (one statement: atomic)."""
+        with self._lock:
+            return _add_counter(self._db, name, amount)
 
     def counter(self, name: str) -> int:
-        row = self._one("SELECT value FROM counters WHERE name = ?", name)
-        return int(row[0]) if row is not None else 0  # type: ignore[call-overload]
+        with self._lock:
+            return _read_counter(self._db, name)
 
     # ---- the journal: one table for every worker, numbered in it ---------------------------------------------
 
@@ -465,18 +469,4 @@ class _SharedJournal:
         self.store._write("DELETE FROM journal")
 
 
-def reconcile(stored: Job, job: Job) -> None:
-    """Make ``job`` (about to be written) keep what another worker wrote since it was read: media processed,
-    an end reached (by a poll, a cancel or the control plane). ``job`` is changed in place."""
-    if stored.media_ready and not job.media_ready:
-        job.items, job.media_ready, job.created_at = stored.items, True, stored.created_at
-        job.forced_failure = job.forced_failure or stored.forced_failure
-        if job.phase is Phase.QUEUED:
-            job.phase, job.phase_times = stored.phase, dict(stored.phase_times)
-    if stored.phase.terminal and not job.phase.terminal:
-        job.phase, job.phase_times = stored.phase, dict(stored.phase_times)
-        job.forced_failure = stored.forced_failure
-    job.reads = max(job.reads, stored.reads)
-
-
-__all__ = ["SharedSqliteStore", "SqliteStore", "reconcile"]
+__all__ = ["SharedSqliteStore", "SqliteStore"]

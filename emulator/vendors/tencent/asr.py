@@ -31,7 +31,7 @@ from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorEr
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
 from emulator.vendors.tencent.restricted import RestrictedWords
-from emulator.vendors.tencent.sentence import Answered, SentenceError, Vocabularies, recognise
+from emulator.vendors.tencent.sentence import Answered, SentenceError, Vocabularies, check_names, recognise
 from emulator.vendors.tencent.tc3 import Authorization, canonical_request, signature, utc_date
 from emulator.web import note
 
@@ -520,13 +520,8 @@ def _params(request: Request, body: bytes) -> dict[str, Any]:
 
 def _rec_spec(params: dict[str, Any], from_query: bool = False) -> dict[str, Any]:
     """Validated CreateRecTask parameters. ``from_query``: a GET request, whose values are all text."""
-    known = set(cat.REC_INT_PARAMS) | set(cat.REC_STR_PARAMS) | set(cat.REC_LIST_PARAMS)
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise TcError("UnknownParameter", name=unknown[0])
-    for name in cat.REC_REQUIRED:
-        if name not in params:
-            raise TcError("MissingParameter", name=name)
+    check_names(params, set(cat.REC_INT_PARAMS) | set(cat.REC_STR_PARAMS) | set(cat.REC_LIST_PARAMS),
+                cat.REC_REQUIRED, TcError)
     spec: dict[str, Any] = {}
     for name, value in params.items():
         if name in cat.REC_INT_PARAMS:

@@ -9,6 +9,7 @@ import binascii
 import hashlib
 import re
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,14 +239,21 @@ def _bounded(words: list[tuple[str, int]]) -> list[tuple[str, int]]:
 
 # ---- SentenceRecognition ------------------------------------------------------------------------------------------
 
-def sentence_spec(params: dict[str, Any]) -> dict[str, Any]:
-    known = set(cat.SENTENCE_INT_PARAMS) | set(cat.SENTENCE_STR_PARAMS)
+def check_names(params: dict[str, Any], known: set[str], required: Iterable[str],
+                error: Callable[..., Exception]) -> None:
+    """An action's parameters: none the action does not know (``UnknownParameter``), every required one there
+    (``MissingParameter``); ``error`` is the caller's error class (``code``, ``name=``)."""
     unknown = sorted(set(params) - known)
     if unknown:
-        raise SentenceError("UnknownParameter", name=unknown[0])
-    for name in cat.SENTENCE_REQUIRED:
+        raise error("UnknownParameter", name=unknown[0])
+    for name in required:
         if name not in params:
-            raise SentenceError("MissingParameter", name=name)
+            raise error("MissingParameter", name=name)
+
+
+def sentence_spec(params: dict[str, Any]) -> dict[str, Any]:
+    check_names(params, set(cat.SENTENCE_INT_PARAMS) | set(cat.SENTENCE_STR_PARAMS), cat.SENTENCE_REQUIRED,
+                SentenceError)
     for name, allowed in cat.SENTENCE_INT_PARAMS.items():
         value = params.get(name)
         if value is None:
