@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -325,16 +325,28 @@ class _Wire:
 
 
 def _origin_form(scope: Scope) -> Scope:
-    """Rewrite ``http://host/path`` request targets to origin form, keeping the host in the Host header."""
-    path: str = scope.get("path", "")
-    if not (path.startswith("http://") or path.startswith("https://")):
+    """Rewrite ``http://host/path`` request targets (the SDKs' proxy mode) to origin form, keeping the host in the
+    Host header. Worked from the raw target and decoded exactly once, as an origin-form path is: a key holding
+    ``%25``, ``%23`` (``#``), ``%3F`` (``?``) or UTF-8 arrives as the client encoded it, never decoded twice or cut."""
+    raw: bytes = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
+    lowered = raw[:8].lower()
+    if not (lowered.startswith(b"http://") or lowered.startswith(b"https://")):
         return scope
-    parts = urlsplit(path)
+    rest = raw.split(b"://", 1)[1]
+    netloc, slash, raw_path = rest.partition(b"/")
+    raw_path = slash + raw_path if slash else b"/"
+    raw_path, _, query = raw_path.partition(b"?")          # uvicorn's h11 leaves a query inside raw_path
+    raw_path = raw_path.split(b"#", 1)[0]
     headers = [(k, v) for k, v in scope.get("headers", []) if k != b"host"]
-    headers.append((b"host", parts.netloc.encode("latin-1")))
-    new_path = parts.path or "/"
-    return {**scope, "path": new_path, "raw_path": new_path.encode("latin-1"), "headers": headers,
-            "query_string": parts.query.encode("latin-1") if parts.query else scope.get("query_string", b"")}
+    headers.append((b"host", netloc.rsplit(b"@", 1)[-1]))
+    return {**scope, "path": decode_path(raw_path), "raw_path": raw_path, "headers": headers,
+            "query_string": query or scope.get("query_string", b"")}
+
+
+def decode_path(raw: bytes) -> str:
+    """A raw request path decoded once, percent-escapes and unescaped bytes alike as UTF-8 (as uvicorn decodes an
+    origin-form path)."""
+    return unquote_to_bytes(raw).decode("utf-8", "replace")
 
 
 def create_app(settings: Settings | None = None) -> Emulator:

@@ -16,7 +16,7 @@ import asyncio
 import hashlib
 import time
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -147,7 +147,7 @@ class TencentCi(Dialect):
                 host = value.decode("latin-1")
                 break
         hostname = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-        path = unquote(scope.get("path", "/")) or "/"
+        path = scope.get("path", "/") or "/"          # decoded once, by the server or _origin_form
         match = HOST.match(hostname.lower())
         if match is not None:
             bucket = match.group("bucket")
@@ -262,7 +262,10 @@ class TencentCi(Dialect):
         headers = {k.lower(): v for k, v in request.headers.items()}
         headers["host"] = target.host
         params = {k: v for k, v in query.items() if k not in FIELDS}
-        if not verify(sig, verdict.secret, request.method, unquote(request.url.path), params, headers):
+        # the path the SDKs sign is the key as given, i.e. the request path decoded once (never twice: a key
+        # holding "%2F" is signed as such); path-style requests may sign it with or without the bucket
+        paths = dict.fromkeys([request.scope.get("path", "/"), target.path])
+        if not any(verify(sig, verdict.secret, request.method, path, params, headers) for path in paths):
             raise CiError("SignatureDoesNotMatch")
         return target.bucket
 

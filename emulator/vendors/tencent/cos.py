@@ -10,7 +10,7 @@ import re
 import tempfile
 import time
 from typing import Any
-from urllib.parse import SplitResult, unquote
+from urllib.parse import SplitResult, quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -158,6 +158,14 @@ class Objects:
                             "ETag": blob.meta.get("etag", ""), "Size": str(blob.size),
                             "Owner": {"ID": self.ctx.appid, "DisplayName": self.ctx.appid},
                             "StorageClass": cat.STORAGE_CLASS})
+        if q.get("encoding-type", "").lower() == "url":   # keys, prefixes and markers percent-encoded (UTF-8)
+            out["EncodingType"] = "url"
+            for name in ("Prefix", "Marker", "NextMarker", "Delimiter"):
+                if name in out:
+                    out[name] = quote(out[name], safe="/")
+            for entry in entries:
+                entry["Key"] = quote(str(entry["Key"]), safe="/")
+            prefixes = [quote(p, safe="/") for p in prefixes]
         if entries:
             out["Contents"] = one_or_many(entries)
         if prefixes:
