@@ -29,7 +29,7 @@ def test_non_latin_keys_and_bare_hosts() -> None:
     out = _origin_form(scope("http://h.example/语音/你好.wav".encode()))
     assert out["path"] == "/语音/你好.wav"
     out = _origin_form(scope(b"HTTP://h.example:80"))
-    assert out["path"] == "/" and (b"host", b"h.example:80") in out["headers"] 
+    assert out["path"] == "/" and (b"host", b"h.example:80") in out["headers"]
 
 
 def test_a_query_left_inside_the_target_is_split_off() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from typing import Any
 
 import pytest
@@ -121,3 +122,61 @@ def test_set_vocab_state_checks_the_state(asr: asr_client.AsrClient) -> None:
     with pytest.raises(TencentCloudSDKException) as err:
         call(asr, "SetVocabState", VocabId=vocab_id, State=7)
     assert err.value.get_code() == "InvalidParameterValue.InvalidVocabState"
+
+
+ENCODINGS = [("TC3-HMAC-SHA256", "POST"), ("TC3-HMAC-SHA256", "GET"), ("HmacSHA1", "POST"), ("HmacSHA256", "GET"),
+             ("HmacSHA256", "POST")]
+
+
+def client_for(emulator: ControlClient, sign_method: str, method: str) -> asr_client.AsrClient:
+    from tencentcloud.common import credential
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+
+    from contract_tests.tencent.conftest import SECRET_ID, SECRET_KEY
+
+    http = HttpProfile(protocol="http", endpoint=emulator.url.split("//", 1)[1], reqMethod=method)
+    return asr_client.AsrClient(credential.Credential(SECRET_ID, SECRET_KEY), "ap-guangzhou",
+                                ClientProfile(signMethod=sign_method, httpProfile=http))
+
+
+@pytest.mark.parametrize(("sign_method", "method"), ENCODINGS)
+def test_arrays_and_objects_in_every_encoding(emulator: ControlClient, sign_method: str, method: str) -> None:
+    """GET and the older signatures send arrays of objects flattened (``WordWeights.0.Word``): rebuilt into the
+    structures a JSON body carries, for every action that takes them."""
+    asr = client_for(emulator, sign_method, method)
+    made = call(asr, "CreateAsrVocab", Name="词表",
+                WordWeights=[{"Word": "智聆", "Weight": 10}, {"Word": "滨海大厦", "Weight": 11}])
+    got = call(asr, "GetAsrVocab", VocabId=made.VocabId)
+    assert [(w.Word, w.Weight) for w in got.WordWeights] == [("智聆", 10), ("滨海大厦", 11)]
+    call(asr, "UpdateAsrVocab", VocabId=made.VocabId, WordWeights=[{"Word": "腾讯云", "Weight": 100}])
+    got = call(asr, "GetAsrVocab", VocabId=made.VocabId)
+    assert [(w.Word, w.Weight) for w in got.WordWeights] == [("腾讯云", 100)]
+    other = call(asr, "CreateAsrVocab", Name="其他").VocabId
+    assert call(asr, "GetAsrVocabList").TotalCount == 2
+    assert call(asr, "GetAsrVocabList", TagInfos=["团队", "7"], Offset=0, Limit=5).TotalCount == 0   # none tagged so
+    url = f"{MAGIC}?duration=4"
+    biased = call(asr, "SentenceRecognition", EngSerViceType="16k_zh", SourceType=0, VoiceFormat="wav", Url=url,
+                  HotwordId=made.VocabId)
+    assert "腾讯云" in biased.Result
+    for vocab in (made.VocabId, other):
+        call(asr, "DeleteAsrVocab", VocabId=vocab)
+    task = call(asr, "CreateRecTask", EngineModelType="16k_zh", ChannelNum=1, ResTextFormat=0, SourceType=0, Url=url,
+                KeyWordLibIdList=["lib-1", "lib-2"], SpeakerRoles=[{"RoleAudioUrl": url, "RoleName": "客服"}])
+    assert task.Data.TaskId > 0
+
+
+@pytest.mark.parametrize("query", ["WordWeights.1.Word=a&WordWeights.1.Weight=10",
+                                   "Name=n&Name.0=m", "WordWeights.0.Word=a&WordWeights.x.Word=b"])
+def test_malformed_flattened_names_are_the_vendors_invalid_parameter(emulator: ControlClient, query: str) -> None:
+    from urllib.parse import urlencode
+
+    import httpx
+
+    signed = {"Action": "CreateAsrVocab", "Version": "2019-06-14", "SecretId": "AKIDsomebodyelse00000000000000000000",
+              "Timestamp": str(int(time.time())), "Nonce": "1", "Signature": "x"}
+    with httpx.Client() as http:
+        answer = http.get(f"{emulator.url}/?{query}&{urlencode(signed)}", headers={"Host": "asr.tencentcloudapi.com"})
+    error = answer.json()["Response"]["Error"]
+    assert answer.status_code == 200 and error["Code"] == "InvalidParameter", error      # an unknown key: unverified
+    assert "malformed" in error["Message"]

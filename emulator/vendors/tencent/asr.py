@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -30,6 +31,7 @@ from emulator.inputs import BadInput, http_url, parse_json, same_secret, whole_n
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
+from emulator.vendors.tencent.flat import Malformed, typed, unflatten
 from emulator.vendors.tencent.restricted import RestrictedWords
 from emulator.vendors.tencent.sentence import Answered, SentenceError, Vocabularies, check_names, recognise
 from emulator.vendors.tencent.tc3 import Authorization, canonical_request, signature, utc_date
@@ -239,7 +241,10 @@ class TencentAsr(Dialect):
                                   keep_blank_values=True))
             form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
             action, version = form.get("Action", ""), form.get("Version", "")
-            params = {k: v for k, v in form.items() if k not in cat.LEGACY_COMMON_PARAMS}
+            try:
+                params = _unflatten((k, v) for k, v in form.items() if k not in cat.LEGACY_COMMON_PARAMS)
+            except TcError as exc:          # answered after the signature is checked
+                params, problem = {}, exc
             call.context = ApiCall(action, params, form, True)
         if problem is None:
             if not action:
@@ -373,9 +378,7 @@ class TencentAsr(Dialect):
         assert isinstance(call, ApiCall)
         params = dict(call.params)
         if call.text_values:            # GET and the legacy form carry text: numbers are numbers there
-            params = {k: int(v) if isinstance(v, str) and whole_number(v, 12) is not None
-                      and k not in ("Data", "Url", "HotwordId", "VocabId", "Name", "Description") else v
-                      for k, v in params.items()}
+            params = typed(params, cat.TEXT_FIELDS)
         vocab = self.vocabularies
         try:
             if call.action == "SentenceRecognition":
@@ -505,8 +508,8 @@ def _result(job: Job, record: AsrTask) -> dict[str, Any]:
 
 def _params(request: Request, body: bytes) -> dict[str, Any]:
     if request.method == "GET":
-        return dict(parse_qsl(request.scope.get("query_string", b"").decode("utf-8", "replace"),
-                              keep_blank_values=True))
+        return _unflatten(parse_qsl(request.scope.get("query_string", b"").decode("utf-8", "replace"),
+                                    keep_blank_values=True))
     if not body.strip():
         return {}
     try:
@@ -516,6 +519,14 @@ def _params(request: Request, body: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TcError("InvalidParameter.ErrorParsequest")
     return value
+
+
+def _unflatten(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """``Name.0.Field`` pairs (GET, the older signatures) as the structure a JSON body carries."""
+    try:
+        return unflatten(pairs)
+    except Malformed as exc:
+        raise TcError("InvalidParameter", detail=str(exc)) from None
 
 
 def _rec_spec(params: dict[str, Any], from_query: bool = False) -> dict[str, Any]:

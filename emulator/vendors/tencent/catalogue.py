@@ -74,6 +74,11 @@ REC_INT_PARAMS: dict[str, tuple[int, ...] | None] = {
 REC_STR_PARAMS = ("EngineModelType", "Data", "Url", "CallbackUrl", "HotwordId", "CustomizationId", "Extra",
                   "HotwordList", "ReplaceTextId")
 REC_LIST_PARAMS = ("KeyWordLibIdList", "SpeakerRoles")
+# fields that stay text when a GET or an older-signature form (all text) is read as a JSON body would be
+TEXT_FIELDS = frozenset({"Data", "Url", "HotwordId", "VocabId", "Name", "Description", "Word", "WordWeightStr",
+                         "HotwordList", "CustomizationId", "Extra", "ReplaceTextId", "CallbackUrl",
+                         "EngSerViceType", "EngineModelType", "VoiceFormat", "UsrAudioKey", "RoleAudioUrl",
+                         "RoleName"})
 REC_REQUIRED = ("EngineModelType", "ChannelNum", "ResTextFormat", "SourceType")
 MAX_DATA_BYTES = 5 * 1024 * 1024          # SourceType 1: the decoded audio
 MAX_URL_FILE_BYTES = 1024 * 1024 * 1024   # SourceType 0: 1 GB
