@@ -3,6 +3,7 @@ real socket: its handshake repeats Sec-WebSocket-Key, which only a real server s
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -104,7 +105,7 @@ def test_an_idle_session_fails_with_40000004(ws_url: str, emulator: ControlClien
 
 
 def test_a_token_createtoken_never_issued_in_strict_mode(ws_url: str, emulator: ControlClient) -> None:
-    emulator.settings(strict=True)
+    emulator.settings(strict=True, nls_gateway={"token_refusal": "task_failed"})    # told in a way the SDK reports
     events = transcribe(ws_url, b"\0" * 3200, token="not-issued", aformat="pcm")
     [error] = events.named("error")
     assert (error["header"]["status"], error["header"]["status_text"]) == (
@@ -132,7 +133,7 @@ def test_restful_one_sentence(emulator: ControlClient) -> None:
 
 
 def test_a_refused_token_on_the_handshake_as_the_gateway_does(ws_url: str, emulator: ControlClient) -> None:
-    emulator.settings(strict=True, nls_gateway={"token_refusal": "handshake"})
+    emulator.settings(strict=True)                      # the default: 403 on the handshake
     events = Events()
     import nls
 
@@ -152,3 +153,43 @@ def test_a_make_audio_file_transcribes_to_its_script(ws_url: str, tmp_path: Path
                     "-o", str(wav)], check=True, capture_output=True, timeout=120)
     events = transcribe(ws_url, wav.read_bytes(), enable_punctuation_prediction=True)
     assert "".join(e["payload"]["result"] for e in events.named("sentence_end")) == "今天天气很好。明天下雨。"
+
+
+def test_control_directives_of_every_sdk_are_accepted(ws_url: str) -> None:
+    """ctrl() mid-stream: the Python SDK sends ControlTranscriber (the Node.js SDK's ControlTranscription is covered by
+    contract_tests/node); the transcription goes on to its end without an error."""
+    import nls
+
+    audio = FIXTURES.joinpath("hello_zh.wav").read_bytes()
+    events = Events()
+    transcriber = nls.NlsSpeechTranscriber(url=ws_url, token="local-token", appkey=APPKEY,
+                                           **events.callbacks("start", "sentence_end", "completed"))
+    transcriber.start(aformat="wav", enable_punctuation_prediction=True)
+    transcriber.send_audio(audio[:32000])
+    transcriber.ctrl(vocabulary_id="v1", max_sentence_silence=500)
+    for i in range(32000, len(audio), 3200):
+        transcriber.send_audio(audio[i:i + 3200])
+    transcriber.stop()
+    wait_for(lambda: events.closed)
+    transcriber.shutdown()
+    assert events.named("error") == [] and len(events.named("completed")) == 1
+    assert "".join(e["payload"]["result"] for e in events.named("sentence_end")) == script("hello_zh.wav")
+
+
+def test_a_control_directive_before_start_is_a_state_error(live_url: str) -> None:
+    import asyncio
+
+    import websockets
+
+    async def go() -> dict[str, object]:
+        url = live_url.replace("http://", "ws://") + "/ws/v1"
+        async with websockets.connect(url, additional_headers={"X-NLS-Token": "local-token"}) as ws:
+            await ws.send(json.dumps({"header": {"namespace": "SpeechTranscriber", "name": "ControlTranscription",
+                                                 "message_id": "a" * 32, "task_id": "b" * 32, "appkey": APPKEY},
+                                      "payload": {}}))
+            answer: dict[str, object] = json.loads(await ws.recv())
+            return answer
+
+    header = asyncio.run(go())["header"]
+    assert isinstance(header, dict) and (header["name"], header["status"]) == ("TaskFailed", 40000002), header
+    assert "state'IDLE'" in str(header["status_text"])

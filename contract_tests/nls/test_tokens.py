@@ -37,6 +37,7 @@ def test_an_expired_token(emulator: ControlClient, ws_url: str) -> None:
     import nls
 
     emulator.clock(mode="manual")
+    emulator.settings(nls_gateway={"token_refusal": "task_failed"})      # told in a way the SDK reports
     token = nls.token.getToken(AKID, SECRET, url=host(emulator))
     emulator.clock(advance=24 * 3600 + 1)                # tokens live 24 h of emulator time here
     events = transcribe(ws_url, b"\0" * 3200, token=token, aformat="pcm")

@@ -276,6 +276,12 @@ IDLE_TIMEOUT_S = 10.0                      # no data for this long → 40000004,
 ONE_SENTENCE_MAX_MS = 60_000               # SpeechRecognizer and the RESTful API: 60 s of audio at most
 REST_MAX_BYTES = 2 * 1024 * 1024           # the RESTful one-sentence API: 2 MB of audio at most
 WS_MAX_FRAME_BYTES = 1024 * 1024
+# The directive that changes a running transcription's parameters. The vendor's SDKs disagree on its name: the
+# Python (nls/speech_transcriber.py), C++ (speechTranscriberParam.cpp) and Go (st.go) SDKs send
+# "ControlTranscriber", the Node.js SDK (alibabacloud-nls lib/st.js ctrl()) sends "ControlTranscription"; no
+# document names it. The gateway is taken to accept both, since refusing either breaks one of the vendor's own SDKs.
+# Accepted on a started transcription and otherwise ignored (its payload's changes are not emulated).
+CONTROL_DIRECTIVES: dict[str, tuple[str, ...]] = {"SpeechTranscriber": ("ControlTranscriber", "ControlTranscription")}
 
 # What the gateway accepts that the service refuses (local convenience; refused with --strict).
 GATEWAY_LENIENCY: dict[str, tuple[str, str]] = {

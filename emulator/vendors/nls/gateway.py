@@ -98,7 +98,7 @@ class NlsGateway(Dialect):
     def __init__(self, engine: Engine, settings: Settings) -> None:
         super().__init__(engine, settings)
         self.tokens = Tokens(engine)
-        self.token_refusal = "task_failed"       # or "handshake" (see settings_json)
+        self.token_refusal = "handshake"         # or "task_failed" (see settings_json)
         engine.settings_hooks.append(self._reset)
         self.appkeys = appkey_models(settings)
         self._operations = [
@@ -139,17 +139,18 @@ class NlsGateway(Dialect):
         return {"appkey": next(iter(cat.DEFAULT_APPKEYS))}
 
     def _reset(self) -> None:
-        self.token_refusal = "task_failed"
+        self.token_refusal = "handshake"
 
     def settings_json(self) -> Any:
-        """``token_refusal``: how a refused token is told — ``task_failed`` (accept, then TaskFailed 40000001 on the
-        first directive and close: the nls SDK reports it to ``on_error``) or ``handshake`` (HTTP 403 on the
-        handshake, as the gateway does: the SDK's ``start()`` returns None and only ``on_close`` fires)."""
+        """``token_refusal``: how a refused token is told — ``handshake`` (the default: HTTP 403 on the handshake,
+        as the gateway does; the Python SDK's ``start()`` returns None with only ``on_close``, the Node SDK's
+        ``start()`` rejects) or ``task_failed`` (accept, then TaskFailed 40000001 on the first directive and close:
+        the Python SDK reports it to ``on_error``; the Node SDK's ``start()`` then never settles)."""
         return {"token_refusal": self.token_refusal}
 
     def apply_settings(self, value: Any) -> None:
         if not isinstance(value, dict) or set(value) - {"token_refusal"} \
-                or value.get("token_refusal", "task_failed") not in ("task_failed", "handshake"):
+                or value.get("token_refusal", "handshake") not in ("task_failed", "handshake"):
             raise ValueError("'nls_gateway' takes an object: token_refusal, 'task_failed' or 'handshake'")
         self.token_refusal = value.get("token_refusal", self.token_refusal)
 
@@ -222,7 +223,7 @@ class NlsGateway(Dialect):
                 await ws.close(code=1008)
             self._journal(ws, None, 403, token_problem.code, token_problem.message)
             return
-        await ws.accept()       # by default a refused token is told on the first directive, which the SDK reports
+        await ws.accept()       # token_refusal task_failed: a refused token is told on the first directive
         last = "none"
         asked = ""                            # the task id of the last directive: TaskFailed echoes it
         try:
@@ -264,7 +265,9 @@ class NlsGateway(Dialect):
                     self._journal(ws, session.task_id, 200, None)
                     await self._wait_close(ws)
                     return
-                elif name == "ControlTranscriber":
+                elif name in cat.CONTROL_DIRECTIVES.get(namespace, ()):
+                    if session is None:
+                        raise GatewayError("state", state="IDLE")
                     continue
                 else:
                     raise GatewayError("directive", name=name)
