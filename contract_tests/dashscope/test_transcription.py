@@ -446,3 +446,27 @@ def test_sensevoice_synthetic_speech_comes_with_events(dashscope_sdk: Any, emula
     texts = [s["text"] for s in transcribe(emulator, "sensevoice-v1", url)["sentences"]]
     seen = {tag for t in texts for tag in ("BGM", "Applause", "Laughter") if f"<|{tag}|>" in t}
     assert seen and all("<|Speech|>" in t for t in texts)
+
+
+def test_parameters_the_documents_do_not_list_are_ignored_and_said(dashscope_sdk: Any,
+                                                                   emulator: ControlClient) -> None:
+    """As a third-party client built on the SDK sends them: extra keyword arguments (into ``parameters``) and a
+    nested ``parameters`` object. Accepted with a declared leniency warning; refused in strict mode."""
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    url = emulator.fixture_url("hello_zh.wav")
+    task = Transcription.async_call(model="paraformer-v2", file_urls=[url], enable_words=True,
+                                    parameters={"language": "zh", "enable_words": True})
+    assert task.status_code == 200, task
+    done = Transcription.wait(task=task.output.task_id)
+    assert done.output.task_status == "SUCCEEDED"
+    accepted = {(w["vendor"], w["rule"]): w for w in emulator.warnings()["accepted"]}
+    assert accepted[("dashscope", "unknown_parameter")]["count"] == 1
+    emulator.settings(strict=True)
+    from emulator.config import DEFAULT_DASHSCOPE_KEY
+
+    refused = Transcription.async_call(model="paraformer-v2", file_urls=[url], enable_words=True,
+                                       api_key=DEFAULT_DASHSCOPE_KEY)
+    assert (refused.status_code, refused.code) == (400, "InvalidParameter")
+    assert refused.message == "Unknown parameter(s): enable_words."

@@ -61,6 +61,12 @@ class ControlClient:
             raise ControlError(f"{method} /_emulator{path} -> {resp.status_code}: {resp.text}")
         return resp.json()
 
+    def warnings(self) -> dict[str, Any]:
+        """What was accepted that the vendors refuse: ``accepted`` (vendor, rule, count, …) and the declared
+        ``rules``."""
+        result: dict[str, Any] = self._call("GET", "/warnings")
+        return result
+
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/health")
         return result

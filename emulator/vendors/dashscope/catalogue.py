@@ -264,6 +264,10 @@ WS_ERRORS = {
 # service answers instead.
 LENIENCY: dict[str, tuple[str, str]] = {
     "unregistered_key": ("InvalidApiKey", "an sk-… API key the emulator was not given"),
+    # The documents (001, 002) list the parameters but do not say the service refuses others; clients built on the
+    # dashscope SDK send some (enable_words, parameters.parameters.{…}). Ignored, with this warning; refused (as the
+    # emulator always did) in strict mode.
+    "unknown_parameter": ("InvalidParameter", "a request field or parameter the documents do not list (ignored)"),
 }
 
 # ---- request and answer shapes, for the API document ------------------------------------------------------------

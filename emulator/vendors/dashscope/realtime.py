@@ -187,6 +187,8 @@ class Realtime:
         if not isinstance(silence, int) or isinstance(silence, bool) or not low <= silence <= high:
             raise TaskFailed(cat.WS_BAD_REQUEST, f"{silence_key} must be an integer in [{low}, {high}].")
         hints = params.get("language_hints") or []
+        if not isinstance(hints, list):
+            raise TaskFailed(cat.WS_BAD_REQUEST, "language_hints must be an array of language codes.")
         source = params.get("source_language")
         language = next((h for h in ([source] if isinstance(source, str) else []) + list(hints)
                          if isinstance(h, str) and h in model.languages), model.languages[0])

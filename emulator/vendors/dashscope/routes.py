@@ -251,7 +251,7 @@ class DashScope(Dialect):
 
     def _parse_submit(self, payload: dict[str, Any], request: Request) -> tuple[str, list[str], Options]:
         unknown = set(payload) - {"model", "input", "parameters", "resources"}
-        if unknown:
+        if unknown and not self.lenient(request, "unknown_parameter"):
             raise DashScopeError("InvalidParameter", f"Unknown field(s) in request: {', '.join(sorted(unknown))}.")
         model_name = payload.get("model")
         if model_name is None or model_name == "":
@@ -272,7 +272,10 @@ class DashScope(Dialect):
         if model_name not in cat.MODELS:
             raise DashScopeError("ModelNotFound", f"Model not exist: {model_name}.")
         sources = _file_urls(inp, request.headers.get(cat.OSS_RESOLVE_HEADER, "").lower() == cat.HEADER_ON)
-        options = _options(cat.MODELS[model_name], params)
+        unknown = set(params) - cat.KNOWN_PARAMS
+        if unknown and not self.lenient(request, "unknown_parameter"):
+            raise DashScopeError("InvalidParameter", f"Unknown parameter(s): {', '.join(sorted(unknown))}.")
+        options = _options(cat.MODELS[model_name], {k: v for k, v in params.items() if k in cat.KNOWN_PARAMS})
         if "vocabulary_id" in params:
             words = self.vocabularies.words(params["vocabulary_id"], request.state.api_key)
             if words is None:
@@ -519,9 +522,6 @@ def _file_urls(inp: dict[str, Any], oss_enabled: bool) -> list[str]:
 
 
 def _options(model: cat.Model, params: dict[str, Any]) -> Options:
-    unknown = set(params) - cat.KNOWN_PARAMS
-    if unknown:
-        raise DashScopeError("InvalidParameter", f"Unknown parameter(s): {', '.join(sorted(unknown))}.")
     for name in cat.BOOL_PARAMS & set(params):
         if not isinstance(params[name], bool):
             raise DashScopeError("InvalidParameter", f"Parameter '{name}' must be a boolean.")

@@ -200,6 +200,8 @@ LENIENCY: dict[str, tuple[str, str]] = {
     "unregistered_appkey": ("41050015", "an appkey no project registered"),
     "ip_address_url": ("41050011/41050012", "a file_link or callback_url naming an IP address"),
     "stale_timestamp": ("InvalidTimeStamp.Expired", "a signature time more than 15 minutes from now"),
+    # 004 lists the Task's fields without saying that others are refused: ignored here, with this warning
+    "unknown_task_field": ("41050013", "a Task field the documents do not list (ignored)"),
 }
 
 # ---- request and answer shapes, for the API document ------------------------------------------------------------

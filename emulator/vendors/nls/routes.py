@@ -436,7 +436,7 @@ class Nls(Dialect):
             raise PopError.missing("Task")
         try:
             strict_urls = self.options.strict_urls or self.engine.leniency.strict
-            spec = parse_task(raw, strict_urls=strict_urls)
+            spec = parse_task(raw, strict_urls=strict_urls, lenient=pipeline_call.lenient)
         except TaskError as exc:
             raise Business(exc.status_code, exc.detail) from None
         if strict_urls:         # IP addresses were refused with the Task; names that resolve to private ones here

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -99,7 +100,9 @@ class TaskSpec:
         return self.flag("auto_split") and sample_rate == 8000 and channels == 1
 
 
-def parse_task(raw_task: str, *, strict_urls: bool) -> TaskSpec:
+def parse_task(raw_task: str, *, strict_urls: bool, lenient: Callable[[str], bool] = lambda rule: False) -> TaskSpec:
+    """The Task JSON, checked. ``lenient(rule)``: whether the dialect accepts (and says so) what the service may
+    refuse — here Task fields the documents do not list, which are then ignored."""
     try:
         task = json.loads(raw_task)
     except (json.JSONDecodeError, UnicodeError, RecursionError) as exc:
@@ -110,7 +113,9 @@ def parse_task(raw_task: str, *, strict_urls: bool) -> TaskSpec:
     if appkey is None or appkey == "":
         raise TaskError(cat.EMPTY_APPKEY, "Task has no appkey")
     unknown = sorted(set(task) - cat.KNOWN_PARAMS)
-    if unknown:
+    if unknown and lenient("unknown_task_field"):
+        task = {k: v for k, v in task.items() if k in cat.KNOWN_PARAMS}
+    elif unknown:
         raise TaskError(cat.PARAMETER_INVALID, f"unknown Task field(s): {', '.join(unknown)}")
     for name in cat.STR_PARAMS & set(task):
         if not isinstance(task[name], str):

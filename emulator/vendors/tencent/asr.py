@@ -14,7 +14,7 @@ import hmac
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -335,8 +335,7 @@ class TencentAsr(Dialect):
     # ---- CreateRecTask -----------------------------------------------------------------------------------
 
     async def create(self, pipeline_call: Call) -> Response:
-        request, call, owner = pipeline_call.request, pipeline_call.context, pipeline_call.account
-        assert isinstance(call, ApiCall)
+        request, call, owner = pipeline_call.request, self._declared(pipeline_call), pipeline_call.account
         spec = _rec_spec(call.params, from_query=call.text_values)
         self._limit(pipeline_call, "CreateRecTask", owner, cat.CREATE_QPS)
         engine_name = spec["EngineModelType"]
@@ -374,8 +373,7 @@ class TencentAsr(Dialect):
     # ---- SentenceRecognition and the vocabularies ----------------------------------------------------------
 
     async def sentence_action(self, pipeline_call: Call) -> Response:
-        call, owner = pipeline_call.context, pipeline_call.account
-        assert isinstance(call, ApiCall)
+        call, owner = self._declared(pipeline_call), pipeline_call.account
         params = dict(call.params)
         if call.text_values:            # GET and the legacy form carry text: numbers are numbers there
             params = typed(params, cat.TEXT_FIELDS)
@@ -405,15 +403,25 @@ class TencentAsr(Dialect):
         if self.engine.rate_limits and not self.engine.limiter.allow((VENDOR, action, owner), per_second):
             raise TcError(cat.THROTTLE_CODE, count=per_second + 1, limit=per_second)
 
+    def _declared(self, pipeline_call: Call) -> ApiCall:
+        """The call with only the parameters its action declares: others are the service's UnknownParameter,
+        ignored with a leniency warning here (refused in strict mode)."""
+        call = pipeline_call.context
+        assert isinstance(call, ApiCall)
+        unknown = sorted(set(call.params) - cat.ACTION_PARAMS[call.action])
+        if not unknown:
+            return call
+        if not self.lenient(pipeline_call.request, "unknown_parameter"):
+            raise TcError("UnknownParameter", name=unknown[0])
+        call = replace(call, params={k: v for k, v in call.params.items() if k not in unknown})
+        pipeline_call.context = call
+        return call
+
     # ---- DescribeTaskStatus ------------------------------------------------------------------------------
 
     async def describe(self, pipeline_call: Call) -> Response:
-        request, call, owner = pipeline_call.request, pipeline_call.context, pipeline_call.account
-        assert isinstance(call, ApiCall)
+        request, call, owner = pipeline_call.request, self._declared(pipeline_call), pipeline_call.account
         params = call.params
-        unknown = set(params) - {"TaskId"}
-        if unknown:
-            raise TcError("UnknownParameter", name=sorted(unknown)[0])
         task_id = params.get("TaskId")
         if task_id is None:
             raise TcError("MissingParameter", name="TaskId")
@@ -531,8 +539,7 @@ def _unflatten(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
 
 def _rec_spec(params: dict[str, Any], from_query: bool = False) -> dict[str, Any]:
     """Validated CreateRecTask parameters. ``from_query``: a GET request, whose values are all text."""
-    check_names(params, set(cat.REC_INT_PARAMS) | set(cat.REC_STR_PARAMS) | set(cat.REC_LIST_PARAMS),
-                cat.REC_REQUIRED, TcError)
+    check_names(params, cat.ACTION_PARAMS["CreateRecTask"], cat.REC_REQUIRED, TcError)
     spec: dict[str, Any] = {}
     for name, value in params.items():
         if name in cat.REC_INT_PARAMS:

@@ -248,11 +248,15 @@ DEFAULT_JOB_FAILURE = ("InternalError", "Speech recognition failed.")
 ASR_LENIENCY: dict[str, tuple[str, str]] = {
     "unknown_secret_id": ("AuthFailure.SecretIdNotFound", "a SecretId the emulator does not know, unverified"),
     "stale_timestamp": ("AuthFailure.SignatureExpire", "a signature time more than 5 minutes from now"),
+    "unknown_parameter": ("UnknownParameter", "a parameter the action does not declare (ignored)"),
 }
 CI_LENIENCY: dict[str, tuple[str, str]] = {
     "unknown_secret_id": ("InvalidAccessKeyId", "a SecretId the emulator does not know, unverified"),
     "expired_signature": ("AccessDenied", "a q-sign-time window that does not include now"),
     "unknown_queue_id": ("InvalidArgument", "a QueueId the bucket does not have, taken as one made in the console"),
+    # nodes the emulator does not know — a newer document's (NotifyConfig.ResultFormat…) or a misplaced one: the
+    # service's answer to them is not documented; ignored here, with this warning
+    "unknown_node": ("InvalidArgument", "an XML node the emulator does not know (ignored)"),
 }
 
 # FilterDirty (003: "Whether to filter restricted words (for the Mandarin engine only)"; 1 filters, 2 replaces them
@@ -281,6 +285,22 @@ SENTENCE_STR_PARAMS = ("EngSerViceType", "VoiceFormat", "Url", "Data", "HotwordI
 SENTENCE_REQUIRED = ("EngSerViceType", "SourceType", "VoiceFormat")
 HOTWORD_LIST_MAX = 128
 HOTWORD_WEIGHTS = frozenset({*range(1, 12), 100})
+# Every action's parameters. The service refuses others (UnknownParameter, in its common error codes: "未知参数错误，
+# 用户多传未定义的参数会导致错误"); the emulator ignores them with the leniency warning ``unknown_parameter`` (a newer
+# SDK's newer parameter should not stop local work) and refuses them in strict mode.
+_VOCAB_WORDS = frozenset({"Name", "Description", "WordWeights", "WordWeightStr"})
+ACTION_PARAMS: dict[str, frozenset[str]] = {
+    "CreateRecTask": frozenset({*REC_INT_PARAMS, *REC_STR_PARAMS, *REC_LIST_PARAMS}),
+    "DescribeTaskStatus": frozenset({"TaskId"}),
+    "SentenceRecognition": frozenset({*SENTENCE_INT_PARAMS, *SENTENCE_STR_PARAMS}),
+    "CreateAsrVocab": _VOCAB_WORDS | {"TagInfos"},
+    "GetAsrVocab": frozenset({"VocabId"}),
+    "GetAsrVocabList": frozenset({"TagInfos", "Offset", "Limit"}),
+    "UpdateAsrVocab": _VOCAB_WORDS | {"VocabId"},
+    "DeleteAsrVocab": frozenset({"VocabId"}),
+    "SetVocabState": frozenset({"VocabId", "State"}),
+    "DownloadAsrVocab": frozenset({"VocabId"}),
+}
 VOCAB_NAME_MAX, VOCAB_DESCRIPTION_MAX, VOCAB_WORDS_MAX = 255, 1000, 1000
 VOCAB_WORD_CJK_MAX, VOCAB_WORD_LATIN_MAX = 10, 30
 VOCAB_STATES = (0, 1)                     # 1: the default list, used when a request names no HotwordId

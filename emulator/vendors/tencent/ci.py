@@ -30,7 +30,7 @@ from emulator.vendors.base import Call, Dialect, Doc, Operation, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import xmlio
 from emulator.vendors.tencent.asr import tencent_keys
-from emulator.vendors.tencent.ci_common import BUCKET, CI_APIS, HOST, VENDOR, CiError, Context, Target
+from emulator.vendors.tencent.ci_common import BUCKET, CI_APIS, HOST, UNKNOWN_NODES, VENDOR, CiError, Context, Target
 from emulator.vendors.tencent.ci_jobs import Jobs
 from emulator.vendors.tencent.ci_resources import Resources
 from emulator.vendors.tencent.cos import Objects
@@ -228,6 +228,7 @@ class TencentCi(Dialect):
         assert target is not None        # claimed
         call.context = target
         self._request_id(call)
+        UNKNOWN_NODES.set(lambda: self.lenient(call.request, "unknown_node"))
         return self._by_name[_operation(call.request, target)]
 
     async def authenticate(self, call: Call) -> str:

@@ -8,6 +8,8 @@ import hashlib
 import re
 import string
 import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,9 +213,18 @@ def parse_xml(body: bytes) -> dict[str, Any]:
         raise CiError("MalformedXML", str(exc)) from None
 
 
+# Whether this request may carry nodes the emulator does not know (the dialect's leniency rule "unknown_node",
+# set for each request when it is routed): they are then ignored, and said; refused in strict mode.
+UNKNOWN_NODES: ContextVar[Callable[[], bool]] = ContextVar("ci_unknown_nodes", default=lambda: False)
+
+
 def only(node: dict[str, Any], allowed: set[str] | frozenset[str], where: str) -> None:
+    """Refuse (or, leniently, drop) the nodes of ``node`` that are not ``allowed``."""
     unknown = sorted(k for k in node if k not in allowed)
-    if unknown:
+    if unknown and UNKNOWN_NODES.get()():
+        for name in unknown:
+            del node[name]
+    elif unknown:
         raise CiError("InvalidArgument", f"{where}.{unknown[0]} is not a node of this request")
 
 

@@ -102,6 +102,10 @@ class Jobs:
         if callback_type == "TDMQ" and not isinstance(doc.get("CallBackMqConfig"), dict):
             raise CiError("InvalidArgument", "CallBackMqConfig is required when CallBackType is TDMQ")
         queue_id = text(doc, "QueueId", "Request")
+        if not queue_id and generic:
+            # the generic /jobs API (the newer documents and the vendor's Node.js sample): QueueId is optional
+            # there, and the job goes to the bucket's speech queue; /asr_jobs keeps 003's rule (required)
+            queue_id = self.ctx.queue(target.bucket).id
         if not queue_id:
             raise CiError("InvalidArgument", "QueueId is required")
         queue = self.ctx.queues.get(queue_id)

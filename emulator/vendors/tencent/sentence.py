@@ -75,7 +75,7 @@ class Vocabularies:
     # ---- the actions -------------------------------------------------------------------------------------
 
     def create(self, owner: str, params: dict[str, Any]) -> dict[str, Any]:
-        _only(params, {"Name", "Description", "WordWeights", "WordWeightStr", "TagInfos"})
+        _only(params, cat.ACTION_PARAMS["CreateAsrVocab"])
         if len([v for v in self.records.values() if v.owner == owner]) >= cat.VOCAB_LIMIT:
             raise SentenceError("LimitExceeded.VocabFull")
         name = _name(params.get("Name"))
@@ -89,14 +89,14 @@ class Vocabularies:
         return {"VocabId": vocab_id}
 
     def get(self, owner: str, params: dict[str, Any]) -> dict[str, Any]:
-        _only(params, {"VocabId"})
+        _only(params, cat.ACTION_PARAMS["GetAsrVocab"])
         vocab = self._vocab(owner, params)
         out = vocab.to_json()
         out.pop("TagInfos")
         return {**out, "CreateTime": iso_time(vocab.created), "UpdateTime": iso_time(vocab.updated)}
 
     def list(self, owner: str, params: dict[str, Any]) -> dict[str, Any]:
-        _only(params, {"TagInfos", "Offset", "Limit"})
+        _only(params, cat.ACTION_PARAMS["GetAsrVocabList"])
         offset, limit = params.get("Offset", 0), params.get("Limit", 10)
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (offset, limit)):
             raise SentenceError("InvalidParameter", detail="Offset and Limit are integers, 0 or more.")
@@ -108,7 +108,7 @@ class Vocabularies:
                               for v in page], "TotalCount": len(mine)}
 
     def update(self, owner: str, params: dict[str, Any]) -> dict[str, Any]:
-        _only(params, {"VocabId", "Name", "Description", "WordWeights", "WordWeightStr"})
+        _only(params, cat.ACTION_PARAMS["UpdateAsrVocab"])
         vocab = self._vocab(owner, params)
         if "Name" in params:
             vocab.name = _name(params["Name"])
@@ -122,13 +122,13 @@ class Vocabularies:
         return {"VocabId": vocab.id}
 
     def delete(self, owner: str, params: dict[str, Any]) -> dict[str, Any]:
-        _only(params, {"VocabId"})
+        _only(params, cat.ACTION_PARAMS["DeleteAsrVocab"])
         vocab = self._vocab(owner, params)
         self.records.delete(vocab.id)
         return {}
 
     def set_state(self, owner: str, params: dict[str, Any]) -> dict[str, Any]:
-        _only(params, {"VocabId", "State"})
+        _only(params, cat.ACTION_PARAMS["SetVocabState"])
         vocab = self._vocab(owner, params)
         state = params.get("State")
         if state not in cat.VOCAB_STATES or isinstance(state, bool):
@@ -144,7 +144,7 @@ class Vocabularies:
         return {"VocabId": vocab.id}
 
     def download(self, owner: str, params: dict[str, Any]) -> dict[str, Any]:
-        _only(params, {"VocabId"})
+        _only(params, cat.ACTION_PARAMS["DownloadAsrVocab"])
         vocab = self._vocab(owner, params)
         lines = "".join(f"{w}|{n}\n" for w, n in vocab.words)
         return {"VocabId": vocab.id, "WordWeightStr": base64.b64encode(lines.encode()).decode()}
@@ -169,7 +169,7 @@ class Vocabularies:
         return vocab
 
 
-def _only(params: dict[str, Any], known: set[str]) -> None:
+def _only(params: dict[str, Any], known: frozenset[str]) -> None:
     unknown = sorted(set(params) - known)
     if unknown:
         raise SentenceError("UnknownParameter", name=unknown[0])
@@ -239,7 +239,7 @@ def _bounded(words: list[tuple[str, int]]) -> list[tuple[str, int]]:
 
 # ---- SentenceRecognition ------------------------------------------------------------------------------------------
 
-def check_names(params: dict[str, Any], known: set[str], required: Iterable[str],
+def check_names(params: dict[str, Any], known: frozenset[str], required: Iterable[str],
                 error: Callable[..., Exception]) -> None:
     """An action's parameters: none the action does not know (``UnknownParameter``), every required one there
     (``MissingParameter``); ``error`` is the caller's error class (``code``, ``name=``)."""
@@ -252,7 +252,7 @@ def check_names(params: dict[str, Any], known: set[str], required: Iterable[str]
 
 
 def sentence_spec(params: dict[str, Any]) -> dict[str, Any]:
-    check_names(params, set(cat.SENTENCE_INT_PARAMS) | set(cat.SENTENCE_STR_PARAMS), cat.SENTENCE_REQUIRED,
+    check_names(params, cat.ACTION_PARAMS["SentenceRecognition"], cat.SENTENCE_REQUIRED,
                 SentenceError)
     for name, allowed in cat.SENTENCE_INT_PARAMS.items():
         value = params.get(name)

@@ -188,7 +188,6 @@ def test_throttling_when_rate_limits_are_on(app: Emulator, call: Call) -> None:
     ("{not json", 41050013),
     ("[1, 2]", 41050013),
     (json.dumps({"appkey": APPKEY, "file_link": magic(), "enable_words": "yes"}), 41050013),
-    (json.dumps({"appkey": APPKEY, "file_link": magic(), "enable_word": True}), 41050013),
     (json.dumps({"appkey": APPKEY, "file_link": magic(), "auto_split": True, "enable_unify_post": True}), 41050013),
     (json.dumps({"appkey": APPKEY, "file_link": magic(), "max_end_silence": 50}), 41050013),
     (json.dumps({"appkey": APPKEY, "file_link": magic(), "valid_times": [{"begin_time": 5}]}), 41050013),
@@ -207,6 +206,17 @@ def test_bad_tasks_are_business_errors(call: Call, task: str, code: int) -> None
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["StatusCode"] == code and "TaskId" not in body and body["StatusText"].isupper()
+
+
+def test_task_fields_the_documents_do_not_list_are_ignored_and_said_or_refused_in_strict_mode(
+        app: Emulator, call: Call) -> None:
+    task = json.dumps({"appkey": APPKEY, "file_link": magic("好。"), "enable_word": True})
+    resp = pop(call, "SubmitTask", form={"Task": task})
+    assert resp.json()["StatusText"] == "SUCCESS"
+    assert "nls/unknown_task_field" in resp.headers["X-ASR-Emulator-Warning"]
+    app.engine.leniency.strict = True
+    body = pop(call, "SubmitTask", form={"Task": task}).json()
+    assert (body["StatusCode"], body["StatusText"]) == (41050013, "REQUEST_PARAMETER_INVALID")
 
 
 def test_strict_appkeys_and_urls(app: Emulator, call: Call) -> None:

@@ -172,7 +172,6 @@ def test_create_get_and_output(call: Call) -> None:
     (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><Request><Tag>&b;</Tag>'
      b"</Request>", "MalformedXML", ""),
     (b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><Request><Tag>&x;</Tag></Request>', "MalformedXML", ""),
-    (job_body().replace(b"<Tag>", b"<Colour>red</Colour><Tag>"), "InvalidArgument", "Colour"),
     (job_body().replace(b"SpeechRecognition</Tag>", b"Translation</Tag>"), "InvalidArgument", "Tag"),
     (job_body().replace(b"<Url>", b"<Url>ftp://x/").replace(b"</Url>", b"</Url>"), "InvalidArgument", "Url"),
     (job_body(extra="<ChannelNum>2</ChannelNum>"), "InvalidArgument", "once"),
@@ -184,18 +183,32 @@ def test_create_get_and_output(call: Call) -> None:
     # 003: Required "Yes" — QueueId, ChannelNum, ResTextFormat; CallBackMqConfig with CallBackType TDMQ
     (job_body().replace(b"<QueueId>" + QUEUE.encode() + b"</QueueId>", b""), "InvalidArgument", "QueueId is required"),
     (job_body().replace(b"<ChannelNum>1</ChannelNum>", b""), "InvalidArgument", "ChannelNum is required"),
+    (job_body().replace(b"<Operation>", b"<Operation><JobLevel>9</JobLevel>"), "InvalidArgument", "JobLevel"),
     (job_body().replace(b"<ResTextFormat>0</ResTextFormat>", b""), "InvalidArgument", "ResTextFormat is required"),
     (job_body().replace(b"<Tag>", b"<CallBackType>TDMQ</CallBackType><Tag>"), "InvalidArgument",
      "CallBackMqConfig is required"),
-    (job_body(extra="<Colour>1</Colour>"), "InvalidArgument", "Colour"),
     (job_body().replace(b"<Bucket>" + B.encode() + b"</Bucket>", b""), "InvalidArgument", "Bucket"),
-    (job_body().replace(b"<Operation>", b"<Operation><JobLevel>9</JobLevel>"), "InvalidArgument", "JobLevel"),
 ])
 def test_bad_job_requests(call: Call, body: bytes, code: str, needle: str) -> None:
     r = create(call, body)
     assert r.status_code == 400
     error = xml(r)["Error"]
     assert error["Code"] == code and needle in error["Message"]
+
+
+@pytest.mark.parametrize(("body", "needle"), [
+    (job_body().replace(b"<Tag>", b"<Colour>red</Colour><Tag>"), "Request.Colour"),
+    (job_body(extra="<Colour>1</Colour>"), "SpeechRecognition.Colour"),
+    (job_body().replace(b"<Operation>", b"<Operation><Priority>9</Priority>"), "Request.Operation.Priority"),
+])
+def test_unknown_nodes_are_ignored_and_said_or_refused_in_strict_mode(app: Emulator, call: Call, body: bytes,
+                                                                      needle: str) -> None:
+    r = create(call, body)
+    assert r.status_code == 200 and "tencent_ci/unknown_node" in r.headers["X-ASR-Emulator-Warning"]
+    app.engine.leniency.strict = True
+    r = create(call, body)
+    error = xml(r)["Error"]
+    assert (r.status_code, error["Code"]) == (400, "InvalidArgument") and needle in error["Message"]
 
 
 def test_a_queue_the_bucket_does_not_have(app: Emulator, call: Call) -> None:
@@ -289,3 +302,11 @@ def test_a_paused_queue_holds_its_jobs(call: Call, app: Emulator) -> None:
     for _ in range(3):
         state = xml(call("GET", job_url, **signed("GET", job_url)))["Response"]["JobsDetail"]["State"]
     assert state == "Success"
+
+
+def test_the_generic_jobs_api_takes_the_buckets_queue_when_none_is_given(call: Call) -> None:
+    body = job_body().replace(b"<QueueId>" + QUEUE.encode() + b"</QueueId>", b"")
+    r = call("POST", f"{CI}/jobs", **signed("POST", f"{CI}/jobs", body))
+    assert r.status_code == 200, r.text
+    assert xml(r)["Response"]["JobsDetail"]["QueueId"] == default_queue_id(B)
+    assert create(call, body).status_code == 400          # /asr_jobs: 003 requires it
