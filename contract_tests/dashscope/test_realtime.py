@@ -389,8 +389,8 @@ def test_multi_threshold_mode_keeps_vad_sentences_short(realtime: Any, tmp_path:
 def test_punctuation_and_itn_switches(realtime: Any, emulator: ControlClient) -> None:
     from dashscope.audio.asr import Recognition
 
-    def text(**kwargs: Any) -> str:
-        emulator.script("我有3个苹果，你有12个。", stream=True)
+    def text(said: str = "我有3个苹果，你有12个。", **kwargs: Any) -> str:
+        emulator.script(said, stream=True)
         recorder = Recorder()
         stream(Recognition(model="paraformer-realtime-v2", format="pcm", sample_rate=16000,
                            callback=recorder.callback, **kwargs), pcm("hello_zh.wav"))
@@ -400,6 +400,10 @@ def test_punctuation_and_itn_switches(realtime: Any, emulator: ControlClient) ->
     assert text() == "我有3个苹果，你有12个。"
     assert text(punctuation_prediction_enabled=False) == "我有3个苹果你有12个"
     assert text(inverse_text_normalization_enabled=False) == "我有三个苹果，你有十二个。"
+    # a script in spoken words is written as file transcription writes it: ITN on by default, off when asked
+    assert text("我们有三百二十个人，一些人来了。") == "我们有320个人，一些人来了。"
+    assert text("我们有三百二十个人，一些人来了。", inverse_text_normalization_enabled=False) == \
+        "我们有三百二十个人，一些人来了。"
 
 
 SILENCE_SECOND = b"\0\0" * 16000

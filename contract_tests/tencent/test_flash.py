@@ -19,8 +19,9 @@ from emulator.vendors.tencent.flash import sign, string_to_sign
 pytestmark = pytest.mark.sdk
 
 
-def test_flash_recognition_as_the_speech_sdk_sends_it(emulator: ControlClient) -> None:
-    params = {"convert_num_mode": "1", "customization_id": "", "engine_type": "16k_zh", "filter_dirty": "0",
+@pytest.mark.parametrize(("engine", "fixture"), [("16k_zh", "hello_zh"), ("16k_en", "hello_en")])
+def test_flash_recognition_as_the_speech_sdk_sends_it(emulator: ControlClient, engine: str, fixture: str) -> None:
+    params = {"convert_num_mode": "1", "customization_id": "", "engine_type": engine, "filter_dirty": "0",
               "filter_modal": "0", "filter_punc": "0", "first_channel_only": "1", "reinforce_hotword": "0",
               "secretid": cat.DEFAULT_SECRET_ID, "sentence_max_length": "0", "speaker_diarization": "0",
               "timestamp": str(int(time.time())), "voice_format": "wav", "word_info": "1"}
@@ -30,9 +31,9 @@ def test_flash_recognition_as_the_speech_sdk_sends_it(emulator: ControlClient) -
     session.trust_env = False
     r = session.post(f"{emulator.url}/asr/flash/v1/1250000000?{query}",
                      headers={"Host": "asr.cloud.tencent.com", "Authorization": signature},
-                     data=FIXTURES.joinpath("hello_zh.wav").read_bytes())
+                     data=FIXTURES.joinpath(f"{fixture}.wav").read_bytes())
     body = json.loads(r.text)                     # what the SDK's example does with recognize()'s return
     assert body["code"] == 0 and body["request_id"]
     text = "".join(c["text"] for c in body["flash_result"])
-    assert text == FIXTURES.joinpath("hello_zh.txt").read_text("utf-8").strip()
+    assert text == FIXTURES.joinpath(f"{fixture}.txt").read_text("utf-8").strip()     # English: sentences spaced
     session.close()

@@ -24,6 +24,7 @@ from faker import Faker
 from emulator.engine import accounts
 from emulator.engine.audio import AudioInfo, Span
 from emulator.engine.compact import compact_pickle
+from emulator.engine.text import join_sentences
 
 FILLERS = frozenset({"嗯", "啊", "呃", "额", "唔", "um", "uh", "er", "erm", "hmm", "uhm", "mm"})
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.](?=\s|$))")
@@ -145,7 +146,7 @@ class ChannelTranscript:
 
     @property
     def text(self) -> str:
-        return "".join(s.text for s in self.sentences)
+        return join_sentences([s.text for s in self.sentences])
 
 
 @compact_pickle

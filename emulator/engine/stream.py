@@ -33,7 +33,7 @@ from emulator.engine.recognizer import (
     synthetic_sentences,
     tokenize,
 )
-from emulator.engine.text import spoken_numbers
+from emulator.engine.text import inverse_normalize_words, spoken_numbers
 
 SENTENCE_GAP_MS = 300          # a pause this long may end a sentence (shorter ones are inside a sentence)
 PARTIAL_EVERY_MS = 400         # audio between two partial results of a sentence
@@ -285,9 +285,12 @@ class AudioStream:
         if not tokens:
             return ()
         span = max(end - begin, len(tokens))
-        return tuple(Word(begin + span * i // len(tokens), max(begin + span * (i + 1) // len(tokens),
-                                                                begin + span * i // len(tokens) + 1), w, p)
-                     for i, (w, p) in enumerate(tokens))
+        words = tuple(Word(begin + span * i // len(tokens), max(begin + span * (i + 1) // len(tokens),
+                                                                 begin + span * i // len(tokens) + 1), w, p)
+                      for i, (w, p) in enumerate(tokens))
+        if self.options.itn and self.options.language in CJK_LANGS:
+            words = inverse_normalize_words(words)     # spoken numbers written as digits, as file transcription does
+        return words
 
     def _partial(self, seg: _Segment) -> StreamSentence:
         words = self._words(self._visible(seg, self.audio_ms), seg.begin_ms, self.audio_ms)

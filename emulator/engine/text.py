@@ -97,3 +97,20 @@ def _transform(text: str, method: str) -> str:
             return str(cn2an.transform(text, method))
     except (ValueError, KeyError, IndexError, OverflowError):
         return text
+
+
+def join_sentences(texts: Sequence[str]) -> str:
+    """A channel's text from its sentences, as the services write it: Chinese sentences run on; a sentence in a
+    language written with spaces (English…) is set off from the one before by a space — "Hello world. This is a
+    test.", never "world.This". SenseVoice's tags (``<|Speech|>``) follow without one."""
+    out = ""
+    for text in texts:
+        if out and text and not text.startswith("<|") and _spaced(out[-1]) and text[0].isascii() \
+                and text[0].isalnum():
+            out += " "
+        out += text
+    return out
+
+
+def _spaced(last: str) -> bool:
+    return last.isascii() and (last.isalnum() or last in ".?!,;:'\")")

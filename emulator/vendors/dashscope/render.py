@@ -10,7 +10,7 @@ from typing import Any
 
 from emulator.engine.jobs import Failure, Item, Job, Phase
 from emulator.engine.recognizer import CJK_LANGS, ChannelTranscript, Sentence
-from emulator.engine.text import inverse_normalize_words
+from emulator.engine.text import inverse_normalize_words, join_sentences
 from emulator.inputs import same_secret, whole_number
 from emulator.vendors.dashscope import catalogue as cat
 
@@ -125,15 +125,6 @@ def _channel(channel: ChannelTranscript, model: cat.Model, style: Style) -> dict
         "text": join_sentences([s["text"] for s in sentences]),
         "sentences": sentences,
     }
-
-
-def join_sentences(texts: list[str]) -> str:
-    out = ""
-    for text in texts:
-        if out and out[-1] in ".?!,;:" and not text.startswith("<|"):
-            out += " "
-        out += text
-    return out
 
 
 def _sentence(sentence: Sentence, number: int, model: cat.Model, style: Style) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from emulator.engine import Request as FaultRequest
 from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.faults import STREAM_ACTIONS
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
+from emulator.engine.text import join_sentences
 from emulator.inputs import whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.nls import catalogue as cat
@@ -355,7 +356,7 @@ class NlsGateway(Dialect):
         if session.transcriber:
             await self._send(ws, session, "TranscriptionCompleted", None)
         else:
-            text = "".join(s.text for s in session.finals)
+            text = join_sentences([s.text for s in session.finals])
             await self._send(ws, session, "RecognitionCompleted",
                              {"result": text, "duration": session.stream.audio_ms})
 
@@ -370,7 +371,7 @@ class NlsGateway(Dialect):
             if result.final:
                 session.finals.append(result)
             elif session.flag("enable_intermediate_result"):
-                text = "".join(s.text for s in session.finals) + result.text
+                text = join_sentences([*(s.text for s in session.finals), result.text])
                 await self._send(ws, session, "RecognitionResultChanged",
                                  {"result": text, "duration": result.audio_ms})
             return
@@ -469,7 +470,7 @@ class NlsGateway(Dialect):
             raise GatewayError("decode" if exc.kind == "invalid_audio" else "no_valid_audio") from None
         if stream.audio_ms > cat.ONE_SENTENCE_MAX_MS:
             raise GatewayError("too_long")
-        text = "".join(r.text for r in results if r.final)
+        text = join_sentences([r.text for r in results if r.final])
         task_id = self.engine.new_id().replace("-", "")
         call.note(job_id=task_id)
         return JSONResponse({"task_id": task_id, "result": text, "status": cat.OK_STATUS, "message": "SUCCESS"})

@@ -12,6 +12,7 @@ from emulator.engine import Failure, FetchLimits, Item, Job, JobStateError, Opti
 from emulator.engine import Request as FaultRequest
 from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.callbacks import Delivery
+from emulator.engine.text import join_sentences
 from emulator.inputs import http_url, whole_number
 from emulator.vendors.base import Call
 from emulator.vendors.tencent import catalogue as cat
@@ -316,7 +317,8 @@ def vetter(speech: dict[str, str]) -> Any:
 
 
 def flash(channel_id: int, segs: list[res.Segment]) -> dict[str, Any]:
-    return {"channel_id": str(channel_id), "text": "".join(s.text for s in segs), "sentence_list": one_or_many([
+    return {"channel_id": str(channel_id), "text": join_sentences([s.text for s in segs]),
+            "sentence_list": one_or_many([
         {"text": s.text, "start_time": str(s.begin_ms), "end_time": str(s.end_ms), "speaker_id": str(s.speaker),
          "word_list": one_or_many([{"word": w.text.strip(), "start_time": str(w.begin_ms),
                                      "end_time": str(w.end_ms)} for w in s.words])} for s in segs])}

@@ -20,6 +20,7 @@ from starlette.types import Scope
 from emulator.config import Settings
 from emulator.engine import Blob, Engine, FetchLimits, Options
 from emulator.engine import Request as FaultRequest
+from emulator.engine.text import join_sentences
 from emulator.inputs import same_secret, whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.tencent import catalogue as cat
@@ -204,8 +205,8 @@ class TencentFlash(Dialect):
                     sentence["word_list"] = [{"word": res.word_text(w, shape), "start_time": w.begin_ms,
                                               "end_time": w.end_ms, "stable_flag": 1} for w in seg.words]
                 sentences.append(sentence)
-            flash_result.append({"text": "".join(s["text"] for s in sentences), "channel_id": channel.channel_id,
-                                 "sentence_list": sentences})
+            flash_result.append({"text": join_sentences([s["text"] for s in sentences]),
+                                 "channel_id": channel.channel_id, "sentence_list": sentences})
         call.note(job_id=job.id)
         record.answer = {"request_id": job.id, "code": 0, "message": "", "audio_duration": item.audio.duration_ms,
                          "flash_result": flash_result}

@@ -15,6 +15,7 @@ from typing import Any
 
 from emulator.engine import Blob, Engine, FetchLimits, Options, Records
 from emulator.engine import Request as FaultRequest
+from emulator.engine.text import join_sentences
 from emulator.inputs import http_url, whole_number
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
@@ -343,7 +344,7 @@ async def recognise(engine: Engine, vocabularies: Vocabularies, owner: str, para
                       convert_num=spec.get("ConvertNumMode", 1), filter_dirty=dirty,
                       restricted=restricted if dirty else ())
     segs = res.segments(item, shape)
-    out: dict[str, Any] = {"Result": "".join(s.text for s in segs), "AudioDuration": item.audio.duration_ms,
+    out: dict[str, Any] = {"Result": join_sentences([s.text for s in segs]), "AudioDuration": item.audio.duration_ms,
                            "WordSize": 0, "WordList": None}
     if word_info:
         words = [{"Word": res.word_text(w, shape), "StartTime": w.begin_ms, "EndTime": w.end_ms}
