@@ -69,10 +69,11 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.control_token:
         how = "generated: the server is reachable beyond this machine" if generated else "given"
         print(f"  control plane locked ({how}): ASR_EMULATOR_CONTROL_TOKEN={settings.control_token}", flush=True)
+    from emulator.app import tunnel_host
     from emulator.protocol import FirstKeyWebSocket, GuardedH11Protocol
 
     options = {"log_level": args.log_level, "access_log": args.log_level == "debug", "ws": FirstKeyWebSocket,
-               "http": GuardedH11Protocol if settings.http == "h11" else settings.http,
+               "http": GuardedH11Protocol.tunnelling_to(tunnel_host) if settings.http == "h11" else settings.http,
                "server_header": False}      # each dialect sends its vendor's Server header
     if settings.workers == 1:
         uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
@@ -192,6 +193,29 @@ def _fixtures(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ca(args: argparse.Namespace) -> int:
+    from emulator.tls import local_ca
+
+    ca = local_ca()
+    path = ca.ensure()
+    if args.pem:
+        print(ca.pem(), end="")
+        return 0
+    print(path)
+    if not args.quiet:
+        print(f"# trust it for the SDKs that insist on https (the key stays in {path.parent}, readable by you only):",
+              file=sys.stderr)
+        for line in ca_env_lines(str(path)):
+            print(line, file=sys.stderr)
+    return 0
+
+
+def ca_env_lines(path: str) -> list[str]:
+    return [f"export NODE_EXTRA_CA_CERTS={path}        # Node.js: added to its own roots",
+            f"export REQUESTS_CA_BUNDLE={path}         # Python requests: replaces certifi's roots",
+            f"export SSL_CERT_FILE={path}              # OpenSSL, httpx, aiohttp: replaces the system's roots"]
+
+
 def route_lines() -> list[str]:
     """Every operation of every vendor (method, path or action, vendor, what it does), then the control plane."""
     from emulator.app import Emulator
@@ -265,6 +289,12 @@ def parser() -> argparse.ArgumentParser:
                                         "one fixture's path")
     f.add_argument("name", nargs="?", help="a fixture's file name: print its path")
     f.set_defaults(func=_fixtures)
+
+    c = sub.add_parser("ca", help="print the path of the local certificate authority's certificate (made on first "
+                                  "use), for SDKs that insist on https to the vendor's host")
+    c.add_argument("--pem", action="store_true", help="print the certificate itself")
+    c.add_argument("-q", "--quiet", action="store_true", help="only the path")
+    c.set_defaults(func=_ca)
 
     r = sub.add_parser("routes", help="list every operation the emulator answers (method, path or action, vendor)")
     r.set_defaults(func=_routes)

@@ -1,29 +1,129 @@
 """uvicorn's h11 protocol with a deadline on request headers: a client that sends its headers a byte at a time
-(slowloris) is cut off after ``HEADER_TIMEOUT_S``, as a vendor's gateway would. uvicorn's own keep-alive timer
-stops at the first byte, so it does not cover this."""
+(slowloris) is cut off after ``HEADER_TIMEOUT_S``, as a vendor's gateway would (uvicorn's own keep-alive timer
+stops at the first byte, so it does not cover this); and ``CONNECT`` tunnels to the vendors' hosts, plain or TLS
+(the SDKs' proxy options and ``https_proxy``)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import ssl
+from collections.abc import Callable
 from typing import Any
 
 import h11
+from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
+from emulator.tls import local_ca
+
 HEADER_TIMEOUT_S = 10.0
+MAX_CONNECT_HEAD = 8192
+log = logging.getLogger("asr_emulator")
+_TASKS: set[asyncio.Task[None]] = set()
 
 
 class GuardedH11Protocol(H11Protocol):
+    """Also a proxy's front door to the vendors' hosts: a connection that opens with ``CONNECT host:port`` is
+    answered ``200`` and the tunnel is served here — TLS for port 443, terminated with a certificate for that host
+    from the local CA (:mod:`emulator.tls`), plain HTTP otherwise (an SDK's proxy agent tunnels even ``http://``
+    targets). The requests in the tunnel carry the vendor's host and are routed by it as any others."""
+
     header_timeout = HEADER_TIMEOUT_S
+    # which hosts CONNECT reaches (the app's vendors' hosts, set by the server; None: any)
+    tunnel_hosts: Callable[[str], bool] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
+        self._opening: bytearray | None = bytearray()       # the first bytes, until we know they are not CONNECT
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
+
+    @classmethod
+    def tunnelling_to(cls, hosts: Callable[[str], bool]) -> type[GuardedH11Protocol]:
+        """This protocol, with CONNECT reaching only the hosts ``hosts`` accepts (an app's vendors' hosts)."""
+        return type("VendorProxyH11Protocol", (cls,), {"tunnel_hosts": staticmethod(hosts)})
+
+    # ---- CONNECT -------------------------------------------------------------------------------------------
+
+    def _opened(self, data: bytes) -> bytes | None:
+        """The bytes to parse as HTTP, or None while the opening is held (a CONNECT request's head)."""
+        assert self._opening is not None
+        self._opening += data
+        head = bytes(self._opening)
+        if len(head) < 8 and b"CONNECT "[:len(head)] == head.upper():
+            return None                                   # maybe CONNECT: wait for more
+        if not head.upper().startswith(b"CONNECT "):
+            self._opening = None
+            return head
+        end = head.find(b"\r\n\r\n")
+        if end < 0:
+            if len(head) > MAX_CONNECT_HEAD:
+                self._refuse(400, "the CONNECT request's head is too large")
+            return None
+        self._opening = None
+        parts = head.split(b"\r\n", 1)[0].decode("latin-1").split()
+        target = parts[1] if len(parts) == 3 else ""
+        host, _, port = target.rpartition(":")
+        host = host.strip("[]").lower()
+        if not host or not port.isdigit():
+            self._refuse(400, f"CONNECT needs host:port, not {target!r}")
+            return None
+        allowed = self.tunnel_hosts
+        if allowed is not None and not allowed(host):
+            self._refuse(403, f"the emulator tunnels only to the vendors' hosts, not {host}")
+            return None
+        rest = head[end + 4:]
+        if port == "443":
+            self.transport.pause_reading()                # nothing more is read until TLS takes the socket
+            self.transport.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            self._start_tls(host, rest)
+            return None
+        self.transport.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        return rest                                       # the tunnel: HTTP requests to the vendor's host
+
+    def _refuse(self, status: int, why: str) -> None:
+        reason = {400: b"Bad Request", 403: b"Forbidden"}[status]
+        body = why.encode()
+        self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\n"
+                             b"connection: close\r\n\r\n%s" % (status, reason, len(body), body))
+        self._opening = None
+        self.transport.close()
+
+    def _start_tls(self, host: str, early: bytes) -> None:
+        """TLS on the tunnel, as ``host``: once the handshake is done this protocol reads the decrypted bytes as a
+        fresh HTTP connection."""
+        transport = self.transport
+        self._disarm()
+        loop = asyncio.get_running_loop()
+        if early:            # a client that sent its ClientHello before the 200 arrived: not served
+            self._refuse(400, "TLS started before the CONNECT answer")
+            return
+
+        async def upgrade() -> None:
+            try:
+                ctx = await asyncio.to_thread(local_ca().context, host)   # the first use makes the CA: off the loop
+                secure = await loop.start_tls(transport, self, ctx, server_side=True,
+                                              ssl_handshake_timeout=self.header_timeout)
+            except (OSError, ssl.SSLError, ConnectionError, TimeoutError) as exc:
+                log.info("TLS through CONNECT %s:443 failed: %s", host, exc)
+                transport.close()
+                return
+            if secure is None:
+                transport.close()
+                return
+            self.transport = secure
+            self.flow = FlowControl(secure)
+            self.scheme = "https"
+            self._arm()
+
+        task = loop.create_task(upgrade())
+        _TASKS.add(task)
+        task.add_done_callback(_TASKS.discard)
 
     def _arm(self) -> None:
         self._disarm()
@@ -35,6 +135,11 @@ class GuardedH11Protocol(H11Protocol):
             self._header_timer = None
 
     def data_received(self, data: bytes) -> None:
+        if self._opening is not None:
+            opened = self._opened(data)
+            if not opened:                   # held, or nothing after a CONNECT head (b"" would be h11's EOF)
+                return
+            data = opened
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:     # the request line and headers are in
             self._disarm()

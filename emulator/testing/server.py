@@ -48,8 +48,11 @@ class LiveServer:
         from emulator.protocol import FirstKeyWebSocket, GuardedH11Protocol
 
         http = self.emulator.settings.http
+        from emulator.app import tunnel_host
+
+        protocol = GuardedH11Protocol.tunnelling_to(tunnel_host) if http == "h11" else http
         config = uvicorn.Config(self.emulator, log_level="warning", lifespan="on", ws=FirstKeyWebSocket,
-                                http=GuardedH11Protocol if http == "h11" else http, server_header=False)
+                                http=protocol, server_header=False)
         self._server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, args=(sock,), name=f"asr-emulator:{self.port}",

@@ -124,7 +124,7 @@ class Nls(Dialect):
 
     name = VENDOR
     title = "NLS recording-file recognition (filetrans)"
-    hosts = (r"filetrans\.[a-z0-9-]+\.aliyuncs\.com",)
+    hosts = (r"filetrans\.[a-z0-9-]+\.aliyuncs\.com", r"nls-meta(\.[a-z0-9-]+)?\.aliyuncs\.com")
     body_limit = cat.MAX_BODY_BYTES
     strategies = "emulator.vendors.nls.strategies"
     leniency = cat.LENIENCY

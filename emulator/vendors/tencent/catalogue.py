@@ -40,6 +40,7 @@ def _engines(names: str) -> dict[str, Engine]:
 # =====================================================================================================================
 
 ASR_HOST = "asr.tencentcloudapi.com"
+API_DOMAIN = "tencentcloudapi.com"          # API 3.0 hosts: <service>[.<region>].tencentcloudapi.com
 ASR_SERVICE = "asr"
 ASR_VERSION = "2019-06-14"
 TC3_ALGORITHM = "TC3-HMAC-SHA256"
@@ -249,6 +250,8 @@ ASR_LENIENCY: dict[str, tuple[str, str]] = {
     "unknown_secret_id": ("AuthFailure.SecretIdNotFound", "a SecretId the emulator does not know, unverified"),
     "stale_timestamp": ("AuthFailure.SignatureExpire", "a signature time more than 5 minutes from now"),
     "unknown_parameter": ("UnknownParameter", "a parameter the action does not declare (ignored)"),
+    "endpoint_address": ("AuthFailure.SignatureFailure", "a TC3 signature made for an IP:port endpoint (the scope's "
+                                                         "service its first label, the host without its port)"),
 }
 CI_LENIENCY: dict[str, tuple[str, str]] = {
     "unknown_secret_id": ("InvalidAccessKeyId", "a SecretId the emulator does not know, unverified"),
