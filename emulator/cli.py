@@ -59,13 +59,21 @@ def _serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
     workers = f", {settings.workers} workers" if settings.workers > 1 else ""
-    print(f"asr-emulator {__version__} listening on http://{shown}:{port} "
+    if args.tls and settings.workers > 1:
+        print("asr-emulator: --tls serves one worker (use a CONNECT proxy set-up with several)", file=sys.stderr)
+        return 2
+    if args.tls:
+        from emulator.tls import local_ca
+
+        print(f"  TLS with the local CA: trust {local_ca().ensure()} (asr-emulator ca)", file=sys.stderr)
+    scheme = "https" if args.tls else "http"
+    print(f"asr-emulator {__version__} listening on {scheme}://{shown}:{port} "
           f"(lifecycle {settings.lifecycle}, seed {settings.seed}, credentials {settings.credentials}"
           f"{', strict' if settings.strict else ''}{workers})", flush=True)
     if scratch is not None:
         print(f"  state of the {settings.workers} workers in {scratch.name} (removed at exit: --state-dir keeps it)",
               flush=True)
-    print(f"  DashScope: DASHSCOPE_HTTP_BASE_URL=http://{shown}:{port}{settings.dashscope_prefix}", flush=True)
+    print(f"  DashScope: DASHSCOPE_HTTP_BASE_URL={scheme}://{shown}:{port}{settings.dashscope_prefix}", flush=True)
     if settings.control_token:
         how = "generated: the server is reachable beyond this machine" if generated else "given"
         print(f"  control plane locked ({how}): ASR_EMULATOR_CONTROL_TOKEN={settings.control_token}", flush=True)
@@ -76,7 +84,13 @@ def _serve(args: argparse.Namespace) -> int:
                "http": GuardedH11Protocol.tunnelling_to(tunnel_host) if settings.http == "h11" else settings.http,
                "server_header": False}      # each dialect sends its vendor's Server header
     if settings.workers == 1:
-        uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+        config = uvicorn.Config(app, **options)
+        if args.tls:             # HTTPS on this port: a certificate for each host a client names, from the local CA
+            from emulator.tls import local_ca
+
+            config.load()
+            config.ssl = local_ca().context(shown)
+        uvicorn.Server(config).run(sockets=[sock])
         return 0
     from uvicorn.supervisors import Multiprocess
 
@@ -269,6 +283,9 @@ def parser() -> argparse.ArgumentParser:
                         "one); default 1")
     s.add_argument("--store", help="redis://HOST:PORT/DB: keep the state in Redis, shared by every instance "
                                    "pointed at it (several machines behind a load balancer act as one)")
+    s.add_argument("--tls", action="store_true",
+                   help="serve HTTPS on the port, with certificates from the local CA for whatever host a client "
+                        "names (asr-emulator ca prints the CA to trust); CONNECT to port 443 works without it")
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(func=_serve)
 
