@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint unit contract drift bench bench-packages fuzz install install-test dist clean system-packages
+.PHONY: serve test lint unit contract drift bench bench-packages fuzz install install-test dist clean system-packages \
+        node-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,11 +53,22 @@ system-packages:
 	  else echo "not installing$$missing: that needs apt-get as root (the tests that use them are skipped)"; fi; \
 	fi
 
+# The vendors' Node.js SDKs for contract_tests/node, at the versions package-lock.json pins (npm ci; install scripts
+# off: the SDKs need none). Without npm the Node.js tests are skipped and say why.
+NODE_DIR := contract_tests/node
+node-packages:
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! -f $(NODE_DIR)/node_modules/.installed ] || [ $(NODE_DIR)/package-lock.json -nt $(NODE_DIR)/node_modules/.installed ]; then \
+	    echo "installing the Node.js SDKs (npm ci in $(NODE_DIR))"; \
+	    npm ci --prefix $(NODE_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error && touch $(NODE_DIR)/node_modules/.installed; \
+	  fi; \
+	else echo "not installing the Node.js SDKs: npm is missing (contract_tests/node is skipped)"; fi
+
 # wrk loads the servers of the benchmarks (without it, a Python client does, which cannot load several workers)
 bench-packages:
 	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=wrk
 
-test: lint system-packages
+test: lint system-packages node-packages
 	$(BIN)/python -m pytest -q
 
 # hostile requests at length: 10,000 cases per vendor (5,000 with credentials off, 5,000 permissive)
@@ -78,4 +90,4 @@ dist: | $(BIN)/python
 	@ls dist/*.whl
 
 clean:
-	rm -rf $(VENV) dist .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) dist .mypy_cache .pytest_cache .ruff_cache $(NODE_DIR)/node_modules

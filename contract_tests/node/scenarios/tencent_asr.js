@@ -27,6 +27,11 @@ const client = new AsrClient({
 async function main() {
   const out = { variant };
   const url = `${EMULATOR}/_emulator/fixtures/hello_en.wav`;
+  if (process.env.ONLY_CREATE) {
+    out.created = await attempt(() => client.CreateRecTask({ EngineModelType: "16k_en", ChannelNum: 1,
+      ResTextFormat: 0, SourceType: 0, Url: url }));
+    return out;
+  }
   const created = await client.CreateRecTask({ EngineModelType: "16k_en", ChannelNum: 1, ResTextFormat: 0,
     SourceType: 0, Url: url });
   out.taskId = created.Data.TaskId;
