@@ -41,6 +41,23 @@ def live_url() -> Iterator[str]:
         yield server.url
 
 
+@pytest.fixture(scope="session")
+def ca_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for the local certificate authority of the servers that use TLS (never the user's own)."""
+    return tmp_path_factory.mktemp("ca")
+
+
+def ca_file(ca_dir: Path) -> str:
+    """The CA's certificate, made as a user makes it (``asr-emulator ca``)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
+    done = subprocess.run([sys.executable, "-m", "emulator", "ca", "--quiet"], env=env, capture_output=True,
+                          text=True, check=True, timeout=60)
+    return done.stdout.strip()
+
+
 @pytest.fixture
 def emulator(live_url: str) -> Iterator[ControlClient]:
     """A control-plane client for a freshly reset emulator."""

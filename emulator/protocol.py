@@ -20,6 +20,7 @@ from emulator.tls import local_ca
 
 HEADER_TIMEOUT_S = 10.0
 MAX_CONNECT_HEAD = 8192
+TLS_SHUTDOWN_S = 2.0              # a tunnel's TLS close waits this long for the client's close_notify
 log = logging.getLogger("asr_emulator")
 _TASKS: set[asyncio.Task[None]] = set()
 
@@ -108,7 +109,8 @@ class GuardedH11Protocol(H11Protocol):
             try:
                 ctx = await asyncio.to_thread(local_ca().context, host)   # the first use makes the CA: off the loop
                 secure = await loop.start_tls(transport, self, ctx, server_side=True,
-                                              ssl_handshake_timeout=self.header_timeout)
+                                              ssl_handshake_timeout=self.header_timeout,
+                                              ssl_shutdown_timeout=TLS_SHUTDOWN_S)
             except (OSError, ssl.SSLError, ConnectionError, TimeoutError) as exc:
                 log.info("TLS through CONNECT %s:443 failed: %s", host, exc)
                 transport.close()
@@ -143,6 +145,15 @@ class GuardedH11Protocol(H11Protocol):
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:     # the request line and headers are in
             self._disarm()
+
+    def shutdown(self) -> None:
+        """The server is stopping: an idle TLS connection is dropped at once, rather than waiting up to the TLS
+        layer's 30 s for a client that keeps its pool open to answer the close (plain ones close as before)."""
+        idle = self.cycle is None or self.cycle.response_complete
+        if idle and self.scheme == "https":
+            self.transport.abort()
+            return
+        super().shutdown()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

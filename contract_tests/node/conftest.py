@@ -35,26 +35,13 @@ def _missing() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def ca_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("ca")
-
-
-@pytest.fixture(scope="session")
 def node_server(ca_dir: Path) -> Iterator[str]:
     """An emulator of its own, with its local CA in a temporary folder (the scenarios reach it over TLS too)."""
     reason = _missing()
     if reason:
         pytest.skip(reason)
-    saved = os.environ.get("ASR_EMULATOR_CA_DIR")
-    os.environ["ASR_EMULATOR_CA_DIR"] = str(ca_dir)
-    try:
-        with ServerProcess(["--lifecycle", "polls:1"]) as server:
-            yield server.url
-    finally:
-        if saved is None:
-            os.environ.pop("ASR_EMULATOR_CA_DIR", None)
-        else:
-            os.environ["ASR_EMULATOR_CA_DIR"] = saved
+    with ServerProcess(["--lifecycle", "polls:1"], env={**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}) as server:
+        yield server.url
 
 
 @pytest.fixture
@@ -63,16 +50,6 @@ def emulator(node_server: str) -> Iterator[ControlClient]:
     client.reset(lifecycle="polls:1")
     yield client
     client.close()
-
-
-def ca_file(ca_dir: Path) -> str:
-    """The CA's certificate, made as a user makes it (``asr-emulator ca``)."""
-    env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
-    import sys
-
-    done = subprocess.run([sys.executable, "-m", "emulator", "ca", "--quiet"], env=env, capture_output=True,
-                          text=True, check=True, timeout=60)
-    return done.stdout.strip()
 
 
 def scenario(name: str, url: str, timeout: float = 90, **env: str) -> dict[str, Any]:
@@ -87,4 +64,4 @@ def scenario(name: str, url: str, timeout: float = 90, **env: str) -> dict[str, 
     return result
 
 
-__all__ = ["AUDIO", "NLS", "TENCENT", "ca_file", "scenario"]
+__all__ = ["AUDIO", "NLS", "TENCENT", "scenario"]

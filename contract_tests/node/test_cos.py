@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.node.conftest import AUDIO, TENCENT, ca_file, scenario
+from contract_tests.conftest import ca_file
+from contract_tests.node.conftest import AUDIO, TENCENT, scenario
 from emulator.testing import ControlClient
 
 pytestmark = pytest.mark.sdk

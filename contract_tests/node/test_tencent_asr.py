@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from contract_tests.node.conftest import TENCENT, ca_file, scenario
+from contract_tests.conftest import ca_file
+from contract_tests.node.conftest import TENCENT, scenario
 from emulator.testing import ControlClient
 
 pytestmark = pytest.mark.sdk

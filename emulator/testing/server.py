@@ -99,15 +99,16 @@ class LiveServer:
 class ServerProcess:
     """``asr-emulator serve --port 0`` in a child process; ``url`` is what it printed."""
 
-    def __init__(self, args: Sequence[str] = ()) -> None:
+    def __init__(self, args: Sequence[str] = (), env: dict[str, str] | None = None) -> None:
         self.args = list(args)
+        self.env = env              # the process's environment (default: this one's)
         self.url = ""
         self._proc: subprocess.Popen[str] | None = None
 
     def start(self) -> ServerProcess:
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "emulator", "serve", "--port", "0", "--log-level", "warning", *self.args],
-            stdout=subprocess.PIPE, text=True, start_new_session=True)
+            stdout=subprocess.PIPE, text=True, start_new_session=True, env=self.env)
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
         if "listening on " not in line:
