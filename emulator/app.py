@@ -270,18 +270,6 @@ class Emulator:
         )
 
 
-_LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
-_VENDOR_HOSTS = re.compile("|".join(f"(?:{p})" for d in registry.DIALECTS for p in d.hosts))
-
-
-def tunnel_host(host: str) -> bool:
-    """Whether ``CONNECT host:…`` is answered: the public hosts the dialects answer for, the magic media hosts and
-    this machine's own names — the emulator is no general proxy."""
-    host = host.lower().rstrip(".")
-    return host in _LOCAL_NAMES or host == "asr-emulator.test" or host.endswith(".asr-emulator.test") \
-        or _VENDOR_HOSTS.fullmatch(host) is not None
-
-
 class _Wire:
     """Transport faults (``drop``, ``empty_body``, ``malformed_body``, ``slow_body``) applied to the bytes of a
     vendor's answer, whichever dialect wrote it; the rule is chosen when the answer starts, by what the dialect
@@ -365,4 +353,4 @@ def create_app(settings: Settings | None = None) -> Emulator:
     return Emulator(settings or Settings.from_env())
 
 
-__all__ = ["Emulator", "create_app", "tunnel_host"]
+__all__ = ["Emulator", "create_app"]

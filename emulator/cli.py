@@ -77,11 +77,10 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.control_token:
         how = "generated: the server is reachable beyond this machine" if generated else "given"
         print(f"  control plane locked ({how}): ASR_EMULATOR_CONTROL_TOKEN={settings.control_token}", flush=True)
-    from emulator.app import tunnel_host
     from emulator.protocol import FirstKeyWebSocket, GuardedH11Protocol
 
     options = {"log_level": args.log_level, "access_log": args.log_level == "debug", "ws": FirstKeyWebSocket,
-               "http": GuardedH11Protocol.tunnelling_to(tunnel_host) if settings.http == "h11" else settings.http,
+               "http": GuardedH11Protocol if settings.http == "h11" else settings.http,
                "server_header": False}      # each dialect sends its vendor's Server header
     if settings.workers == 1:
         config = uvicorn.Config(app, **options)
@@ -174,6 +173,9 @@ def env_lines(url: str) -> list[str]:
     if token:
         lines.append("# the control plane's token (the pytest plugin and ControlClient read it)")
         lines.append(f"export ASR_EMULATOR_CONTROL_TOKEN={token}")
+    lines.append("# SDKs that insist on https to the vendor's host: the emulator as their proxy, trusting its local CA")
+    lines.append(f"#   export HTTPS_PROXY={base} NODE_EXTRA_CA_CERTS=$(asr-emulator ca -q) "
+                 "REQUESTS_CA_BUNDLE=$(asr-emulator ca -q)")
     lines.append("# keep proxies away from the emulator (aliyun-python-sdk-core ignores NO_PROXY: unset HTTP_PROXY "
                  "for it)")
     lines.append("export NO_PROXY=127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}")

@@ -17,6 +17,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from emulator.tls import local_ca
+from emulator.vendors.registry import tunnel_host
 
 HEADER_TIMEOUT_S = 10.0
 MAX_CONNECT_HEAD = 8192
@@ -32,8 +33,8 @@ class GuardedH11Protocol(H11Protocol):
     targets). The requests in the tunnel carry the vendor's host and are routed by it as any others."""
 
     header_timeout = HEADER_TIMEOUT_S
-    # which hosts CONNECT reaches (the app's vendors' hosts, set by the server; None: any)
-    tunnel_hosts: Callable[[str], bool] | None = None
+    # which hosts CONNECT reaches: the vendors' hosts (the registry's); None: any
+    tunnel_hosts: Callable[[str], bool] | None = staticmethod(tunnel_host)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -43,11 +44,6 @@ class GuardedH11Protocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
-
-    @classmethod
-    def tunnelling_to(cls, hosts: Callable[[str], bool]) -> type[GuardedH11Protocol]:
-        """This protocol, with CONNECT reaching only the hosts ``hosts`` accepts (an app's vendors' hosts)."""
-        return type("VendorProxyH11Protocol", (cls,), {"tunnel_hosts": staticmethod(hosts)})
 
     # ---- CONNECT -------------------------------------------------------------------------------------------
 

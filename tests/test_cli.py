@@ -132,3 +132,15 @@ def test_serve_beyond_loopback_locks_the_control_plane_with_a_printed_token() ->
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
+
+
+def test_ca_prints_the_path_of_a_ca_made_on_first_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ASR_EMULATOR_CA_DIR", str(tmp_path / "ca"))
+    assert main(["ca", "-q"]) == 0
+    path = capsys.readouterr().out.strip()
+    assert path == str(tmp_path / "ca" / "ca.pem") and Path(path).exists()
+    assert main(["ca", "--pem"]) == 0
+    assert capsys.readouterr().out.startswith("-----BEGIN CERTIFICATE-----")
+    assert main(["ca"]) == 0
+    assert "NODE_EXTRA_CA_CERTS=" in capsys.readouterr().err

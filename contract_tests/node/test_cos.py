@@ -28,6 +28,8 @@ def test_objects_multipart_and_a_ci_job(emulator: ControlClient, ca_dir: Path, p
     assert out["listed"] == sorted(KEYS)
     assert out["afterDelete"] == 0
     assert (out["missing"]["error"]["code"], out["missing"]["error"]["status"]) == ("NoSuchKey", 404)
+    assert (out["wrongSecret"]["error"]["code"], out["wrongSecret"]["error"]["status"]) == (
+        "SignatureDoesNotMatch", 403)
     assert out["multipart"] is True
     # /jobs without QueueId: the bucket's speech queue; the job reads the unusual key and writes its output
     assert out["job"]["state"] == "Success" and out["job"]["queue"].startswith("p")

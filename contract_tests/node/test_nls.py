@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+from contract_tests.conftest import ca_file
 from contract_tests.node.conftest import AUDIO, NLS, scenario
-from emulator.testing import ControlClient
+from emulator.testing import ControlClient, ServerProcess
 
 pytestmark = pytest.mark.sdk
 SAID = "你好，欢迎使用语音识别模拟器。今天天气很好。"
@@ -34,3 +38,15 @@ def test_a_refused_token_rejects_start(emulator: ControlClient) -> None:
     out = scenario("nls", emulator.url, PART="refused", AUDIO=AUDIO, timeout=30, **NLS)
     assert "403" in out["started"]["error"]["message"]
     assert out["names"] == ["closed"] or "started" not in out["names"]
+
+
+def test_https_and_wss_with_serve_tls(node_server: str, ca_dir: Path) -> None:
+    """pop-core to https://…, alibabacloud-nls to wss://…: the emulator's own HTTPS (serve --tls), trusted through
+    NODE_EXTRA_CA_CERTS."""
+    env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
+    with ServerProcess(["--tls", "--lifecycle", "instant"], env=env) as server:
+        assert server.url.startswith("https://")
+        out = scenario("nls", server.url, METHOD="POST", AUDIO=AUDIO, NODE_EXTRA_CA_CERTS=ca_file(ca_dir), **NLS)
+    assert (out["submitted"], out["status"]) == ("SUCCESS", "SUCCESS")
+    assert "".join(out["transcription"]["sentences"]) == SAID
+    assert out["recognition"] == {"started": True, "result": SAID}

@@ -48,9 +48,7 @@ class LiveServer:
         from emulator.protocol import FirstKeyWebSocket, GuardedH11Protocol
 
         http = self.emulator.settings.http
-        from emulator.app import tunnel_host
-
-        protocol = GuardedH11Protocol.tunnelling_to(tunnel_host) if http == "h11" else http
+        protocol = GuardedH11Protocol if http == "h11" else http
         config = uvicorn.Config(self.emulator, log_level="warning", lifespan="on", ws=FirstKeyWebSocket,
                                 http=protocol, server_header=False)
         self._server = uvicorn.Server(config)

@@ -8,6 +8,7 @@ Tencent Cloud API 3.0 and Alibaba POP share ``/`` (API 3.0's TC3 headers or lega
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from emulator.config import Settings
@@ -21,9 +22,21 @@ from emulator.vendors.tencent import TencentAsr, TencentCi, TencentFlash
 DIALECTS: tuple[type[Dialect], ...] = (TencentCi, TencentAsr, TencentFlash, NlsGateway, Nls, Eas, DashScope)
 
 
+_LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+_VENDOR_HOSTS = re.compile("|".join(f"(?:{p})" for d in DIALECTS for p in d.hosts))
+
+
+def tunnel_host(host: str) -> bool:
+    """Whether ``CONNECT host:…`` is answered: the public hosts the dialects answer for, the magic media hosts and
+    this machine's own names — the emulator is no general proxy."""
+    host = host.lower().rstrip(".")
+    return host in _LOCAL_NAMES or host == "asr-emulator.test" or host.endswith(".asr-emulator.test") \
+        or _VENDOR_HOSTS.fullmatch(host) is not None
+
+
 def build(engine: Engine, settings: Settings, classes: Sequence[type[Dialect]] = DIALECTS) -> list[Dialect]:
     """The dialects for one emulator; ``ValueError`` names a bad setting."""
     return [cls(engine, settings) for cls in classes]
 
 
-__all__ = ["DIALECTS", "build"]
+__all__ = ["DIALECTS", "build", "tunnel_host"]

@@ -39,6 +39,9 @@ async function main() {
   for (const key of KEYS) await call("deleteObject", { Key: key });
   out.afterDelete = (await call("getBucket", {})).Contents.length;
   out.missing = await attempt(() => call("getObject", { Key: KEYS[0] }));
+  const wrong = new COS({ SecretId: process.env.SECRET_ID, SecretKey: "not-the-key", Protocol, Proxy: EMULATOR });
+  out.wrongSecret = await attempt(() => new Promise((resolve, reject) => wrong.getObject({ Bucket, Region,
+    Key: KEYS[0] }, (err, data) => (err ? reject(err) : resolve(data)))));
 
   // multipart: a 2.5 MB file in 1 MB parts
   const big = Buffer.alloc(2_500_000, 7);
