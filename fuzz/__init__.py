@@ -52,7 +52,11 @@ class Outcome:
 
     @property
     def failed(self) -> bool:
-        if self.timed_out or self.tracebacks or self.dropped or self.status >= 500:
+        if self.timed_out or self.tracebacks or self.dropped:
+            return True
+        if self.status == 501 and b"<Code>NotImplemented</Code>" in self.body:
+            return False                  # COS's answer to a sub-resource or operation it does not do
+        if self.status >= 500:
             return True
         return self.case.vendor == "tencent_asr" and b'"Code": "InternalError"' in self.body
 

@@ -219,12 +219,23 @@ CI_ERRORS: dict[str, tuple[int, str]] = {
     "NoSuchKey": (404, "The specified key does not exist."),
     "NoSuchResource": (404, "{detail}"),
     "MethodNotAllowed": (405, "The specified method is not allowed against this resource."),
+    "NotImplemented": (501, "{detail}"),
+    "MetadataTooLarge": (400, "{detail}"),
+    "InvalidTag": (400, "{detail}"),
+    "BadRequest": (400, "{detail}"),
+    "BucketNotEmpty": (409, "The bucket you tried to delete is not empty."),
+    "BucketAlreadyOwnedByYou": (409, "The requested bucket has already been created by you."),
+    "InvalidBucketName": (400, "The specified bucket is not valid."),
     "EntityTooLarge": (400, "Your proposed upload exceeds the maximum allowed object size."),
     "InternalError": (500, "We encountered an internal error. Please try again."),
     "ServiceUnavailable": (503, "Please reduce your request rate."),
     "SlowDown": (503, "Please reduce your request rate."),
 }
 CI_THROTTLE_CODE = "SlowDown"
+MAX_USER_META_BYTES = 2048                # x-cos-meta-* names and values together
+MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE = 10, 128, 256
+MAX_BATCH_DELETE = 1000                   # keys in one POST ?delete
+SERVICE_HOSTS = frozenset({"service.cos.myqcloud.com", "service.cos.tencentcos.cn"})   # GET Service
 CI_SERVER, COS_SERVER = "tencent-ci", "tencent-cos"   # Server headers (003: "Server: tencent-ci"; COS's own)
 ACCESS_DENIED = "Access Denied."
 
@@ -260,6 +271,7 @@ CI_LENIENCY: dict[str, tuple[str, str]] = {
     # nodes the emulator does not know — a newer document's (NotifyConfig.ResultFormat…) or a misplaced one: the
     # service's answer to them is not documented; ignored here, with this warning
     "unknown_node": ("InvalidArgument", "an XML node the emulator does not know (ignored)"),
+    "unknown_bucket": ("NoSuchBucket", "a bucket never created here, taken as one made in the console"),
 }
 
 # FilterDirty (003: "Whether to filter restricted words (for the Mandarin engine only)"; 1 filters, 2 replaces them

@@ -35,6 +35,7 @@ from emulator.vendors.tencent.ci_jobs import Jobs
 from emulator.vendors.tencent.ci_resources import Resources
 from emulator.vendors.tencent.cos import Objects
 from emulator.vendors.tencent.cos_auth import FIELDS, CosSignature, verify
+from emulator.vendors.tencent.cos_sub import subresource
 
 OBJECT_THREAD_BYTES = 256 * 1024
 _CI = "<bucket>.ci.<region>.myqcloud.com"
@@ -60,7 +61,7 @@ class TencentCi(Dialect):
 
     name = VENDOR
     title = "Tencent Cloud CI speech jobs and COS"
-    hosts = (r"([a-z0-9-]+\.)?(ci|cos)\.[a-z0-9-]+\.myqcloud\.com",)
+    hosts = (r"([a-z0-9-]+\.)?(ci|cos)\.[a-z0-9-]+\.myqcloud\.com", r"service\.cos\.(myqcloud\.com|tencentcos\.cn)")
     body_limit = cat.MAX_CI_BODY_BYTES
     leniency = cat.CI_LENIENCY
     error_envelope = ("application/xml", {
@@ -85,7 +86,7 @@ class TencentCi(Dialect):
         super().__init__(engine, settings)
         engine.credentials.add_all(VENDOR, tencent_keys(settings))
         self.ctx = Context(engine, settings.tencent_appid, region, settings.utc_offset_hours)
-        self.objects = Objects(self.ctx)
+        self.objects = Objects(self.ctx, self.lenient)
         self.jobs = Jobs(self.ctx, self.objects)
         self.resources = Resources(self.ctx)
         ci, cos = self._ci, self._cos
@@ -115,7 +116,24 @@ class TencentCi(Dialect):
                       host=_COS),
             Operation("list_uploads", "List multipart uploads (GET /?uploads)", cos, ("GET",), "/", host=_COS,
                       query="uploads"),
-            Operation("head_bucket", "Head (or put) the bucket", cos, ("HEAD", "PUT"), "/", host=_COS),
+            Operation("head_bucket", "Create (PUT), head or delete the bucket", cos, ("HEAD", "PUT", "DELETE"), "/",
+                      host=_COS),
+            Operation("delete_objects", "Delete several objects (POST ?delete)", cos, ("POST",), "/", host=_COS,
+                      query="delete"),
+            Operation("bucket_acl", "The bucket's ACL (GET, PUT ?acl)", cos, ("GET", "PUT"), "/", host=_COS,
+                      query="acl"),
+            Operation("bucket_tagging", "The bucket's tags (GET, PUT, DELETE ?tagging)", cos, ("GET", "PUT", "DELETE"),
+                      "/", host=_COS, query="tagging"),
+            Operation("list_buckets", "GET Service: the account's buckets", cos, ("GET",), "/",
+                      host="service.cos.myqcloud.com"),
+            Operation("object_acl", "An object's ACL (GET, PUT ?acl)", cos, ("GET", "PUT"), "/{key:path}",
+                      host=_COS, query="acl"),
+            Operation("object_tagging", "An object's tags (GET, PUT, DELETE ?tagging)", cos, ("GET", "PUT", "DELETE"),
+                      "/{key:path}", host=_COS, query="tagging"),
+            Operation("copy_object", "Copy an object (PUT with x-cos-copy-source)", cos, ("PUT",), "/{key:path}",
+                      host=_COS),
+            Operation("not_implemented", "Any other sub-resource: 501 NotImplemented, never another operation", cos,
+                      ("GET", "PUT", "POST", "DELETE", "HEAD"), "/{key:path}", host=_COS, query="<other>"),
             Operation("put_object", "Put an object", cos, ("PUT",), "/{key:path}", host=_COS),
             Operation("get_object", "Get an object (Range)", cos, ("GET",), "/{key:path}", host=_COS),
             Operation("head_object", "Head an object", cos, ("HEAD",), "/{key:path}", host=_COS),
@@ -148,6 +166,8 @@ class TencentCi(Dialect):
                 break
         hostname = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
         path = scope.get("path", "/") or "/"          # decoded once, by the server or _origin_form
+        if hostname.lower() in cat.SERVICE_HOSTS:    # GET Service: the account's buckets
+            return Target("", self.ctx.region, "service", path, host)
         match = HOST.match(hostname.lower())
         if match is not None:
             bucket = match.group("bucket")
@@ -155,6 +175,8 @@ class TencentCi(Dialect):
                 first, _, rest = path.lstrip("/").partition("/")
                 if BUCKET.match(first):
                     return Target(first, match.group("region"), match.group("kind"), "/" + rest, host)
+                if match.group("kind") == "cos" and path == "/":       # GET Service by region (Node.js SDK)
+                    return Target("", match.group("region"), "service", path, host)
                 bucket = self.ctx.default_bucket
             return Target(self.ctx.full(bucket), match.group("region"), match.group("kind"), path, host)
         first, _, rest = path.lstrip("/").partition("/")
@@ -180,7 +202,8 @@ class TencentCi(Dialect):
         """Object and part uploads are received in chunks, to a file when large, not held in memory."""
         target = self.target(request.scope)
         return target is not None and target.api is None and target.kind == "cos" and request.method == "PUT" \
-            and bool(target.key)
+            and bool(target.key) and subresource(request.query_params, False) in (None, "uploads") \
+            and "x-cos-copy-source" not in request.headers
 
     def body_limit_for(self, request: Request) -> int:
         target = self.target(request.scope)
@@ -317,6 +340,8 @@ class TencentCi(Dialect):
         if target.kind == "ci":
             raise CiError("NoSuchResource", "CI serves its APIs on this host, not objects.", 404)
         request_id = self._request_id(call)
+        if target.kind == "service":
+            return self.objects.service(call.request, target, request_id)
         if self.streams_body(call.request):
             try:
                 incoming = await receive(call.request.stream(), cat.MAX_COS_OBJECT_BYTES)
@@ -335,13 +360,24 @@ class TencentCi(Dialect):
 def _operation(request: Request, target: Target) -> str:
     method, q = request.method, request.query_params
     api = target.api
+    if target.kind == "service":
+        return "list_buckets"
     if api is None:
+        sub = subresource(q, bucket_level=not target.key)
+        if sub is not None and sub.startswith("unsupported:"):
+            return "not_implemented"
+        if sub in ("acl", "tagging"):
+            return f"{'object' if target.key else 'bucket'}_{sub}"
         if not target.key:
+            if sub == "delete":
+                return "delete_objects"
             if method == "GET":
-                return "list_uploads" if "uploads" in q else "list_objects"
+                return "list_uploads" if sub == "uploads" else "list_objects"
             return "head_bucket"
-        if "uploads" in q or "uploadId" in q or "partNumber" in q:
+        if sub == "uploads":
             return "multipart"
+        if method == "PUT" and "x-cos-copy-source" in request.headers:
+            return "copy_object"
         return {"PUT": "put_object", "GET": "get_object", "HEAD": "head_object", "DELETE": "delete_object",
                 "POST": "post_object"}.get(method, "get_object")
     if api in ("asr_jobs", "jobs"):

@@ -99,6 +99,16 @@ class Upload:
     created: float
     content_type: str
     parts: dict[int, str] = field(default_factory=dict)      # part number → ETag; the bytes are "cos-part" blobs
+    meta: dict[str, str] = field(default_factory=dict)       # x-cos-meta-* and stored headers given at the start
+
+
+@dataclass
+class CosBucket:
+    """A bucket: made by PUT Bucket, or taken as a console-made one at its first write (leniently)."""
+
+    name: str
+    region: str
+    created: float
 
 
 @dataclass

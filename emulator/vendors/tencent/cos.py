@@ -9,28 +9,47 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import SplitResult, quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.engine import Blob, accounts
+from emulator.engine import Blob, Records, accounts
 from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.incoming import Incoming
 from emulator.engine.media import MediaProblem
 from emulator.inputs import whole_number
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import xmlio
-from emulator.vendors.tencent.ci_common import BLOBS, CiError, Context, Target, Upload, one_or_many
+from emulator.vendors.tencent.ci_common import BLOBS, CiError, Context, CosBucket, Target, Upload, one_or_many
+from emulator.vendors.tencent.cos_sub import (
+    RESPONSE_OVERRIDES,
+    STORED_HEADERS,
+    Acl,
+    acl_document,
+    acl_from_request,
+    check_meta,
+    not_implemented,
+    stored_headers,
+    subresource,
+    tagging_document,
+    tags_from_header,
+    tags_from_request,
+)
 
 PARTS = "cos-part"      # the bytes of multipart upload parts: "<upload id>/<part number>"
 
 
 class Objects:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, lenient: Callable[[Request, str], bool]) -> None:
         self.ctx = ctx
         self.engine = ctx.engine
+        self.lenient = lenient
+        self.acls = Records(ctx.engine.store, "tencent_cos.acl", Acl)
+        self.tags: Records[dict[str, str]] = Records(ctx.engine.store, "tencent_cos.tagging", dict)
+        self.buckets = Records(ctx.engine.store, "tencent_cos.bucket", CosBucket)
         ctx.engine.media.register_scheme("cos", self._input_object)
         ctx.engine.media.register_host(r"[a-z0-9][a-z0-9-]*\.cos\.[a-z0-9-]+\.myqcloud\.com", self._object_url)
         ctx.engine.account_hooks.append(self._forget_account)
@@ -47,6 +66,10 @@ class Objects:
         mine = accounts.scoped(account, "")
         for key in [k for k in self.engine.store.blob_keys(BLOBS) if k.startswith(mine)]:
             self.engine.store.delete_blob(BLOBS, key)
+        for records in (self.acls, self.tags, self.buckets):
+            for key, _ in records.items():
+                if key.startswith(mine):
+                    records.delete(key)
 
     def put(self, bucket: str, key: str, data: bytes | Incoming, content_type: str, meta: dict[str, str],
             credential: str | None = None) -> str:
@@ -81,36 +104,53 @@ class Objects:
 
     def handle(self, request: Request, target: Target, body: bytes, request_id: str,
                incoming: Incoming | None = None) -> Response:
-        """``incoming``: the body of an object or part upload, received by the dialect in chunks."""
+        """``incoming``: the body of an object or part upload, received by the dialect in chunks. The request's
+        sub-resource decides the operation first: none is ever taken for another."""
         upload = incoming or Incoming(body, None, len(body), hashlib.md5(body).hexdigest())
         headers = {"x-cos-request-id": request_id}
         q = request.query_params
         method, bucket, key = request.method, target.bucket, target.key
+        sub = subresource(q, bucket_level=not key)
+        if sub is not None and sub.startswith("unsupported:"):
+            raise not_implemented(sub.split(":", 1)[1])
         if not key:
-            if method == "GET" and "uploads" in q:
-                return xmlio.response("ListMultipartUploadsResult", self._list_uploads(bucket, q), headers=headers)
-            if method == "GET":
-                return xmlio.response("ListBucketResult", self._list_objects(bucket, q), headers=headers)
-            if method in ("HEAD", "PUT"):
-                return xmlio.raw_response(b"", 200, headers)
-            raise CiError("MethodNotAllowed")
-        if "uploads" in q or "uploadId" in q:
+            return self._bucket(request, target, sub, body, headers)
+        self._use_bucket(request, bucket)
+        if sub == "uploads":
             return self._multipart(request, target, body, headers, upload)
+        if sub == "acl":
+            return self._acl(request, target, body, headers)
+        if sub == "tagging":
+            return self._tagging(request, target, body, headers)
         if method == "PUT":
             if "x-cos-copy-source" in request.headers:
-                raise CiError("InvalidArgument", "Copying objects is not emulated.")
-            meta = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-cos-meta-")}
+                return self._copy(request, target, headers)
+            meta = stored_headers(request.headers)
+            check_meta(meta)
+            tags = tags_from_header(request.headers.get("x-cos-tagging", ""))
             etag = self.put(bucket, key, upload, request.headers.get("content-type", ""), meta)
+            self._set_extras(bucket, key, request.headers.get("x-cos-acl"), tags)
             return xmlio.raw_response(b"", 200, {**headers, "ETag": etag})
         if method in ("GET", "HEAD"):
             blob = self.get_object(bucket, key)
             if blob is None:
-                raise CiError("NoSuchKey")
+                raise CiError("NoSuchKey" if self.bucket_exists(bucket) else "NoSuchBucket")
+            content_type = blob.content_type
             out = {**headers, "ETag": blob.meta.get("etag", ""), "Last-Modified": blob.meta.get("last-modified", ""),
                    "Accept-Ranges": "bytes",
-                   **{k: v for k, v in blob.meta.items() if k.startswith("x-cos-meta-")}}
+                   **{_header_case(k): v for k, v in blob.meta.items()
+                      if k.startswith("x-cos-meta-") or k in STORED_HEADERS}}
+            kept_tags = self.tags.get(self.blob_key(bucket, key))
+            if kept_tags:
+                out["x-cos-tagging-count"] = str(len(kept_tags))
+            for param, header in RESPONSE_OVERRIDES.items():      # GET's response-* overrides
+                if param in q and method == "GET":
+                    if header == "content-type":
+                        content_type = q[param]
+                    else:
+                        out[_header_case(header)] = q[param]
             if method == "HEAD":
-                response = xmlio.raw_response(b"", 200, out, content_type=blob.content_type.encode("latin-1"))
+                response = xmlio.raw_response(b"", 200, out, content_type=content_type.encode("latin-1"))
                 response.raw_headers = [(k, str(blob.size).encode()) if k == b"Content-Length" else (k, v)
                                         for k, v in response.raw_headers]
                 return response
@@ -118,11 +158,191 @@ class Objects:
             rng = request.headers.get("range", "")
             if rng:
                 data, status, out["Content-Range"] = byte_range(data, rng)
-            return xmlio.raw_response(data, status, out, content_type=blob.content_type.encode("latin-1"))
+            return xmlio.raw_response(data, status, out, content_type=content_type.encode("latin-1"))
         if method == "DELETE":
-            self.engine.store.delete_blob(BLOBS, self.blob_key(bucket, key))
+            self._delete(bucket, key)
+            return xmlio.raw_response(b"", 204, headers)
+        if method == "POST":
+            raise not_implemented("post-object")
+        raise CiError("MethodNotAllowed")
+
+    # ---- objects' companions: ACL, tags, copies --------------------------------------------------------------
+
+    def _delete(self, bucket: str, key: str) -> None:
+        name = self.blob_key(bucket, key)
+        self.engine.store.delete_blob(BLOBS, name)
+        self.acls.delete(name)
+        self.tags.delete(name)
+
+    def _set_extras(self, bucket: str, key: str, canned: str | None, tags: dict[str, str]) -> None:
+        """A new object's ACL and tags: what its PUT said, nothing of the object it replaced."""
+        name = self.blob_key(bucket, key)
+        if canned:
+            self.acls.put(name, acl_from_request({"x-cos-acl": canned}, b"", self.ctx.appid))
+        else:
+            self.acls.delete(name)
+        if tags:
+            self.tags.put(name, tags)
+        else:
+            self.tags.delete(name)
+
+    def _acl(self, request: Request, target: Target, body: bytes, headers: dict[str, str]) -> Response:
+        name = self.blob_key(target.bucket, target.key)
+        if target.key and self.get_object(target.bucket, target.key) is None:
+            raise CiError("NoSuchKey" if self.bucket_exists(target.bucket) else "NoSuchBucket")
+        if request.method == "PUT":
+            self.acls.put(name, acl_from_request(request.headers, body, self.ctx.appid))
+            return xmlio.raw_response(b"", 200, headers)
+        if request.method == "GET":
+            acl = self.acls.get(name) or Acl()
+            return xmlio.response("AccessControlPolicy", acl_document(acl, self.ctx.appid),
+                                  headers={**headers, "x-cos-acl": acl.canned})
+        raise CiError("MethodNotAllowed")
+
+    def _tagging(self, request: Request, target: Target, body: bytes, headers: dict[str, str]) -> Response:
+        name = self.blob_key(target.bucket, target.key)
+        if target.key and self.get_object(target.bucket, target.key) is None:
+            raise CiError("NoSuchKey" if self.bucket_exists(target.bucket) else "NoSuchBucket")
+        if request.method == "PUT":
+            self.tags.put(name, tags_from_request(body))
+            return xmlio.raw_response(b"", 200, headers)
+        if request.method == "GET":
+            return xmlio.response("Tagging", tagging_document(self.tags.get(name) or {}), headers=headers)
+        if request.method == "DELETE":
+            self.tags.delete(name)
             return xmlio.raw_response(b"", 204, headers)
         raise CiError("MethodNotAllowed")
+
+    def _copy(self, request: Request, target: Target, headers: dict[str, str]) -> Response:
+        """PUT Object - Copy: ``x-cos-copy-source: <bucket>.cos.<region>.myqcloud.com/<key>`` (the key URL-encoded);
+        the metadata copied (``x-cos-metadata-directive: Copy``, the default) or given anew (``Replaced``)."""
+        source = request.headers["x-cos-copy-source"].strip()
+        source = source.split("://", 1)[-1]
+        host, _, raw_key = source.partition("/")
+        src_bucket = self.ctx.full(host.split(".", 1)[0]) if "." in host else ""
+        src_key = unquote(raw_key.split("?", 1)[0])
+        if not src_bucket or not src_key:
+            raise CiError("InvalidArgument", "x-cos-copy-source is <bucket>.cos.<region>.myqcloud.com/<key>")
+        blob = self.get_object(src_bucket, src_key)
+        if blob is None:
+            raise CiError("NoSuchKey" if self.bucket_exists(src_bucket) else "NoSuchBucket")
+        directive = request.headers.get("x-cos-metadata-directive", "Copy")
+        if directive not in ("Copy", "Replaced"):
+            raise CiError("InvalidArgument", "x-cos-metadata-directive is Copy or Replaced")
+        if directive == "Copy":
+            if (src_bucket, src_key) == (target.bucket, target.key):
+                raise CiError("InvalidRequest" if "InvalidRequest" in cat.CI_ERRORS else "InvalidArgument",
+                              "Copying an object onto itself needs x-cos-metadata-directive: Replaced.")
+            content_type = blob.content_type
+            meta = {k: v for k, v in blob.meta.items() if k.startswith("x-cos-meta-") or k in STORED_HEADERS}
+        else:
+            content_type = request.headers.get("content-type", "")
+            meta = stored_headers(request.headers)
+        check_meta(meta)
+        data = blob.data
+        etag = self.put(target.bucket, target.key, data, content_type, meta)
+        self._set_extras(target.bucket, target.key, request.headers.get("x-cos-acl"),
+                         tags_from_header(request.headers.get("x-cos-tagging", "")))
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(self.engine.clock.now()))
+        return xmlio.response("CopyObjectResult", {"ETag": etag, "LastModified": stamp}, headers=headers)
+
+    # ---- buckets and the service ---------------------------------------------------------------------------
+
+    def bucket_exists(self, bucket: str) -> bool:
+        """Made by PUT Bucket (or a first write), the default bucket, or holding objects."""
+        if bucket == self.ctx.default_bucket or self.buckets.get(self.blob_key(bucket, "")) is not None:
+            return True
+        base = self.blob_key(bucket, "")
+        return any(k.startswith(base) for k in self.engine.store.blob_keys(BLOBS))
+
+    def _use_bucket(self, request: Request, bucket: str) -> None:
+        """An object call or a listing names a bucket that exists — or, leniently, one made in the console (said,
+        and known from then on). HEAD, PUT and DELETE Bucket are always answered as the bucket really is here."""
+        if self.bucket_exists(bucket):
+            return
+        if not self.lenient(request, "unknown_bucket"):
+            raise CiError("NoSuchBucket")
+        self.buckets.put(self.blob_key(bucket, ""), CosBucket(bucket, self.ctx.region, self.engine.clock.now()))
+
+    def _bucket(self, request: Request, target: Target, sub: str | None, body: bytes,
+                headers: dict[str, str]) -> Response:
+        method, bucket, q = request.method, target.bucket, request.query_params
+        exists = self.bucket_exists(bucket)
+        if sub is None and method == "PUT":                      # PUT Bucket
+            if exists:
+                raise CiError("BucketAlreadyOwnedByYou")
+            self.buckets.put(self.blob_key(bucket, ""), CosBucket(bucket, target.region, self.engine.clock.now()))
+            if request.headers.get("x-cos-acl"):
+                self.acls.put(self.blob_key(bucket, ""), acl_from_request(request.headers, b"", self.ctx.appid))
+            return xmlio.raw_response(b"", 200, headers)
+        if sub is None and method in ("HEAD", "DELETE") and not exists:
+            raise CiError("NoSuchBucket")
+        self._use_bucket(request, bucket)
+        if sub == "acl":
+            return self._acl(request, target, body, headers)
+        if sub == "tagging":
+            return self._tagging(request, target, body, headers)
+        if sub == "uploads" and method == "GET":
+            return xmlio.response("ListMultipartUploadsResult", self._list_uploads(bucket, q), headers=headers)
+        if sub == "delete" and method == "POST":
+            return self._delete_many(request, bucket, body, headers)
+        if sub is None and method == "GET":
+            return xmlio.response("ListBucketResult", self._list_objects(bucket, q), headers=headers)
+        if sub is None and method == "HEAD":
+            return xmlio.raw_response(b"", 200, {**headers, "x-cos-bucket-region": target.region})
+        if sub is None and method == "DELETE":
+            base = self.blob_key(bucket, "")
+            if any(k.startswith(base) for k in self.engine.store.blob_keys(BLOBS)):
+                raise CiError("BucketNotEmpty")
+            self.buckets.delete(base)
+            self.acls.delete(base)
+            self.tags.delete(base)
+            return xmlio.raw_response(b"", 204, headers)
+        raise CiError("MethodNotAllowed")
+
+    def _delete_many(self, request: Request, bucket: str, body: bytes, headers: dict[str, str]) -> Response:
+        """POST ?delete: up to 1,000 keys; each deleted (or already absent) is listed unless Quiet."""
+        try:
+            doc = xmlio.parse(body, "Delete")
+        except xmlio.XmlProblem as exc:
+            raise CiError("MalformedXML", str(exc)) from None
+        objects = doc.get("Object")
+        listed = objects if isinstance(objects, list) else [objects] if objects else []
+        if not listed or len(listed) > cat.MAX_BATCH_DELETE:
+            raise CiError("MalformedXML", f"Delete lists 1 to {cat.MAX_BATCH_DELETE} objects")
+        keys = []
+        for item in listed:
+            if not isinstance(item, dict) or not isinstance(item.get("Key"), str) or not item["Key"]:
+                raise CiError("MalformedXML", "each Object needs a Key")
+            keys.append(item["Key"])
+        for key in keys:
+            self._delete(bucket, key)
+        quiet = str(doc.get("Quiet", "false")).lower() == "true"
+        out: dict[str, Any] = {} if quiet else {"Deleted": one_or_many([{"Key": k} for k in keys])}
+        return xmlio.response("DeleteResult", out, headers=headers)
+
+    def service(self, request: Request, target: Target, request_id: str) -> Response:
+        """GET Service: the buckets of the caller (made, or holding objects), with their regions."""
+        if request.method != "GET":
+            raise CiError("MethodNotAllowed")
+        space = self.blob_key("", "")[:-1]          # the caller's account prefix ("" outside accounts)
+        names: dict[str, CosBucket] = {}
+        for key, record in self.buckets.items():
+            if key.startswith(space) and isinstance(record, CosBucket):
+                names[record.name] = record
+        for key in self.engine.store.blob_keys(BLOBS):
+            if key.startswith(space):
+                name = key[len(space):].split("/", 1)[0]
+                names.setdefault(name, CosBucket(name, self.ctx.region, 0.0))
+        names.setdefault(self.ctx.default_bucket, CosBucket(self.ctx.default_bucket, self.ctx.region, 0.0))
+        uin = f"qcs::cam::uin/{self.ctx.appid}:uin/{self.ctx.appid}"
+        buckets = [{"Name": b.name, "Location": b.region, "CreationDate": time.strftime(
+            "%Y-%m-%dT%H:%M:%SZ", time.gmtime(b.created))} for b in sorted(names.values(), key=lambda b: b.name)
+            if not target.region or target.host.startswith("service.") or b.region == target.region]
+        return xmlio.response("ListAllMyBucketsResult", {
+            "Owner": {"ID": uin, "DisplayName": self.ctx.appid},
+            "Buckets": {"Bucket": one_or_many(buckets)} if buckets else None},
+            headers={"x-cos-request-id": request_id})
 
     def _list_objects(self, bucket: str, q: Any) -> dict[str, Any]:
         prefix, marker, delimiter = q.get("prefix", ""), q.get("marker", ""), q.get("delimiter", "")
@@ -186,8 +406,10 @@ class Objects:
                    received: Incoming) -> Response:
         q, method = request.query_params, request.method
         if method == "POST" and "uploads" in q:
+            meta = stored_headers(request.headers)
+            check_meta(meta)
             created = Upload(self.engine.new_id().replace("-", ""), target.bucket, target.key,
-                             self.engine.clock.now(), request.headers.get("content-type", ""))
+                             self.engine.clock.now(), request.headers.get("content-type", ""), meta=meta)
             self.ctx.uploads.put(created.id, created)
             return xmlio.response("InitiateMultipartUploadResult", {"Bucket": target.bucket, "Key": target.key,
                                                                     "UploadId": created.id}, headers=headers)
@@ -257,7 +479,8 @@ class Objects:
             raise CiError("MalformedXML", "CompleteMultipartUpload lists no parts")
         whole = self._assemble(upload, numbers)
         try:
-            etag = self.put(upload.bucket, upload.key, whole, upload.content_type, {})
+            etag = self.put(upload.bucket, upload.key, whole, upload.content_type, dict(getattr(upload, "meta", {})))
+            self._set_extras(upload.bucket, upload.key, None, {})
         finally:
             whole.discard()
         self._drop_upload(upload)
@@ -279,6 +502,11 @@ class Objects:
                 out.write(data)
                 size += len(data)
         return Incoming(b"", path, size, digest.hexdigest())
+
+
+def _header_case(name: str) -> str:
+    """A stored header's name as COS writes it (Cache-Control, x-cos-meta-… stays lower-case)."""
+    return name if name.startswith("x-cos-") else "-".join(p.capitalize() for p in name.split("-"))
 
 
 def byte_range(data: bytes, header: str) -> tuple[bytes, int, str]:
