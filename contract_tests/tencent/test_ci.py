@@ -296,3 +296,72 @@ def test_multipart_and_ci_input_with_unusual_keys(cos: Any, tmp_path: Path) -> N
     put_fixture(cos, key="输入/a%2Fb #1.wav")
     _, done = wait(cos, submit(cos, key="输入/a%2Fb #1.wav")["JobId"])
     assert done["State"] == "Success" and done["Input"]["Object"] == "输入/a%2Fb #1.wav"
+
+
+def test_a_queues_result_format_shapes_its_callbacks(cos: Any, emulator: ControlClient,
+                                                     local_files: LocalFiles) -> None:
+    """NotifyConfig.ResultFormat (the newer queue document): a job without its own CallBack is told to the queue's
+    URL in that format."""
+    put_fixture(cos)
+    emulator.settings(callback_retry_delays=[0.05])
+    queue = queue_id(cos)
+    updated = cos.ci_update_asr_queue(Bucket=BUCKET, QueueId=queue, Request={
+        "Name": "q", "QueueID": queue, "State": "Active",
+        "NotifyConfig": {"Url": f"{local_files.url}/ci/queue-json", "State": "On", "Type": "Url",
+                         "Event": "TaskFinish", "ResultFormat": "JSON"}})
+    assert updated["Queue"][0]["NotifyConfig"]["ResultFormat"] == "JSON"
+    job = submit(cos)["JobId"]
+    wait(cos, job)
+    import json
+
+    body = json.loads(_await_posts(local_files, ["/ci/queue-json"])["/ci/queue-json"][1])["Response"]
+    assert body["JobsDetail"]["JobId"] == job
+
+
+def test_closing_the_speech_bucket_names_it(cos: Any) -> None:
+    cos.ci_open_asr_bucket(Bucket=BUCKET)
+    _, closed = cos.ci_close_asr_bucket(Bucket=BUCKET)
+    assert closed["BucketName"] == BUCKET
+
+
+def test_hot_word_tables_and_their_effect_on_jobs(emulator: ControlClient) -> None:
+    from qcloud_cos import CosConfig
+    from qcloud_cos.intelligent_speech import IntelligentSpeechClient
+
+    from contract_tests.tencent.conftest import SECRET_ID, SECRET_KEY
+
+    emulator.lifecycle("polls:1")
+    cos = IntelligentSpeechClient(CosConfig(Region=REGION, SecretId=SECRET_ID, SecretKey=SECRET_KEY, Scheme="http",
+                                            Proxies={"http": emulator.url}))
+    _, made = cos.ci_create_asr_hot_vocabulary_table(Bucket=BUCKET, Body={
+        "TableName": "words", "TableDescription": "d",
+        "VocabularyWeights": [{"Vocabulary": "腾讯云", "Weight": "11"}, {"Vocabulary": "数据万象", "Weight": "5"}]},
+        ContentType="application/xml")
+    table = made
+    table_id = table["TableId"]
+    assert [v["Vocabulary"] for v in table["VocabularyWeights"]] == ["腾讯云", "数据万象"]
+    _, got = cos.ci_get_asr_hot_vocabulary_table(Bucket=BUCKET, TableId=table_id)
+    assert got["TableName"] == "words"
+    _, updated = cos.ci_update_asr_hot_vocabulary_table(Bucket=BUCKET, Body={
+        "TableId": table_id, "TableName": "renamed", "VocabularyWeights": {"Vocabulary": "智聆", "Weight": "10"}},
+        ContentType="application/xml")
+    assert updated["TableName"] == "renamed"
+    _, listed = cos.ci_list_asr_hot_vocabulary_table(Bucket=BUCKET)
+    assert listed["TotalCount"] == "1"
+    # a job naming the table: unscripted speech is biased towards its words
+    url = "http://media.asr-emulator.test/a.wav?duration=4"
+    plain = cos.ci_create_asr_job(Bucket=BUCKET, QueueId=queue_id(cos), Url=url, OutputBucket=BUCKET,
+                                  OutputRegion=REGION, OutputObject="o1.txt", SpeechRecognition=SPEECH)["JobsDetail"]
+    biased = cos.ci_create_asr_job(Bucket=BUCKET, QueueId=queue_id(cos), Url=url, OutputBucket=BUCKET,
+                                   OutputRegion=REGION, OutputObject="o2.txt",
+                                   SpeechRecognition={**SPEECH, "HotVocabularyTableId": table_id})["JobsDetail"]
+    plain_text = wait(cos, plain["JobId"])[1]["Operation"]["SpeechRecognitionResult"]["Result"]
+    biased_text = wait(cos, biased["JobId"])[1]["Operation"]["SpeechRecognitionResult"]["Result"]
+    assert "智聆" in biased_text and biased_text != plain_text
+    _, deleted = cos.ci_delete_asr_hot_vocabulary_table(Bucket=BUCKET, TableId=table_id)
+    assert deleted["TableId"] == table_id
+    with pytest.raises(CosServiceError) as err:
+        cos.ci_create_asr_job(Bucket=BUCKET, QueueId=queue_id(cos), Url=url, OutputBucket=BUCKET,
+                              OutputRegion=REGION, OutputObject="o3.txt",
+                              SpeechRecognition={**SPEECH, "HotVocabularyTableId": table_id})
+    assert err.value.get_error_code() == "InvalidArgument"

@@ -232,6 +232,10 @@ CI_ERRORS: dict[str, tuple[int, str]] = {
     "SlowDown": (503, "Please reduce your request rate."),
 }
 CI_THROTTLE_CODE = "SlowDown"
+# hot-word tables (/asrhotvocabtable): the ASR 3.0 vocabularies' limits and weights, which the CI speech service
+# shares (its own pages are not in the seed documents)
+MAX_HOT_TABLE_WORDS, MAX_HOT_WORD, MAX_HOT_TABLE_NAME, MAX_HOT_TABLE_PAGE = 1000, 30, 255, 100
+HOT_TABLE_WEIGHTS = frozenset({*range(1, 12), 100})
 MAX_USER_META_BYTES = 2048                # x-cos-meta-* names and values together
 MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE = 10, 128, 256
 MAX_BATCH_DELETE = 1000                   # keys in one POST ?delete

@@ -110,8 +110,10 @@ class TencentCi(Dialect):
             Operation("template", "Speech templates: list, create", ci, ("GET", "POST"), "/template", host=_CI),
             Operation("template", "Speech template: update, delete", ci, ("PUT", "DELETE"),
                       "/template/{template_id}", host=_CI),
-            Operation("hot_vocabulary", "Hot vocabulary tables (not emulated)", ci, ("GET", "POST", "PUT", "DELETE"),
+            Operation("hot_vocabulary", "Hot-word tables: list, create, update", ci, ("GET", "POST", "PUT"),
                       "/asrhotvocabtable", host=_CI),
+            Operation("hot_vocabulary", "Hot-word table: get, delete", ci, ("GET", "DELETE"),
+                      "/asrhotvocabtable/{table_id}", host=_CI),
             Operation("list_objects", "List objects (GET /; ?uploads lists multipart uploads)", cos, ("GET",), "/",
                       host=_COS),
             Operation("list_uploads", "List multipart uploads (GET /?uploads)", cos, ("GET",), "/", host=_COS,
@@ -331,7 +333,7 @@ class TencentCi(Dialect):
         elif api == "template":
             return answer(self.resources.template(request, target, rest, body, request_id))
         elif api == "asrhotvocabtable":
-            raise CiError("NoSuchResource", "Hot vocabulary tables are not emulated.", 404)
+            return answer(self.resources.hot_vocabulary(request, target, rest, body, request_id))
         raise CiError("MethodNotAllowed")
 
     async def _cos(self, call: Call) -> Response:

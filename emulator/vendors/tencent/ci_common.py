@@ -84,6 +84,19 @@ class Template:
 
 
 @dataclass
+class HotVocabTable:
+    """A speech hot-word table (``/asrhotvocabtable``): words with weights, biasing the jobs that name it."""
+
+    id: str
+    bucket: str
+    name: str
+    description: str
+    words: list[tuple[str, str]]          # (word, weight as given)
+    created: float
+    updated: float
+
+
+@dataclass
 class OpenedBucket:
     """A bucket the speech service was opened for (``POST /asrbucket``)."""
 
@@ -187,6 +200,7 @@ class Context:
         self.buckets = Records(engine.store, "tencent_ci.bucket", OpenedBucket)
         self.uploads = Records(engine.store, "tencent_ci.upload", Upload)
         self.outputs = Records(engine.store, "tencent_ci.output", PendingOutput)
+        self.hot_tables = Records(engine.store, "tencent_ci.hot_table", HotVocabTable)
 
     def full(self, bucket: str) -> str:
         return bucket if BUCKET.match(bucket) else f"{bucket}-{self.appid}"

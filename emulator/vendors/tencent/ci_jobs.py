@@ -94,8 +94,8 @@ class Jobs:
         callback = text(doc, "CallBack", "Request")
         if callback and callback != "no" and not http_url(callback):
             raise CiError("InvalidArgument", "CallBack must be an http(s) URL or no")
-        callback_format = text(doc, "CallBackFormat", "Request") or "XML"
-        if callback_format not in ("XML", "JSON"):
+        callback_format = text(doc, "CallBackFormat", "Request")
+        if callback_format not in ("", "XML", "JSON"):
             raise CiError("InvalidArgument", "CallBackFormat is XML or JSON")
         callback_type = text(doc, "CallBackType", "Request") or "Url"
         if callback_type not in ("Url", "TDMQ"):
@@ -118,6 +118,8 @@ class Jobs:
                 queue = self.ctx.queue(target.bucket, queue_id)     # taken as a queue made in the console
             else:
                 raise CiError("InvalidArgument", f"QueueId {queue_id} does not exist in bucket {target.bucket}")
+        if not callback_format:      # the job's own CallBack is XML by default; the queue's, its ResultFormat
+            callback_format = "XML" if callback and callback != "no" else queue.notify.get("ResultFormat") or "XML"
         source = f"cos://{target.bucket}/{obj.lstrip('/')}" if obj else url
         engine_name = speech["EngineModelType"]
         tid = call.test_id
@@ -125,9 +127,17 @@ class Jobs:
             FaultRequest(VENDOR, "create_job", model=engine_name, media=[source], test_id=tid), "InternalError")
         two = speech.get("ChannelNum") == "2"
         diarize = diarizes(speech)
+        hotwords: tuple[str, ...] = ()
+        table_id = speech.get("HotVocabularyTableId", "")
+        if table_id:                 # a hot-word table of this bucket biases recognition, as ASR 3.0's vocabularies
+            table = self.ctx.hot_tables.get(table_id)
+            if table is None or table.bucket != target.bucket:
+                raise CiError("InvalidArgument", f"HotVocabularyTableId {table_id} does not exist")
+            hotwords = tuple(w for w, _ in sorted(table.words, key=lambda p: -int(p[1])))
         options = Options(language=cat.CI_ENGINES[engine_name].language, channels=(0, 1) if two else (0,),
                           speakers=(int(speech.get("SpeakerNumber", "0")) or 2) if diarize else None,
-                          remove_disfluencies=speech.get("FilterModal", "0") != "0", aligned_words=True)
+                          remove_disfluencies=speech.get("FilterModal", "0") != "0", aligned_words=True,
+                          hotwords=hotwords)
         record = CiJob(bucket=target.bucket, region=target.region, object=obj, url=url,
                        output=Output(out["Bucket"], out["Object"], out["Region"]), speech=speech,
                        shape=shape_of(speech, self.restricted.words()), template_id=template_id,

@@ -8,13 +8,14 @@ from typing import Any
 from starlette.requests import Request
 
 from emulator.engine import JobStateError, Phase
-from emulator.inputs import http_url
+from emulator.inputs import http_url, whole_number
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent.ci_common import (
     VENDOR,
     CiError,
     CiJob,
     Context,
+    HotVocabTable,
     OpenedBucket,
     Queue,
     Target,
@@ -70,8 +71,13 @@ class Resources:
         if notify is not None:
             if not isinstance(notify, dict):
                 raise CiError("InvalidArgument", "NotifyConfig must contain elements")
-            only(notify, {"Url", "State", "Type", "Event"}, "Request.NotifyConfig")
-            values = {k: text(notify, k, "NotifyConfig") for k in ("Url", "Event", "Type", "State")}
+            # ResultFormat (XML or JSON: the callbacks' format) is in the newer queue document, not in 003
+            only(notify, {"Url", "State", "Type", "Event", "ResultFormat"}, "Request.NotifyConfig")
+            values = {k: text(notify, k, "NotifyConfig") for k in ("Url", "Event", "Type", "State", "ResultFormat")}
+            if values["ResultFormat"] not in ("", "XML", "JSON"):
+                raise CiError("InvalidArgument", "NotifyConfig.ResultFormat is XML or JSON")
+            if not values["ResultFormat"]:
+                del values["ResultFormat"]
             if values["State"] not in (*cat.NOTIFY_STATES, ""):
                 raise CiError("InvalidArgument", "NotifyConfig.State is On or Off")
             if values["State"] == cat.NOTIFY_STATES[0] and not http_url(values["Url"]):
@@ -118,7 +124,64 @@ class Resources:
 
     def close_bucket(self, target: Target, request_id: str) -> dict[str, Any]:
         self.ctx.buckets.delete(target.bucket)
-        return {"RequestId": request_id}
+        return {"RequestId": request_id, "BucketName": target.bucket}
+
+    # ---- hot-word tables -------------------------------------------------------------------------------------
+    # The calls are cos-python-sdk-v5's ci_*_asr_hot_vocabulary_table (IntelligentSpeechClient): their request
+    # nodes are the SDK's (TableName, TableDescription, VocabularyWeights{Vocabulary, Weight}, VocabularyWeightStr,
+    # TableId); the answer's nodes are not in the seed documents and are inferred from them (stated in the README).
+
+    def hot_vocabulary(self, request: Request, target: Target, table_id: str, body: bytes,
+                       request_id: str) -> dict[str, Any]:
+        method = request.method
+        if method == "GET" and not table_id:
+            q = request.query_params
+            offset, limit = page_offset(q.get("offset", "0"), q.get("limit", "10"))
+            tables = sorted((t for t in self.ctx.hot_tables.values() if t.bucket == target.bucket),
+                            key=lambda t: t.created)
+            return {"RequestId": request_id, "TotalCount": str(len(tables)),
+                    "HotVocabularyTableList": one_or_many([self._hot_json(t) for t in tables[offset:offset + limit]])}
+        if method == "POST" and not table_id:
+            doc = parse_xml(body)
+            only(doc, {"TableName", "TableDescription", "VocabularyWeights", "VocabularyWeightStr"}, "Request")
+            now = self.engine.clock.now()
+            table = HotVocabTable(self.engine.new_id().replace("-", ""), target.bucket, _table_name(doc),
+                                  text(doc, "TableDescription", "Request"), _vocabulary(doc) or [], now, now)
+            self.ctx.hot_tables.put(table.id, table)
+            return {"RequestId": request_id, **self._hot_json(table)}
+        if method == "PUT" and not table_id:
+            doc = parse_xml(body)
+            only(doc, {"TableId", "TableName", "TableDescription", "VocabularyWeights", "VocabularyWeightStr"},
+                 "Request")
+            table = self._hot_table(target, text(doc, "TableId", "Request"))
+            if doc.get("TableName") is not None:
+                table.name = _table_name(doc)
+            if doc.get("TableDescription") is not None:
+                table.description = text(doc, "TableDescription", "Request")
+            words = _vocabulary(doc)
+            if words is not None:
+                table.words = words
+            table.updated = self.engine.clock.now()
+            self.ctx.hot_tables.put(table.id, table)
+            return {"RequestId": request_id, **self._hot_json(table)}
+        if method == "GET":
+            return {"RequestId": request_id, **self._hot_json(self._hot_table(target, table_id))}
+        if method == "DELETE" and table_id:
+            self._hot_table(target, table_id)
+            self.ctx.hot_tables.delete(table_id)
+            return {"RequestId": request_id, "TableId": table_id}
+        raise CiError("MethodNotAllowed")
+
+    def _hot_table(self, target: Target, table_id: str) -> HotVocabTable:
+        table = self.ctx.hot_tables.get(table_id) if table_id else None
+        if table is None or table.bucket != target.bucket:
+            raise CiError("InvalidArgument", f"the hot vocabulary table {table_id!r} does not exist")
+        return table
+
+    def _hot_json(self, table: HotVocabTable) -> dict[str, Any]:
+        return {"TableId": table.id, "TableName": table.name, "TableDescription": table.description,
+                "VocabularyWeights": one_or_many([{"Vocabulary": w, "Weight": n} for w, n in table.words]),
+                "CreateTime": self.ctx.time(table.created), "UpdateTime": self.ctx.time(table.updated)}
 
     def _template_json(self, t: Template) -> dict[str, Any]:
         return {"TemplateId": t.id, "Name": t.name, "Tag": cat.SPEECH_TAG, "SpeechRecognition": dict(t.speech),
@@ -167,3 +230,51 @@ class Resources:
         if template is None or template.bucket != target.bucket:
             raise CiError("InvalidArgument", f"template {template_id} does not exist")
         return template
+
+
+def page_offset(offset: str, limit: str) -> tuple[int, int]:
+    start, size = whole_number(offset or "0", 9), whole_number(limit or "10", 4)
+    if start is None or size is None or not 1 <= size <= cat.MAX_HOT_TABLE_PAGE:
+        raise CiError("InvalidArgument", f"offset is a whole number; limit 1 to {cat.MAX_HOT_TABLE_PAGE}")
+    return start, size
+
+
+def _table_name(doc: dict[str, Any]) -> str:
+    name = text(doc, "TableName", "Request")
+    if not name or len(name) > cat.MAX_HOT_TABLE_NAME:
+        raise CiError("InvalidArgument", f"TableName is 1 to {cat.MAX_HOT_TABLE_NAME} characters")
+    return name
+
+
+def _vocabulary(doc: dict[str, Any]) -> list[tuple[str, str]] | None:
+    """VocabularyWeightStr (base64 of ``word|weight`` lines) wins over VocabularyWeights; None: neither given."""
+    import base64
+    import binascii
+
+    raw = text(doc, "VocabularyWeightStr", "Request")
+    pairs: list[tuple[str, str]] = []
+    if raw:
+        try:
+            lines = base64.b64decode(raw, validate=True).decode("utf-8").splitlines()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise CiError("InvalidArgument", "VocabularyWeightStr is base64 of word|weight lines") from None
+        for line in (ln for ln in lines if ln.strip()):
+            word, sep, weight = line.rpartition("|")
+            pairs.append((word.strip(), weight.strip()) if sep else ("", ""))
+    else:
+        given = doc.get("VocabularyWeights")
+        if given is None:
+            return None
+        items = given if isinstance(given, list) else [given]
+        for item in items:
+            if not isinstance(item, dict):
+                raise CiError("InvalidArgument", "VocabularyWeights holds Vocabulary and Weight")
+            pairs.append((text(item, "Vocabulary", "VocabularyWeights"), text(item, "Weight", "VocabularyWeights")))
+    for word, weight in pairs:
+        number = whole_number(weight, 3)
+        if not word or len(word) > cat.MAX_HOT_WORD or number is None or number not in cat.HOT_TABLE_WEIGHTS:
+            raise CiError("InvalidArgument", f"each word is 1 to {cat.MAX_HOT_WORD} characters with a weight of "
+                                             f"1 to 11 or 100")
+    if len(pairs) > cat.MAX_HOT_TABLE_WORDS:
+        raise CiError("InvalidArgument", f"a table holds at most {cat.MAX_HOT_TABLE_WORDS} words")
+    return pairs
