@@ -3,6 +3,7 @@ journal, media, fixtures and the OpenAPI document. JSON in, JSON out; errors are
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import hashlib
 import json
@@ -528,20 +529,34 @@ class Control:
     # ---- media -------------------------------------------------------------------------------------------
 
     async def media_upload(self, request: Request) -> Response:
-        name = request.query_params.get("name", "audio")
+        """Upload audio (a file, or the body), get a URL to submit. With ``url`` (any http(s) URL: an OSS or COS
+        address, a CDN's, a vendor's sample file), that URL is answered with this audio by every dialect's fetcher,
+        without a download; with ``url`` and ``text`` but no audio, the audio is synthesised to say the text
+        (``duration`` seconds, ``rate``, ``channels`` as magic URLs take them)."""
+        q = request.query_params
+        name, fields = q.get("name", "audio"), dict(q)
+        data = b""
         if request.headers.get("content-type", "").startswith("multipart/form-data"):
             async with request.form(max_part_size=MAX_UPLOAD) as form:
                 upload = form.get("file")
-                if upload is None or isinstance(upload, str):
+                fields.update({k: v for k, v in form.items() if isinstance(v, str)})
+                if upload is not None and not isinstance(upload, str):
+                    data = await upload.read()
+                    name = upload.filename or name
+                elif not fields.get("url"):
                     raise ControlError("multipart upload needs a 'file' part")
-                data = await upload.read()
-                name = upload.filename or name
-                text = form.get("text")
         else:
             raw = await read_body(request, MAX_UPLOAD)
             if raw is None:
                 raise ControlError("upload too large", 413)
-            data, text = raw, request.query_params.get("text")
+            data = raw
+        text, named = fields.get("text"), fields.get("url")
+        if named is not None:
+            named = named.strip()
+            if not named.lower().startswith(("http://", "https://")) or len(named) > 4096:
+                raise ControlError("url must be an http(s) URL (at most 4,096 characters)")
+        if not data and named and text:
+            data = await self._synthesise(text, fields)
         if not data:
             raise ControlError("the upload is empty")
         try:
@@ -554,9 +569,23 @@ class Control:
         if isinstance(text, str) and text:
             self.engine.scripts.add(Script(texts=(text,)), sha256=sha, account=self._account(request))
         url = f"{base_url(request, self.emulator.settings.public_url)}/_emulator/media/{media_id}/{name}"
+        if named:
+            self.engine.media.name_url(named, media_id)
+            url = named
         return JSONResponse({"id": media_id, "sha256": sha, "url": url, "size": len(data),
                              "duration_ms": info.duration_ms, "sample_rate": info.sample_rate,
                              "channels": info.channels}, status_code=201)
+
+    async def _synthesise(self, text: str, fields: Mapping[str, str]) -> bytes:
+        from urllib.parse import urlencode
+
+        from emulator.engine.media import MediaProblem, magic_media
+
+        params = {"text": text, **{k: fields[k] for k in ("duration", "rate", "channels") if k in fields}}
+        try:
+            return await asyncio.to_thread(magic_media, f"http://media.asr-emulator.test/named.wav?{urlencode(params)}")
+        except MediaProblem as exc:
+            raise ControlError(f"cannot synthesise that audio: {exc}") from None
 
     async def media_get(self, request: Request) -> Response:
         blob = self.engine.store.get_blob("media", request.path_params["media_id"])

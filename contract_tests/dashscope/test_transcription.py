@@ -471,3 +471,18 @@ def test_parameters_the_documents_do_not_list_are_ignored_and_said(dashscope_sdk
                                        api_key=DEFAULT_DASHSCOPE_KEY)
     assert (refused.status_code, refused.code) == (400, "InvalidParameter")
     assert refused.message == "Unknown parameter(s): enable_words."
+
+
+def test_a_vendor_hosted_url_a_test_names_is_transcribed_offline(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    """The program's audio lives in OSS (or on a CDN): the test says what that URL serves, no download happens."""
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    oss = "https://my-bucket.oss-cn-hangzhou.aliyuncs.com/calls/2024/a.wav?Expires=1&Signature=x"
+    emulator.upload(FIXTURES.joinpath("hello_zh.wav"), url=oss)
+    cdn = "https://cdn.example.com/samples/weather.wav"
+    assert emulator.name_media(cdn, "今天天气很好。", duration=2)["url"] == cdn
+    done = Transcription.wait(task=Transcription.async_call(model="paraformer-v2", file_urls=[oss, cdn]))
+    assert done.output.task_status == "SUCCEEDED"
+    texts = [result_file(r["transcription_url"])["transcripts"][0]["text"] for r in done.output["results"]]
+    assert texts == ["你好，欢迎使用语音识别模拟器。今天天气很好。", "今天天气很好。"]

@@ -127,11 +127,22 @@ class ControlClient:
                      if v is not None})
         self._call("POST", "/scripts", json=body)
 
-    def upload(self, audio: bytes | Path, name: str = "audio.wav", text: str | None = None) -> dict[str, Any]:
+    def upload(self, audio: bytes | Path, name: str = "audio.wav", text: str | None = None,
+               url: str | None = None) -> dict[str, Any]:
+        """Upload audio; its ``url`` in the answer is what to submit. With ``url``, that URL (any http(s) URL, e.g.
+        an OSS or COS address) is answered with this audio, without a download."""
         data = audio.read_bytes() if isinstance(audio, Path) else audio
-        params = {"name": name, **({"text": text} if text else {})}
+        params = {"name": name, **({"text": text} if text else {}), **({"url": url} if url else {})}
         result: dict[str, Any] = self._call("POST", "/media", content=data, params=params,
                                             headers={"content-type": "audio/wav"})
+        return result
+
+    def name_media(self, url: str, text: str, *, duration: float | None = None, rate: int | None = None,
+                   channels: int | None = None) -> dict[str, Any]:
+        """Answer ``url`` with synthesised audio that says ``text`` (and is transcribed as exactly that)."""
+        params = {"url": url, "text": text, **{k: str(v) for k, v in (("duration", duration), ("rate", rate),
+                                                                      ("channels", channels)) if v is not None}}
+        result: dict[str, Any] = self._call("POST", "/media", params=params)
         return result
 
     def journal(self, **filters: str) -> list[dict[str, Any]]:
