@@ -486,3 +486,29 @@ def test_a_vendor_hosted_url_a_test_names_is_transcribed_offline(dashscope_sdk: 
     assert done.output.task_status == "SUCCEEDED"
     texts = [result_file(r["transcription_url"])["transcripts"][0]["text"] for r in done.output["results"]]
     assert texts == ["你好，欢迎使用语音识别模拟器。今天天气很好。", "今天天气很好。"]
+
+
+def test_a_local_file_uploaded_with_files_then_transcribed(dashscope_sdk: Any, emulator: ControlClient,
+                                                           tmp_path: Path) -> None:
+    """dashscope.Files: upload, get (its url), list, delete — the url is what a transcription client submits."""
+    import shutil
+
+    from dashscope import Files
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    local = tmp_path / "我的 录音.wav"
+    shutil.copy(FIXTURES / "hello_zh.wav", local)
+    uploaded = Files.upload(file_path=str(local), purpose="inference", description="a call")
+    assert uploaded.status_code == 200, uploaded
+    [entry] = uploaded.output["uploaded_files"]
+    assert entry["name"] == "我的 录音.wav"
+    info = Files.get(entry["file_id"]).output
+    assert (info["name"], info["description"], info["size"]) == ("我的 录音.wav", "a call", local.stat().st_size)
+    assert Files.list(page=1, page_size=10).output["total"] == 1
+    done = Transcription.wait(task=Transcription.async_call(model="paraformer-v2", file_urls=[info["url"]]))
+    text = result_file(done.output["results"][0]["transcription_url"])["transcripts"][0]["text"]
+    assert text == "你好，欢迎使用语音识别模拟器。今天天气很好。"
+    assert Files.delete(entry["file_id"]).status_code == 200
+    missing = Files.get(entry["file_id"])
+    assert (missing.status_code, missing.code) == (404, "NotFound")

@@ -13,6 +13,7 @@ from emulator.engine.jobs import Phase
 
 # ---- errors: code → (HTTP status, message) -------------------------------------------------------------------
 
+MAX_FILES_PER_UPLOAD, MAX_FILES_PAGE = 10, 100          # the Files API (dashscope.Files)
 ERRORS: dict[str, tuple[int, str]] = {
     "InvalidParameter": (400, "Required parameter(s) missing or invalid, please check the request parameters."),
     "DataInspectionFailed": (400, "Input or output data may contain inappropriate content."),

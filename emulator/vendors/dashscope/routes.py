@@ -25,6 +25,7 @@ from emulator.engine.store import Blob
 from emulator.inputs import BadInput, parse_json, whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.dashscope import catalogue as cat
+from emulator.vendors.dashscope.files import FileError, Files
 from emulator.vendors.dashscope.realtime import Realtime
 from emulator.vendors.dashscope.render import DEFAULT_STYLE, Signer, Style, result_file, task_output
 from emulator.vendors.dashscope.vocabulary import Vocabularies, VocabularyError
@@ -110,6 +111,7 @@ class DashScope(Dialect):
             engine.credentials.add(VENDOR, key)
         engine.media.register_scheme("oss", self._resolve_oss)
         self.vocabularies = Vocabularies(engine, self.utc_offset_hours)
+        self.files = Files(engine)
         self.ws_path = settings.dashscope_ws_path.rstrip("/")
         self.realtime = Realtime(engine, idle_timeout=settings.ws_idle_timeout, vocabularies=self.vocabularies,
                                  accepts=lambda key: engine.credentials.accepts(VENDOR, key, well_formed_key))
@@ -137,6 +139,10 @@ class DashScope(Dialect):
                       "/dashscope-oss-upload", auth=False),
             Operation("result", "A task's result file (signed link)", self.result, ("GET",),
                       "/dashscope-result/{task_id}/{index}.json", auth=False),
+            Operation("files", "Files: upload (multipart 'files'), list", self.files_call, ("POST", "GET"),
+                      f"{p}/files"),
+            Operation("files", "A file: get (with its url), delete", self.files_call, ("GET", "DELETE"),
+                      f"{p}/files/{{file_id}}"),
             Operation("stream", "Realtime recognition (run-task, audio, finish-task)", methods=("WEBSOCKET",),
                       path=self.ws_path, socket=self.realtime.endpoint,
                       doc=Doc(body=("application/json", cat.REALTIME_MESSAGES))),
@@ -155,7 +161,8 @@ class DashScope(Dialect):
                 or path.startswith("/dashscope-result/"))
 
     def body_limit_for(self, request: Request) -> int:
-        return cat.MAX_FILE_BYTES + 64 * 1024 if request.url.path == "/dashscope-oss-upload" else cat.MAX_BODY_BYTES
+        uploads = ("/dashscope-oss-upload", f"{self.prefix}/files")
+        return cat.MAX_FILE_BYTES + 64 * 1024 if request.url.path in uploads else cat.MAX_BODY_BYTES
 
     def default_credentials(self) -> dict[str, str]:
         return {"api_key": DEFAULT_DASHSCOPE_KEY}
@@ -419,6 +426,32 @@ class DashScope(Dialect):
             return _oss_error("no_such_key")
         record = job.record_as(TaskRecord)
         return JSONResponse(result_file(job, job.items[number], record.style))
+
+    # ---- the Files API ---------------------------------------------------------------------------------------
+
+    async def files_call(self, call: Call) -> Response:
+        request = call.request
+        owner: str = request.state.api_key
+        base = base_url(request, self.public_url)
+        file_id = call.params.get("file_id")
+        try:
+            if request.method == "POST":
+                try:
+                    async with request.form(max_part_size=cat.MAX_FILE_BYTES, max_files=cat.MAX_FILES_PER_UPLOAD) \
+                            as form:
+                        data = await self.files.upload(form, owner, base)
+                except (ValueError, KeyError, AssertionError, MultiPartException) as exc:
+                    raise DashScopeError("InvalidParameter", f"The upload is not a multipart form: {exc}") from None
+            elif request.method == "DELETE" and file_id:
+                self.files.delete(file_id, owner)
+                return JSONResponse({"request_id": self.request_id()})
+            elif file_id:
+                data = self.files.get(file_id, owner, base)
+            else:
+                data = self.files.list(request, owner, base)
+        except FileError as exc:
+            raise DashScopeError(exc.code, exc.message, exc.status) from None
+        return JSONResponse({"request_id": self.request_id(), "data": data})
 
     # ---- temporary uploads (OssUtils.upload) -------------------------------------------------------------
 
