@@ -106,3 +106,64 @@ def test_a_wrong_token(make_queue: MakeQueue, emulator: ControlClient) -> None:
         inputs.put(body(emulator.fixture_url("hello_zh.wav")))
     assert err.value.code == 401
     assert emulator.jobs(vendor="eas") == []
+
+
+# QueueClient.watch's Watcher.close() aborts its websocket-client socket without closing it: the watch tests collect
+# it themselves, so that the ResourceWarning is theirs and ignored, not a stray one later in the session.
+WATCH_MARKS = [pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+               pytest.mark.filterwarnings("ignore::ResourceWarning")]
+
+
+def closed(watcher: object) -> None:
+    import gc
+
+    watcher.close()               # type: ignore[attr-defined]
+    gc.collect()
+
+
+@WATCH_MARKS[0]
+@WATCH_MARKS[1]
+def test_a_consumer_watching_the_sink_reads_every_result_once(make_queue: MakeQueue, emulator: ControlClient) -> None:
+    """QueueClient.watch, as the SDK's consumers loop: results pushed as they come, a window of uncommitted ones,
+    commit to move on."""
+    emulator.lifecycle("timed:queue=0.05,speed=1000")
+    inputs, sink = make_queue(SERVICE), make_queue(SERVICE, sink=True)
+    sent = [inputs.put(body(emulator.fixture_url("hello_zh.wav")), tags={"n": str(n)})[1] for n in range(5)]
+    watcher = sink.watch(0, 2, auto_commit=False)
+    seen: list[str] = []
+    for frame in watcher.run():
+        seen.append(dict(frame.tags)["requestId"])
+        assert json.loads(frame.data) == expected()
+        sink.commit(frame.index)
+        if len(seen) == len(sent):
+            break
+    closed(watcher)
+    assert seen == sent                                   # each once, in order
+    assert sink.get(timeout="0s") == []                   # committed results have left the sink
+
+
+@WATCH_MARKS[0]
+@WATCH_MARKS[1]
+def test_watching_with_auto_commit_and_index_only(make_queue: MakeQueue, emulator: ControlClient) -> None:
+    emulator.lifecycle("instant")
+    inputs, sink = make_queue(SERVICE), make_queue(SERVICE, sink=True)
+    indexes = [int(inputs.put(body(emulator.fixture_url("hello_zh.wav")))[0]) for _ in range(3)]
+    watcher = sink.watch(indexes[1], 5, index_only=True, auto_commit=True)
+    got = []
+    for frame in watcher.run():
+        got.append((frame.index, frame.data))
+        if len(got) == 2:
+            break
+    closed(watcher)
+    assert got == [(indexes[1], b""), (indexes[2], b"")]
+    assert [f.index for f in sink.get(index=0, length=5, timeout="0s")] == [indexes[0]]
+
+
+def test_put_on_the_sink_is_a_result_not_a_delete(make_queue: MakeQueue, emulator: ControlClient) -> None:
+    """A program writing results itself (QueueClient.put on the sink): read back as it was written."""
+    sink = make_queue(SERVICE, sink=True)
+    index, request_id = sink.put(b'{"0": "written by hand"}', tags={"who": "me"})
+    assert int(index) >= 1 and request_id
+    [frame] = sink.get(request_id=request_id, timeout="0s")
+    assert frame.data == b'{"0": "written by hand"}' and dict(frame.tags)["who"] == "me"
+    assert sink.attributes()["stream.length"] == "0"

@@ -122,3 +122,6 @@ PROTOBUF = "application/vnd.google.protobuf"
 MAX_SINK_WAIT_S = 60.0
 QUEUE_MAX_PAYLOAD = 8 * 1024 * 1024
 QUEUE_APPROX_MAX_LENGTH = 1000
+
+WATCH_TICK_S = 0.05          # a watcher looks for new results this often
+WATCH_POLL_S = 0.5           # and polls a job it waits for this often (a polls:N lifecycle moves on reads)

@@ -20,8 +20,9 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 class Entry:
     index: int
     request_id: str
-    job_id: str
+    job_id: str                  # "" for data put straight into the sink
     tags: dict[str, str]
+    data: bytes = b""            # the sink's own data (a producer that writes results itself)
 
 
 @dataclass
@@ -47,6 +48,13 @@ class Queue:
 
     def put(self, request_id: str, job_id: str, tags: dict[str, str]) -> Entry:
         entry = Entry(self.next_index, request_id, job_id, tags)
+        self.entries[entry.index] = entry
+        self.next_index += 1
+        return entry
+
+    def put_result(self, request_id: str, tags: dict[str, str], data: bytes) -> Entry:
+        """Data written straight into the sink: a result with no job behind it."""
+        entry = Entry(self.next_index, request_id, "", tags, data)
         self.entries[entry.index] = entry
         self.next_index += 1
         return entry

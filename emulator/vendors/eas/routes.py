@@ -19,9 +19,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Scope
+from starlette.websockets import WebSocket
 
 from emulator.config import Settings
 from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Options, Phase, Records
@@ -32,7 +33,7 @@ from emulator.inputs import same_secret, whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, VendorError
 from emulator.vendors.eas import catalogue as cat
 from emulator.vendors.eas import render
-from emulator.vendors.eas.queue import Entry, Frame, Queue, encode_frames, parse_indexes, parse_timeout
+from emulator.vendors.eas.queue import Entry, Frame, Queue, encode_frame, encode_frames, parse_indexes, parse_timeout
 from emulator.vendors.eas.services import Service, default_services, parse_service, service_from_json
 from emulator.web import note, test_id
 
@@ -155,6 +156,11 @@ class Eas(Dialect):
             Operation("enqueue", "Queue service: add a request to the input queue", self._queue, ("POST",), path),
             Operation("sink", "Queue service: read results from the sink (long poll)", self._queue, ("GET",),
                       cat.API_PREFIX + "{service:path}/" + cat.SINK),
+            Operation("sink_put", "Queue service: write data straight into the sink (POST …/sink)", self._queue,
+                      ("POST",), cat.API_PREFIX + "{service:path}/" + cat.SINK),
+            Operation("watch", "Queue service: watch the sink (WebSocket ?_watch_=true&_index_&_window_"
+                               "&_index_only_&_auto_commit_; one DataFrameProto per binary message)",
+                      methods=("WEBSOCKET",), path=cat.API_PREFIX + "{service:path}/" + cat.SINK, socket=self.watch),
             Operation("attributes", "Queue service: queue attributes (?_attrs_=true)", self._queue, ("GET",), path,
                       query="_attrs_=true"),
             Operation("queue", "Queue service: read the input queue (service instances only)", self._queue,
@@ -179,6 +185,8 @@ class Eas(Dialect):
 
     def claims(self, scope: Scope) -> bool:
         path: str = scope.get("path", "")
+        if scope["type"] == "websocket":
+            return path.startswith(cat.API_PREFIX) and path.rstrip("/").endswith("/" + cat.SINK)
         return scope["type"] == "http" and (path.startswith(cat.API_PREFIX) or path.startswith(cat.DISCOVERY_PREFIX))
 
     def default_credentials(self) -> dict[str, str]:
@@ -287,15 +295,16 @@ class Eas(Dialect):
         if q.get("_attrs_") == "true":
             return "attributes"
         sink = suffix == cat.SINK
-        if request.method == "POST" and not sink:
-            return "enqueue"
+        if request.method == "POST":
+            return "sink_put" if sink else "enqueue"
         if request.method == "GET":
             return "sink" if sink else "queue"
         if request.method == "PUT":
             return "commit"
         return "truncate" if q.get("_trunc_") == "true" else "delete"
 
-    def _authenticate(self, request: Request, service: Service, body: bytes) -> None:
+    def _authenticate(self, request: HTTPConnection, service: Service, body: bytes, method: str = "") -> None:
+        method = method or getattr(request, "method", "GET")
         header = request.headers.get("authorization", "").strip()
         presented = header[4:].strip() if header.startswith("EAS ") else header
         known = {service.token: service.token} if service.token is not None else {}
@@ -312,7 +321,7 @@ class Eas(Dialect):
             return
         if header.startswith("EAS "):
             expected = eas_signature(service.token, string_to_sign(
-                request.method, body, request.headers.get("content-type", ""), request.headers.get("date", ""),
+                method, body, request.headers.get("content-type", ""), request.headers.get("date", ""),
                 request.url.path))
             if same_secret(header[4:].strip(), expected):
                 return
@@ -385,6 +394,8 @@ class Eas(Dialect):
             return self._attributes(queue, sink=suffix == cat.SINK)
         if operation == "enqueue":
             return await self._enqueue(request, service, queue, body)
+        if operation == "sink_put":
+            return self._sink_put(request, queue, body)
         if operation == "sink":
             if q.get("_watch_") == "true":
                 raise EasError(cat.BAD_REQUEST, "watching a queue needs a WebSocket connection")
@@ -400,9 +411,86 @@ class Eas(Dialect):
         indexes = parse_indexes(q.get("_indexes_"))
         if indexes is None:
             raise EasError(cat.BAD_REQUEST, "_indexes_ must list whole numbers separated by commas")
-        if operation != "commit":            # committing is an acknowledgement: nothing changes here
+        if operation != "commit" or suffix == cat.SINK:    # a commit on the sink consumes the results
             self._drop(queue, indexes, suffix)
         return _text("OK", 200)
+
+    async def watch(self, ws: WebSocket) -> None:
+        """QueueClient.watch: results pushed as they come, from ``_index_``, at most ``_window_`` not yet committed
+        at a time (``QueueClient.commit`` or a delete frees the window; ``_auto_commit_`` consumes each as it is
+        sent); ``_index_only_`` leaves the data out. A reconnecting watcher gets what it had not committed again."""
+        path = ws.url.path
+        service, suffix = self.resolve(path[len(cat.API_PREFIX):].rstrip("/"))
+        q = ws.query_params
+        noted = {"vendor": VENDOR, "operation": "watch"}
+        problem: EasError | None = None
+        if service is None or not service.is_async or suffix != cat.SINK:
+            problem = EasError(404)
+        else:
+            try:
+                self._authenticate(ws, service, b"", method="GET")
+            except EasError as exc:
+                problem = exc
+        start, window = whole_number(q.get("_index_", "0") or "0"), whole_number(q.get("_window_", "1") or "1")
+        if problem is None and (q.get("_watch_") != "true" or start is None or window is None or window < 1):
+            problem = EasError(cat.BAD_REQUEST, "watch needs _watch_=true, a whole _index_ and a _window_ of 1 or more")
+        if problem is not None or service is None or start is None or window is None:
+            status = problem.status if problem is not None else 404
+            self.engine.journal.record(time=self.engine.clock.now(), method="WEBSOCKET", path=path, status=status,
+                                       latency_ms=0.0, **noted)
+            if "websocket.http.response" in ws.scope.get("extensions", {}):
+                await ws.send_denial_response(_text(problem.message if problem else "", status))
+            else:
+                await ws.close(code=1008)
+            return
+        index_only = q.get("_index_only_") == "true"
+        auto_commit = q.get("_auto_commit_") == "true"
+        self.engine.journal.record(time=self.engine.clock.now(), method="WEBSOCKET", path=path, status=101,
+                                   latency_ms=0.0, **noted)
+        await ws.accept()
+        sent: set[int] = set()
+        polled: dict[str, float] = {}
+        loop = asyncio.get_running_loop()
+        while True:
+            queue = self.queue(service)
+            ready = [e for i, e in sorted(queue.entries.items())
+                     if i >= start and i not in queue.gone and i not in sent]
+            for entry in ready:              # a watched job is polled now and then, as a reader's would be
+                if entry.job_id and loop.time() - polled.get(entry.job_id, 0.0) >= cat.WATCH_POLL_S:
+                    polled[entry.job_id] = loop.time()
+                    self.engine.read(entry.job_id)
+            room = window - len([i for i in sent if i not in queue.gone])
+            frames = self._frames(service, ready, room) if room > 0 else []
+            for frame in frames:
+                if index_only:
+                    frame = Frame(frame.index, frame.tags, b"", frame.message)
+                await ws.send_bytes(encode_frame(frame))
+                sent.add(frame.index)
+            if frames and auto_commit:
+                self._forget(queue.name, [f.index for f in frames])
+            try:
+                message = await asyncio.wait_for(ws.receive(), cat.WATCH_TICK_S)
+            except TimeoutError:
+                continue
+            if message["type"] == "websocket.disconnect":
+                return
+
+    def _sink_put(self, request: Request, queue: Queue, body: bytes) -> Response:
+        """QueueClient.put on the sink: the data is a result as it is (a program writing results itself)."""
+        if len(body) > cat.QUEUE_MAX_PAYLOAD:
+            raise EasError(413)
+        tags = {k: v for k, v in request.query_params.items() if not (k.startswith("_") and k.endswith("_"))}
+        request_id = self.engine.new_id()
+        added: list[Entry] = []
+
+        def written(current: Queue | None) -> Queue:
+            current = current or Queue(queue.name)
+            added.append(current.put_result(request_id, tags, body))
+            return current
+
+        self.queues.update(queue.name, written)
+        return Response(str(added[0].index).encode(), 200, media_type="text/plain",
+                        headers={cat.REQUEST_ID_HEADER: request_id})
 
     def _drop(self, queue: Queue, indexes: list[int], suffix: str) -> None:
         if suffix != cat.SINK:
@@ -450,8 +538,10 @@ class Eas(Dialect):
                         headers={cat.REQUEST_ID_HEADER: request_id})
 
     def _attributes(self, queue: Queue, sink: bool) -> Response:
-        jobs = {i: self.engine.peek(e.job_id) for i, e in queue.entries.items() if i not in queue.gone}
-        done = [i for i, j in jobs.items() if j is not None and j.phase.terminal]
+        live = {i: e for i, e in queue.entries.items() if i not in queue.gone}
+        jobs = {i: self.engine.peek(e.job_id) for i, e in live.items() if e.job_id}
+        done = sorted([i for i, j in jobs.items() if j is not None and j.phase.terminal]
+                      + [i for i, e in live.items() if not e.job_id])       # data put straight into the sink
         pending = [i for i, j in jobs.items() if j is not None and not j.phase.terminal]
         members = done if sink else pending
         last = max(members, default=0) if sink else queue.last_index
@@ -471,7 +561,8 @@ class Eas(Dialect):
         wanted = [e for i, e in sorted(queue.entries.items()) if i not in queue.gone and i >= start
                   and request_id in (None, e.request_id)]
         for entry in wanted:               # a sink read is a poll of the jobs it waits for
-            self.engine.read(entry.job_id)
+            if entry.job_id:
+                self.engine.read(entry.job_id)
         deadline = asyncio.get_running_loop().time() + min(timeout, cat.MAX_SINK_WAIT_S)
         count = max(1, min(length, cat.QUEUE_APPROX_MAX_LENGTH))
         while True:
@@ -495,6 +586,12 @@ class Eas(Dialect):
     def _frames(self, service: Service, entries: list[Any], length: int) -> list[Frame]:
         frames = []
         for entry in entries:
+            if not entry.job_id:               # put straight into the sink
+                frames.append(Frame(entry.index, {**entry.tags, "requestId": entry.request_id},
+                                    getattr(entry, "data", b"")))
+                if len(frames) >= length:
+                    break
+                continue
             job = self.engine.peek(entry.job_id)
             if job is None or not job.phase.terminal or job.phase is Phase.CANCELED:   # withdrawn: no result
                 continue
@@ -510,7 +607,7 @@ class Eas(Dialect):
         if self.engine.clock.mode != "real":
             return False
         for entry in entries:
-            job = self.engine.peek(entry.job_id)
+            job = self.engine.peek(entry.job_id) if entry.job_id else None
             if job is not None and not job.phase.terminal and job.phase is not Phase.PAUSED \
                     and parse_policy(job.policy).kind == "timed":
                 return True
