@@ -157,3 +157,18 @@ def test_a_locked_control_plane_asks_for_its_token(page: Any) -> None:
         page.click("#clock button:has-text('Set mode')")
         expect(page.locator("#clock-mode")).to_have_text("manual")
         assert httpx.get(f"{server.url}/_emulator/faults", trust_env=False).status_code == 401   # no cookie, no token
+
+
+def test_media_for_a_url_from_the_controls(page: Any, emulator: ControlClient, dashscope_sdk: Any) -> None:
+    from dashscope.audio.asr import Transcription
+
+    emulator.lifecycle("instant")
+    page.goto(f"{emulator.url}/_emulator/ui/controls")
+    url = "https://my-bucket.oss-cn-hangzhou.aliyuncs.com/from-the-dashboard.wav"
+    page.fill("#named-media input[name=url]", url)
+    page.fill("#named-media input[name=text]", "今天天气很好。")
+    page.fill("#named-media input[name=duration]", "2")
+    with page.expect_navigation():                       # the page reloads once the control plane took it
+        page.click("#named-media button[type=submit]")
+    done = Transcription.wait(task=Transcription.async_call(model="paraformer-v2", file_urls=[url]))
+    assert done.output.task_status == "SUCCEEDED"

@@ -21,6 +21,8 @@
       return JSON.stringify(out);
     },
   });
+  // a form sent as it is (multipart: a file), answered like the JSON ones
+  htmx.defineExtension("control-form", {});
   document.addEventListener("htmx:afterRequest", function (evt) {
     const elt = evt.detail.elt;
     if (!elt.hasAttribute || !elt.hasAttribute("hx-ext")) { return; }
