@@ -38,3 +38,18 @@ def test_objects_multipart_and_a_ci_job(emulator: ControlClient, ca_dir: Path, p
     # /asr_jobs keeps seed 003's rule
     error = out["noQueue"]["error"]
     assert (error["code"], error["status"], error["message"]) == ("InvalidArgument", 400, "QueueId is required")
+
+
+def test_acl_tags_metadata_copies_and_buckets(emulator: ControlClient) -> None:
+    out = scenario("cos_store", emulator.url, **TENCENT)
+    assert out["aclKeepsBytes"] == out["taggingKeepsBytes"] == out["afterRestore"] == "the bytes"
+    assert out["acl"] == "public-read"
+    assert out["tags"] == [{"Key": "team", "Value": "asr"}] and out["tagsAfterDelete"] == []
+    assert out["head"] == {"who": "node", "cache": "max-age=60", "disposition": "attachment"}
+    assert out["override"] == "no-cache"
+    assert out["copy"] == {"body": "the bytes", "who": "node"}
+    assert (out["restore"]["error"]["code"], out["restore"]["error"]["status"]) == ("NotImplemented", 501)
+    assert out["deleted"] == ["store/copy.txt", "store/数据 #1.txt"]
+    assert out["headBefore"]["error"]["status"] == 404
+    assert out["headAfter"] == 200 and "nodebucket-1250000000" in out["listed"]
+    assert out["headDeleted"]["error"]["status"] == 404

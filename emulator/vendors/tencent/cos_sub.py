@@ -56,8 +56,8 @@ def stored_headers(headers: Mapping[str, str]) -> dict[str, str]:
     out = {}
     for name, value in headers.items():
         lower = name.lower()
-        if lower.startswith("x-cos-meta-") or lower in STORED_HEADERS:
-            out[lower] = value
+        if (lower.startswith("x-cos-meta-") or lower in STORED_HEADERS) and (value or lower.startswith("x-cos-meta-")):
+            out[lower] = value             # an empty standard header (the Node.js SDK's copy sends one) is none
     return out
 
 
