@@ -242,6 +242,19 @@ def parse_xml(body: bytes) -> dict[str, Any]:
 UNKNOWN_NODES: ContextVar[Callable[[], bool]] = ContextVar("ci_unknown_nodes", default=lambda: False)
 
 
+def xml_document(body: bytes, root: str) -> dict[str, Any]:
+    """A COS request document under ``root``; MalformedXML when it is not one."""
+    try:
+        return xmlio.parse(body, root)
+    except xmlio.XmlProblem as exc:
+        raise CiError("MalformedXML", str(exc)) from None
+
+
+def listed(value: Any) -> list[Any]:
+    """A repeated XML node as a list (xmltodict gives one node alone, or None for none)."""
+    return value if isinstance(value, list) else [value] if value else []
+
+
 def only(node: dict[str, Any], allowed: set[str] | frozenset[str], where: str) -> None:
     """Refuse (or, leniently, drop) the nodes of ``node`` that are not ``allowed``."""
     unknown = sorted(k for k in node if k not in allowed)

@@ -23,7 +23,17 @@ from emulator.engine.media import MediaProblem
 from emulator.inputs import whole_number
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import xmlio
-from emulator.vendors.tencent.ci_common import BLOBS, CiError, Context, CosBucket, Target, Upload, one_or_many
+from emulator.vendors.tencent.ci_common import (
+    BLOBS,
+    CiError,
+    Context,
+    CosBucket,
+    Target,
+    Upload,
+    listed,
+    one_or_many,
+    xml_document,
+)
 from emulator.vendors.tencent.cos_sub import (
     RESPONSE_OVERRIDES,
     STORED_HEADERS,
@@ -302,16 +312,12 @@ class Objects:
 
     def _delete_many(self, request: Request, bucket: str, body: bytes, headers: dict[str, str]) -> Response:
         """POST ?delete: up to 1,000 keys; each deleted (or already absent) is listed unless Quiet."""
-        try:
-            doc = xmlio.parse(body, "Delete")
-        except xmlio.XmlProblem as exc:
-            raise CiError("MalformedXML", str(exc)) from None
-        objects = doc.get("Object")
-        listed = objects if isinstance(objects, list) else [objects] if objects else []
-        if not listed or len(listed) > cat.MAX_BATCH_DELETE:
+        doc = xml_document(body, "Delete")
+        objects = listed(doc.get("Object"))
+        if not objects or len(objects) > cat.MAX_BATCH_DELETE:
             raise CiError("MalformedXML", f"Delete lists 1 to {cat.MAX_BATCH_DELETE} objects")
         keys = []
-        for item in listed:
+        for item in objects:
             if not isinstance(item, dict) or not isinstance(item.get("Key"), str) or not item["Key"]:
                 raise CiError("MalformedXML", "each Object needs a Key")
             keys.append(item["Key"])
@@ -459,15 +465,10 @@ class Objects:
         self.ctx.uploads.delete(upload.id)
 
     def _complete(self, upload: Upload, body: bytes, headers: dict[str, str]) -> Response:
-        try:
-            doc = xmlio.parse(body, "CompleteMultipartUpload")
-        except xmlio.XmlProblem as exc:
-            raise CiError("MalformedXML", str(exc)) from None
-        listed = doc.get("Part")
-        listed = listed if isinstance(listed, list) else [listed] if listed else []
+        doc = xml_document(body, "CompleteMultipartUpload")
         numbers = []
         received = self._parts(upload)
-        for part in listed:
+        for part in listed(doc.get("Part")):
             number = whole_number(str(part.get("PartNumber", "")) if isinstance(part, dict) else "", 6)
             if number is None:
                 raise CiError("MalformedXML")

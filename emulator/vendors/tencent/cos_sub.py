@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.vendors.tencent import catalogue as cat
-from emulator.vendors.tencent.ci_common import CiError
+from emulator.vendors.tencent.ci_common import CiError, listed, xml_document
 from emulator.vendors.tencent.cos_auth import FIELDS
 
 # query parameters that are not a sub-resource: the signature in the query, the GET overrides, the listing's
@@ -78,8 +78,6 @@ class Acl:
 def acl_from_request(headers: Mapping[str, str], body: bytes, owner: str) -> Acl:
     """PUT ?acl: a canned ACL (x-cos-acl), grant headers (x-cos-grant-*: id="qcs::cam::uin/…"), or an
     AccessControlPolicy document."""
-    from emulator.vendors.tencent import xmlio
-
     canned = headers.get("x-cos-acl", "")
     grants: list[tuple[str, str]] = []
     for header, permission in GRANT_HEADERS.items():
@@ -87,13 +85,9 @@ def acl_from_request(headers: Mapping[str, str], body: bytes, owner: str) -> Acl
             grantee = part.split("=", 1)[-1].strip('"')
             grants.append((grantee, permission))
     if body.strip():
-        try:
-            doc = xmlio.parse(body, "AccessControlPolicy")
-        except xmlio.XmlProblem as exc:
-            raise CiError("MalformedXML", str(exc)) from None
-        listed = doc.get("AccessControlList") or {}
-        items = listed.get("Grant") if isinstance(listed, dict) else None
-        for grant in items if isinstance(items, list) else [items] if items else []:
+        doc = xml_document(body, "AccessControlPolicy")
+        acl = doc.get("AccessControlList") or {}
+        for grant in listed(acl.get("Grant") if isinstance(acl, dict) else None):
             if not isinstance(grant, dict) or not isinstance(grant.get("Grantee"), dict):
                 raise CiError("MalformedXML", "each Grant needs a Grantee and a Permission")
             grantee = grant["Grantee"]
@@ -130,16 +124,10 @@ def acl_document(acl: Acl, owner: str) -> dict[str, Any]:
 # ---- tagging ------------------------------------------------------------------------------------------------------
 
 def tags_from_request(body: bytes) -> dict[str, str]:
-    from emulator.vendors.tencent import xmlio
-
-    try:
-        doc = xmlio.parse(body, "Tagging")
-    except xmlio.XmlProblem as exc:
-        raise CiError("MalformedXML", str(exc)) from None
+    doc = xml_document(body, "Tagging")
     tag_set = doc.get("TagSet") or {}
-    items = tag_set.get("Tag") if isinstance(tag_set, dict) else None
     tags: dict[str, str] = {}
-    for tag in items if isinstance(items, list) else [items] if items else []:
+    for tag in listed(tag_set.get("Tag") if isinstance(tag_set, dict) else None):
         if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str):
             raise CiError("InvalidTag", "each Tag needs a Key and a Value")
         key, value = tag["Key"], tag.get("Value") or ""
