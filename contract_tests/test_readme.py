@@ -191,3 +191,12 @@ def test_readme_account_curl_example_scopes_a_fault(emulator: ControlClient) -> 
         "Authorization": f"Bearer {key}", "X-DashScope-Async": "enable"}).status_code
         for key in ("sk-team-a", "sk-team-b")}
     assert answers == {"sk-team-a": 429, "sk-team-b": 200}
+
+
+@pytest.mark.sdk
+def test_readme_tencent_realtime_example(emulator: ControlClient) -> None:
+    code = example("tencent-realtime").replace("127.0.0.1:8000", emulator.url.split("//", 1)[1])
+    env = {k: v for k, v in env_from_cli(emulator.url).items() if "proxy" not in k.lower()}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == shown("tencent-realtime")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import ssl
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ MAX_CONNECT_HEAD = 8192
 TLS_SHUTDOWN_S = 2.0              # a tunnel's TLS close waits this long for the client's close_notify
 log = logging.getLogger("asr_emulator")
 _TASKS: set[asyncio.Task[None]] = set()
+_HIGH_BYTES = re.compile(rb"[\x80-\xff]")
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -40,6 +42,7 @@ class GuardedH11Protocol(H11Protocol):
         super().__init__(*args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
         self._opening: bytearray | None = bytearray()       # the first bytes, until we know they are not CONNECT
+        self._request_line = True                            # the next bytes are (the start of) a request line
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -138,6 +141,8 @@ class GuardedH11Protocol(H11Protocol):
             if not opened:                   # held, or nothing after a CONNECT head (b"" would be h11's EOF)
                 return
             data = opened
+        if self._request_line:
+            data = self._escape_request_line(data)
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:     # the request line and headers are in
             self._disarm()
@@ -151,7 +156,20 @@ class GuardedH11Protocol(H11Protocol):
             return
         super().shutdown()
 
+    def _escape_request_line(self, data: bytes) -> bytes:
+        """Bytes beyond ASCII in a request line percent-escaped, so that h11 and uvicorn read the target: the
+        vendors' Go and Python SDKs send raw UTF-8 hot words in a WebSocket URL (the tencent-realtime brief, §5.7),
+        which would otherwise be a 400 before any dialect sees it. Decoded once, the value is what was sent."""
+        end = data.find(b"\n")
+        line, rest = (data, b"") if end < 0 else (data[:end], data[end:])
+        if end >= 0:
+            self._request_line = False
+        if max(line, default=0) < 0x80:
+            return data
+        return _HIGH_BYTES.sub(lambda m: b"%%%02X" % m.group()[0], line) + rest
+
     def on_response_complete(self) -> None:
+        self._request_line = True                # the next request on this connection
         super().on_response_complete()
         if not self.transport.is_closing():
             self._arm()                              # the next request on this connection gets the same deadline

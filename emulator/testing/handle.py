@@ -160,6 +160,18 @@ class EmulatorHandle(ControlClient):
         body: dict[str, Any] = answer.json()
         return body
 
+    def tencent_ws_url(self, appid: str = "1250000000", secret_id: str | None = None,
+                       secret_key: str | None = None, **params: Any) -> str:
+        """A realtime recognition URL (``ws://…/asr/v2/<appid>?…``) signed as the vendor's SDKs sign it: over the
+        literal host ``asr.cloud.tencent.com``, the sorted decoded values. ``params`` add to or replace the
+        defaults (``engine_model_type`` 16k_zh, ``voice_format`` 1, a new ``voice_id``, an hour's ``expired``)."""
+        from emulator.vendors.tencent.realtime import signed_url
+
+        local = self.credentials("tencent_asr")
+        base = self.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        return signed_url(base, appid, secret_id or local["secret_id"], secret_key or local["secret_key"],
+                          **params)
+
     def asr_client(self, secret_id: str | None = None, secret_key: str | None = None,
                    region: str = "ap-guangzhou") -> Any:
         """A ``tencentcloud`` ``AsrClient`` (API 3.0) with ``HttpProfile(protocol="http", endpoint=…)``."""

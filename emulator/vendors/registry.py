@@ -17,9 +17,10 @@ from emulator.vendors.base import Dialect
 from emulator.vendors.dashscope import DashScope
 from emulator.vendors.eas import Eas
 from emulator.vendors.nls import Nls, NlsGateway
-from emulator.vendors.tencent import TencentAsr, TencentCi, TencentFlash
+from emulator.vendors.tencent import TencentAsr, TencentCi, TencentFlash, TencentRealtime
 
-DIALECTS: tuple[type[Dialect], ...] = (TencentCi, TencentAsr, TencentFlash, NlsGateway, Nls, Eas, DashScope)
+DIALECTS: tuple[type[Dialect], ...] = (TencentCi, TencentAsr, TencentFlash, TencentRealtime, NlsGateway, Nls, Eas,
+                                        DashScope)
 
 
 _LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})

@@ -161,8 +161,8 @@ def test_a_real_dialect_bug_gets_the_vendors_internal_error(monkeypatch: pytest.
 
 def test_claims_come_from_the_dialects_in_registry_order() -> None:
     app = Emulator(Settings(load_fixtures=False))
-    assert [d.name for d in app.dialects] == ["tencent_ci", "tencent_asr", "tencent_flash", "nls_gateway", "nls", "eas",
-                                              "dashscope"]
+    assert [d.name for d in app.dialects] == ["tencent_ci", "tencent_asr", "tencent_flash", "tencent_realtime",
+                                              "nls_gateway", "nls", "eas", "dashscope"]
     scope = {"type": "http", "path": "/", "query_string": b"", "headers": [(b"x-tc-action", b"CreateRecTask")]}
     assert [d.name for d in app.dialects if d.claims(scope)] == ["tencent_asr"]
 

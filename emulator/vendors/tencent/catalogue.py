@@ -377,3 +377,50 @@ FLASH_LENIENCY: dict[str, tuple[str, str]] = {
     "unknown_secret_id": ("4002", "a secretid the emulator does not know, unverified"),
     "stale_timestamp": ("4002", "a timestamp more than 3 minutes from now"),
 }
+
+
+# =====================================================================================================================
+# Realtime recognition over WebSocket (实时语音识别, asr/v2) — the tencent-realtime brief
+# =====================================================================================================================
+
+RT_HOST = "asr.cloud.tencent.com"          # signed literally, whatever Host the request carries
+RT_PATH = "/asr/v2/"                       # + appid
+RT_REQUIRED = ("secretid", "timestamp", "expired", "nonce", "engine_model_type", "voice_id")
+# voice_format code → the stream recognizer's format (documented: 1 pcm, 4 speex, 6 silk, 8 mp3, 10 opus, 12 wav,
+# 14 m4a, 16 aac; default 4). silk and m4a are timed as the compressed formats nearest them.
+RT_VOICE_FORMATS = {1: "pcm", 4: "speex", 6: "speex", 8: "mp3", 10: "opus", 12: "wav", 14: "aac", 16: "aac"}
+RT_DEFAULT_VOICE_FORMAT = 4
+RT_INT_PARAMS: dict[str, tuple[int, ...] | None] = {
+    "needvad": (0, 1), "filter_dirty": (0, 1, 2), "filter_modal": (0, 1, 2), "filter_punc": (0, 1),
+    "filter_empty_result": (0, 1), "convert_num_mode": (0, 1, 3), "word_info": (0, 1, 2, 100),
+    "vad_silence_time": None, "max_speak_time": None, "input_sample_rate": (8000,),
+    "emotion_recognition": (0, 1, 2), "nonce": None, "timestamp": None, "expired": None,
+}
+RT_VAD_SILENCE_MS = (240, 2000)            # the newer page says 500-2000, the older 240-2000: the wider is taken
+RT_DEFAULT_VAD_SILENCE_MS = 1000
+RT_MAX_EXPIRY_S = 90 * 86400               # expired − timestamp < 90 days
+RT_SKEW_S = 300                            # a timestamp this far from now is refused in strict mode (undocumented)
+RT_IDLE_S = 15.0                           # no audio for 15 s → 4008
+RT_MAX_FRAME_BYTES = 1024 * 1024
+RT_ERRORS: dict[int, str] = {
+    4000: "音频数据发送过多，1秒内最多发送3秒音频",
+    4001: "参数不合法，详情见message",
+    4002: "鉴权失败",
+    4003: "AppID服务未开通",
+    4004: "资源包耗尽",
+    4005: "账户欠费停止服务",
+    4006: "账号当前调用并发超限",
+    4007: "音频解码失败，请检查上传音频数据格式与调用参数一致",
+    4008: "后台识别服务器音频分片等待超时",
+    4009: "客户端连接断开",
+    4010: "客户端上传未知文本消息",
+    5000: "后台识别服务器失败，请重试",
+    6001: "境外调用请前往腾讯云国际站开通服务",
+}
+RT_LENIENCY: dict[str, tuple[str, str]] = {
+    "unknown_secret_id": ("4002", "a secretid the emulator does not know, unverified"),
+    "stale_timestamp": ("4002", "a timestamp more than 5 minutes from now (the service's tolerance is not "
+                                "documented)"),
+}
+# realtime engines the API 3.0 list above does not have (the brief's newer and older revisions)
+RT_EXTRA_ENGINES = _engines("16k_zh_court 16k_en_game 8k_zh_finance 16k_wuu-SH")

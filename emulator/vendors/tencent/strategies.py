@@ -72,6 +72,45 @@ def tencent_flash_results(draw: st.DrawFn) -> dict[str, Any]:
             "flash_result": channels}
 
 
+@st.composite
+def tencent_realtime_sessions(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """The frames of one realtime (asr/v2) session as the service may send them, for fuzzing a user's frame
+    handler: the acknowledgement; per segment slice 0, any 1s, then 2 (or a lone 2), times growing; word lists
+    (or none); then ``final: 1`` — or, at any point after the ack, a failure frame with a documented code."""
+    voice_id = draw(st.uuids()).hex
+    frames: list[dict[str, Any]] = [{"code": 0, "message": "success", "voice_id": voice_id}]
+    seq, at = 0, 0
+    fail_at = draw(st.none() | st.integers(0, 6))
+    words_on = draw(st.booleans())
+    for index in range(draw(st.integers(0, 5))):
+        text = draw(texts())
+        begin = at + draw(st.integers(0, 2000))
+        kinds = draw(st.sampled_from([[2], [0, 2], [0, 1, 2], [0, 1, 1, 2]]))
+        for k, kind in enumerate(kinds):
+            if fail_at is not None and seq >= fail_at:
+                break
+            seq += 1
+            shown = text[: max(1, len(text) * (k + 1) // len(kinds))] if kind != 2 else text
+            end = begin + 200 * (k + 1) + len(shown) * 100
+            word_list = [{"word": c, "start_time": begin + i * 100, "end_time": begin + (i + 1) * 100,
+                          "stable_flag": 1 if kind == 2 else 0} for i, c in enumerate(shown)] if words_on else []
+            frames.append({"code": 0, "message": "success", "voice_id": voice_id,
+                           "message_id": f"{voice_id}_{seq}_0",
+                           "result": {"slice_type": kind, "index": index, "start_time": begin, "end_time": end,
+                                      "voice_text_str": shown, "word_size": len(word_list),
+                                      "word_list": word_list}})
+            at = end
+    seq += 1
+    if fail_at is not None:
+        code = draw(st.sampled_from(sorted(c for c in cat.RT_ERRORS if c != 4009)))
+        frames.append({"code": code, "message": cat.RT_ERRORS[code], "voice_id": voice_id,
+                       "message_id": f"{voice_id}_{seq}"})
+    else:
+        frames.append({"code": 0, "message": "success", "voice_id": voice_id, "message_id": f"{voice_id}_{seq}",
+                       "final": 1})
+    return frames
+
+
 def tencent_asr_scenarios(max_polls: int = 3) -> st.SearchStrategy[Scenario]:
     return scenarios("tencent_asr", ("CreateRecTask", "DescribeTaskStatus"),
                      ("RequestLimitExceeded", "InternalError", "FailedOperation.ErrorRecognize"), (),
@@ -82,5 +121,5 @@ def ci_scenarios(max_polls: int = 3) -> st.SearchStrategy[Scenario]:
     return scenarios("tencent_ci", ("create_job", "get_job"), ("InternalError", "SlowDown"), (), max_polls=max_polls)
 
 
-__all__ = ['ci_scenarios', 'tencent_asr_scenarios', 'tencent_flash_results', 'tencent_sentence_results',
-           'tencent_task_statuses']
+__all__ = ['ci_scenarios', 'tencent_asr_scenarios', 'tencent_flash_results', 'tencent_realtime_sessions',
+           'tencent_sentence_results', 'tencent_task_statuses']
