@@ -194,3 +194,51 @@ def test_a_client_insisting_on_wss_to_the_vendors_host(ca_dir: Path) -> None:
     assert frames[0]["code"] == 0 and frames[-1]["final"] == 1
     assert "".join(f["result"]["voice_text_str"] for f in frames if f.get("result", {}).get("slice_type") == 2) \
         == SAID
+
+
+# ---- stream recognition (语音流异步识别) through tencentcloud-sdk-python-asr ------------------------------------
+
+def test_the_callback_checksum_vector() -> None:
+    from emulator.vendors.tencent.stream_tasks import checksum
+
+    body = ('{"TaskId":100000447,"Result":[{"VoiceId":"1000004470_5ff02063dac60f47a62343b0_1_0_46","Text":"测试",'
+            '"StartTime":17140,"EndTime":17940,"WordList":[]}]}').encode()
+    assert checksum("1250000000", "EXAMPLEsignToken", body) == \
+        "22e5e6699dd40ba03475829c71fb4054e01b4a092b19185c804a3c0e7790b913"
+    assert checksum("1250000000", "", body) == ""
+
+
+def test_stream_recognition_calls_back_each_utterance(asr: Any, emulator: ControlClient, local_files: Any) -> None:
+    import hashlib as hl
+
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+
+    from contract_tests.tencent.test_sentence import call
+
+    emulator.lifecycle("instant")
+    emulator.settings(callback_retry_delays=[0.05])
+    stream = "http://media.asr-emulator.test/live.wav?duration=6&text=今天天气很好。我们去公园吧。"
+    made = call(asr, "CreateAsyncRecognitionTask", EngineType="16k_zh", Url=stream,
+                CallbackUrl=f"{local_files.url}/stream", SignToken="tok", WordInfo=1)
+    task_id = made.Data.TaskId
+    deadline = time.monotonic() + 10
+    while len(local_files.posts("/stream")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    posts = [p for p in local_files.received if p[0] == "/stream"]
+    bodies = [json.loads(b) for _, _, b in posts]
+    assert [b["Result"][0]["Text"] for b in bodies] == ["今天天气很好。", "我们去公园吧。"]
+    assert all(b["TaskId"] == task_id and b["Result"][0]["WordList"] for b in bodies)
+    for _, headers, raw in posts:
+        given = {k.lower(): v for k, v in headers.items()}["checksum"]
+        assert given == hl.sha256(b"1250000000" + b"tok" + raw).hexdigest()
+    assert call(asr, "DescribeAsyncRecognitionTasks").Data.Tasks == []      # told everything: ended
+    emulator.lifecycle("manual")
+    running = call(asr, "CreateAsyncRecognitionTask", EngineType="16k_zh", Url=stream,
+                   CallbackUrl=f"{local_files.url}/other").Data.TaskId
+    listed = call(asr, "DescribeAsyncRecognitionTasks").Data.Tasks
+    assert [(t.TaskId, t.Url) for t in listed] == [(running, stream)]
+    call(asr, "CloseAsyncRecognitionTask", TaskId=running)
+    assert call(asr, "DescribeAsyncRecognitionTasks").Data.Tasks == []
+    with pytest.raises(TencentCloudSDKException) as err:
+        call(asr, "CreateAsyncRecognitionTask", EngineType="8k_zh", Url=stream, CallbackUrl=f"{local_files.url}/x")
+    assert err.value.get_code() == "InvalidParameterValue.ErrorInvalidEngservice"

@@ -34,6 +34,7 @@ from emulator.vendors.tencent import result as res
 from emulator.vendors.tencent.flat import Malformed, typed, unflatten
 from emulator.vendors.tencent.restricted import RestrictedWords
 from emulator.vendors.tencent.sentence import Answered, SentenceError, Vocabularies, check_names, recognise
+from emulator.vendors.tencent.stream_tasks import StreamTask, StreamTasks
 from emulator.vendors.tencent.tc3 import Authorization, canonical_request, signature, utc_date
 from emulator.web import note
 
@@ -125,9 +126,12 @@ class TencentAsr(Dialect):
         return cat.TASK_STATUS[job.phase.value][1]
 
     def callback_render(self, job: Job) -> Any:
-        return self.callback_body
+        return self.callback_body if isinstance(job.record, AsrTask) else None   # stream tasks call back themselves
 
     def job_documents(self, job: Job, base_url: str) -> list[tuple[str, str, bytes]]:
+        if isinstance(job.record, StreamTask):        # stream recognition: the task as DescribeAsync… lists it
+            return [("CreateAsyncRecognitionTask", "application/json", json.dumps(
+                job.record.to_json(), ensure_ascii=False, indent=2).encode())]
         if isinstance(job.record, Answered):          # SentenceRecognition: its answer, once given
             answer = job.record.answer
             return [("SentenceRecognition", "application/json", json.dumps(
@@ -171,6 +175,15 @@ class TencentAsr(Dialect):
         self._operations += [Operation(name, summary, self.sentence_action, ("POST", "GET"), "/", action=name,
                                        host=cat.ASR_HOST, doc=Doc(params=_API3_HEADERS))
                              for name, summary in sentence_ops.items()]
+        self.streams = StreamTasks(engine, self.vocabularies, self.appid, self.restricted.words)
+        stream_ops = {
+            "CreateAsyncRecognitionTask": "Stream recognition: pull a live stream, call back once per utterance",
+            "DescribeAsyncRecognitionTasks": "Stream recognition: the running tasks",
+            "CloseAsyncRecognitionTask": "Stream recognition: stop a task",
+        }
+        self._operations += [Operation(name, summary, self.stream_action, ("POST", "GET"), "/", action=name,
+                                       host=cat.ASR_HOST, doc=Doc(params=_API3_HEADERS))
+                             for name, summary in stream_ops.items()]
 
     def operations(self) -> list[Operation]:
         return self._operations
@@ -401,6 +414,23 @@ class TencentAsr(Dialect):
                            "UpdateAsrVocab": vocab.update, "DeleteAsrVocab": vocab.delete,
                            "SetVocabState": vocab.set_state, "DownloadAsrVocab": vocab.download}[call.action]
                 data = handler(owner, params)
+        except SentenceError as exc:
+            raise TcError(exc.code, **exc.fields) from None
+        return _answer({**data, "RequestId": self.request_id()})
+
+    async def stream_action(self, pipeline_call: Call) -> Response:
+        call, owner = self._declared(pipeline_call), pipeline_call.account
+        params = typed(call.params, cat.TEXT_FIELDS) if call.text_values else dict(call.params)
+        if call.text_values and isinstance(params.get("AudioData"), str):
+            params["AudioData"] = params["AudioData"].lower() == "true"
+        try:
+            if call.action == "CreateAsyncRecognitionTask":
+                self._limit(pipeline_call, call.action, owner, cat.STREAM_QPS)
+                data = await self.streams.create(owner, params, self._next_task(), pipeline_call.test_id, VENDOR)
+            elif call.action == "DescribeAsyncRecognitionTasks":
+                data = self.streams.describe(owner, VENDOR)
+            else:
+                data = self.streams.close(owner, params.get("TaskId"), VENDOR)
         except SentenceError as exc:
             raise TcError(exc.code, **exc.fields) from None
         return _answer({**data, "RequestId": self.request_id()})

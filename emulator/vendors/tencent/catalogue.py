@@ -319,6 +319,11 @@ ACTION_PARAMS: dict[str, frozenset[str]] = {
     "DeleteAsrVocab": frozenset({"VocabId"}),
     "SetVocabState": frozenset({"VocabId", "State"}),
     "DownloadAsrVocab": frozenset({"VocabId"}),
+    "CreateAsyncRecognitionTask": frozenset({"EngineType", "Url", "CallbackUrl", "SignToken", "FilterDirty",
+                                             "FilterModal", "FilterPunc", "ConvertNumMode", "WordInfo", "HotwordId",
+                                             "AudioData"}),
+    "DescribeAsyncRecognitionTasks": frozenset(),
+    "CloseAsyncRecognitionTask": frozenset({"TaskId"}),
 }
 VOCAB_NAME_MAX, VOCAB_DESCRIPTION_MAX, VOCAB_WORDS_MAX = 255, 1000, 1000
 VOCAB_WORD_CJK_MAX, VOCAB_WORD_LATIN_MAX = 10, 30
@@ -340,8 +345,10 @@ SENTENCE_ERRORS: dict[str, str] = {
 SENTENCE_DATA_TOO_BIG = "音频数据超过3MB限制"       # ErrorVoicedataTooLong, of the Data
 SENTENCE_TOO_LONG = "音频时长超过限制"             # ErrorVoicedataTooLong, of the audio
 ASR_ERRORS.update(SENTENCE_ERRORS)
-ASR_ACTIONS = (*ASR_ACTIONS, *SENTENCE_ACTIONS)
-ASR_OTHER_ACTIONS = ASR_OTHER_ACTIONS - set(SENTENCE_ACTIONS)
+STREAM_QPS = 20                            # stream recognition: 20 requests a second, 20 tasks at once
+STREAM_ACTIONS = ("CreateAsyncRecognitionTask", "DescribeAsyncRecognitionTasks", "CloseAsyncRecognitionTask")
+ASR_ACTIONS = (*ASR_ACTIONS, *SENTENCE_ACTIONS, *STREAM_ACTIONS)
+ASR_OTHER_ACTIONS = ASR_OTHER_ACTIONS - set(SENTENCE_ACTIONS) - set(STREAM_ACTIONS)
 
 # ---- flash recognition (录音文件识别极速版; the realtime-and-sentence brief, §B.4) -----------------------------------
 
