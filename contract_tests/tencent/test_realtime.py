@@ -242,3 +242,15 @@ def test_stream_recognition_calls_back_each_utterance(asr: Any, emulator: Contro
     with pytest.raises(TencentCloudSDKException) as err:
         call(asr, "CreateAsyncRecognitionTask", EngineType="8k_zh", Url=stream, CallbackUrl=f"{local_files.url}/x")
     assert err.value.get_code() == "InvalidParameterValue.ErrorInvalidEngservice"
+
+
+def test_faults_at_the_handshake_and_mid_stream(emulator: ControlClient) -> None:
+    audio = FIXTURES.joinpath("hello_zh.wav").read_bytes()
+    emulator.fault({"type": "error", "code": "4006", "message": "账号当前调用并发超限"}, vendor="tencent_realtime",
+                   operation="realtime", times=1)
+    [frame] = session(url_for(emulator), audio, end=False)
+    assert (frame["code"], frame["message"]) == (4006, "账号当前调用并发超限")
+    emulator.fault({"type": "stream_fail", "code": "5000", "message": "后台识别服务器失败", "frames": 3},
+                   vendor="tencent_realtime", operation="realtime")
+    frames = session(url_for(emulator), audio)
+    assert frames[0]["code"] == 0 and frames[-1]["code"] == 5000 and "final" not in frames[-1]

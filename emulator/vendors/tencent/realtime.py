@@ -45,9 +45,9 @@ VENDOR = "tencent_realtime"
 class RtError(VendorError):
     """A realtime code (4001 …) with the documented text, and what went wrong after it."""
 
-    def __init__(self, code: int, detail: str = "") -> None:
+    def __init__(self, code: int, detail: str = "", message: str | None = None) -> None:
         text = cat.RT_ERRORS.get(code, cat.RT_ERRORS[5000])
-        super().__init__(str(code), f"{text}: {detail}" if detail else text, 200)
+        super().__init__(str(code), message or (f"{text}: {detail}" if detail else text), 200)
         self.number = code
 
 
@@ -181,7 +181,7 @@ class TencentRealtime(Dialect):
         return RtError(4006)
 
     def fault_error(self, fault: Any) -> VendorError:
-        return RtError(whole_number(fault.code or "", 4) or 5000, fault.message or "")
+        return RtError(whole_number(fault.code or "", 4) or 5000, message=fault.message)
 
     # ---- the WebSocket -------------------------------------------------------------------------------------
 
@@ -193,6 +193,12 @@ class TencentRealtime(Dialect):
         await ws.accept()              # always: failures are told in a frame after the 101, as the service does
         session: Session | None = None
         try:
+            fault = await self.engine.request_fault(FaultRequest(          # at the handshake: error, throttle, latency
+                VENDOR, "realtime", model=unquote_plus(raw.get("engine_model_type", "")),
+                test_id=ws.headers.get("x-test-id")))
+            if fault is not None:
+                raise RtError(4006) if fault.throttle else RtError(whole_number(fault.code or "", 4) or 5000,
+                                                                   message=fault.message)
             session = self._open(ws, appid, raw, voice_id)
             await self._send(ws, {"code": 0, "message": "success", "voice_id": voice_id})
             await self._serve(ws, session)
@@ -314,7 +320,7 @@ class TencentRealtime(Dialect):
         session.frames += 1
         fail = session.faults.get("stream_fail")
         if fail is not None and session.frames > fail.frames:
-            raise RtError(whole_number(fail.code or "", 4) or 5000, fail.message or "")
+            raise RtError(whole_number(fail.code or "", 4) or 5000, message=fail.message)
         close = session.faults.get("stream_close")
         if close is not None and session.frames > close.frames:
             raise _Dropped
