@@ -165,12 +165,24 @@ class EmulatorHandle(ControlClient):
         """A realtime recognition URL (``ws://…/asr/v2/<appid>?…``) signed as the vendor's SDKs sign it: over the
         literal host ``asr.cloud.tencent.com``, the sorted decoded values. ``params`` add to or replace the
         defaults (``engine_model_type`` 16k_zh, ``voice_format`` 1, a new ``voice_id``, an hour's ``expired``)."""
-        from emulator.vendors.tencent.realtime import signed_url
+        import base64
+        import hashlib
+        import hmac
+        import time
+        import uuid
+        from urllib.parse import quote
 
         local = self.credentials("tencent_asr")
+        now = int(time.time())
+        query = {"secretid": secret_id or local["secret_id"], "timestamp": str(now), "expired": str(now + 3600),
+                 "nonce": str(now % 10**9), "engine_model_type": "16k_zh", "voice_format": "1",
+                 "voice_id": str(uuid.uuid4()), **{k: str(v) for k, v in params.items()}}
+        text = f"asr.cloud.tencent.com/asr/v2/{appid}?" + "&".join(f"{k}={query[k]}" for k in sorted(query))
+        key = (secret_key or local["secret_key"]).encode()
+        signature = base64.b64encode(hmac.new(key, text.encode(), hashlib.sha1).digest()).decode()
+        wire = "&".join(f"{k}={quote(v, safe='')}" for k, v in sorted(query.items()))
         base = self.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
-        return signed_url(base, appid, secret_id or local["secret_id"], secret_key or local["secret_key"],
-                          **params)
+        return f"{base}/asr/v2/{appid}?{wire}&signature={quote(signature, safe='')}"
 
     def asr_client(self, secret_id: str | None = None, secret_key: str | None = None,
                    region: str = "ap-guangzhou") -> Any:

@@ -138,6 +138,10 @@ def test_vendor_helpers(pytester: pytest.Pytester) -> None:
             flash = asr_emulator.flash(wav, word_info=1)
             assert flash["code"] == 0 and flash["flash_result"][0]["sentence_list"][0]["word_list"]
             assert len(asr_emulator.nls_token()) == 32 and asr_emulator.nls_ws_url.endswith("/ws/v1")
+            import websocket
+            ws = websocket.create_connection(asr_emulator.tencent_ws_url(engine_model_type="16k_en"))
+            assert json.loads(ws.recv())["code"] == 0            # signed as the SDKs sign: acknowledged
+            ws.close()
     ''')
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
