@@ -303,3 +303,29 @@ REALTIME_MESSAGES = {
                    "(error_code, error_message); the socket closes after task-failed.",
     "oneOf": [{"type": "object", "properties": {"header": {"type": "object", "properties": {
         "action": {"enum": ["run-task", "finish-task"]}, "task_id": _S}}, "payload": {"type": "object"}}}]}
+
+
+# ---- Qwen3-ASR and Qwen-Audio ASR (the qwen3-asr brief) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QwenModel:
+    asr_options: bool = True        # asr_options accepted (qwen-audio-asr: "only Qwen3-ASR-Flash supports it")
+    context: bool = True            # a system message biases recognition
+    compatible: bool = True         # served by the OpenAI-compatible API (not in the US region)
+
+
+QWEN_ASR_MODELS: dict[str, QwenModel] = {
+    **{name: QwenModel() for name in ("qwen3-asr-flash", "qwen3-asr-flash-2025-09-08", "qwen3-asr-flash-2026-02-10")},
+    **{name: QwenModel(compatible=False) for name in ("qwen3-asr-flash-us", "qwen3-asr-flash-2025-09-08-us")},
+    **{name: QwenModel(asr_options=False, context=False) for name in ("qwen-audio-asr", "qwen-audio-asr-latest")},
+}
+QWEN_LANGUAGES = frozenset({"zh", "yue", "en", "ja", "de", "ko", "ru", "fr", "pt", "ar", "it", "es", "hi", "id", "th",
+                            "tr", "uk", "vi", "cs", "da", "fil", "fi", "is", "ms", "no", "pl", "sv"})
+QWEN_EMOTIONS = frozenset({"surprised", "neutral", "happy", "sad", "disgusted", "angry", "fearful"})
+QWEN_MAX_BYTES = 10 * 1024 * 1024          # a file, or a data URI after base64
+QWEN_MAX_SECONDS = 300
+QWEN_MAX_CONTEXT_CHARS = 10_000            # "10000 tokens": counted here in characters
+QWEN_AUDIO_TOKENS_PER_SECOND = 25          # the compatible API's prompt tokens: 25 per (started) second
+QWEN_RPS = 2                               # 100 RPM documented; the limiter counts whole requests a second
+COMPATIBLE_PREFIX = "/compatible-mode/v1"
+SSE_HEADER = "X-DashScope-SSE"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import calendar
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -14,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Scope
 
 from emulator.config import DEFAULT_DASHSCOPE_KEY, Settings
@@ -26,6 +27,18 @@ from emulator.inputs import BadInput, parse_json, whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.files import FileError, Files
+from emulator.vendors.dashscope.qwen import (
+    QwenError,
+    QwenRecord,
+    compatible_answer,
+    compatible_chunks,
+    compatible_error,
+    native_answer,
+    native_error_event,
+    native_events,
+    read_ask,
+    recognise,
+)
 from emulator.vendors.dashscope.realtime import Realtime
 from emulator.vendors.dashscope.render import DEFAULT_STYLE, Signer, Style, result_file, task_output
 from emulator.vendors.dashscope.vocabulary import Vocabularies, VocabularyError
@@ -85,6 +98,9 @@ class DashScope(Dialect):
             expires = int(job.phase_times.get(job.phase.value, job.created_at) + cat.RESULT_TTL_S)
             return f"{base_url}{path}?" + urlencode({"Expires": expires, "Signature": self.signer.sign(path, expires)})
 
+        if isinstance(job.record, QwenRecord):        # a Qwen3-ASR call: what it asked and what it was told
+            return [("Qwen3-ASR", "application/json", json.dumps(job.record.to_json(), ensure_ascii=False,
+                                                                 indent=2).encode())]
         output, usage = task_output(job, result_url=link, utc_offset_hours=self.utc_offset_hours)
         record = job.record_as(TaskRecord)
         docs = [("GET /api/v1/tasks/{task_id}", "application/json", json.dumps(
@@ -139,6 +155,11 @@ class DashScope(Dialect):
                       "/dashscope-oss-upload", auth=False),
             Operation("result", "A task's result file (signed link)", self.result, ("GET",),
                       "/dashscope-result/{task_id}/{index}.json", auth=False),
+            Operation("multimodal", "Qwen3-ASR and Qwen-Audio ASR: one clip, answered at once (SSE with "
+                                    "X-DashScope-SSE: enable)", self.qwen_native, ("POST",),
+                      f"{p}/services/aigc/multimodal-generation/generation"),
+            Operation("chat_completions", "Qwen3-ASR, OpenAI-compatible (input_audio; stream: true for chunks)",
+                      self.qwen_compatible, ("POST",), f"{cat.COMPATIBLE_PREFIX}/chat/completions"),
             Operation("files", "Files: upload (multipart 'files'), list", self.files_call, ("POST", "GET"),
                       f"{p}/files"),
             Operation("files", "A file: get (with its url), delete", self.files_call, ("GET", "DELETE"),
@@ -158,7 +179,7 @@ class DashScope(Dialect):
         if scope["type"] == "websocket":
             return path.rstrip("/") == self.ws_path
         return (path.startswith(self.prefix + "/") or path.startswith("/dashscope-oss-upload")
-                or path.startswith("/dashscope-result/"))
+                or path.startswith("/dashscope-result/") or path.startswith(cat.COMPATIBLE_PREFIX + "/"))
 
     def body_limit_for(self, request: Request) -> int:
         uploads = ("/dashscope-oss-upload", f"{self.prefix}/files")
@@ -187,6 +208,15 @@ class DashScope(Dialect):
         return self.engine.new_id()
 
     def error_response(self, call: Call, exc: VendorError) -> Response:
+        path = call.request.url.path
+        if path.startswith(cat.COMPATIBLE_PREFIX + "/"):         # the OpenAI-compatible API: OpenAI's envelope
+            return JSONResponse(compatible_error(exc, f"chatcmpl-{self.engine.new_id()}", self.request_id()),
+                                status_code=exc.status)
+        if path.endswith("/multimodal-generation/generation") and \
+                call.request.headers.get(cat.SSE_HEADER, "").lower() == cat.HEADER_ON:
+            # an SSE request's error: HTTP 200 and one event:error (the SDK reads its status from there)
+            return Response(native_error_event(exc.code, exc.message, exc.status, self.request_id()),
+                            media_type="text/event-stream;charset=UTF-8")
         return JSONResponse({"request_id": self.request_id(), "code": exc.code, "message": exc.message},
                             status_code=exc.status)
 
@@ -309,7 +339,8 @@ class DashScope(Dialect):
 
     def _own_job(self, request: Request, task_id: str, *, count_read: bool) -> Job | None:
         job = self.engine.read(task_id) if count_read else self.engine.peek(task_id)
-        if job is None or job.vendor != VENDOR or job.owner != request.state.api_key:
+        if job is None or job.vendor != VENDOR or job.owner != request.state.api_key \
+                or not isinstance(job.record, TaskRecord):     # a Qwen3-ASR call is not a task
             return None
         if job.phase.terminal and self.engine.clock.now() > job.phase_times[job.phase.value] + cat.RESULT_TTL_S:
             return None     # records expire with their results
@@ -376,7 +407,7 @@ class DashScope(Dialect):
         if q.get("api_key_id") not in (None, "", key_id):
             jobs: list[Job] = []
         else:
-            jobs = self.engine.jobs(lambda j: j.vendor == VENDOR and j.owner == key
+            jobs = self.engine.jobs(lambda j: j.vendor == VENDOR and j.owner == key and isinstance(j.record, TaskRecord)
                                     and (model_name is None or j.model == model_name)
                                     and (start is None or j.created_at >= start)
                                     and (end is None or j.created_at <= end))
@@ -427,6 +458,50 @@ class DashScope(Dialect):
         record = job.record_as(TaskRecord)
         return JSONResponse(result_file(job, job.items[number], record.style))
 
+    # ---- Qwen3-ASR ---------------------------------------------------------------------------------------
+
+    async def qwen_native(self, call: Call) -> Response:
+        request = call.request
+        ask = read_ask(_json_object(call.body), compatible=False)
+        call.note(model=ask.model)
+        await call.faults(model=ask.model)
+        call.limit(("qwen", request.state.api_key, ask.model), cat.QWEN_RPS)
+        oss = request.headers.get(cat.OSS_RESOLVE_HEADER, "").lower() == cat.HEADER_ON
+        job, heard = await recognise(self.engine, ask, request.state.api_key, call.test_id, "multimodal",
+                                     request.headers.get("host", "127.0.0.1"), oss)
+        note(request, job_id=job.id)
+        request_id = self.request_id()
+        if request.headers.get(cat.SSE_HEADER, "").lower() == cat.HEADER_ON:
+            payload = _json_object(call.body)
+            params = payload.get("parameters")
+            incremental = isinstance(params, dict) and params.get("incremental_output") is True
+            return StreamingResponse(native_events(heard, request_id, incremental),
+                                     media_type="text/event-stream;charset=UTF-8")
+        return JSONResponse(native_answer(heard, request_id))
+
+    async def qwen_compatible(self, call: Call) -> Response:
+        request = call.request
+        payload = _json_object(call.body)
+        ask = read_ask(payload, compatible=True)
+        stream = payload.get("stream", False)
+        if not isinstance(stream, bool):
+            raise QwenError("InvalidParameter", "stream is true or false.")
+        options = payload.get("stream_options")
+        if options is not None and (not stream or not isinstance(options, dict)):
+            raise QwenError("InvalidParameter", "stream_options is only allowed when stream is true.")
+        call.note(model=ask.model)
+        await call.faults(model=ask.model)
+        call.limit(("qwen", request.state.api_key, ask.model), cat.QWEN_RPS)
+        job, heard = await recognise(self.engine, ask, request.state.api_key, call.test_id, "chat_completions",
+                                     request.headers.get("host", "127.0.0.1"), oss_enabled=True)
+        note(request, job_id=job.id)
+        completion_id = f"chatcmpl-{self.engine.new_id()}"
+        if stream:
+            include = isinstance(options, dict) and options.get("include_usage") is True
+            return StreamingResponse(compatible_chunks(heard, ask.model, completion_id, include),
+                                     media_type="text/event-stream")
+        return JSONResponse(compatible_answer(heard, ask.model, completion_id))
+
     # ---- the Files API ---------------------------------------------------------------------------------------
 
     async def files_call(self, call: Call) -> Response:
@@ -436,6 +511,8 @@ class DashScope(Dialect):
         file_id = call.params.get("file_id")
         try:
             if request.method == "POST":
+                if not complete_multipart(request.headers.get("content-type", ""), call.body):
+                    raise DashScopeError("InvalidParameter", "The upload is not a complete multipart form.")
                 try:
                     async with request.form(max_part_size=cat.MAX_FILE_BYTES, max_files=cat.MAX_FILES_PER_UPLOAD) \
                             as form:
@@ -476,6 +553,8 @@ class DashScope(Dialect):
 
     async def upload(self, call: Call) -> Response:
         request = call.request
+        if not complete_multipart(request.headers.get("content-type", ""), call.body):
+            return _oss_error("malformed_post")
         try:
             async with request.form(max_part_size=cat.MAX_FILE_BYTES) as form:
                 return await self._store_upload(form)
@@ -516,6 +595,14 @@ _ACCOUNT = "1000000000000000"
 
 def _key_id(key: str) -> str:
     return str(int.from_bytes(key.encode()[-6:].rjust(6, b"\0"), "big") % 10_000_000)
+
+
+def complete_multipart(content_type: str, body: bytes) -> bool:
+    """A multipart body that ends with its closing boundary. A cut one is refused before it is parsed: the parser
+    opens a temporary file for a part that never ends and leaves it open (a ResourceWarning, found by the fuzzer)."""
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    return match is not None and body.rstrip(b"\r\n").endswith(b"--" + match.group(1).encode("latin-1", "replace")
+                                                                  + b"--")
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

@@ -1,0 +1,144 @@
+"""Qwen3-ASR through the dashscope SDK (MultiModalConversation: sync, SSE, local files, data URIs) and through the
+openai SDK on the OpenAI-compatible API (sync, streaming, usage, errors)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract_tests.conftest import FIXTURES
+from emulator.testing import ControlClient
+
+pytestmark = pytest.mark.sdk
+SAID = "你好，欢迎使用语音识别模拟器。今天天气很好。"
+
+
+def messages(audio: str, context: str | None = None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{"role": "user", "content": [{"audio": audio}]}]
+    if context:
+        out.insert(0, {"role": "system", "content": [{"text": context}]})
+    return out
+
+
+def test_native_sync_with_options_and_annotations(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope import MultiModalConversation
+
+    emulator.lifecycle("instant")
+    answer = MultiModalConversation.call(model="qwen3-asr-flash", messages=messages(emulator.fixture_url(
+        "hello_zh.wav")), result_format="message", asr_options={"language": "zh", "enable_lid": True})
+    assert answer.status_code == 200, answer
+    message = answer.output.choices[0].message
+    assert message.content[0]["text"] == SAID and message.role == "assistant"
+    assert message.annotations[0] == {"language": "zh", "type": "audio_info", "emotion": "neutral"}
+    assert answer.usage["seconds"] == 10 and answer.output.choices[0].finish_reason == "stop"
+
+
+def test_itn_and_context(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope import MultiModalConversation
+
+    said = "http://media.asr-emulator.test/a.wav?duration=3&text=" + "今天有三百二十个人来了。"
+    plain = MultiModalConversation.call(model="qwen3-asr-flash", messages=messages(said))
+    assert plain.output.choices[0].message.content[0]["text"] == "今天有三百二十个人来了。"   # ITN off by default
+    itn = MultiModalConversation.call(model="qwen3-asr-flash", messages=messages(said),
+                                      asr_options={"enable_itn": True})
+    assert itn.output.choices[0].message.content[0]["text"] == "今天有320个人来了。"
+    unscripted = "http://media.asr-emulator.test/b.wav?duration=4"
+    biased = MultiModalConversation.call(model="qwen3-asr-flash",
+                                         messages=messages(unscripted, "context: 通义千问, DashScope"))
+    assert "通义千问" in biased.output.choices[0].message.content[0]["text"]
+
+
+def test_native_streaming_cumulative_and_incremental(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    from dashscope import MultiModalConversation
+
+    url = emulator.fixture_url("hello_zh.wav")
+    events = list(MultiModalConversation.call(model="qwen3-asr-flash", messages=messages(url), stream=True))
+    assert all(e.status_code == 200 for e in events) and len(events) > 1
+    texts = [e.output.choices[0].message.content[0]["text"] for e in events]
+    assert texts[-1] == SAID and events[-1].output.choices[0].finish_reason == "stop"
+    # incremental_output: the SDK asks for deltas and joins them itself
+    joined = list(MultiModalConversation.call(model="qwen3-asr-flash", messages=messages(url), stream=True,
+                                              incremental_output=True))
+    assert "".join(e.output.choices[0].message.content[0]["text"] for e in joined) == SAID
+
+
+def test_local_files_and_data_uris(dashscope_sdk: Any, emulator: ControlClient, tmp_path: Path) -> None:
+    from dashscope import MultiModalConversation
+
+    local = tmp_path / "录音.wav"
+    local.write_bytes(FIXTURES.joinpath("hello_zh.wav").read_bytes())
+    uploaded = MultiModalConversation.call(model="qwen3-asr-flash", messages=messages(f"file://{local}"))
+    assert uploaded.output.choices[0].message.content[0]["text"] == SAID          # the SDK's oss:// upload flow
+    data = "data:audio/wav;base64," + base64.b64encode(local.read_bytes()).decode()
+    inline = MultiModalConversation.call(model="qwen3-asr-flash", messages=messages(data))
+    assert inline.output.choices[0].message.content[0]["text"] == SAID
+
+
+@pytest.mark.parametrize(("model", "audio", "code"), [
+    ("qwen3-asr-nope", "http://media.asr-emulator.test/a.wav", "InvalidParameter"),
+    ("qwen3-asr-flash", "http://127.0.0.1:9/gone.wav", "InvalidParameter"),
+    ("qwen3-asr-flash", "http://media.asr-emulator.test/a.wav?duration=301", "InvalidParameter"),
+    ("qwen3-asr-flash", "ftp://example.com/a.wav", "InvalidParameter"),
+])
+def test_native_errors_sync_and_streaming(dashscope_sdk: Any, emulator: ControlClient, model: str, audio: str,
+                                          code: str) -> None:
+    from dashscope import MultiModalConversation
+
+    answer = MultiModalConversation.call(model=model, messages=messages(audio))
+    assert (answer.status_code, answer.code) == (400, code) and answer.message
+    [event] = list(MultiModalConversation.call(model=model, messages=messages(audio), stream=True))
+    assert (event.status_code, event.code) == (400, code)      # event:error, told as the SDK reads it
+
+
+@pytest.fixture
+def openai_client(emulator: ControlClient) -> Iterator[Any]:
+    import openai
+
+    client = openai.OpenAI(api_key="sk-local", base_url=f"{emulator.url}/compatible-mode/v1", max_retries=0)
+    yield client
+    client.close()
+
+
+def compat_messages(audio: str) -> list[dict[str, Any]]:
+    return [{"role": "system", "content": [{"type": "text", "text": "DashScope"}]},
+            {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": audio}}]}]
+
+
+def test_compatible_sync_and_streaming(openai_client: Any, emulator: ControlClient) -> None:
+    url = emulator.fixture_url("hello_zh.wav")
+    done = openai_client.chat.completions.create(model="qwen3-asr-flash", messages=compat_messages(url),
+                                                 extra_body={"asr_options": {"language": "zh"}})
+    assert done.choices[0].message.content == SAID and done.object == "chat.completion"
+    assert done.choices[0].message.annotations[0].language == "zh"
+    assert done.usage.prompt_tokens == 10 * 25 and done.usage.model_extra["seconds"] == 10   # 9.2 s: whole seconds
+    stream = openai_client.chat.completions.create(model="qwen3-asr-flash", messages=compat_messages(url),
+                                                   stream=True, stream_options={"include_usage": True})
+    chunks = list(stream)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == SAID
+    assert chunks[-1].choices == [] and chunks[-1].usage.total_tokens > 0
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
+
+
+def test_compatible_errors(openai_client: Any, emulator: ControlClient) -> None:
+    import openai
+
+    with pytest.raises(openai.NotFoundError) as missing:
+        openai_client.chat.completions.create(model="qwen-nope", messages=compat_messages("http://a/b.wav"))
+    assert missing.value.body["code"] == "model_not_found"
+    with pytest.raises(openai.BadRequestError) as bad:
+        openai_client.chat.completions.create(model="qwen3-asr-flash",
+                                              messages=compat_messages("http://127.0.0.1:9/gone.wav"))
+    assert bad.value.body["code"] == "invalid_parameter_error"
+    assert bad.value.body["message"] == "Failed to download multimodal content"
+    emulator.settings(credentials="strict")
+    import openai as oa
+
+    wrong = oa.OpenAI(api_key="sk-not-configured", base_url=f"{emulator.url}/compatible-mode/v1", max_retries=0)
+    with pytest.raises(openai.AuthenticationError) as auth:
+        wrong.chat.completions.create(model="qwen3-asr-flash", messages=compat_messages("http://a/b.wav"))
+    wrong.close()
+    assert auth.value.body["code"] == "invalid_api_key"
