@@ -142,3 +142,35 @@ def test_compatible_errors(openai_client: Any, emulator: ControlClient) -> None:
         wrong.chat.completions.create(model="qwen3-asr-flash", messages=compat_messages("http://a/b.wav"))
     wrong.close()
     assert auth.value.body["code"] == "invalid_api_key"
+
+
+def test_compatible_models(openai_client: Any) -> None:
+    ids = [m.id for m in openai_client.models.list()]
+    assert "qwen3-asr-flash" in ids and "qwen3-asr-flash-us" not in ids
+
+
+def test_filetrans_task_lifecycle_and_result(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    import json
+    import urllib.request
+
+    from dashscope.audio.qwen_asr import QwenTranscription
+
+    emulator.lifecycle("polls:1")
+    task = QwenTranscription.async_call(model="qwen3-asr-flash-filetrans", file_url=emulator.fixture_url(
+        "hello_zh.wav"), enable_words=True, language="zh")
+    assert task.status_code == 200 and task.output.task_status == "PENDING"
+    done = QwenTranscription.wait(task=task.output.task_id)
+    assert done.output.task_status == "SUCCEEDED" and done.usage["seconds"] == 10
+    result = json.load(urllib.request.urlopen(done.output["result"]["transcription_url"]))
+    transcript = result["transcripts"][0]
+    assert transcript["text"] == SAID and result["audio_info"]["sample_rate"] == 16000
+    first = transcript["sentences"][0]
+    assert first["sentence_id"] == 0 and first["language"] == "zh" and first["emotion"] == "neutral"
+    assert "".join(w["text"] + w["punctuation"] for w in first["words"]) == first["text"]
+    plain = QwenTranscription.wait(task=QwenTranscription.async_call(
+        model="qwen3-asr-flash-filetrans", file_url=emulator.fixture_url("hello_zh.wav")).output.task_id)
+    words = json.load(urllib.request.urlopen(plain.output["result"]["transcription_url"]))
+    assert "words" not in words["transcripts"][0]["sentences"][0]          # enable_words is off by default
+    failed = QwenTranscription.wait(task=QwenTranscription.async_call(
+        model="qwen3-asr-flash-filetrans", file_url="http://127.0.0.1:9/gone.wav").output.task_id)
+    assert failed.output.task_status == "FAILED" and failed.output["code"]

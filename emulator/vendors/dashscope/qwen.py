@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.engine import Blob, Engine, FetchLimits, Job, Options
+from emulator.engine import Blob, Engine, FetchLimits, Job, Options, Phase
 from emulator.engine import Request as FaultRequest
 from emulator.engine.text import inverse_normalize, join_sentences, spoken_numbers
 from emulator.vendors.base import VendorError
@@ -316,6 +316,90 @@ def compatible_error(exc: VendorError, completion_id: str, request_id: str) -> d
             "id": completion_id, "request_id": request_id}
 
 
+
+
+# ---- long files: qwen3-asr-flash-filetrans on the task endpoints (the brief, §4) ---------------------------------
+
+def filetrans_spec(payload: dict[str, Any], oss_enabled: bool) -> tuple[str, dict[str, Any], list[str]]:
+    """The task's file, its parameters (checked) and the parameters the documents do not list."""
+    inp, params = payload.get("input"), payload.get("parameters") or {}
+    if not isinstance(inp, dict):
+        raise QwenError("BadRequest.EmptyInput")
+    if not isinstance(params, dict):
+        raise QwenError("InvalidParameter", "Field 'parameters' must be an object.")
+    url = inp.get("file_url")
+    if not isinstance(url, str) or not url:
+        raise QwenError("InvalidParameter", "Field 'input.file_url' is required.")
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("http", "https") and not (scheme == "oss" and oss_enabled):
+        raise QwenError("InvalidParameter", "input.file_url is an http(s) URL (or oss:// after an upload).")
+    language = params.get("language")
+    if language is not None and language not in cat.QWEN_LANGUAGES:
+        raise QwenError("InvalidParameter", f"language {language!r} is not a supported language.")
+    for name in ("enable_itn", "enable_words"):
+        if name in params and not isinstance(params[name], bool):
+            raise QwenError("InvalidParameter", f"Parameter '{name}' must be a boolean.")
+    channels = params.get("channel_id", [0])
+    if not isinstance(channels, list) or not channels or not all(
+            isinstance(c, int) and not isinstance(c, bool) and 0 <= c < 64 for c in channels):
+        raise QwenError("InvalidParameter", "Parameter 'channel_id' must be a non-empty list of channel indexes.")
+    unknown = sorted(set(params) - cat.QWEN_FILETRANS_PARAMS)
+    return url, params, unknown
+
+
+def filetrans_output(job: Job, link: str | None, utc_offset_hours: float) -> tuple[dict[str, Any],
+                                                                                  dict[str, Any] | None]:
+    """A query's ``output`` (``result.transcription_url`` once it succeeded, ``code``/``message`` if it failed) and
+    ``usage`` (``seconds``)."""
+    from emulator.vendors.dashscope.render import local_time, subtask_error
+
+    submit = job.phase_times.get(Phase.QUEUED.value, job.created_at)
+    out: dict[str, Any] = {"task_id": job.id, "task_status": cat.STATUS[job.phase],
+                           "submit_time": local_time(submit, utc_offset_hours),
+                           "scheduled_time": local_time(submit, utc_offset_hours)}
+    if job.phase.terminal:
+        out["end_time"] = local_time(job.phase_times.get(job.phase.value, submit), utc_offset_hours)
+    item = job.items[0] if job.items else None
+    failure = job.forced_failure or (job.item_failure(item) if item is not None else None)
+    if job.phase is Phase.FAILED and failure is not None:
+        out["code"], out["message"] = subtask_error(failure)
+    if job.phase is Phase.SUCCEEDED and link is not None and item is not None and item.audio is not None:
+        out["result"] = {"transcription_url": link}
+        return out, {"seconds": max(1, math.ceil(item.audio.duration_ms / 1000))}
+    return out, None
+
+
+def filetrans_result(job: Job, params: dict[str, Any]) -> dict[str, Any]:
+    """The result file: ``audio_info``; per channel ``sentences`` (0-based ids, language, emotion) with ``words``
+    only when ``enable_words``; numbers spoken unless ``enable_itn``."""
+    item = job.items[0]
+    assert item.audio is not None and item.transcript is not None
+    itn, words_on = params.get("enable_itn") is True, params.get("enable_words") is True
+    language = params.get("language")
+
+    def written(text: str, lang: str) -> str:
+        if lang not in ("zh", "en"):
+            return text
+        return inverse_normalize(text) if itn else spoken_numbers(text)
+
+    transcripts = []
+    for channel in item.transcript.channels:
+        sentences = []
+        for i, s in enumerate(channel.sentences):
+            lang = language or _detect(s.text)
+            entry: dict[str, Any] = {"sentence_id": i, "begin_time": s.begin_ms, "end_time": s.end_ms,
+                                     "language": lang, "emotion": s.emotion if s.emotion in cat.QWEN_EMOTIONS
+                                     else "neutral", "text": written(s.text, lang)}
+            if words_on:
+                entry["words"] = [{"begin_time": w.begin_ms, "end_time": w.end_ms, "text": w.text.strip(),
+                                   "punctuation": w.punctuation.strip()} for w in s.words]
+            sentences.append(entry)
+        transcripts.append({"channel_id": channel.channel_id, "text": join_sentences([s["text"] for s in sentences]),
+                            "sentences": sentences})
+    return {"file_url": item.source, "audio_info": {"format": item.audio.codec, "sample_rate": item.audio.sample_rate},
+            "transcripts": transcripts}
+
+
 __all__ = ["Ask", "Heard", "QwenError", "QwenRecord", "compatible_answer", "compatible_chunks", "compatible_error",
-           "context_words", "native_answer", "native_error_event", "native_events", "pieces", "read_ask",
-           "recognise"]
+           "context_words", "filetrans_output", "filetrans_result", "filetrans_spec", "native_answer",
+           "native_error_event", "native_events", "pieces", "read_ask", "recognise"]

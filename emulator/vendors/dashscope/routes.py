@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Scope
 
 from emulator.config import DEFAULT_DASHSCOPE_KEY, Settings
-from emulator.engine import Engine, FetchLimits, Job, JobStateError, Options, Phase
+from emulator.engine import Engine, Failure, FetchLimits, Item, Job, JobStateError, Options, Phase
 from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
 from emulator.engine.store import Blob
@@ -33,6 +33,9 @@ from emulator.vendors.dashscope.qwen import (
     compatible_answer,
     compatible_chunks,
     compatible_error,
+    filetrans_output,
+    filetrans_result,
+    filetrans_spec,
     native_answer,
     native_error_event,
     native_events,
@@ -73,6 +76,13 @@ class TaskRecord:
                 "punctuation": self.style.punctuation, "events": self.style.events}
 
 
+@dataclass(slots=True)
+class QwenTaskRecord(TaskRecord):
+    """A qwen3-asr-flash-filetrans task: its own input (``file_url``), result and usage shapes."""
+
+    params: dict[str, Any] | None = None
+
+
 class DashScope(Dialect):
     """The dialect. ``dashscope_prefix`` is the HTTP base path the SDK is pointed at (``/api/v1`` by default)."""
 
@@ -101,6 +111,16 @@ class DashScope(Dialect):
         if isinstance(job.record, QwenRecord):        # a Qwen3-ASR call: what it asked and what it was told
             return [("Qwen3-ASR", "application/json", json.dumps(job.record.to_json(), ensure_ascii=False,
                                                                  indent=2).encode())]
+        if isinstance(job.record, QwenTaskRecord):
+            output, usage = filetrans_output(job, link(job, job.items[0]) if job.items else None,
+                                             self.utc_offset_hours)
+            docs = [("GET /api/v1/tasks/{task_id}", "application/json", json.dumps(
+                {"request_id": job.record.request_id, "output": output, "usage": usage}, ensure_ascii=False,
+                indent=2).encode())]
+            if usage is not None:
+                docs.append(("transcription_url", "application/json", json.dumps(
+                    filetrans_result(job, job.record.params or {}), ensure_ascii=False, indent=2).encode()))
+            return docs
         output, usage = task_output(job, result_url=link, utc_offset_hours=self.utc_offset_hours)
         record = job.record_as(TaskRecord)
         docs = [("GET /api/v1/tasks/{task_id}", "application/json", json.dumps(
@@ -160,6 +180,8 @@ class DashScope(Dialect):
                       f"{p}/services/aigc/multimodal-generation/generation"),
             Operation("chat_completions", "Qwen3-ASR, OpenAI-compatible (input_audio; stream: true for chunks)",
                       self.qwen_compatible, ("POST",), f"{cat.COMPATIBLE_PREFIX}/chat/completions"),
+            Operation("models", "OpenAI-compatible: the models the emulator serves there", self.compatible_models,
+                      ("GET",), f"{cat.COMPATIBLE_PREFIX}/models"),
             Operation("files", "Files: upload (multipart 'files'), list", self.files_call, ("POST", "GET"),
                       f"{p}/files"),
             Operation("files", "A file: get (with its url), delete", self.files_call, ("GET", "DELETE"),
@@ -200,6 +222,8 @@ class DashScope(Dialect):
             f"export DASHSCOPE_WEBSOCKET_BASE_URL={ws}{self.ws_path}",
             "# DashScope 2.x preview client (dashscope.Client)",
             f"export DASHSCOPE_BASE_URL={base_url}{self.prefix}",
+            "# Qwen3-ASR through the openai SDK: OpenAI(base_url=…, api_key=…)",
+            f"export OPENAI_BASE_URL={base_url}{cat.COMPATIBLE_PREFIX}",
         ]
 
     # ---- the envelope ------------------------------------------------------------------------------------
@@ -266,6 +290,8 @@ class DashScope(Dialect):
         if request.headers.get(cat.ASYNC_HEADER, "").lower() != cat.HEADER_ON:
             raise DashScopeError(*cat.SYNC_CALL)
         payload = _json_object(call.body)
+        if isinstance(payload.get("model"), str) and payload["model"] in cat.QWEN_FILETRANS_MODELS:
+            return await self._qwen_submit(call, payload)
         model_name, sources, options = self._parse_submit(payload, request)
         await call.faults(model=model_name, media=sources)
         call.limit(("submit", key, model_name), cat.SUBMIT_RPS)
@@ -366,8 +392,12 @@ class DashScope(Dialect):
         if cached is not None and cached[0] == base and cached[1] is job.phase:
             fragment: bytes = cached[2]
             return fragment
-        output, usage = task_output(job, result_url=self._result_url(request),
-                                    utc_offset_hours=self.utc_offset_hours)
+        if isinstance(record, QwenTaskRecord):
+            link = self._result_url(request)(job, job.items[0]) if job.items else None
+            output, usage = filetrans_output(job, link, self.utc_offset_hours)
+        else:
+            output, usage = task_output(job, result_url=self._result_url(request),
+                                        utc_offset_hours=self.utc_offset_hours)
         fragment = json.dumps({"output": output, "usage": usage}, ensure_ascii=False,
                               separators=(",", ":")).encode("utf-8")[1:-1]
         if job.phase.terminal:
@@ -453,12 +483,43 @@ class DashScope(Dialect):
         job = self.engine.peek(task_id)
         number = whole_number(index, 6)
         if number is None or job is None or job.vendor != VENDOR or number >= len(job.items) \
+                or not isinstance(job.record, TaskRecord) \
                 or job.phase is not Phase.SUCCEEDED or job.item_failure(job.items[number]) is not None:
             return _oss_error("no_such_key")
-        record = job.record_as(TaskRecord)
+        record = job.record
+        if isinstance(record, QwenTaskRecord):
+            return JSONResponse(filetrans_result(job, record.params or {}))
         return JSONResponse(result_file(job, job.items[number], record.style))
 
     # ---- Qwen3-ASR ---------------------------------------------------------------------------------------
+
+    async def _qwen_submit(self, call: Call, payload: dict[str, Any]) -> Response:
+        """qwen3-asr-flash-filetrans on the task endpoints: ``input.file_url``, then the usual lifecycle."""
+        request, key = call.request, call.request.state.api_key
+        model_name = str(payload["model"])
+        oss = request.headers.get(cat.OSS_RESOLVE_HEADER, "").lower() == cat.HEADER_ON
+        try:
+            url, params, unknown = filetrans_spec(payload, oss)
+        except QwenError as exc:
+            raise DashScopeError(exc.code, exc.message, exc.status) from None
+        if unknown and not self.lenient(request, "unknown_parameter"):
+            raise DashScopeError("InvalidParameter", f"Unknown parameter(s): {', '.join(unknown)}.")
+        await call.faults(model=model_name, media=[url])
+        call.limit(("submit", key, model_name), cat.SUBMIT_RPS)
+        failure, fail_from = self.engine.job_fault(
+            FaultRequest(VENDOR, "submit", model=model_name, media=[url], test_id=call.test_id), "InternalError")
+        request_id = self.request_id()
+        record = QwenTaskRecord(request_id, payload=payload, params={k: v for k, v in params.items()
+                                                                      if k in cat.QWEN_FILETRANS_PARAMS})
+        channels = tuple(params.get("channel_id", [0]))
+        job = await self.engine.submit(
+            vendor=VENDOR, model=model_name, owner=key, job_id=self.engine.new_id(), sources=[url],
+            options=Options(language=params.get("language") or "zh", channels=channels, aligned_words=True),
+            record=record, test_id=call.test_id, failure=failure, fail_from=fail_from, no_speech_fails=False,
+            limits=FetchLimits(max_bytes=cat.MAX_FILE_BYTES, timeout=self.engine.config.fetch_timeout),
+            vet=_qwen_vet)
+        note(request, job_id=job.id)
+        return JSONResponse({"request_id": request_id, "output": {"task_id": job.id, "task_status": "PENDING"}})
 
     async def qwen_native(self, call: Call) -> Response:
         request = call.request
@@ -501,6 +562,11 @@ class DashScope(Dialect):
             return StreamingResponse(compatible_chunks(heard, ask.model, completion_id, include),
                                      media_type="text/event-stream")
         return JSONResponse(compatible_answer(heard, ask.model, completion_id))
+
+    async def compatible_models(self, call: Call) -> Response:
+        models = [{"id": name, "object": "model", "created": cat.QWEN_MODELS_LISTED_AT, "owned_by": "system"}
+                  for name, spec in cat.QWEN_ASR_MODELS.items() if spec.compatible]
+        return JSONResponse({"object": "list", "data": models})
 
     # ---- the Files API ---------------------------------------------------------------------------------------
 
@@ -595,6 +661,13 @@ _ACCOUNT = "1000000000000000"
 
 def _key_id(key: str) -> str:
     return str(int.from_bytes(key.encode()[-6:].rjust(6, b"\0"), "big") % 10_000_000)
+
+
+def _qwen_vet(item: Item) -> Failure | None:
+    """qwen3-asr-flash-filetrans: files up to 12 hours."""
+    if item.audio is not None and item.audio.duration_ms > cat.QWEN_FILETRANS_MAX_SECONDS * 1000:
+        return Failure("InvalidParameter", "The audio is longer than 12 hours.")
+    return None
 
 
 def complete_multipart(content_type: str, body: bytes) -> bool:
