@@ -174,3 +174,81 @@ def test_filetrans_task_lifecycle_and_result(dashscope_sdk: Any, emulator: Contr
     failed = QwenTranscription.wait(task=QwenTranscription.async_call(
         model="qwen3-asr-flash-filetrans", file_url="http://127.0.0.1:9/gone.wav").output.task_id)
     assert failed.output.task_status == "FAILED" and failed.output["code"]
+
+
+class _Events:
+    def __init__(self) -> None:
+        import json
+        import threading
+
+        self.json = json
+        self.seen: list[dict[str, Any]] = []
+        self.closed = threading.Event()
+
+    def callback(self) -> Any:
+        from dashscope.audio.qwen_omni import OmniRealtimeCallback
+
+        events = self
+
+        class Callback(OmniRealtimeCallback):
+            def on_event(self, message: Any) -> None:
+                events.seen.append(message if isinstance(message, dict) else events.json.loads(message))
+
+            def on_close(self, close_status_code: Any, close_msg: Any) -> None:
+                events.closed.set()
+
+        return Callback()
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [e for e in self.seen if e.get("type") == kind]
+
+
+@pytest.mark.parametrize("vad", [True, False])
+def test_realtime_vad_and_manual(dashscope_sdk: Any, emulator: ControlClient, vad: bool) -> None:
+    from dashscope.audio.qwen_omni import MultiModality, OmniRealtimeConversation
+    from dashscope.audio.qwen_omni.omni_realtime import TranscriptionParams
+
+    events = _Events()
+    url = emulator.url.replace("http://", "ws://") + "/api-ws/v1/realtime"
+    conversation = OmniRealtimeConversation(model="qwen3-asr-flash-realtime", callback=events.callback(), url=url)
+    conversation.connect()
+    conversation.update_session(output_modalities=[MultiModality.TEXT], enable_turn_detection=vad,
+                                turn_detection_silence_duration_ms=400,
+                                transcription_params=TranscriptionParams(language="zh", sample_rate=16000,
+                                                                         input_audio_format="pcm"))
+    audio = FIXTURES.joinpath("hello_zh.wav").read_bytes()       # sent as pcm, header and all, as the sample does
+    for i in range(0, len(audio), 3200):
+        conversation.append_audio(base64.b64encode(audio[i:i + 3200]).decode())
+    if not vad:
+        conversation.commit()
+    conversation.end_session(timeout=20)
+    conversation.close()
+    assert events.of("session.created")[0]["session"]["id"]
+    assert events.of("session.updated")[0]["session"]["turn_detection"] == (
+        {"type": "server_vad", "threshold": 0.2, "silence_duration_ms": 400} if vad else None)
+    done = [e["transcript"] for e in events.of("conversation.item.input_audio_transcription.completed")]
+    assert "".join(done) == SAID and len(done) == (2 if vad else 1)
+    assert events.of("conversation.item.input_audio_transcription.text")
+    assert all(e["language"] == "zh" and e["emotion"] == "neutral"
+               for e in events.of("conversation.item.input_audio_transcription.completed"))
+    assert events.of("session.finished") and not events.of("error")
+    if vad:
+        assert len(events.of("input_audio_buffer.speech_started")) == 2
+
+
+def test_realtime_refuses_a_bad_key_and_an_unknown_model(dashscope_sdk: Any, emulator: ControlClient) -> None:
+    import json
+
+    import websocket
+
+    url = emulator.url.replace("http://", "ws://") + "/api-ws/v1/realtime"
+    emulator.settings(credentials="strict")
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(f"{url}?model=qwen3-asr-flash-realtime",
+                                    header=["Authorization: Bearer sk-not-configured"])
+    assert refused.value.status_code == 401
+    emulator.settings(credentials="permissive")
+    ws = websocket.create_connection(f"{url}?model=qwen-nope", header=["Authorization: Bearer sk-local"])
+    error = json.loads(ws.recv())
+    ws.close()
+    assert error["type"] == "error" and error["error"]["code"] == "model_not_found"

@@ -333,3 +333,12 @@ QWEN_FILETRANS_PARAMS = frozenset({"language", "enable_itn", "enable_words", "ch
 QWEN_FILETRANS_MAX_SECONDS = 12 * 3600     # ≤ 12 h and ≤ 2 GB
 QWEN_MODELS_LISTED_AT = 1757289600         # the models list's "created" (2025-09-08, qwen3-asr-flash's date)
 SSE_HEADER = "X-DashScope-SSE"
+QWEN_REALTIME_MODELS = frozenset({"qwen3-asr-flash-realtime", "qwen3-asr-flash-realtime-2025-10-27",
+                                  "qwen3-asr-flash-realtime-2026-02-10"})
+QWEN_RT_PATH = "/api-ws/v1/realtime"
+# the docs disagree on the VAD defaults (session.created shows 0.5 / 200 ms, the client page 0.2 / 800 ms): the
+# client page's are taken
+QWEN_RT_THRESHOLD, QWEN_RT_SILENCE_MS = 0.2, 800
+QWEN_RT_SILENCE_RANGE = (200, 6000)
+QWEN_RT_MAX_APPEND = 15 * 1024 * 1024 * 4 // 3 + 4      # 15 MiB of audio, as base64
+QWEN_RT_CLOSE_WAIT_S = 5.0

@@ -42,6 +42,7 @@ from emulator.vendors.dashscope.qwen import (
     read_ask,
     recognise,
 )
+from emulator.vendors.dashscope.qwen_realtime import QwenRealtime
 from emulator.vendors.dashscope.realtime import Realtime
 from emulator.vendors.dashscope.render import DEFAULT_STYLE, Signer, Style, result_file, task_output
 from emulator.vendors.dashscope.vocabulary import Vocabularies, VocabularyError
@@ -151,6 +152,8 @@ class DashScope(Dialect):
         self.ws_path = settings.dashscope_ws_path.rstrip("/")
         self.realtime = Realtime(engine, idle_timeout=settings.ws_idle_timeout, vocabularies=self.vocabularies,
                                  accepts=lambda key: engine.credentials.accepts(VENDOR, key, well_formed_key))
+        self.qwen_realtime = QwenRealtime(engine, idle_timeout=settings.ws_idle_timeout,
+                                          accepts=lambda key: engine.credentials.accepts(VENDOR, key, well_formed_key))
         self._operations = self._declare()
 
     # ---- declarations ------------------------------------------------------------------------------------
@@ -186,6 +189,14 @@ class DashScope(Dialect):
                       f"{p}/files"),
             Operation("files", "A file: get (with its url), delete", self.files_call, ("GET", "DELETE"),
                       f"{p}/files/{{file_id}}"),
+            Operation("realtime", "Qwen3-ASR realtime (?model=qwen3-asr-flash-realtime): session.update, "
+                                  "input_audio_buffer.append/commit, session.finish", methods=("WEBSOCKET",),
+                      path=cat.QWEN_RT_PATH, socket=self.qwen_realtime.endpoint,
+                      doc=Doc(body=("application/json", {"description": "OpenAI-Realtime-style events: "
+                                                                        "session.created/updated, speech_started/"
+                                                                        "stopped, committed, conversation.item."
+                                                                        "input_audio_transcription.text/completed, "
+                                                                        "session.finished, error"}))),
             Operation("stream", "Realtime recognition (run-task, audio, finish-task)", methods=("WEBSOCKET",),
                       path=self.ws_path, socket=self.realtime.endpoint,
                       doc=Doc(body=("application/json", cat.REALTIME_MESSAGES))),
@@ -199,7 +210,7 @@ class DashScope(Dialect):
     def claims(self, scope: Scope) -> bool:
         path: str = scope.get("path", "")
         if scope["type"] == "websocket":
-            return path.rstrip("/") == self.ws_path
+            return path.rstrip("/") in (self.ws_path, cat.QWEN_RT_PATH)
         return (path.startswith(self.prefix + "/") or path.startswith("/dashscope-oss-upload")
                 or path.startswith("/dashscope-result/") or path.startswith(cat.COMPATIBLE_PREFIX + "/"))
 
