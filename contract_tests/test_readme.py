@@ -200,3 +200,12 @@ def test_readme_tencent_realtime_example(emulator: ControlClient) -> None:
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == shown("tencent-realtime")
+
+
+@pytest.mark.sdk
+def test_readme_qwen_openai_example(emulator: ControlClient) -> None:
+    code = example("qwen-openai").replace("http://127.0.0.1:8000", emulator.url)
+    env = {k: v for k, v in env_from_cli(emulator.url).items() if "proxy" not in k.lower()}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == shown("qwen-openai")

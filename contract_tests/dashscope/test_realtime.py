@@ -644,3 +644,14 @@ def test_realtime_scenarios_play_out_through_the_sdk(realtime: Any, emulator: Co
             assert finals == ([f for f in expected for _ in (0, 1)] if kind == "stream_duplicate" else expected)
 
     check()
+
+
+def test_a_wav_file_sent_as_pcm_is_read_as_wav(realtime: Any) -> None:
+    """Header and all, as the vendors' samples send a file: the header is not heard, the file's script is."""
+    from dashscope.audio.asr import Recognition
+
+    recorder = Recorder()
+    stream(Recognition(model="paraformer-realtime-v2", format="pcm", sample_rate=16000, callback=recorder.callback),
+           (FIXTURES / "hello_zh.wav").read_bytes())
+    assert recorder.done.wait(10)
+    assert "".join(e[1] for e in recorder.events if e[0] == "final") == script("hello_zh.wav")[0]

@@ -193,3 +193,9 @@ def test_a_control_directive_before_start_is_a_state_error(live_url: str) -> Non
     header = asyncio.run(go())["header"]
     assert isinstance(header, dict) and (header["name"], header["status"]) == ("TaskFailed", 40000002), header
     assert "state'IDLE'" in str(header["status_text"])
+
+
+def test_a_wav_file_sent_as_pcm_is_read_as_wav(ws_url: str) -> None:
+    events = transcribe(ws_url, FIXTURES.joinpath("hello_zh.wav").read_bytes(), aformat="pcm",
+                        enable_punctuation_prediction=True)
+    assert "".join(e["payload"]["result"] for e in events.named("sentence_end")) == script("hello_zh.wav")

@@ -19,7 +19,7 @@ import json
 import random
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from emulator.engine.audio import SCRIPT_CHUNK, WINDOW_MS, is_voiced, pcm_samples
 from emulator.engine.recognizer import (
@@ -122,6 +122,10 @@ class AudioStream:
     # ---- input -------------------------------------------------------------------------------------------
 
     def feed(self, data: bytes) -> list[StreamSentence]:
+        if self.received == 0 and self.options.fmt == "pcm" and data[:4] == b"RIFF":
+            # a WAV file streamed as pcm, header and all (the vendors' own samples do): read as the WAV it is, so
+            # its header is not heard as noise and a script it carries is honoured — in every realtime API
+            self.options = replace(self.options, fmt="wav")
         self.received += len(data)
         if self._compressed:
             before = self.audio_ms

@@ -99,6 +99,21 @@ class EmulatorHandle(ControlClient):
         on an ``instant`` or ``polls:N`` job returns in milliseconds. The emulator's own clock is untouched."""
         fast_polling(self._set)
 
+    def openai_client(self, api_key: str | None = None, **options: Any) -> Any:
+        """An ``openai.OpenAI`` client on the emulator's OpenAI-compatible API (Qwen3-ASR), without retries unless
+        asked (``max_retries=…``); closed after the test."""
+        import openai
+
+        client = openai.OpenAI(api_key=api_key or self.credentials("dashscope")["api_key"],
+                               base_url=f"{self.url}/compatible-mode/v1", **{"max_retries": 0, **options})
+        self._undo.append(client.close)
+        return client
+
+    @property
+    def qwen_realtime_url(self) -> str:
+        """The Qwen3-ASR realtime URL for ``OmniRealtimeConversation(url=…)`` (the SDK adds ``?model=``)."""
+        return self.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/api-ws/v1/realtime"
+
     # ---- Alibaba Cloud NLS and PAI-EAS -------------------------------------------------------------------
 
     def acs_client(self, access_key_id: str | None = None, secret: str | None = None,

@@ -142,6 +142,11 @@ def test_vendor_helpers(pytester: pytest.Pytester) -> None:
             ws = websocket.create_connection(asr_emulator.tencent_ws_url(engine_model_type="16k_en"))
             assert json.loads(ws.recv())["code"] == 0            # signed as the SDKs sign: acknowledged
             ws.close()
+            answer = asr_emulator.openai_client().chat.completions.create(model="qwen3-asr-flash", messages=[
+                {"role": "user", "content": [{"type": "input_audio", "input_audio": {
+                    "data": asr_emulator.fixture_url("hello_zh.wav")}}]}])
+            assert answer.choices[0].message.content == "你好，欢迎使用语音识别模拟器。今天天气很好。"
+            assert asr_emulator.qwen_realtime_url.endswith("/api-ws/v1/realtime")
     ''')
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)

@@ -215,10 +215,10 @@ class QwenRealtime:
                 "input_audio_transcription": {"language": s.language} if s.language else None,
                 "turn_detection": s.vad}
 
-    def _options(self, session: Session, wav: bool) -> StreamOptions:
+    def _options(self, session: Session) -> StreamOptions:
         s = session.settings
         silence = s.vad["silence_duration_ms"] if s.vad else 1_000_000        # Manual: no sentence ends by itself
-        return StreamOptions(fmt="wav" if wav else ("opus" if s.fmt == "opus" else "pcm"), sample_rate=s.sample_rate,
+        return StreamOptions(fmt="opus" if s.fmt == "opus" else "pcm", sample_rate=s.sample_rate,
                              language=s.language or "zh", end_silence_ms=silence,
                              hotwords=context_words(s.corpus), itn=False)
 
@@ -242,7 +242,7 @@ class QwenRealtime:
             session.manual.extend(data)
             return
         if session.stream is None:          # a WAV sent as pcm, header and all, is read as the WAV it is
-            session.stream = AudioStream(self._options(session, data[:4] == b"RIFF"), seed=self.engine.seed,
+            session.stream = AudioStream(self._options(session), seed=self.engine.seed,
                                          script=self.engine.scripts.next_stream())
         try:
             results = session.stream.feed(data)
@@ -257,7 +257,7 @@ class QwenRealtime:
             raise EventError("input_audio_buffer_commit_empty", "The audio buffer is empty: nothing to commit.")
         data = bytes(session.manual)
         session.manual.clear()
-        stream = AudioStream(self._options(session, data[:4] == b"RIFF"), seed=self.engine.seed,
+        stream = AudioStream(self._options(session), seed=self.engine.seed,
                              script=self.engine.scripts.next_stream())
         try:
             results = [*stream.feed(data), *stream.finish()]

@@ -235,6 +235,8 @@ class DashScope(Dialect):
             f"export DASHSCOPE_BASE_URL={base_url}{self.prefix}",
             "# Qwen3-ASR through the openai SDK: OpenAI(base_url=…, api_key=…)",
             f"export OPENAI_BASE_URL={base_url}{cat.COMPATIBLE_PREFIX}",
+            f"# Qwen3-ASR realtime: OmniRealtimeConversation(model='qwen3-asr-flash-realtime', url='{ws}"
+            f"{cat.QWEN_RT_PATH}')",
         ]
 
     # ---- the envelope ------------------------------------------------------------------------------------

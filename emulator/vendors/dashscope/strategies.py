@@ -188,5 +188,19 @@ def dashscope_realtime_scenarios() -> st.SearchStrategy[Scenario]:
                      st.lists(fault, max_size=1).map(tuple))
 
 
+@st.composite
+def qwen_asr_answers(draw: st.DrawFn) -> dict[str, Any]:
+    """A Qwen3-ASR answer on the native API (``output.choices[0].message`` with ``content[0].text`` and the
+    ``audio_info`` annotation, ``usage.seconds``) — empty text, any language and emotion the service names."""
+    text = draw(st.one_of(st.just(""), texts()))
+    return {"output": {"choices": [{"finish_reason": "stop", "message": {
+        "annotations": [{"language": draw(st.sampled_from(sorted(cat.QWEN_LANGUAGES))), "type": "audio_info",
+                         "emotion": draw(st.sampled_from(sorted(cat.QWEN_EMOTIONS)))}],
+        "content": [{"text": text}] if text or draw(st.booleans()) else [], "role": "assistant"}}]},
+        "usage": {"input_tokens_details": {"text_tokens": 0}, "output_tokens_details": {"text_tokens": len(text)},
+                  "seconds": draw(st.integers(1, cat.QWEN_MAX_SECONDS))},
+        "request_id": str(draw(st.uuids()))}
+
+
 __all__ = ["dashscope_errors", "dashscope_realtime_events", "dashscope_realtime_scenarios", "dashscope_result_files",
-           "dashscope_scenarios", "dashscope_task_outputs"]
+           "dashscope_scenarios", "dashscope_task_outputs", "qwen_asr_answers"]

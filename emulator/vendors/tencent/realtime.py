@@ -326,11 +326,8 @@ class TencentRealtime(Dialect):
             raise _Dropped
         if len(data) > cat.RT_MAX_FRAME_BYTES:
             raise RtError(4001, f"a binary message of {len(data)} bytes is too large")
-        if session.stream is None:
-            options = session.options
-            if options.fmt == "pcm" and data[:4] == b"RIFF":       # a WAV sent as PCM: read as the WAV it is
-                options = StreamOptions(**{**options.__dict__, "fmt": "wav"})
-            session.stream = AudioStream(options, seed=self.engine.seed, script=session.script)
+        if session.stream is None:           # a WAV sent as PCM is read as the WAV it is (the stream sees to it)
+            session.stream = AudioStream(session.options, seed=self.engine.seed, script=session.script)
         before = session.stream.audio_ms
         try:
             results = await asyncio.to_thread(session.stream.feed, data) if len(data) > 64 * 1024 \
