@@ -309,6 +309,13 @@ class AudioStream:
 
     # ---- end ---------------------------------------------------------------------------------------------
 
+    def remaining(self) -> list[StreamSentence]:
+        """:meth:`finish`'s results, or none when there was no valid audio to finish (a stream that ends anyway)."""
+        try:
+            return self.finish()
+        except StreamError:
+            return []
+
     def finish(self) -> list[StreamSentence]:
         """The results still owed when the client says it has sent everything."""
         if self.received == 0 or (self.options.fmt == "wav" and not self._pcm_started):

@@ -31,6 +31,7 @@ from emulator.engine.text import join_sentences
 from emulator.inputs import BadInput, parse_json
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.qwen import context_words
+from emulator.vendors.dashscope.realtime import bearer_key
 
 VENDOR = "dashscope"
 
@@ -74,9 +75,7 @@ class QwenRealtime:
         self.idle_timeout = idle_timeout
 
     async def endpoint(self, ws: WebSocket) -> None:
-        header = ws.headers.get("authorization", "")
-        scheme, _, key = header.partition(" ")
-        key = key.strip() if scheme.lower() == "bearer" else ""
+        key = bearer_key(ws.headers.get("authorization", ""))
         if not self.accepts(key):
             body = {"code": "InvalidApiKey", "message": cat.ERRORS["InvalidApiKey"][1]}
             if "websocket.http.response" in ws.scope.get("extensions", {}):
@@ -155,11 +154,7 @@ class QwenRealtime:
             if session.settings.vad is None and session.manual:
                 await self._commit(ws, session)
             elif session.stream is not None:
-                try:
-                    results = session.stream.finish()
-                except StreamError:
-                    results = []
-                for result in results:
+                for result in session.stream.remaining():
                     await self._result(ws, session, result)
             await self._send(ws, {"type": "session.finished"})
             self._journal(ws, session.id, 200, None)

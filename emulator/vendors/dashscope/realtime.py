@@ -29,6 +29,12 @@ from emulator.vendors.dashscope import catalogue as cat
 VENDOR = "dashscope"
 
 
+def bearer_key(header: str) -> str:
+    """The key of ``Authorization: Bearer <key>`` ("" for anything else)."""
+    scheme, _, key = header.partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
 class TaskFailed(Exception):
     def __init__(self, code: str, message: str, task_id: str | None = None) -> None:
         super().__init__(message)
@@ -61,9 +67,7 @@ class Realtime:
     # ---- connection --------------------------------------------------------------------------------------
 
     async def endpoint(self, ws: WebSocket) -> None:
-        header = ws.headers.get("authorization", "")
-        scheme, _, key = header.partition(" ")
-        key = key.strip() if scheme.lower() == "bearer" else ""
+        key = bearer_key(ws.headers.get("authorization", ""))
         if not self.accepts(key):
             body = {"request_id": self.engine.new_id(), "code": "InvalidApiKey",
                     "message": cat.ERRORS["InvalidApiKey"][1]}

@@ -343,11 +343,7 @@ class NlsGateway(Dialect):
 
     async def _stop(self, ws: WebSocket, session: Session) -> None:
         if not session.completed:
-            try:
-                results = session.stream.finish()
-            except StreamError:
-                results = []
-            for result in results:
+            for result in session.stream.remaining():
                 await self._result(ws, session, result)
             await self._complete(ws, session)
 

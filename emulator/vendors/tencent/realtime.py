@@ -347,13 +347,7 @@ class TencentRealtime(Dialect):
             raise RtError(4000)
 
     async def _end(self, ws: WebSocket, session: Session) -> None:
-        results: list[StreamSentence] = []
-        if session.stream is not None:
-            try:
-                results = session.stream.finish()
-            except StreamError:
-                results = []
-        for result in results:
+        for result in session.stream.remaining() if session.stream is not None else []:
             await self._result(ws, session, result)
         session.seq += 1
         await self._send(ws, {"code": 0, "message": "success", "voice_id": session.voice_id,
