@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -26,7 +27,7 @@ from emulator.engine.lifecycle import parse_policy
 from emulator.inputs import same_secret, whole_number
 from emulator.openapi import document
 from emulator.vendors.base import Dialect, Operation
-from emulator.web import base_url, note, read_body
+from emulator.web import base_url, complete_multipart, note, read_body, replay
 
 
 class Host(Protocol):
@@ -537,6 +538,12 @@ class Control:
         name, fields = q.get("name", "audio"), dict(q)
         data = b""
         if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            raw = await read_body(request, MAX_UPLOAD + 64 * 1024)
+            if raw is None:
+                raise ControlError("upload too large", 413)
+            if not complete_multipart(request.headers["content-type"], raw):
+                raise ControlError("the multipart upload is cut short (no closing boundary)")
+            request = Request(request.scope, replay(raw, request.receive))
             async with request.form(max_part_size=MAX_UPLOAD) as form:
                 upload = form.get("file")
                 fields.update({k: v for k, v in form.items() if isinstance(v, str)})
@@ -545,6 +552,11 @@ class Control:
                     name = upload.filename or name
                 elif not fields.get("url"):
                     raise ControlError("multipart upload needs a 'file' part")
+        elif request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raw = await read_body(request, 64 * 1024)          # fields only (url, text, …): no audio in a form
+            if raw is None:
+                raise ControlError("the form is too large", 413)
+            fields.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
         else:
             raw = await read_body(request, MAX_UPLOAD)
             if raw is None:

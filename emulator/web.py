@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -32,6 +33,14 @@ async def read_body(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def complete_multipart(content_type: str, body: bytes) -> bool:
+    """A multipart body that ends with its closing boundary. A cut one is refused before it is parsed: Starlette's
+    parser opens a temporary file for a part that never ends and leaves it open (found by the fuzzer)."""
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    return match is not None and body.rstrip(b"\r\n").endswith(b"--" + match.group(1).encode("latin-1", "replace")
+                                                                  + b"--")
 
 
 def base_url(request: Request, public_url: str | None) -> str:

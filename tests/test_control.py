@@ -68,6 +68,17 @@ def test_scripts_and_media_upload_decide_the_text(call: Call) -> None:
     assert call("POST", "/_emulator/media", content=b"not audio").status_code == 415
 
 
+def test_multipart_media_uploads_whole_or_cut(call: Call) -> None:
+    wav = (FIXTURES / "hello_zh.wav").read_bytes()
+    up = call("POST", "/_emulator/media", files={"file": ("a.wav", wav, "audio/wav")}, data={"text": "多部分。"})
+    assert up.status_code == 201 and up.json()["size"] == len(wav)
+    named = call("POST", "/_emulator/media", data={"url": "https://cdn.example.com/x.wav", "text": "你好。"})
+    assert named.status_code == 201 and named.json()["url"] == "https://cdn.example.com/x.wav"
+    cut = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\nRIFF'
+    answer = call("POST", "/_emulator/media", content=cut, headers={"content-type": "multipart/form-data; boundary=b"})
+    assert answer.status_code == 400 and "cut short" in answer.json()["error"]
+
+
 def test_faults_endpoint_validates_and_lists(call: Call) -> None:
     bad = call("POST", "/_emulator/faults", json={"action": {"type": "explode"}})
     assert bad.status_code == 400 and "action.type" in bad.json()["error"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import calendar
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -46,7 +45,7 @@ from emulator.vendors.dashscope.qwen_realtime import QwenRealtime
 from emulator.vendors.dashscope.realtime import Realtime
 from emulator.vendors.dashscope.render import DEFAULT_STYLE, Signer, Style, result_file, task_output
 from emulator.vendors.dashscope.vocabulary import Vocabularies, VocabularyError
-from emulator.web import base_url, note
+from emulator.web import base_url, complete_multipart, note
 
 VENDOR = "dashscope"
 
@@ -681,14 +680,6 @@ def _qwen_vet(item: Item) -> Failure | None:
     if item.audio is not None and item.audio.duration_ms > cat.QWEN_FILETRANS_MAX_SECONDS * 1000:
         return Failure("InvalidParameter", "The audio is longer than 12 hours.")
     return None
-
-
-def complete_multipart(content_type: str, body: bytes) -> bool:
-    """A multipart body that ends with its closing boundary. A cut one is refused before it is parsed: the parser
-    opens a temporary file for a part that never ends and leaves it open (a ResourceWarning, found by the fuzzer)."""
-    match = re.search(r'boundary="?([^";]+)"?', content_type)
-    return match is not None and body.rstrip(b"\r\n").endswith(b"--" + match.group(1).encode("latin-1", "replace")
-                                                                  + b"--")
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
