@@ -20,6 +20,7 @@ from starlette.requests import Request
 from emulator.engine import Blob, Engine, Records
 from emulator.inputs import whole_number
 from emulator.vendors.dashscope import catalogue as cat
+from emulator.vendors.dashscope.errors import DashScopeError
 
 
 @dataclass
@@ -34,12 +35,6 @@ class DashFile:
     purpose: str
 
 
-class FileError(Exception):
-    def __init__(self, code: str, message: str, status: int) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
-
-
 class Files:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -48,9 +43,9 @@ class Files:
     async def upload(self, form: FormData, owner: str, base: str) -> dict[str, Any]:
         uploads = [v for k, v in form.multi_items() if k == "files" and isinstance(v, UploadFile)]
         if not uploads:
-            raise FileError("InvalidParameter", "The request has no 'files' part.", 400)
+            raise DashScopeError("InvalidParameter", "The request has no 'files' part.", 400)
         if len(uploads) > cat.MAX_FILES_PER_UPLOAD:
-            raise FileError("InvalidParameter", f"At most {cat.MAX_FILES_PER_UPLOAD} files per upload.", 400)
+            raise DashScopeError("InvalidParameter", f"At most {cat.MAX_FILES_PER_UPLOAD} files per upload.", 400)
         descriptions = [v for k, v in form.multi_items() if k == "descriptions" and isinstance(v, str)]
         purpose = form.get("purpose")
         uploaded, failed = [], []
@@ -76,7 +71,7 @@ class Files:
         page_no = whole_number(q.get("page_no") or "1", 6)
         page_size = whole_number(q.get("page_size") or "10", 4)
         if page_no is None or page_size is None or page_no < 1 or not 1 <= page_size <= cat.MAX_FILES_PAGE:
-            raise FileError("InvalidParameter", f"page_no is 1 or more; page_size 1 to {cat.MAX_FILES_PAGE}.", 400)
+            raise DashScopeError("InvalidParameter", f"page_no is 1 or more; page_size 1 to {cat.MAX_FILES_PAGE}.", 400)
         mine = sorted((f for f in self.records.values() if f.owner == owner), key=lambda f: -f.created)
         shown = mine[(page_no - 1) * page_size:page_no * page_size]
         return {"total": len(mine), "page_no": page_no, "page_size": page_size,
@@ -90,7 +85,7 @@ class Files:
     def _mine(self, file_id: str, owner: str) -> DashFile:
         found = self.records.get(file_id)
         if found is None or found.owner != owner:
-            raise FileError("NotFound", f"File {file_id} not found.", 404)
+            raise DashScopeError("NotFound", f"File {file_id} not found.", 404)
         return found
 
     def _json(self, f: DashFile, base: str) -> dict[str, Any]:
@@ -104,4 +99,4 @@ def _media_id(file_id: str) -> str:
     return hashlib.sha256(f"dashscope-file:{file_id}".encode()).hexdigest()[:32]
 
 
-__all__ = ["DashFile", "FileError", "Files"]
+__all__ = ["DashFile", "Files"]

@@ -26,14 +26,7 @@ from emulator.engine import Request as FaultRequest
 from emulator.engine.text import inverse_normalize, join_sentences, spoken_numbers
 from emulator.vendors.base import VendorError
 from emulator.vendors.dashscope import catalogue as cat
-
-
-class QwenError(VendorError):
-    """A DashScope code with its status; the compatible API renders it in OpenAI's envelope."""
-
-    def __init__(self, code: str, message: str | None = None, status: int | None = None) -> None:
-        default_status, default_message = cat.ERRORS.get(code, (400, code))
-        super().__init__(code, message or default_message, status or default_status)
+from emulator.vendors.dashscope.errors import DashScopeError
 
 
 @dataclass
@@ -74,7 +67,7 @@ def _content_items(content: Any, compatible: bool) -> list[dict[str, Any]]:
     if isinstance(content, str):
         return [{"type": "text", "text": content}] if compatible else [{"text": content}]
     if not isinstance(content, list) or not all(isinstance(c, dict) for c in content):
-        raise QwenError("InvalidParameter", "A message's content is a list of objects.")
+        raise DashScopeError("InvalidParameter", "A message's content is a list of objects.")
     return content
 
 
@@ -83,26 +76,26 @@ def read_ask(payload: dict[str, Any], compatible: bool) -> Ask:
     compatible: ``messages`` and a top-level ``asr_options``)."""
     model = payload.get("model")
     if not isinstance(model, str) or not model:
-        raise QwenError("BadRequest.EmptyModel") if not compatible else QwenError(
+        raise DashScopeError("BadRequest.EmptyModel") if not compatible else DashScopeError(
             "InvalidParameter", "model is required.")
     if model not in cat.QWEN_ASR_MODELS:
-        raise QwenError("ModelNotFound" if compatible else "InvalidParameter",
+        raise DashScopeError("ModelNotFound" if compatible else "InvalidParameter",
                         "Model not exist." if not compatible else f"The model `{model}` does not exist.",
                         404 if compatible else 400)
     spec = cat.QWEN_ASR_MODELS[model]
     if compatible and not spec.compatible:
-        raise QwenError("ModelNotFound", f"The model `{model}` is not served by the compatible API.", 404)
+        raise DashScopeError("ModelNotFound", f"The model `{model}` is not served by the compatible API.", 404)
     if compatible:
         messages, options = payload.get("messages"), payload.get("asr_options")
     else:
         inp, params = payload.get("input"), payload.get("parameters") or {}
         if not isinstance(inp, dict):
-            raise QwenError("BadRequest.EmptyInput")
+            raise DashScopeError("BadRequest.EmptyInput")
         if not isinstance(params, dict):
-            raise QwenError("InvalidParameter", "Field 'parameters' must be an object.")
+            raise DashScopeError("InvalidParameter", "Field 'parameters' must be an object.")
         messages, options = inp.get("messages"), params.get("asr_options")
     if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
-        raise QwenError("InvalidParameter", "Role must be user or assistant and Content length must be greater "
+        raise DashScopeError("InvalidParameter", "Role must be user or assistant and Content length must be greater "
                                             "than 0")
     audio, context = None, ""
     for message in messages:
@@ -112,33 +105,33 @@ def read_ask(payload: dict[str, Any], compatible: bool) -> Ask:
             context = " ".join(str(i.get("text", "")) for i in items if isinstance(i.get("text", ""), str))
             continue
         if role != "user":
-            raise QwenError("InvalidParameter", "Role must be user or assistant and Content length must be "
+            raise DashScopeError("InvalidParameter", "Role must be user or assistant and Content length must be "
                                                 "greater than 0")
         for item in items:
             value = (item.get("input_audio") or {}).get("data") if compatible and isinstance(
                 item.get("input_audio"), dict) else item.get("audio")
             if value is not None:
                 if audio is not None:
-                    raise QwenError("InvalidParameter", "One user message with one audio is accepted.")
+                    raise DashScopeError("InvalidParameter", "One user message with one audio is accepted.")
                 if not isinstance(value, str) or not value:
-                    raise QwenError("InvalidParameter", "The audio is a URL or a data URI.")
+                    raise DashScopeError("InvalidParameter", "The audio is a URL or a data URI.")
                 audio = value
     if audio is None:
-        raise QwenError("InvalidParameter", "The user message has no audio.")
+        raise DashScopeError("InvalidParameter", "The user message has no audio.")
     if len(context) > cat.QWEN_MAX_CONTEXT_CHARS:
-        raise QwenError("InvalidParameter", "The context is longer than the model takes.")
+        raise DashScopeError("InvalidParameter", "The context is longer than the model takes.")
     if options is None:
         options = {}
     if not isinstance(options, dict):
-        raise QwenError("InvalidParameter", "asr_options is an object.")
+        raise DashScopeError("InvalidParameter", "asr_options is an object.")
     if options and not spec.asr_options:
-        raise QwenError("InvalidParameter", f"asr_options is not supported by {model}.")
+        raise DashScopeError("InvalidParameter", f"asr_options is not supported by {model}.")
     language = options.get("language")
     if language is not None and language not in cat.QWEN_LANGUAGES:
-        raise QwenError("InvalidParameter", f"asr_options.language {language!r} is not a supported language.")
+        raise DashScopeError("InvalidParameter", f"asr_options.language {language!r} is not a supported language.")
     for name in ("enable_itn", "enable_lid"):
         if name in options and not isinstance(options[name], bool):
-            raise QwenError("InvalidParameter", f"asr_options.{name} is true or false.")
+            raise DashScopeError("InvalidParameter", f"asr_options.{name} is true or false.")
     if context and not spec.context:
         context = ""          # qwen-audio-asr: no system context (the brief, §6); the text is not used
     return Ask(model, audio, context, dict(options))
@@ -160,19 +153,19 @@ async def recognise(engine: Engine, ask: Ask, owner: str, test_id: str | None, a
     if source.startswith("data:"):
         head, _, data = source.partition(",")
         if ";base64" not in head or len(source) > cat.QWEN_MAX_BYTES:
-            raise QwenError("InvalidParameter", "The audio data URI is not base64, or is over 10 MB.")
+            raise DashScopeError("InvalidParameter", "The audio data URI is not base64, or is over 10 MB.")
         try:
             raw = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
-            raise QwenError("InvalidParameter", "The audio data URI is not valid base64.") from None
+            raise DashScopeError("InvalidParameter", "The audio data URI is not valid base64.") from None
         media_id = hashlib.sha256(raw).hexdigest()[:32]
         engine.store.put_blob("media", media_id, Blob(raw, head[5:].split(";")[0], "audio"))
         source = f"http://{host}/_emulator/media/{media_id}/audio"
     elif source.startswith("oss://"):
         if not oss_enabled:
-            raise QwenError("InvalidParameter", "oss:// needs the header X-DashScope-OssResourceResolve: enable.")
+            raise DashScopeError("InvalidParameter", "oss:// needs the header X-DashScope-OssResourceResolve: enable.")
     elif not source.lower().startswith(("http://", "https://")):
-        raise QwenError("InvalidParameter", "The audio is an http(s) URL, a data URI or an oss:// key.")
+        raise DashScopeError("InvalidParameter", "The audio is an http(s) URL, a data URI or an oss:// key.")
     language = ask.options.get("language")
     failure, fail_from = engine.job_fault(FaultRequest("dashscope", api, model=ask.model, media=[source],
                                                        test_id=test_id), "InternalError")
@@ -186,16 +179,16 @@ async def recognise(engine: Engine, ask: Ask, owner: str, test_id: str | None, a
     problem = job.forced_failure or job.item_failure(item)
     if problem is not None:
         if problem.code in cat.ERRORS:
-            raise QwenError(problem.code, problem.message)
+            raise DashScopeError(problem.code, problem.message)
         if problem.code in ("bad_url", "download_status", "download_failed", "download_timeout",
                             "length_mismatch", "missing_object"):
-            raise QwenError("InvalidParameter", "Failed to download multimodal content")
+            raise DashScopeError("InvalidParameter", "Failed to download multimodal content")
         if problem.code == "too_large":
-            raise QwenError("InvalidParameter", "The audio file is larger than 10 MB.")
-        raise QwenError("InvalidParameter", f"The audio cannot be read: {problem.message}")
+            raise DashScopeError("InvalidParameter", "The audio file is larger than 10 MB.")
+        raise DashScopeError("InvalidParameter", f"The audio cannot be read: {problem.message}")
     assert item.audio is not None and item.transcript is not None
     if item.audio.duration_ms > cat.QWEN_MAX_SECONDS * 1000:
-        raise QwenError("InvalidParameter", "The audio is longer than 5 minutes.")
+        raise DashScopeError("InvalidParameter", "The audio is longer than 5 minutes.")
     sentences = item.transcript.channels[0].sentences if item.transcript.channels else ()
     text = join_sentences([s.text for s in sentences])
     zh_or_en = (language or _detect(text)) in ("zh", "en")
@@ -324,25 +317,25 @@ def filetrans_spec(payload: dict[str, Any], oss_enabled: bool) -> tuple[str, dic
     """The task's file, its parameters (checked) and the parameters the documents do not list."""
     inp, params = payload.get("input"), payload.get("parameters") or {}
     if not isinstance(inp, dict):
-        raise QwenError("BadRequest.EmptyInput")
+        raise DashScopeError("BadRequest.EmptyInput")
     if not isinstance(params, dict):
-        raise QwenError("InvalidParameter", "Field 'parameters' must be an object.")
+        raise DashScopeError("InvalidParameter", "Field 'parameters' must be an object.")
     url = inp.get("file_url")
     if not isinstance(url, str) or not url:
-        raise QwenError("InvalidParameter", "Field 'input.file_url' is required.")
+        raise DashScopeError("InvalidParameter", "Field 'input.file_url' is required.")
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in ("http", "https") and not (scheme == "oss" and oss_enabled):
-        raise QwenError("InvalidParameter", "input.file_url is an http(s) URL (or oss:// after an upload).")
+        raise DashScopeError("InvalidParameter", "input.file_url is an http(s) URL (or oss:// after an upload).")
     language = params.get("language")
     if language is not None and language not in cat.QWEN_LANGUAGES:
-        raise QwenError("InvalidParameter", f"language {language!r} is not a supported language.")
+        raise DashScopeError("InvalidParameter", f"language {language!r} is not a supported language.")
     for name in ("enable_itn", "enable_words"):
         if name in params and not isinstance(params[name], bool):
-            raise QwenError("InvalidParameter", f"Parameter '{name}' must be a boolean.")
+            raise DashScopeError("InvalidParameter", f"Parameter '{name}' must be a boolean.")
     channels = params.get("channel_id", [0])
     if not isinstance(channels, list) or not channels or not all(
             isinstance(c, int) and not isinstance(c, bool) and 0 <= c < 64 for c in channels):
-        raise QwenError("InvalidParameter", "Parameter 'channel_id' must be a non-empty list of channel indexes.")
+        raise DashScopeError("InvalidParameter", "Parameter 'channel_id' must be a non-empty list of channel indexes.")
     unknown = sorted(set(params) - cat.QWEN_FILETRANS_PARAMS)
     return url, params, unknown
 
@@ -400,6 +393,6 @@ def filetrans_result(job: Job, params: dict[str, Any]) -> dict[str, Any]:
             "transcripts": transcripts}
 
 
-__all__ = ["Ask", "Heard", "QwenError", "QwenRecord", "compatible_answer", "compatible_chunks", "compatible_error",
+__all__ = ["Ask", "Heard", "QwenRecord", "compatible_answer", "compatible_chunks", "compatible_error",
            "context_words", "filetrans_output", "filetrans_result", "filetrans_spec", "native_answer",
            "native_error_event", "native_events", "pieces", "read_ask", "recognise"]

@@ -22,12 +22,12 @@ from emulator.engine import Engine, Failure, FetchLimits, Item, Job, JobStateErr
 from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
 from emulator.engine.store import Blob
-from emulator.inputs import BadInput, parse_json, whole_number
+from emulator.inputs import whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.dashscope import catalogue as cat
-from emulator.vendors.dashscope.files import FileError, Files
+from emulator.vendors.dashscope.errors import DashScopeError, json_object
+from emulator.vendors.dashscope.files import Files
 from emulator.vendors.dashscope.qwen import (
-    QwenError,
     QwenRecord,
     compatible_answer,
     compatible_chunks,
@@ -48,12 +48,6 @@ from emulator.vendors.dashscope.vocabulary import Vocabularies, VocabularyError
 from emulator.web import base_url, complete_multipart, note
 
 VENDOR = "dashscope"
-
-
-class DashScopeError(VendorError):
-    def __init__(self, code: str, message: str | None = None, status: int | None = None) -> None:
-        default_status, default_message = cat.ERRORS.get(code, (400, code))
-        super().__init__(code, message or default_message, status or default_status)
 
 
 def well_formed_key(key: str) -> bool:
@@ -301,7 +295,7 @@ class DashScope(Dialect):
         key: str = request.state.api_key
         if request.headers.get(cat.ASYNC_HEADER, "").lower() != cat.HEADER_ON:
             raise DashScopeError(*cat.SYNC_CALL)
-        payload = _json_object(call.body)
+        payload = json_object(call.body)
         if isinstance(payload.get("model"), str) and payload["model"] in cat.QWEN_FILETRANS_MODELS:
             return await self._qwen_submit(call, payload)
         model_name, sources, options = self._parse_submit(payload, request)
@@ -363,7 +357,7 @@ class DashScope(Dialect):
 
     async def customization(self, call: Call) -> Response:
         request = call.request
-        payload = _json_object(call.body)
+        payload = json_object(call.body)
         inp = payload.get("input")
         if not isinstance(inp, dict):
             raise DashScopeError("BadRequest.EmptyInput")
@@ -510,10 +504,7 @@ class DashScope(Dialect):
         request, key = call.request, call.request.state.api_key
         model_name = str(payload["model"])
         oss = request.headers.get(cat.OSS_RESOLVE_HEADER, "").lower() == cat.HEADER_ON
-        try:
-            url, params, unknown = filetrans_spec(payload, oss)
-        except QwenError as exc:
-            raise DashScopeError(exc.code, exc.message, exc.status) from None
+        url, params, unknown = filetrans_spec(payload, oss)
         if unknown and not self.lenient(request, "unknown_parameter"):
             raise DashScopeError("InvalidParameter", f"Unknown parameter(s): {', '.join(unknown)}.")
         await call.faults(model=model_name, media=[url])
@@ -535,7 +526,7 @@ class DashScope(Dialect):
 
     async def qwen_native(self, call: Call) -> Response:
         request = call.request
-        ask = read_ask(_json_object(call.body), compatible=False)
+        ask = read_ask(json_object(call.body), compatible=False)
         call.note(model=ask.model)
         await call.faults(model=ask.model)
         call.limit(("qwen", request.state.api_key, ask.model), cat.QWEN_RPS)
@@ -545,7 +536,7 @@ class DashScope(Dialect):
         note(request, job_id=job.id)
         request_id = self.request_id()
         if request.headers.get(cat.SSE_HEADER, "").lower() == cat.HEADER_ON:
-            payload = _json_object(call.body)
+            payload = json_object(call.body)
             params = payload.get("parameters")
             incremental = isinstance(params, dict) and params.get("incremental_output") is True
             return StreamingResponse(native_events(heard, request_id, incremental),
@@ -554,14 +545,14 @@ class DashScope(Dialect):
 
     async def qwen_compatible(self, call: Call) -> Response:
         request = call.request
-        payload = _json_object(call.body)
+        payload = json_object(call.body)
         ask = read_ask(payload, compatible=True)
         stream = payload.get("stream", False)
         if not isinstance(stream, bool):
-            raise QwenError("InvalidParameter", "stream is true or false.")
+            raise DashScopeError("InvalidParameter", "stream is true or false.")
         options = payload.get("stream_options")
         if options is not None and (not stream or not isinstance(options, dict)):
-            raise QwenError("InvalidParameter", "stream_options is only allowed when stream is true.")
+            raise DashScopeError("InvalidParameter", "stream_options is only allowed when stream is true.")
         call.note(model=ask.model)
         await call.faults(model=ask.model)
         call.limit(("qwen", request.state.api_key, ask.model), cat.QWEN_RPS)
@@ -587,25 +578,22 @@ class DashScope(Dialect):
         owner: str = request.state.api_key
         base = base_url(request, self.public_url)
         file_id = call.params.get("file_id")
-        try:
-            if request.method == "POST":
-                if not complete_multipart(request.headers.get("content-type", ""), call.body):
-                    raise DashScopeError("InvalidParameter", "The upload is not a complete multipart form.")
-                try:
-                    async with request.form(max_part_size=cat.MAX_FILE_BYTES, max_files=cat.MAX_FILES_PER_UPLOAD) \
-                            as form:
-                        data = await self.files.upload(form, owner, base)
-                except (ValueError, KeyError, AssertionError, MultiPartException) as exc:
-                    raise DashScopeError("InvalidParameter", f"The upload is not a multipart form: {exc}") from None
-            elif request.method == "DELETE" and file_id:
-                self.files.delete(file_id, owner)
-                return JSONResponse({"request_id": self.request_id()})
-            elif file_id:
-                data = self.files.get(file_id, owner, base)
-            else:
-                data = self.files.list(request, owner, base)
-        except FileError as exc:
-            raise DashScopeError(exc.code, exc.message, exc.status) from None
+        if request.method == "POST":
+            if not complete_multipart(request.headers.get("content-type", ""), call.body):
+                raise DashScopeError("InvalidParameter", "The upload is not a complete multipart form.")
+            try:
+                async with request.form(max_part_size=cat.MAX_FILE_BYTES, max_files=cat.MAX_FILES_PER_UPLOAD) \
+                        as form:
+                    data = await self.files.upload(form, owner, base)
+            except (ValueError, KeyError, AssertionError, MultiPartException) as exc:
+                raise DashScopeError("InvalidParameter", f"The upload is not a multipart form: {exc}") from None
+        elif request.method == "DELETE" and file_id:
+            self.files.delete(file_id, owner)
+            return JSONResponse({"request_id": self.request_id()})
+        elif file_id:
+            data = self.files.get(file_id, owner, base)
+        else:
+            data = self.files.list(request, owner, base)
         return JSONResponse({"request_id": self.request_id(), "data": data})
 
     # ---- temporary uploads (OssUtils.upload) -------------------------------------------------------------
@@ -680,16 +668,6 @@ def _qwen_vet(item: Item) -> Failure | None:
     if item.audio is not None and item.audio.duration_ms > cat.QWEN_FILETRANS_MAX_SECONDS * 1000:
         return Failure("InvalidParameter", "The audio is longer than 12 hours.")
     return None
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        payload = parse_json(body)
-    except BadInput as exc:
-        raise DashScopeError("InvalidParameter", f"The request body cannot be read: {exc}.") from None
-    if not isinstance(payload, dict):
-        raise DashScopeError("InvalidParameter", "The request body must be a JSON object.")
-    return payload
 
 
 def _file_urls(inp: dict[str, Any], oss_enabled: bool) -> list[str]:
