@@ -326,6 +326,10 @@ QWEN_MAX_BYTES = 10 * 1024 * 1024          # a file, or a data URI after base64
 QWEN_MAX_SECONDS = 300
 QWEN_MAX_CONTEXT_CHARS = 10_000            # "10000 tokens": counted here in characters
 QWEN_AUDIO_TOKENS_PER_SECOND = 25          # the compatible API's prompt tokens: 25 per (started) second
+# the messages the Qwen3-ASR APIs answer in their own words (the short-audio brief's error table)
+QWEN_NATIVE_NO_MODEL = "Model not exist."
+QWEN_BAD_MESSAGES = "Role must be user or assistant and Content length must be greater than 0"
+QWEN_DOWNLOAD_FAILED = "Failed to download multimodal content"
 QWEN_RPS = 2                               # 100 RPM documented; the limiter counts whole requests a second
 COMPATIBLE_PREFIX = "/compatible-mode/v1"
 QWEN_FILETRANS_MODELS = frozenset({"qwen3-asr-flash-filetrans", "qwen3-asr-flash-filetrans-2025-11-17"})

@@ -80,7 +80,7 @@ def read_ask(payload: dict[str, Any], compatible: bool) -> Ask:
             "InvalidParameter", "model is required.")
     if model not in cat.QWEN_ASR_MODELS:
         raise DashScopeError("ModelNotFound" if compatible else "InvalidParameter",
-                        "Model not exist." if not compatible else f"The model `{model}` does not exist.",
+                        cat.QWEN_NATIVE_NO_MODEL if not compatible else f"The model `{model}` does not exist.",
                         404 if compatible else 400)
     spec = cat.QWEN_ASR_MODELS[model]
     if compatible and not spec.compatible:
@@ -95,8 +95,7 @@ def read_ask(payload: dict[str, Any], compatible: bool) -> Ask:
             raise DashScopeError("InvalidParameter", "Field 'parameters' must be an object.")
         messages, options = inp.get("messages"), params.get("asr_options")
     if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
-        raise DashScopeError("InvalidParameter", "Role must be user or assistant and Content length must be greater "
-                                            "than 0")
+        raise DashScopeError("InvalidParameter", cat.QWEN_BAD_MESSAGES)
     audio, context = None, ""
     for message in messages:
         role = message.get("role")
@@ -105,8 +104,7 @@ def read_ask(payload: dict[str, Any], compatible: bool) -> Ask:
             context = " ".join(str(i.get("text", "")) for i in items if isinstance(i.get("text", ""), str))
             continue
         if role != "user":
-            raise DashScopeError("InvalidParameter", "Role must be user or assistant and Content length must be "
-                                                "greater than 0")
+            raise DashScopeError("InvalidParameter", cat.QWEN_BAD_MESSAGES)
         for item in items:
             value = (item.get("input_audio") or {}).get("data") if compatible and isinstance(
                 item.get("input_audio"), dict) else item.get("audio")
@@ -126,15 +124,21 @@ def read_ask(payload: dict[str, Any], compatible: bool) -> Ask:
         raise DashScopeError("InvalidParameter", "asr_options is an object.")
     if options and not spec.asr_options:
         raise DashScopeError("InvalidParameter", f"asr_options is not supported by {model}.")
-    language = options.get("language")
-    if language is not None and language not in cat.QWEN_LANGUAGES:
-        raise DashScopeError("InvalidParameter", f"asr_options.language {language!r} is not a supported language.")
-    for name in ("enable_itn", "enable_lid"):
-        if name in options and not isinstance(options[name], bool):
-            raise DashScopeError("InvalidParameter", f"asr_options.{name} is true or false.")
+    _check_options(options, ("enable_itn", "enable_lid"), "asr_options.", "asr_options.{} is true or false.")
     if context and not spec.context:
         context = ""          # qwen-audio-asr: no system context (the brief, §6); the text is not used
     return Ask(model, audio, context, dict(options))
+
+
+def _check_options(options: dict[str, Any], flags: tuple[str, ...], prefix: str, flag_message: str) -> None:
+    """The checks the short-audio ``asr_options`` and the file-transcription ``parameters`` share: a known
+    ``language`` and boolean switches (each API words the complaint its own way)."""
+    language = options.get("language")
+    if language is not None and language not in cat.QWEN_LANGUAGES:
+        raise DashScopeError("InvalidParameter", f"{prefix}language {language!r} is not a supported language.")
+    for name in flags:
+        if name in options and not isinstance(options[name], bool):
+            raise DashScopeError("InvalidParameter", flag_message.format(name))
 
 
 _WORDS = re.compile(r"[^\s,，、;；:：.。!！?？\"'“”‘’()（）\[\]]+")
@@ -182,7 +186,7 @@ async def recognise(engine: Engine, ask: Ask, owner: str, test_id: str | None, a
             raise DashScopeError(problem.code, problem.message)
         if problem.code in ("bad_url", "download_status", "download_failed", "download_timeout",
                             "length_mismatch", "missing_object"):
-            raise DashScopeError("InvalidParameter", "Failed to download multimodal content")
+            raise DashScopeError("InvalidParameter", cat.QWEN_DOWNLOAD_FAILED)
         if problem.code == "too_large":
             raise DashScopeError("InvalidParameter", "The audio file is larger than 10 MB.")
         raise DashScopeError("InvalidParameter", f"The audio cannot be read: {problem.message}")
@@ -191,20 +195,22 @@ async def recognise(engine: Engine, ask: Ask, owner: str, test_id: str | None, a
         raise DashScopeError("InvalidParameter", "The audio is longer than 5 minutes.")
     sentences = item.transcript.channels[0].sentences if item.transcript.channels else ()
     text = join_sentences([s.text for s in sentences])
-    zh_or_en = (language or _detect(text)) in ("zh", "en")
+    zh_or_en = (language or detect_language(text)) in ("zh", "en")
     if zh_or_en:         # enable_itn (default false) affects zh and en only
         text = inverse_normalize(text) if ask.options.get("enable_itn") else spoken_numbers(text)
     emotion = next((s.emotion for s in sentences if s.emotion in cat.QWEN_EMOTIONS), "neutral")
-    heard = Heard(text, language or _detect(text), emotion or "neutral",
+    heard = Heard(text, language or detect_language(text), emotion or "neutral",
                   max(1, math.ceil(item.audio.duration_ms / 1000)))
     record.text, record.language, record.seconds = heard.text, heard.language, heard.seconds
     engine.store.put_job(job)
     return job, heard
 
 
-def _detect(text: str) -> str:
+def detect_language(text: str, silence: str = "en") -> str:
     """The language a text is in, as the service's detection answers: CJK → zh (kana → ja, hangul → ko), else
-    en — a stand-in for detection, stated."""
+    en — a stand-in for detection, stated. ``silence`` is the answer for no text (the realtime API says zh)."""
+    if not text:
+        return silence
     if re.search(r"[\u3040-\u30ff]", text):
         return "ja"
     if re.search(r"[\uac00-\ud7af]", text):
@@ -326,12 +332,7 @@ def filetrans_spec(payload: dict[str, Any], oss_enabled: bool) -> tuple[str, dic
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in ("http", "https") and not (scheme == "oss" and oss_enabled):
         raise DashScopeError("InvalidParameter", "input.file_url is an http(s) URL (or oss:// after an upload).")
-    language = params.get("language")
-    if language is not None and language not in cat.QWEN_LANGUAGES:
-        raise DashScopeError("InvalidParameter", f"language {language!r} is not a supported language.")
-    for name in ("enable_itn", "enable_words"):
-        if name in params and not isinstance(params[name], bool):
-            raise DashScopeError("InvalidParameter", f"Parameter '{name}' must be a boolean.")
+    _check_options(params, ("enable_itn", "enable_words"), "", "Parameter '{}' must be a boolean.")
     channels = params.get("channel_id", [0])
     if not isinstance(channels, list) or not channels or not all(
             isinstance(c, int) and not isinstance(c, bool) and 0 <= c < 64 for c in channels):
@@ -379,7 +380,7 @@ def filetrans_result(job: Job, params: dict[str, Any]) -> dict[str, Any]:
     for channel in item.transcript.channels:
         sentences = []
         for i, s in enumerate(channel.sentences):
-            lang = language or _detect(s.text)
+            lang = language or detect_language(s.text)
             entry: dict[str, Any] = {"sentence_id": i, "begin_time": s.begin_ms, "end_time": s.end_ms,
                                      "language": lang, "emotion": s.emotion if s.emotion in cat.QWEN_EMOTIONS
                                      else "neutral", "text": written(s.text, lang)}
@@ -394,5 +395,5 @@ def filetrans_result(job: Job, params: dict[str, Any]) -> dict[str, Any]:
 
 
 __all__ = ["Ask", "Heard", "QwenRecord", "compatible_answer", "compatible_chunks", "compatible_error",
-           "context_words", "filetrans_output", "filetrans_result", "filetrans_spec", "native_answer",
-           "native_error_event", "native_events", "pieces", "read_ask", "recognise"]
+           "context_words", "detect_language", "filetrans_output", "filetrans_result", "filetrans_spec",
+           "native_answer", "native_error_event", "native_events", "pieces", "read_ask", "recognise"]

@@ -14,7 +14,6 @@ import base64
 import binascii
 import contextlib
 import json
-import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +29,7 @@ from emulator.engine.stream import AudioStream, StreamError, StreamOptions, Stre
 from emulator.engine.text import join_sentences
 from emulator.inputs import BadInput, parse_json
 from emulator.vendors.dashscope import catalogue as cat
-from emulator.vendors.dashscope.qwen import context_words
+from emulator.vendors.dashscope.qwen import context_words, detect_language
 from emulator.vendors.dashscope.realtime import bearer_key
 
 VENDOR = "dashscope"
@@ -265,7 +264,7 @@ class QwenRealtime:
                               "item_id": item})
         await self._item_created(ws, session, item)
         text = join_sentences([r.text for r in finals])
-        language = session.settings.language or _language(text)
+        language = session.settings.language or detect_language(text, silence="zh")
         for part in _growing(text):
             await self._send(ws, {"type": "conversation.item.input_audio_transcription.text", "item_id": item,
                                   "content_index": 0, "language": language, "emotion": "neutral", "text": "",
@@ -285,7 +284,7 @@ class QwenRealtime:
             await self._send(ws, {"type": "input_audio_buffer.speech_started", "audio_start_ms": result.begin_ms,
                                   "item_id": item})
             await self._item_created(ws, session, item)
-        language = session.settings.language or _language(result.text)
+        language = session.settings.language or detect_language(result.text, silence="zh")
         if not result.final:
             await self._send(ws, {"type": "conversation.item.input_audio_transcription.text", "item_id": item,
                                   "content_index": 0, "language": language, "emotion": "neutral", "text": "",
@@ -335,14 +334,6 @@ class QwenRealtime:
         self.engine.journal.record(time=self.engine.clock.now(), method="WEBSOCKET", path=ws.url.path, status=status,
                                    latency_ms=0.0, vendor=VENDOR, operation="realtime", job_id=session_id, code=code,
                                    model=ws.query_params.get("model"), test_id=ws.headers.get("x-test-id"))
-
-
-def _language(text: str) -> str:
-    if re.search(r"[\u3040-\u30ff]", text):
-        return "ja"
-    if re.search(r"[\uac00-\ud7af]", text):
-        return "ko"
-    return "zh" if re.search(r"[\u4e00-\u9fff]", text) or not text else "en"
 
 
 def _growing(text: str) -> list[str]:

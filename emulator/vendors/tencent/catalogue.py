@@ -430,4 +430,6 @@ RT_LENIENCY: dict[str, tuple[str, str]] = {
                                 "documented)"),
 }
 # realtime engines the API 3.0 list above does not have (the brief's newer and older revisions)
+STREAM_ENGINES = frozenset({"16k_zh", "16k_en", "16k_id", "16k_fil", "16k_th", "16k_pt", "16k_tr", "16k_ar",
+                            "16k_es", "16k_hi", "16k_fr", "16k_de"})   # CreateAsyncRecognitionTask's EngineType
 RT_EXTRA_ENGINES = _engines("16k_zh_court 16k_en_game 8k_zh_finance 16k_wuu-SH")

@@ -26,9 +26,6 @@ from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent.restricted import filter_words
 from emulator.vendors.tencent.sentence import SentenceError, Vocabularies
 
-STREAM_ENGINES = frozenset({"16k_zh", "16k_en", "16k_id", "16k_fil", "16k_th", "16k_pt", "16k_tr", "16k_ar",
-                            "16k_es", "16k_hi", "16k_fr", "16k_de"})
-
 
 @dataclass
 class StreamTask:
@@ -66,7 +63,7 @@ def stream_spec(params: dict[str, Any]) -> dict[str, Any]:
         value = params.get(name, 0)
         if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
             raise SentenceError("InvalidParameterValue", detail=f"{name} is not a valid value.")
-    if params["EngineType"] not in STREAM_ENGINES:
+    if params["EngineType"] not in cat.STREAM_ENGINES:
         raise SentenceError("InvalidParameterValue.ErrorInvalidEngservice", value=params["EngineType"])
     if not http_url(params["Url"]) and not params["Url"].lower().startswith(("rtmp://", "rtsp://")):
         raise SentenceError("InvalidParameterValue.ErrorInvalidUrl")
