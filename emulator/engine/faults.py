@@ -13,11 +13,12 @@ followed by seeded garbage), ``slow_body`` (the body dribbled out over ``seconds
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -149,6 +150,13 @@ class Rule:
                 return any(pattern.search(m) for m in req.media)
             return any(self.media in m for m in req.media)
         return True
+
+
+async def delay_result(faults: Mapping[str, Rule]) -> None:
+    """The ``stream_delay`` fault a stream's faults hold, applied: the next result goes ``seconds`` late."""
+    delay = faults.get("stream_delay")
+    if delay is not None:
+        await asyncio.sleep(delay.seconds)
 
 
 def _opt_int(value: Any) -> int | None:

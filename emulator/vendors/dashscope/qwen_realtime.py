@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from emulator.engine import Engine, Rule
 from emulator.engine import Request as FaultRequest
 from emulator.engine.accounts import CURRENT_ACCOUNT
-from emulator.engine.faults import STREAM_ACTIONS
+from emulator.engine.faults import STREAM_ACTIONS, delay_result
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
 from emulator.engine.text import join_sentences
 from emulator.inputs import BadInput, parse_json
@@ -275,9 +275,7 @@ class QwenRealtime:
     async def _result(self, ws: WebSocket, session: Session, result: StreamSentence) -> None:
         if result.heartbeat:
             return
-        delay = session.faults.get("stream_delay")
-        if delay is not None:
-            await asyncio.sleep(delay.seconds)
+        await delay_result(session.faults)
         item = session.items.get(result.index)
         if item is None:
             item = session.items[result.index] = "item_" + uuid.uuid4().hex[:24]

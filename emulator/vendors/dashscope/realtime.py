@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from emulator.engine import Engine, Rule
 from emulator.engine import Request as FaultRequest
 from emulator.engine.accounts import CURRENT_ACCOUNT
-from emulator.engine.faults import STREAM_ACTIONS
+from emulator.engine.faults import STREAM_ACTIONS, delay_result
 from emulator.engine.recognizer import CJK_LANGS, FAKER_LOCK, synthetic_sentences, tokenize
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
 from emulator.inputs import BadInput, parse_json
@@ -251,9 +251,7 @@ class Realtime:
         await self._send(ws, task.task_id, "task-finished", {"output": {}, "usage": None})
 
     async def _result(self, ws: WebSocket, task: Task, result: StreamSentence) -> None:
-        delay = task.faults.get("stream_delay")
-        if delay is not None:
-            await asyncio.sleep(delay.seconds)
+        await delay_result(task.faults)
         payload = self._payload(task, result)
         await self._send(ws, task.task_id, "result-generated", payload)
         if result.final and "stream_duplicate" in task.faults:

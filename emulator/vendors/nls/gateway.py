@@ -26,7 +26,7 @@ from emulator.config import Settings
 from emulator.engine import Engine, Rule
 from emulator.engine import Request as FaultRequest
 from emulator.engine.accounts import CURRENT_ACCOUNT
-from emulator.engine.faults import STREAM_ACTIONS
+from emulator.engine.faults import STREAM_ACTIONS, delay_result
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
 from emulator.engine.text import join_sentences
 from emulator.inputs import whole_number
@@ -359,9 +359,7 @@ class NlsGateway(Dialect):
     async def _result(self, ws: WebSocket, session: Session, result: StreamSentence) -> None:
         if result.heartbeat:
             return
-        delay = session.faults.get("stream_delay")
-        if delay is not None:
-            await asyncio.sleep(delay.seconds)
+        await delay_result(session.faults)
         index = result.index + 1
         if not session.transcriber:
             if result.final:

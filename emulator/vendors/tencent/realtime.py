@@ -28,7 +28,7 @@ from emulator.config import Settings
 from emulator.engine import Engine, Rule, Script
 from emulator.engine import Request as FaultRequest
 from emulator.engine.accounts import CURRENT_ACCOUNT
-from emulator.engine.faults import STREAM_ACTIONS
+from emulator.engine.faults import STREAM_ACTIONS, delay_result
 from emulator.engine.recognizer import Word
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
 from emulator.inputs import same_secret, whole_number
@@ -375,9 +375,7 @@ class TencentRealtime(Dialect):
             {"word": w.text.strip() + (w.punctuation.strip() if session.word_info == 2 else ""),
              "start_time": w.begin_ms, "end_time": w.end_ms, "stable_flag": 1 if result.final else 0}
             for w in words]
-        delay = session.faults.get("stream_delay")
-        if delay is not None:
-            await asyncio.sleep(delay.seconds)
+        await delay_result(session.faults)
         session.seq += 1
         frame = {"code": 0, "message": "success", "voice_id": session.voice_id,
                  "message_id": f"{session.voice_id}_{session.seq}_0",
