@@ -159,7 +159,7 @@ EAS_TOKEN = "asr-emulator-eas-token"
 
 def eas_predict() -> tuple[Emulator, str, bytes, dict[str, str]]:
     """An emulator, a PAI-EAS predict path, its body and headers signed as eas-prediction signs them."""
-    from emulator.vendors.eas.routes import eas_signature, string_to_sign
+    from emulator.vendors.eas.gateway import eas_signature, string_to_sign
 
     app = Emulator(Settings(lifecycle="instant", load_fixtures=False))
     path = "/api/predict/asr_general_express"

@@ -8,12 +8,10 @@ errors are ``{"Response": {"Error": {"Code", "Message"}, "RequestId"}}``.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -23,17 +21,18 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from emulator.config import Settings
-from emulator.engine import Blob, Engine, Failure, FetchLimits, Item, Job, Options, Phase, Records
+from emulator.engine import Blob, Engine, FetchLimits, Job, Options, Phase, Records
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
 from emulator.engine.core import RequestFault
-from emulator.inputs import BadInput, http_url, parse_json, same_secret, whole_number
+from emulator.inputs import same_secret, whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
-from emulator.vendors.tencent.flat import Malformed, typed, unflatten
+from emulator.vendors.tencent.api_params import TcError, read_params, rec_spec, rec_vetter, unflatten_params
+from emulator.vendors.tencent.flat import typed
 from emulator.vendors.tencent.restricted import RestrictedWords
-from emulator.vendors.tencent.sentence import Answered, SentenceError, Vocabularies, check_names, recognise
+from emulator.vendors.tencent.sentence import Answered, SentenceError, Vocabularies, recognise
 from emulator.vendors.tencent.stream_tasks import StreamTask, StreamTasks
 from emulator.vendors.tencent.tc3 import Authorization, canonical_request, signature, utc_date
 from emulator.web import note
@@ -47,16 +46,6 @@ class ApiCall:
     params: dict[str, Any]
     legacy: dict[str, str] | None    # the legacy signature's form (query + body), or None for TC3
     text_values: bool          # every value arrived as text (GET, or the legacy form): numbers are read from it
-
-
-class TcError(VendorError):
-    def __init__(self, code: str, **fields: Any) -> None:
-        template = cat.ASR_ERRORS.get(code, "{detail}")
-        try:
-            message = template.format(**fields)
-        except KeyError:
-            message = template
-        super().__init__(code, fields.get("message") or message, 200)
 
 
 @dataclass
@@ -245,7 +234,7 @@ class TencentAsr(Dialect):
             action = request.headers.get("x-tc-action", "")
             version = request.headers.get("x-tc-version", "")
             try:
-                params = _params(request, body)
+                params = read_params(request, body)
             except TcError as exc:          # answered after the signature is checked
                 params, problem = {}, exc
             call.context = ApiCall(action, params, None, request.method == "GET")
@@ -255,7 +244,7 @@ class TencentAsr(Dialect):
             form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
             action, version = form.get("Action", ""), form.get("Version", "")
             try:
-                params = _unflatten((k, v) for k, v in form.items() if k not in cat.LEGACY_COMMON_PARAMS)
+                params = unflatten_params((k, v) for k, v in form.items() if k not in cat.LEGACY_COMMON_PARAMS)
             except TcError as exc:          # answered after the signature is checked
                 params, problem = {}, exc
             call.context = ApiCall(action, params, form, True)
@@ -361,7 +350,7 @@ class TencentAsr(Dialect):
 
     async def create(self, pipeline_call: Call) -> Response:
         request, call, owner = pipeline_call.request, self._declared(pipeline_call), pipeline_call.account
-        spec = _rec_spec(call.params, from_query=call.text_values)
+        spec = rec_spec(call.params, from_query=call.text_values)
         self._limit(pipeline_call, "CreateRecTask", owner, cat.CREATE_QPS)
         engine_name = spec["EngineModelType"]
         engine = cat.ASR_ENGINES[engine_name]
@@ -388,7 +377,7 @@ class TencentAsr(Dialect):
             limits=FetchLimits(max_bytes=cat.MAX_URL_FILE_BYTES, timeout=self.engine.config.fetch_timeout),
             record=AsrTask(public, shape_of(public, self.restricted.words()), spec["SourceType"],
                            spec.get("Url", "")), test_id=tid,
-            failure=failure, fail_from=fail_from, vet=_vetter(spec),
+            failure=failure, fail_from=fail_from, vet=rec_vetter(spec),
         )
         note(request, job_id=job.id)
         if spec.get("CallbackUrl"):
@@ -552,93 +541,6 @@ def _result(job: Job, record: AsrTask) -> dict[str, Any]:
     language = cat.ASR_ENGINES[job.model].language
     out["ResultDetail"] = [res.sentence_detail(s, shape, language) for s in segs] if shape.res_text_format else None
     return out
-
-
-# ---- parameters ---------------------------------------------------------------------------------------------------
-
-def _params(request: Request, body: bytes) -> dict[str, Any]:
-    if request.method == "GET":
-        return _unflatten(parse_qsl(request.scope.get("query_string", b"").decode("utf-8", "replace"),
-                                    keep_blank_values=True))
-    if not body.strip():
-        return {}
-    try:
-        value = parse_json(body)
-    except BadInput:
-        raise TcError("InvalidParameter.ErrorParsequest") from None
-    if not isinstance(value, dict):
-        raise TcError("InvalidParameter.ErrorParsequest")
-    return value
-
-
-def _unflatten(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    """``Name.0.Field`` pairs (GET, the older signatures) as the structure a JSON body carries."""
-    try:
-        return unflatten(pairs)
-    except Malformed as exc:
-        raise TcError("InvalidParameter", detail=str(exc)) from None
-
-
-def _rec_spec(params: dict[str, Any], from_query: bool = False) -> dict[str, Any]:
-    """Validated CreateRecTask parameters. ``from_query``: a GET request, whose values are all text."""
-    check_names(params, cat.ACTION_PARAMS["CreateRecTask"], cat.REC_REQUIRED, TcError)
-    spec: dict[str, Any] = {}
-    for name, value in params.items():
-        if name in cat.REC_INT_PARAMS:
-            if from_query and isinstance(value, str):
-                number = whole_number(value.removeprefix("-"), digits=18)
-                if number is not None:
-                    value = -number if value.startswith("-") else number
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise TcError("InvalidParameter", detail=f"The parameter `{name}` must be an integer.")
-            allowed = cat.REC_INT_PARAMS[name]
-            if allowed is not None and value not in allowed:
-                if name == "SourceType":
-                    raise TcError("InvalidParameterValue.ErrorInvalidSourcetype")
-                raise TcError("InvalidParameterValue",
-                              detail=f"The value `{value}` of `{name}` is not one of {list(allowed)}.")
-        elif name in cat.REC_STR_PARAMS and not isinstance(value, str):
-            raise TcError("InvalidParameter", detail=f"The parameter `{name}` must be a string.")
-        elif name in cat.REC_LIST_PARAMS and not isinstance(value, list):
-            raise TcError("InvalidParameter", detail=f"The parameter `{name}` must be an array.")
-        spec[name] = value
-    engine = spec["EngineModelType"]
-    if engine not in cat.ASR_ENGINES:
-        raise TcError("InvalidParameterValue.ErrorInvalidEngservice", value=engine)
-    if spec["ChannelNum"] == 2 and cat.ASR_ENGINES[engine].rate != 8000:
-        raise TcError("InvalidParameterValue", detail="ChannelNum 2 (stereo) is for 8k engines only.")
-    length = spec.get("SentenceMaxLength", 0)
-    low, high = cat.SENTENCE_MAX_LENGTH
-    if length and not low <= length <= high:
-        raise TcError("InvalidParameterValue", detail="SentenceMaxLength is 0 or between 6 and 40.")
-    if spec["SourceType"] == 0:
-        url = spec.get("Url", "")
-        if not url or not http_url(url):
-            raise TcError("InvalidParameterValue.ErrorInvalidUrl")
-    else:
-        try:
-            spec["_data"] = base64.b64decode(spec.get("Data", ""), validate=True)
-        except (binascii.Error, ValueError):
-            raise TcError("InvalidParameterValue.ErrorInvalidVoicedata") from None
-        if not spec["_data"]:
-            raise TcError("InvalidParameterValue.ErrorInvalidVoicedata")
-        if len(spec["_data"]) > cat.MAX_DATA_BYTES:
-            raise TcError("InvalidParameterValue.ErrorVoicedataTooLong")
-    return spec
-
-
-def _vetter(spec: dict[str, Any]) -> Any:
-    def vet(item: Item) -> Failure | None:
-        audio = item.audio
-        if audio is None:
-            return None
-        if spec["ChannelNum"] == 2 and audio.channels != 2:
-            return Failure("channel_mismatch", f"ChannelNum is 2 and the audio has {audio.channels} channel(s)")
-        if audio.duration_ms > cat.MAX_AUDIO_S * 1000:
-            return Failure("too_long", f"the audio lasts {audio.duration_ms} ms")
-        return None
-
-    return vet
 
 
 def tencent_keys(settings: Settings) -> dict[str, str]:

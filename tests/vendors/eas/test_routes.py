@@ -16,7 +16,7 @@ from emulator.app import Emulator
 from emulator.config import Settings
 from emulator.vendors.eas import catalogue as cat
 from emulator.vendors.eas import parse_service
-from emulator.vendors.eas.routes import EasError, eas_signature, parse_input, string_to_sign
+from emulator.vendors.eas.gateway import EasError, eas_signature, parse_input, string_to_sign
 from tests.conftest import Call, caller, magic
 
 TOKEN = cat.DEFAULT_TOKEN
