@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import calendar
 import json
 import time
@@ -11,7 +10,6 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
-from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -21,12 +19,12 @@ from emulator.config import DEFAULT_DASHSCOPE_KEY, Settings
 from emulator.engine import Engine, Failure, FetchLimits, Item, Job, JobStateError, Options, Phase
 from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
-from emulator.engine.store import Blob
 from emulator.inputs import whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.errors import DashScopeError, json_object
 from emulator.vendors.dashscope.files import Files
+from emulator.vendors.dashscope.oss import TemporaryUploads, api_key_id, oss_error
 from emulator.vendors.dashscope.qwen import (
     QwenRecord,
     compatible_answer,
@@ -139,7 +137,8 @@ class DashScope(Dialect):
         self.signer = Signer(secret)
         for key in settings.dashscope_keys:
             engine.credentials.add(VENDOR, key)
-        engine.media.register_scheme("oss", self._resolve_oss)
+        self.uploads = TemporaryUploads(engine, self.signer)
+        engine.media.register_scheme("oss", self.uploads.resolve)
         self.vocabularies = Vocabularies(engine, self.utc_offset_hours)
         self.files = Files(engine)
         self.ws_path = settings.dashscope_ws_path.rstrip("/")
@@ -437,7 +436,7 @@ class DashScope(Dialect):
         offset = self.utc_offset_hours * 3600
         start, end = _list_time(q.get("start_time"), offset), _list_time(q.get("end_time"), offset)
         key = request.state.api_key
-        key_id = _key_id(key)
+        key_id = api_key_id(key)
         wanted_status = q.get("status")
         model_name = q.get("model_name")
         if q.get("api_key_id") not in (None, "", key_id):
@@ -483,15 +482,15 @@ class DashScope(Dialect):
         note(request, job_id=task_id)
         expires, signature = request.query_params.get("Expires", ""), request.query_params.get("Signature", "")
         if not self.signer.valid(request.url.path, expires, signature):
-            return _oss_error("bad_signature")
+            return oss_error("bad_signature")
         if self.engine.clock.now() > int(expires):     # a whole number: the signature check read it
-            return _oss_error("link_expired")
+            return oss_error("link_expired")
         job = self.engine.peek(task_id)
         number = whole_number(index, 6)
         if number is None or job is None or job.vendor != VENDOR or number >= len(job.items) \
                 or not isinstance(job.record, TaskRecord) \
                 or job.phase is not Phase.SUCCEEDED or job.item_failure(job.items[number]) is not None:
-            return _oss_error("no_such_key")
+            return oss_error("no_such_key")
         record = job.record
         if isinstance(record, QwenTaskRecord):
             return JSONResponse(filetrans_result(job, record.params or {}))
@@ -605,62 +604,14 @@ class DashScope(Dialect):
         model = request.query_params.get("model", "")
         if not model:
             raise DashScopeError("InvalidParameter", "Field 'model' is required.")
-        day = time.strftime("%Y-%m-%d", time.gmtime(self.engine.clock.now()))
-        upload_dir = f"dashscope-instant/{_key_id(request.state.api_key)}/{day}/{self.engine.new_id()}"
-        expires = int(self.engine.clock.now() + cat.UPLOAD_POLICY_TTL_S)
-        policy = base64.b64encode(json.dumps({"expiration": expires, "conditions": [
-            ["starts-with", "$key", upload_dir], {"model": model}]}).encode()).decode()
-        return JSONResponse({"request_id": self.request_id(), "data": {
-            "policy": policy, "signature": self.signer.sign(policy, expires),
-            "upload_dir": upload_dir, "upload_host": base_url(request, self.public_url) + "/dashscope-oss-upload",
-            "expire_in_seconds": cat.UPLOAD_POLICY_TTL_S, "max_file_size_mb": 1024, "capacity_limit_mb": 999999999,
-            "oss_access_key_id": "asr-emulator", "x_oss_object_acl": "private", "x_oss_forbid_overwrite": "true",
-        }})
+        data = self.uploads.policy(request.state.api_key, model, base_url(request, self.public_url))
+        return JSONResponse({"request_id": self.request_id(), "data": data})
 
     async def upload(self, call: Call) -> Response:
-        request = call.request
-        if not complete_multipart(request.headers.get("content-type", ""), call.body):
-            return _oss_error("malformed_post")
-        try:
-            async with request.form(max_part_size=cat.MAX_FILE_BYTES) as form:
-                return await self._store_upload(form)
-        except (ValueError, KeyError, AssertionError, MultiPartException):
-            return _oss_error("malformed_post")
-
-    async def _store_upload(self, form: FormData) -> Response:
-        key, policy, signature, upload = form.get("key"), form.get("policy"), form.get("Signature"), form.get("file")
-        if not isinstance(key, str) or not isinstance(policy, str) or upload is None or isinstance(upload, str):
-            return _oss_error("missing_fields")
-        try:
-            doc = json.loads(base64.b64decode(policy))
-            expires = int(doc["expiration"])
-            prefix = doc["conditions"][0][2]
-        except (ValueError, KeyError, IndexError, TypeError):
-            return _oss_error("bad_policy")
-        if signature != self.signer.sign(policy, expires):
-            return _oss_error("bad_signature")
-        if self.engine.clock.now() > expires:
-            return _oss_error("policy_expired")
-        if not key.startswith(prefix):
-            return _oss_error("policy_condition")
-        data = await upload.read()
-        self.engine.store.put_blob("oss", key, Blob(data, upload.content_type or "", key.rsplit("/", 1)[-1],
-                                                    {"expires": str(self.engine.clock.now() + cat.UPLOAD_TTL_S)}))
-        return Response(status_code=200)
-
-    def _resolve_oss(self, url: str) -> bytes | None:
-        parts = urlsplit(url)
-        blob = self.engine.store.get_blob("oss", f"{parts.netloc}{parts.path}")
-        if blob is None or float(blob.meta.get("expires", "0")) < self.engine.clock.now():
-            return None
-        return blob.data
+        return await self.uploads.receive(call.request, call.body)
 
 
 _ACCOUNT = "1000000000000000"
-
-
-def _key_id(key: str) -> str:
-    return str(int.from_bytes(key.encode()[-6:].rjust(6, b"\0"), "big") % 10_000_000)
 
 
 def _qwen_vet(item: Item) -> Failure | None:
@@ -738,10 +689,3 @@ def _list_time(value: str | None, utc_offset_s: float) -> float | None:
     except ValueError:
         raise DashScopeError("InvalidParameter", "start_time and end_time use the form YYYYMMDDhhmmss.") from None
     return float(calendar.timegm(parsed)) - utc_offset_s
-
-
-def _oss_error(name: str) -> Response:
-    status, code, message = cat.OSS_ERRORS[name]
-    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>{code}</Code>\n  <Message>{message}</Message>\n'
-            f"  <HostId>dashscope-result.asr-emulator</HostId>\n</Error>\n")
-    return Response(body, status_code=status, media_type="application/xml")
