@@ -41,23 +41,30 @@ def env_from_cli(url: str) -> dict[str, str]:
     return env
 
 
+def direct_env(emulator: ControlClient) -> dict[str, str]:
+    """The CLI's environment without proxy variables (clients that ignore NO_PROXY, or need no proxy)."""
+    return {k: v for k, v in env_from_cli(emulator.url).items() if "proxy" not in k.lower()}
+
+
+def printed(code: str, env: dict[str, str], cwd: Path | None = None) -> list[str]:
+    """What an example prints, run as a user runs it; it must exit 0."""
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
 @pytest.mark.sdk
 def test_readme_dashscope_example_runs_against_the_emulator(emulator: ControlClient) -> None:
     code = example("dashscope").replace("http://127.0.0.1:8000", emulator.url)
     emulator.lifecycle("polls:1")
-    done = subprocess.run([sys.executable, "-c", code], env=env_from_cli(emulator.url), capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == shown("dashscope")
+    assert printed(code, env_from_cli(emulator.url)) == shown("dashscope")
 
 
 @pytest.mark.sdk
 def test_readme_realtime_example_runs_from_any_directory(emulator: ControlClient, tmp_path: Path) -> None:
     code = example("realtime").replace("http://127.0.0.1:8000", emulator.url)
-    done = subprocess.run([sys.executable, "-c", code], env=env_from_cli(emulator.url), cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == shown("realtime")
+    assert printed(code, env_from_cli(emulator.url), tmp_path) == shown("realtime")
 
 
 @pytest.mark.sdk
@@ -65,24 +72,14 @@ def test_readme_nls_example_runs_against_the_emulator(emulator: ControlClient) -
     host = emulator.url.split("//", 1)[1]
     code = example("nls").replace("127.0.0.1:8000", host)
     emulator.lifecycle("polls:1")
-    env = {k: v for k, v in env_from_cli(emulator.url).items() if "proxy" not in k.lower()}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == shown("nls")
+    assert printed(code, direct_env(emulator)) == shown("nls")
 
 
 @pytest.mark.sdk
 def test_readme_eas_example_runs_against_the_emulator(emulator: ControlClient) -> None:
     code = example("eas").replace("127.0.0.1:8000", emulator.url.split("//", 1)[1])
     emulator.lifecycle("instant")
-    done = subprocess.run([sys.executable, "-c", code], env=env_from_cli(emulator.url), capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == shown("eas")
-
-
-def _tencent_env(emulator: ControlClient) -> dict[str, str]:
-    return {k: v for k, v in env_from_cli(emulator.url).items() if "proxy" not in k.lower()}
+    assert printed(code, env_from_cli(emulator.url)) == shown("eas")
 
 
 @pytest.mark.sdk
@@ -90,10 +87,7 @@ def _tencent_env(emulator: ControlClient) -> dict[str, str]:
 def test_readme_tencent_examples_run_against_the_emulator(emulator: ControlClient, name: str) -> None:
     code = example(name).replace("127.0.0.1:8000", emulator.url.split("//", 1)[1])
     emulator.lifecycle("polls:1")
-    done = subprocess.run([sys.executable, "-c", code], env=_tencent_env(emulator), capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == shown(name)
+    assert printed(code, direct_env(emulator)) == shown(name)
 
 
 @pytest.mark.sdk
@@ -164,10 +158,7 @@ def test_fixtures_command_names_each_fixture_and_what_it_says() -> None:
 @pytest.mark.parametrize("name", ["nls-realtime", "tencent-sentence"])
 def test_readme_gateway_and_sentence_examples(emulator: ControlClient, name: str) -> None:
     code = example(name).replace("127.0.0.1:8000", emulator.url.split("//", 1)[1])
-    done = subprocess.run([sys.executable, "-c", code], env=_tencent_env(emulator), capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == shown(name)
+    assert printed(code, direct_env(emulator)) == shown(name)
 
 
 def test_readme_account_curl_example_scopes_a_fault(emulator: ControlClient) -> None:
@@ -196,16 +187,10 @@ def test_readme_account_curl_example_scopes_a_fault(emulator: ControlClient) -> 
 @pytest.mark.sdk
 def test_readme_tencent_realtime_example(emulator: ControlClient) -> None:
     code = example("tencent-realtime").replace("127.0.0.1:8000", emulator.url.split("//", 1)[1])
-    env = {k: v for k, v in env_from_cli(emulator.url).items() if "proxy" not in k.lower()}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == shown("tencent-realtime")
+    assert printed(code, direct_env(emulator)) == shown("tencent-realtime")
 
 
 @pytest.mark.sdk
 def test_readme_qwen_openai_example(emulator: ControlClient) -> None:
     code = example("qwen-openai").replace("http://127.0.0.1:8000", emulator.url)
-    env = {k: v for k, v in env_from_cli(emulator.url).items() if "proxy" not in k.lower()}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == shown("qwen-openai")
+    assert printed(code, direct_env(emulator)) == shown("qwen-openai")
