@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import difflib
 import hashlib
-import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from emulator.engine.audio import AudioProblem, probe
 from emulator.engine.credentials import MODES
 from emulator.engine.faults import ACTIONS
 from emulator.engine.lifecycle import parse_policy
-from emulator.inputs import same_secret, whole_number
+from emulator.inputs import BadInput, parse_json, same_secret, whole_number
 from emulator.openapi import document
 from emulator.vendors.base import Dialect, Operation
 from emulator.web import base_url, complete_multipart, note, read_body, replay
@@ -230,8 +229,8 @@ class Control:
         if not body.strip():
             return {}
         try:
-            value = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            value = parse_json(body)
+        except BadInput as exc:
             raise ControlError(f"body is not valid JSON: {exc}") from None
         if not isinstance(value, dict):
             raise ControlError("body must be a JSON object")

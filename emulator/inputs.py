@@ -10,6 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 MAX_DEPTH = 64          # deeper JSON documents are refused (no vendor document comes near it)
+MAX_NUMBER_CHARS = 64   # a JSON number longer than this is refused (Python's own limit, 4,300 digits, raises late)
+MAX_JSON_BYTES = 64 * 1024 * 1024   # a JSON document, at most (bodies are bounded tighter by their dialect)
 
 
 class BadInput(ValueError):
@@ -17,7 +19,11 @@ class BadInput(ValueError):
 
 
 def parse_json(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
-    """A JSON document: UTF-8, no NaN/Infinity, no lone surrogates, nested at most ``max_depth`` deep."""
+    """A JSON document: UTF-8, at most ``MAX_JSON_BYTES``, no NaN/Infinity (nor numbers too large for a double),
+    numbers of at most ``MAX_NUMBER_CHARS`` characters, no lone surrogates, nested at most ``max_depth`` deep. The
+    one reader of every body and embedded JSON string; ``BadInput`` says what is wrong."""
+    if len(data) > MAX_JSON_BYTES:
+        raise BadInput(f"the JSON document is larger than {MAX_JSON_BYTES} bytes")
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError as exc:
@@ -25,13 +31,30 @@ def parse_json(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
     if _depth(text) > max_depth:
         raise BadInput(f"the JSON document is nested more than {max_depth} levels deep")
     try:
-        value = json.loads(text, parse_constant=_no_constant)
+        value = json.loads(text, parse_constant=_no_constant, parse_int=_bounded_int, parse_float=_finite_float)
+    except BadInput:
+        raise
     except (json.JSONDecodeError, RecursionError, ValueError) as exc:
         raise BadInput(f"the body is not valid JSON: {exc}") from None
     try:
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise BadInput("the JSON document holds a lone surrogate (an unpaired \\ud800-\\udfff escape)") from None
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise BadInput(f"a number in the JSON document has more than {MAX_NUMBER_CHARS} characters")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise BadInput(f"a number in the JSON document has more than {MAX_NUMBER_CHARS} characters")
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise BadInput(f"the number {text} is too large")
     return value
 
 
@@ -97,4 +120,5 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-__all__ = ["MAX_DEPTH", "BadInput", "http_url", "parse_json", "printable", "same_secret", "whole_number"]
+__all__ = ["MAX_DEPTH", "MAX_JSON_BYTES", "MAX_NUMBER_CHARS", "BadInput", "http_url", "parse_json", "printable",
+           "same_secret", "whole_number"]

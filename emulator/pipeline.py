@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from emulator.declare import Invalid
 from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.jobs import CURRENT_OPERATION
 from emulator.vendors.base import Call, Dialect, NoRoute, VendorError
@@ -59,6 +60,8 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
             credential = call.credential or call.account
             CURRENT_ACCOUNT.set(credential)
             call.note(account=credential)
+        if op.checks:
+            check_input(call)
         if op.faults:
             await call.faults()
         if op.rate is not None:
@@ -81,6 +84,28 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
     for warning in scope.get("state", {}).get("warnings", []):
         response.headers.append(WARNING_HEADER, warning.encode("ascii", "replace").decode("ascii"))
     await response(scope, receive, send)
+
+
+def check_input(call: Call) -> None:
+    """The operation's declared parts read, typed and checked into ``call.input``; a mismatch is the dialect's
+    error (``Dialect.invalid``). Undeclared body names are dropped under the declaration's leniency rule (said),
+    refused otherwise."""
+    op, dialect = call.operation, call.dialect
+    assert op is not None and op.doc is not None
+    try:
+        values = dialect.input_values(call)
+        for part, schema in op.checks:
+            value = values.get(part, {})
+            try:
+                call.input[part] = schema.check(value, text=True if part in call.text_parts else None)
+            except Invalid as exc:
+                rule = op.doc.unknown
+                if exc.problem.kind != "unknown" or rule is None or not call.lenient(rule):
+                    raise
+                call.input[part] = schema.check(value, text=True if part in call.text_parts else None,
+                                                drop_unknown=True)
+    except Invalid as exc:
+        raise dialect.invalid(call, exc.problem).because(exc.problem.message) from None
 
 
 def _internal(dialect: Dialect, call: Call, exc: Exception) -> Response:

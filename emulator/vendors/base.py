@@ -21,6 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from urllib.parse import parse_qsl
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -28,9 +29,11 @@ from starlette.types import Scope
 from starlette.websockets import WebSocket
 
 from emulator.config import Settings
+from emulator.declare import Invalid, Problem, Schema, object_of
 from emulator.engine import Engine
 from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
+from emulator.inputs import BadInput, parse_json
 from emulator.web import note
 
 log = logging.getLogger("asr_emulator")
@@ -85,13 +88,36 @@ class Param:
 
 @dataclass(frozen=True)
 class Doc:
-    """What the API document says of an operation beyond its summary: its parameters, its request body and its
-    answer (media type and JSON Schema each)."""
+    """An operation's declaration: its parameters, its request body and its answer (media type and JSON Schema
+    each), and its WebSocket messages by name. What it declares is documented (``emulator.openapi``), fuzzed
+    (``fuzz.declared``) and, for the parts named in ``check``, checked by the pipeline before the handler runs
+    (``emulator.declare``): the handler reads the typed values from ``call.input[part]``.
+
+    ``check``: the parts the pipeline checks — ``path``, ``query``, ``header`` (each the ``params`` there, as an
+    object), ``body`` (the ``body`` schema, read as ``body_format``: ``json``, ``form``, or ``params`` when the
+    dialect reads it itself in ``Dialect.input_values``). ``unknown``: the leniency rule under which body names the
+    schema does not declare are dropped with a warning (refused in strict mode); without one they are refused when
+    the schema says ``additionalProperties: false``."""
 
     params: tuple[Param, ...] = ()
     body: tuple[str, dict[str, Any]] | None = None
     response: tuple[str, dict[str, Any]] | None = None
     description: str = ""
+    check: tuple[str, ...] = ()
+    body_format: str = "json"
+    unknown: str | None = None
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def part_schema(self, part: str) -> dict[str, Any] | None:
+        """The JSON Schema of one part: ``body``'s, or an object of the ``params`` in that place."""
+        if part == "body":
+            return self.body[1] if self.body else None
+        params = [p for p in self.params if p.where == part]
+        if not params:
+            return None
+        lower = part == "header"            # header names are matched in lower case
+        return object_of({p.name.lower() if lower else p.name: p.schema for p in params},
+                         [p.name.lower() if lower else p.name for p in params if p.required])
 
 
 @dataclass(frozen=True)
@@ -118,6 +144,8 @@ class Operation:
     query: str = ""
     doc: Doc | None = None
     pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    checks: tuple[tuple[str, Schema], ...] = field(default=(), compare=False, repr=False)
+    message_checks: dict[str, Schema] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.path and self.pattern is None:
@@ -125,6 +153,22 @@ class Operation:
                                      else f"(?P<{m.group(1)}>[^/]+)", re.escape(self.path).replace(r"\{", "{")
                                      .replace(r"\}", "}")) + "$"
             object.__setattr__(self, "pattern", re.compile(regex))
+        if self.doc is not None:           # the declaration's checks, compiled once
+            parts = []
+            for part in self.doc.check:
+                schema = self.doc.part_schema(part)
+                if schema is None:
+                    raise ValueError(f"{self.name}: nothing is declared in {part} to check")
+                parts.append((part, Schema(schema, "params" if part == "body" and self.doc.body_format == "params"
+                                           else "form" if part == "body" and self.doc.body_format == "form"
+                                           else part)))
+            object.__setattr__(self, "checks", tuple(parts))
+            object.__setattr__(self, "message_checks",
+                               {name: Schema(schema, name) for name, schema in self.doc.messages.items()})
+
+    def message(self, name: str, value: Any) -> Any:
+        """A WebSocket message checked against its declaration (``Doc.messages``): typed, or ``Invalid``."""
+        return self.message_checks[name].check(value)
 
     def match(self, path: str) -> dict[str, str] | None:
         if self.pattern is None:
@@ -160,6 +204,8 @@ class Call:
     credential: str = ""      # the credential id the request carries, where ``account`` names something else
     #                           (a PAI-EAS service, a COS bucket): the account in ``X-ASR-Emulator-Account``
     context: Any = None                                       # what the dialect parsed while routing
+    input: dict[str, Any] = field(default_factory=dict)       # the declared parts, checked and typed
+    text_parts: set[str] = field(default_factory=set)         # parts whose values all arrived as text
     model: str | None = None                                  # the model, when routing tells (fault matching)
     test_id: str | None = None
 
@@ -269,6 +315,12 @@ class Dialect(ABC):
     def internal_error(self, exc: BaseException) -> VendorError:
         return VendorError("InternalError", "internal error", 500)
 
+    def invalid(self, call: Call, problem: Problem) -> VendorError:
+        """Input that does not match its declaration, in the vendor's words (``problem.kind``: type, enum,
+        minimum, maximum, required, unknown, length, items, pattern, json; ``problem.schema.get("x-error")``: a
+        field's own code)."""
+        return VendorError("InvalidParameter", problem.message, 400)
+
     def throttled(self) -> VendorError:
         return VendorError("Throttling", "too many requests", 429)
 
@@ -301,6 +353,17 @@ class Dialect(ABC):
         """The ``Server`` header the vendor's own servers send, where the briefs record one."""
         return None
 
+    def input_values(self, call: Call) -> dict[str, Any]:
+        """The raw values of an operation's declared parts, before they are checked: path parameters, the query
+        (the last of repeated names), headers (lower-case names) and the body as its ``Doc.body_format`` says. A
+        body that cannot be read raises ``Invalid`` (kind ``json``)."""
+        request, doc = call.request, call.operation.doc if call.operation else None
+        values: dict[str, Any] = {"path": dict(call.params), "query": dict(request.query_params),
+                                  "header": {k.lower(): v for k, v in request.headers.items()}}
+        if doc is not None and "body" in doc.check:
+            values["body"] = read_body_as(call.body, doc.body_format)
+        return values
+
     def streams_body(self, request: Request) -> bool:
         """True when the handler reads the body itself, in chunks (large uploads); the pipeline then leaves it."""
         return False
@@ -327,4 +390,16 @@ class Dialect(ABC):
         return "anonymous"
 
 
-__all__ = ["Call", "Dialect", "Handler", "NoRoute", "Operation", "SocketHandler", "VendorError"]
+def read_body_as(body: bytes, body_format: str) -> Any:
+    """A body as JSON (``parse_json``'s bounds; empty: an empty object) or a form (name → the last value)."""
+    if body_format == "form":
+        return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    if not body.strip():
+        return {}
+    try:
+        return parse_json(body)
+    except BadInput as exc:
+        raise Invalid(Problem("body", (), "json", str(exc), {})) from None
+
+
+__all__ = ["Call", "Dialect", "Handler", "NoRoute", "Operation", "SocketHandler", "VendorError", "read_body_as"]

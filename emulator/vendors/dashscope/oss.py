@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from emulator.engine import Engine
 from emulator.engine.store import Blob
+from emulator.inputs import BadInput, parse_json
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.render import Signer
 from emulator.web import complete_multipart
@@ -55,10 +56,10 @@ class TemporaryUploads:
         if not isinstance(key, str) or not isinstance(policy, str) or upload is None or isinstance(upload, str):
             return oss_error("missing_fields")
         try:
-            doc = json.loads(base64.b64decode(policy))
+            doc = parse_json(base64.b64decode(policy))
             expires = int(doc["expiration"])
             prefix = doc["conditions"][0][2]
-        except (ValueError, KeyError, IndexError, TypeError):
+        except (BadInput, ValueError, KeyError, IndexError, TypeError):
             return oss_error("bad_policy")
         if signature != self.signer.sign(policy, expires):
             return oss_error("bad_signature")

@@ -7,10 +7,10 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import math
 from dataclasses import dataclass
 
+from emulator.inputs import BadInput, parse_json
 from emulator.vendors.base import VendorError
 from emulator.vendors.eas import catalogue as cat
 
@@ -31,9 +31,9 @@ class Input:
 def parse_input(body: bytes) -> Input:
     """The processor's reading of ``{"input": {"url": …, "play_duration": …}}``; other fields are ignored."""
     try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise EasError(cat.BAD_REQUEST, f"invalid request: the body is not JSON ({type(exc).__name__})") from None
+        payload = parse_json(body)
+    except BadInput as exc:
+        raise EasError(cat.BAD_REQUEST, f"invalid request: {exc}") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("input"), dict):
         raise EasError(cat.BAD_REQUEST, "invalid request: the body must be {\"input\": {\"url\": ...}}")
     data = payload["input"]

@@ -9,6 +9,7 @@ default (``version``, ``max_single_segment_time``) the seed document is followed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from emulator.engine.jobs import Phase
 
@@ -153,8 +154,6 @@ INT_PARAMS = frozenset({"max_end_silence", "max_single_segment_time", "supervise
 STR_PARAMS = frozenset({"appkey", "file_link", "version", "callback_url", "unify_post_model_name",
                         "customization_id", "class_vocabulary_id", "vocabulary_id", "punctuation_mark",
                         "special_word_filter"})
-LIST_PARAMS = frozenset({"valid_times"})
-KNOWN_PARAMS = BOOL_PARAMS | INT_PARAMS | STR_PARAMS | LIST_PARAMS | {"speech_noise_threshold"}
 MAX_END_SILENCE_MS = (200, 6000)
 MAX_SEGMENT_MS = (10_000, 60_000)
 DEFAULT_MAX_SEGMENT_MS = 20_000
@@ -173,6 +172,33 @@ def speaker_channel(speaker: int, speakers: int) -> int:
 
 SENTENCE_MAX_LENGTH = (4, 50)
 UNIFY_POST_MODELS = frozenset({"chinese", "english"})
+_URL = {"type": "string", "maxLength": 8192}
+# The Task JSON (004), declared once: checked before SubmitTask runs (a wrong type or value is 41050013, a missing or
+# empty appkey 41050014), documented and fuzzed. Fields the documents do not list: ``unknown_task_field``.
+TASK_SCHEMA: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["appkey"], "properties": {
+        **{name: {"type": "boolean"} for name in sorted(BOOL_PARAMS)},
+        **{name: {"type": "string", "maxLength": 1024} for name in sorted(STR_PARAMS)},
+        "appkey": {"type": "string", "minLength": 1, "maxLength": 256, "x-error": EMPTY_APPKEY},
+        "file_link": {**_URL, "x-error": INVALID_FILE_URL}, "callback_url": {**_URL, "x-error": INVALID_CALLBACK},
+        "special_word_filter": {"type": "string", "maxLength": 65536},
+        "version": {"type": "string", "enum": sorted(TASK_VERSIONS)},
+        "unify_post_model_name": {"type": "string", "enum": sorted(UNIFY_POST_MODELS)},
+        "max_end_silence": {"type": "integer", "minimum": MAX_END_SILENCE_MS[0], "maximum": MAX_END_SILENCE_MS[1]},
+        "max_single_segment_time": {"type": "integer", "minimum": 5000, "maximum": 2**31},
+        "supervise_type": {"type": "integer", "minimum": 0, "maximum": 2**31},
+        "speaker_num": {"type": "integer", "minimum": SPEAKER_NUM[0], "maximum": SPEAKER_NUM[1]},
+        "sentence_max_length": {"type": "integer", "minimum": SENTENCE_MAX_LENGTH[0],
+                                "maximum": SENTENCE_MAX_LENGTH[1]},
+        "speech_noise_threshold": {"type": "number", "minimum": -1, "maximum": 1},
+        "valid_times": {"type": "array", "maxItems": 1000, "items": {
+            "type": "object", "required": ["begin_time", "end_time", "channel_id"], "properties": {
+                "begin_time": {"type": "integer", "minimum": 0, "maximum": 2**31},
+                "end_time": {"type": "integer", "minimum": 0, "maximum": 2**31},
+                "channel_id": {"type": "integer", "minimum": 0, "maximum": 255}}}},
+    }}
+SUBMIT_SCHEMA: dict[str, Any] = {"type": "object", "required": ["Task"], "properties": {
+    "Task": {"type": "string", "minLength": 1, "x-json": TASK_SCHEMA, "description": "the Task JSON (004)"}}}
 
 
 @dataclass(frozen=True)

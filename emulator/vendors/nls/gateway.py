@@ -29,7 +29,7 @@ from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.faults import STREAM_ACTIONS, delay_result
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
 from emulator.engine.text import join_sentences
-from emulator.inputs import whole_number
+from emulator.inputs import BadInput, parse_json, whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.nls import catalogue as cat
 from emulator.vendors.nls.routes import APPKEYS, appkey_models, well_formed_appkey
@@ -476,8 +476,8 @@ class _Dropped(Exception):
 
 def _directive(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
-        frame = json.loads(text)
-    except (ValueError, RecursionError):
+        frame = parse_json(text)
+    except BadInput:
         raise GatewayError("no_header") from None
     if not isinstance(frame, dict) or not isinstance(frame.get("header"), dict):
         raise GatewayError("no_header")

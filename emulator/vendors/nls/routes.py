@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from emulator.config import Settings
+from emulator.declare import Problem
 from emulator.engine import Engine, Failure, FetchLimits, Item, Job, Records
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
@@ -169,9 +170,9 @@ class Nls(Dialect):
                       action="SubmitTask", host=cat.DEFAULT_HOST, doc=Doc(
                           params=(Param("Task", "query", True, cat.TASK_PARAM + "; or in a form body"),
                                   *_POP_PARAMS),
-                          body=("application/x-www-form-urlencoded", {
-                              "type": "object", "properties": {"Task": {"type": "string"}}}),
-                          response=("application/json", cat.TASK_ANSWER))),
+                          body=("application/x-www-form-urlencoded", cat.SUBMIT_SCHEMA),
+                          response=("application/json", cat.TASK_ANSWER), check=("body",), body_format="params",
+                          unknown="unknown_task_field")),
             Operation("CreateToken", "Create an access token for the NLS gateway (nls-meta, 2019-02-28)",
                       self.create_token, ("GET", "POST"), "/", action="CreateToken", host=cat.META_HOST,
                       doc=Doc(params=_POP_PARAMS, response=("application/json", cat.TOKEN_ANSWER))),
@@ -244,6 +245,22 @@ class Nls(Dialect):
                 self.quota.delete(key)
 
     # ---- the envelope ------------------------------------------------------------------------------------
+
+    def input_values(self, call: Call) -> dict[str, Any]:
+        """The POP parameters (query and form body together), as routing read them."""
+        pop: PopCall = call.context
+        return {"body": dict(pop.params)}
+
+    def invalid(self, call: Call, problem: Problem) -> VendorError:
+        """A missing or empty ``Task`` is POP's MissingTask; a Task that is not a JSON object, or a field of it of
+        the wrong type or value, is the service's 41050013 (an appkey missing or empty: 41050014)."""
+        if problem.path == ("Task",) and problem.kind in ("required", "length"):
+            return PopError.missing("Task")
+        if problem.path[:1] != ("Task",):
+            return PopError("InvalidParameter", problem.message, 400)
+        code = cat.PARAMETER_INVALID if problem.kind in ("type", "json", "unknown") else \
+            problem.schema.get("x-error", cat.PARAMETER_INVALID)
+        return Business(int(code), problem.message)
 
     def error_response(self, call: Call, exc: VendorError) -> Response:
         if isinstance(exc, Business):
@@ -431,12 +448,9 @@ class Nls(Dialect):
     async def submit(self, pipeline_call: Call) -> Response:
         request, call = pipeline_call.request, pipeline_call.context
         assert isinstance(call, PopCall)
-        raw = call.params.get("Task")
-        if raw is None or raw == "":
-            raise PopError.missing("Task")
         try:
             strict_urls = self.options.strict_urls or self.engine.leniency.strict
-            spec = parse_task(raw, strict_urls=strict_urls, lenient=pipeline_call.lenient)
+            spec = parse_task(pipeline_call.input["body"]["Task"], strict_urls=strict_urls)
         except TaskError as exc:
             raise Business(exc.status_code, exc.detail) from None
         if strict_urls:         # IP addresses were refused with the Task; names that resolve to private ones here

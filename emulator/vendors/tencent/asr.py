@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -21,16 +21,16 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from emulator.config import Settings
+from emulator.declare import Problem
 from emulator.engine import Blob, Engine, FetchLimits, Job, Options, Phase, Records
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
 from emulator.engine.core import RequestFault
-from emulator.inputs import same_secret, whole_number
+from emulator.inputs import printable, same_secret, whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
 from emulator.vendors.tencent.api_params import TcError, read_params, rec_spec, rec_vetter, unflatten_params
-from emulator.vendors.tencent.flat import typed
 from emulator.vendors.tencent.restricted import RestrictedWords
 from emulator.vendors.tencent.sentence import Answered, SentenceError, Vocabularies, recognise
 from emulator.vendors.tencent.stream_tasks import StreamTask, StreamTasks
@@ -77,14 +77,11 @@ def is_tc3(scope: Scope) -> bool:
 
 _API3_HEADERS = tuple(Param(name, "header", True, what) for name, what in (
     ("X-TC-Action", "the action"), ("X-TC-Version", "2019-06-14"), ("X-TC-Timestamp", "Unix seconds")))
-_CREATE_BODY = {"type": "object", "required": list(cat.REC_REQUIRED), "properties": {
-    "EngineModelType": {"type": "string"}, "ChannelNum": {"enum": [1, 2]}, "ResTextFormat": {"type": "integer"},
-    "SourceType": {"enum": [0, 1]}, "Url": {"type": "string"}, "Data": {"type": "string", "contentEncoding": "base64"},
-    "DataLen": {"type": "integer"}, "CallbackUrl": {"type": "string"}, "SpeakerDiarization": {"type": "integer"},
-    "SpeakerNumber": {"type": "integer"}, "FilterDirty": {"enum": [0, 1, 2]}, "FilterModal": {"enum": [0, 1, 2]},
-    "FilterPunc": {"enum": [0, 1, 2]}, "ConvertNumMode": {"type": "integer"},
-    "SentenceMaxLength": {"type": "integer"}, "EmotionRecognition": {"type": "integer"},
-    "EmotionalEnergy": {"type": "integer"}, "HotwordId": {"type": "string"}}}
+def _declared(action: str, response: tuple[str, dict[str, Any]] | None = None) -> Doc:
+    """An action's declaration: its parameters (``cat.ACTION_SCHEMAS``), in a JSON body or — as text — in a GET query
+    or the older signatures' form, checked before the action runs; undeclared ones under ``unknown_parameter``."""
+    return Doc(params=_API3_HEADERS, body=("application/json", cat.ACTION_SCHEMAS[action]), response=response,
+               check=("body",), body_format="params", unknown="unknown_parameter")
 
 
 def _answer_schema(data: dict[str, Any]) -> dict[str, Any]:
@@ -139,14 +136,12 @@ class TencentAsr(Dialect):
         self.counter = Records(engine.store, "tencent_asr.counter", TaskCounter)
         self._operations = [
             Operation("CreateRecTask", "Create a recording-file recognition task", self.create, ("POST", "GET"),
-                      "/", action="CreateRecTask", host=cat.ASR_HOST, doc=Doc(
-                          params=_API3_HEADERS, body=("application/json", _CREATE_BODY),
-                          response=("application/json", _answer_schema({"TaskId": {"type": "integer"}})))),
+                      "/", action="CreateRecTask", host=cat.ASR_HOST, doc=_declared(
+                          "CreateRecTask", response=("application/json", _answer_schema(
+                              {"TaskId": {"type": "integer"}})))),
             Operation("DescribeTaskStatus", "Query a task's status and result", self.describe, ("POST", "GET"),
-                      "/", action="DescribeTaskStatus", host=cat.ASR_HOST, doc=Doc(
-                          params=_API3_HEADERS, body=("application/json", {
-                              "type": "object", "required": ["TaskId"], "properties": {"TaskId": {"type": "integer"}}}),
-                          response=("application/json", _answer_schema({
+                      "/", action="DescribeTaskStatus", host=cat.ASR_HOST, doc=_declared(
+                          "DescribeTaskStatus", response=("application/json", _answer_schema({
                               "TaskId": {"type": "integer"}, "Status": {"enum": [0, 1, 2, 3]},
                               "StatusStr": {"enum": ["waiting", "doing", "success", "failed"]},
                               "AudioDuration": {"type": "number"}, "Result": {"type": "string"},
@@ -162,7 +157,7 @@ class TencentAsr(Dialect):
             "DownloadAsrVocab": "A vocabulary's words as base64 word|weight lines",
         }
         self._operations += [Operation(name, summary, self.sentence_action, ("POST", "GET"), "/", action=name,
-                                       host=cat.ASR_HOST, doc=Doc(params=_API3_HEADERS))
+                                       host=cat.ASR_HOST, doc=_declared(name))
                              for name, summary in sentence_ops.items()]
         self.streams = StreamTasks(engine, self.vocabularies, self.appid, self.restricted.words)
         stream_ops = {
@@ -171,7 +166,7 @@ class TencentAsr(Dialect):
             "CloseAsyncRecognitionTask": "Stream recognition: stop a task",
         }
         self._operations += [Operation(name, summary, self.stream_action, ("POST", "GET"), "/", action=name,
-                                       host=cat.ASR_HOST, doc=Doc(params=_API3_HEADERS))
+                                       host=cat.ASR_HOST, doc=_declared(name))
                              for name, summary in stream_ops.items()]
 
     def operations(self) -> list[Operation]:
@@ -224,6 +219,24 @@ class TencentAsr(Dialect):
 
     def too_large(self, request: Request) -> VendorError:
         return TcError("InvalidParameter.ErrorContentlength")
+
+    def input_values(self, call: Call) -> dict[str, Any]:
+        """An action's parameters as routing read them (JSON body, or the text of a GET query or legacy form)."""
+        api: ApiCall = call.context
+        if api.text_values:
+            call.text_parts.add("body")
+        return {"body": api.params}
+
+    def invalid(self, call: Call, problem: Problem) -> VendorError:
+        if problem.kind == "required":
+            return TcError("MissingParameter", name=problem.name)
+        if problem.kind == "unknown":
+            return TcError("UnknownParameter", name=problem.name)
+        code = problem.schema.get("x-error") or ("InvalidParameter" if problem.kind in ("type", "json")
+                                                 else "InvalidParameterValue")
+        detail = (f"The parameter `{problem.dotted}` must be {_article(problem.schema)}." if problem.kind == "type"
+                  else f"The value of `{problem.dotted}` is not valid: {problem.message}.")
+        return TcError(code, name=problem.name, value=printable(str(problem.value)), detail=detail)
 
     # ---- routing and authentication ----------------------------------------------------------------------
 
@@ -349,8 +362,8 @@ class TencentAsr(Dialect):
     # ---- CreateRecTask -----------------------------------------------------------------------------------
 
     async def create(self, pipeline_call: Call) -> Response:
-        request, call, owner = pipeline_call.request, self._declared(pipeline_call), pipeline_call.account
-        spec = rec_spec(call.params, from_query=call.text_values)
+        request, owner = pipeline_call.request, pipeline_call.account
+        spec = rec_spec(pipeline_call.input["body"])
         self._limit(pipeline_call, "CreateRecTask", owner, cat.CREATE_QPS)
         engine_name = spec["EngineModelType"]
         engine = cat.ASR_ENGINES[engine_name]
@@ -387,10 +400,8 @@ class TencentAsr(Dialect):
     # ---- SentenceRecognition and the vocabularies ----------------------------------------------------------
 
     async def sentence_action(self, pipeline_call: Call) -> Response:
-        call, owner = self._declared(pipeline_call), pipeline_call.account
-        params = dict(call.params)
-        if call.text_values:            # GET and the legacy form carry text: numbers are numbers there
-            params = typed(params, cat.TEXT_FIELDS)
+        call, owner = pipeline_call.context, pipeline_call.account
+        params = dict(pipeline_call.input["body"])
         vocab = self.vocabularies
         try:
             if call.action == "SentenceRecognition":
@@ -408,10 +419,8 @@ class TencentAsr(Dialect):
         return _answer({**data, "RequestId": self.request_id()})
 
     async def stream_action(self, pipeline_call: Call) -> Response:
-        call, owner = self._declared(pipeline_call), pipeline_call.account
-        params = typed(call.params, cat.TEXT_FIELDS) if call.text_values else dict(call.params)
-        if call.text_values and isinstance(params.get("AudioData"), str):
-            params["AudioData"] = params["AudioData"].lower() == "true"
+        call, owner = pipeline_call.context, pipeline_call.account
+        params = dict(pipeline_call.input["body"])
         try:
             if call.action == "CreateAsyncRecognitionTask":
                 self._limit(pipeline_call, call.action, owner, cat.STREAM_QPS)
@@ -419,7 +428,7 @@ class TencentAsr(Dialect):
             elif call.action == "DescribeAsyncRecognitionTasks":
                 data = self.streams.describe(owner, VENDOR)
             else:
-                data = self.streams.close(owner, params.get("TaskId"), VENDOR)
+                data = self.streams.close(owner, params["TaskId"], VENDOR)
         except SentenceError as exc:
             raise TcError(exc.code, **exc.fields) from None
         return _answer({**data, "RequestId": self.request_id()})
@@ -434,32 +443,11 @@ class TencentAsr(Dialect):
         if self.engine.rate_limits and not self.engine.limiter.allow((VENDOR, action, owner), per_second):
             raise TcError(cat.THROTTLE_CODE, count=per_second + 1, limit=per_second)
 
-    def _declared(self, pipeline_call: Call) -> ApiCall:
-        """The call with only the parameters its action declares: others are the service's UnknownParameter,
-        ignored with a leniency warning here (refused in strict mode)."""
-        call = pipeline_call.context
-        assert isinstance(call, ApiCall)
-        unknown = sorted(set(call.params) - cat.ACTION_PARAMS[call.action])
-        if not unknown:
-            return call
-        if not self.lenient(pipeline_call.request, "unknown_parameter"):
-            raise TcError("UnknownParameter", name=unknown[0])
-        call = replace(call, params={k: v for k, v in call.params.items() if k not in unknown})
-        pipeline_call.context = call
-        return call
-
     # ---- DescribeTaskStatus ------------------------------------------------------------------------------
 
     async def describe(self, pipeline_call: Call) -> Response:
-        request, call, owner = pipeline_call.request, self._declared(pipeline_call), pipeline_call.account
-        params = call.params
-        task_id = params.get("TaskId")
-        if task_id is None:
-            raise TcError("MissingParameter", name="TaskId")
-        if call.text_values and isinstance(task_id, str) and whole_number(task_id) is not None:
-            task_id = int(task_id)
-        if not isinstance(task_id, int) or isinstance(task_id, bool):
-            raise TcError("InvalidParameter", detail="TaskId must be an integer.")
+        request, owner = pipeline_call.request, pipeline_call.account
+        task_id = pipeline_call.input["body"]["TaskId"]
         note(request, job_id=str(task_id))
         self._limit(pipeline_call, "DescribeTaskStatus", owner, cat.DESCRIBE_QPS)
         job = self.engine.read(str(task_id))
@@ -541,6 +529,12 @@ def _result(job: Job, record: AsrTask) -> dict[str, Any]:
     language = cat.ASR_ENGINES[job.model].language
     out["ResultDetail"] = [res.sentence_detail(s, shape, language) for s in segs] if shape.res_text_format else None
     return out
+
+
+def _article(schema: Any) -> str:
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return {"integer": "an integer", "string": "a string", "array": "an array", "object": "an object",
+            "boolean": "a boolean", "number": "a number"}.get(str(kind), "of the declared type")
 
 
 def tencent_keys(settings: Settings) -> dict[str, str]:

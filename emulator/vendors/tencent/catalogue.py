@@ -9,6 +9,7 @@ marked "emulator" are the emulator's own wording where the vendor's is not publi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 # ---- credentials shared by both APIs ------------------------------------------------------------------------------
 
@@ -72,14 +73,6 @@ REC_INT_PARAMS: dict[str, tuple[int, ...] | None] = {
     "EmotionRecognition": (0, 1, 2), "EmotionalEnergy": (0, 1), "ConvertNumMode": (0, 1, 3),
     "FilterDirty": (0, 1, 2), "FilterPunc": (0, 1, 2), "FilterModal": (0, 1, 2), "SentenceMaxLength": None,
 }
-REC_STR_PARAMS = ("EngineModelType", "Data", "Url", "CallbackUrl", "HotwordId", "CustomizationId", "Extra",
-                  "HotwordList", "ReplaceTextId")
-REC_LIST_PARAMS = ("KeyWordLibIdList", "SpeakerRoles")
-# fields that stay text when a GET or an older-signature form (all text) is read as a JSON body would be
-TEXT_FIELDS = frozenset({"Data", "Url", "HotwordId", "VocabId", "Name", "Description", "Word", "WordWeightStr",
-                         "HotwordList", "CustomizationId", "Extra", "ReplaceTextId", "CallbackUrl",
-                         "EngSerViceType", "EngineModelType", "VoiceFormat", "UsrAudioKey", "RoleAudioUrl",
-                         "RoleName"})
 REC_REQUIRED = ("EngineModelType", "ChannelNum", "ResTextFormat", "SourceType")
 MAX_DATA_BYTES = 5 * 1024 * 1024          # SourceType 1: the decoded audio
 MAX_URL_FILE_BYTES = 1024 * 1024 * 1024   # SourceType 0: 1 GB
@@ -294,37 +287,9 @@ SENTENCE_FORMATS = frozenset({"wav", "pcm", "ogg-opus", "speex", "silk", "mp3", 
 SENTENCE_MAX_MS = 60_000                  # one sentence: 60 s of audio at most
 SENTENCE_MAX_BASE64 = 3 * 1024 * 1024     # and 3 MB of base64 Data
 SENTENCE_QPS = 30
-SENTENCE_INT_PARAMS: dict[str, tuple[int, ...] | None] = {
-    "SourceType": (0, 1), "WordInfo": (0, 1, 2), "FilterDirty": (0, 1, 2), "FilterModal": (0, 1, 2),
-    "FilterPunc": (0, 1, 2), "ConvertNumMode": (0, 1), "ReinforceHotword": (0, 1), "InputSampleRate": (8000,),
-    "DataLen": None, "ProjectId": None, "SubServiceType": None,     # the last two deprecated: anything goes
-}
-SENTENCE_STR_PARAMS = ("EngSerViceType", "VoiceFormat", "Url", "Data", "HotwordId", "HotwordList", "CustomizationId",
-                       "ReplaceTextId", "UsrAudioKey")
 SENTENCE_REQUIRED = ("EngSerViceType", "SourceType", "VoiceFormat")
 HOTWORD_LIST_MAX = 128
 HOTWORD_WEIGHTS = frozenset({*range(1, 12), 100})
-# Every action's parameters. The service refuses others (UnknownParameter, in its common error codes: "未知参数错误，
-# 用户多传未定义的参数会导致错误"); the emulator ignores them with the leniency warning ``unknown_parameter`` (a newer
-# SDK's newer parameter should not stop local work) and refuses them in strict mode.
-_VOCAB_WORDS = frozenset({"Name", "Description", "WordWeights", "WordWeightStr"})
-ACTION_PARAMS: dict[str, frozenset[str]] = {
-    "CreateRecTask": frozenset({*REC_INT_PARAMS, *REC_STR_PARAMS, *REC_LIST_PARAMS}),
-    "DescribeTaskStatus": frozenset({"TaskId"}),
-    "SentenceRecognition": frozenset({*SENTENCE_INT_PARAMS, *SENTENCE_STR_PARAMS}),
-    "CreateAsrVocab": _VOCAB_WORDS | {"TagInfos"},
-    "GetAsrVocab": frozenset({"VocabId"}),
-    "GetAsrVocabList": frozenset({"TagInfos", "Offset", "Limit"}),
-    "UpdateAsrVocab": _VOCAB_WORDS | {"VocabId"},
-    "DeleteAsrVocab": frozenset({"VocabId"}),
-    "SetVocabState": frozenset({"VocabId", "State"}),
-    "DownloadAsrVocab": frozenset({"VocabId"}),
-    "CreateAsyncRecognitionTask": frozenset({"EngineType", "Url", "CallbackUrl", "SignToken", "FilterDirty",
-                                             "FilterModal", "FilterPunc", "ConvertNumMode", "WordInfo", "HotwordId",
-                                             "AudioData"}),
-    "DescribeAsyncRecognitionTasks": frozenset(),
-    "CloseAsyncRecognitionTask": frozenset({"TaskId"}),
-}
 VOCAB_NAME_MAX, VOCAB_DESCRIPTION_MAX, VOCAB_WORDS_MAX = 255, 1000, 1000
 VOCAB_WORD_CJK_MAX, VOCAB_WORD_LATIN_MAX = 10, 30
 VOCAB_STATES = (0, 1)                     # 1: the default list, used when a request names no HotwordId
@@ -433,3 +398,120 @@ RT_LENIENCY: dict[str, tuple[str, str]] = {
 STREAM_ENGINES = frozenset({"16k_zh", "16k_en", "16k_id", "16k_fil", "16k_th", "16k_pt", "16k_tr", "16k_ar",
                             "16k_es", "16k_hi", "16k_fr", "16k_de"})   # CreateAsyncRecognitionTask's EngineType
 RT_EXTRA_ENGINES = _engines("16k_zh_court 16k_en_game 8k_zh_finance 16k_wuu-SH")
+
+
+# ---- every API 3.0 action's parameters, declared once (emulator.declare) -------------------------------------------
+# The service refuses parameters an action does not declare (UnknownParameter, in its common error codes:
+# "未知参数错误，用户多传未定义的参数会导致错误"); the emulator ignores them with the leniency warning
+# ``unknown_parameter`` (a newer SDK's newer parameter should not stop local work) and refuses them in strict mode.
+# Each is a JSON Schema object: the pipeline checks a request against it before the action runs (values typed from
+# text for GET and the older signatures' forms), the API document shows it and the fuzzer draws from it. A wrong
+# type is InvalidParameter, a wrong value InvalidParameterValue, unless the field's ``x-error`` names the service's
+# own code; a missing one MissingParameter; one the action does not declare UnknownParameter (lenient: ignored).
+
+def _int(*allowed: int, error: str | None = None, minimum: int | None = None, maximum: int | None = None,
+         text: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "integer"}
+    if allowed:
+        out["enum"] = list(allowed)
+    if minimum is not None:
+        out["minimum"] = minimum
+    if maximum is not None:
+        out["maximum"] = maximum
+    if error:
+        out["x-error"] = error
+    if text:
+        out["description"] = text
+    return out
+
+
+def _str(*allowed: str, error: str | None = None, max_length: int | None = None, min_length: int | None = None,
+         text: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "string"}
+    if allowed:
+        out["enum"] = sorted(allowed)
+    if max_length is not None:
+        out["maxLength"] = max_length
+    if min_length is not None:
+        out["minLength"] = min_length
+    if error:
+        out["x-error"] = error
+    if text:
+        out["description"] = text
+    return out
+
+
+def _action(properties: dict[str, dict[str, Any]], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        out["required"] = list(required)
+    return out
+
+
+_ENGINE_ERROR = "InvalidParameterValue.ErrorInvalidEngservice"
+_SOURCE = _int(0, 1, error="InvalidParameterValue.ErrorInvalidSourcetype", text="0: Url, 1: base64 Data")
+_INT64 = {"minimum": -(2**63), "maximum": 2**63 - 1}
+_TEXT = _str(max_length=MAX_BODY_BYTES)
+_WORDS = {"type": "array", "maxItems": VOCAB_WORDS_MAX, "x-error": "InvalidParameterValue.InvalidParameterLength",
+          "items": {"type": "object", "additionalProperties": False, "required": ["Word", "Weight"], "properties": {
+              "Word": _str(max_length=VOCAB_WORD_LATIN_MAX, error="InvalidParameterValue.InvalidParameterLength"),
+              "Weight": _int(*sorted(HOTWORD_WEIGHTS), error="InvalidParameterValue.InvalidWordWeight")}}}
+_VOCAB_FIELDS = {
+    "Name": _str(min_length=1, max_length=VOCAB_NAME_MAX, error="InvalidParameterValue.InvalidParameterLength"),
+    "Description": _str(max_length=VOCAB_DESCRIPTION_MAX, error="InvalidParameterValue.InvalidParameterLength"),
+    "WordWeights": _WORDS,
+    "WordWeightStr": _str(max_length=MAX_BODY_BYTES, error="InvalidParameterValue.InvalidWordWeightStr",
+                          text="base64 of word|weight lines"),
+}
+_TAGS = {"type": "array", "maxItems": 100, "items": _str(max_length=255)}
+_VOCAB_ID = _str(max_length=64, error="InvalidParameterValue.InvalidVocabId")
+_FILTERS = {"FilterDirty": _int(0, 1, 2), "FilterModal": _int(0, 1, 2), "FilterPunc": _int(0, 1, 2)}
+
+ACTION_SCHEMAS: dict[str, dict[str, Any]] = {
+    "CreateRecTask": _action({
+        **{name: _int(*(allowed or ())) for name, allowed in REC_INT_PARAMS.items()
+           if name not in ("DataLen", "SentenceMaxLength")},
+        "SourceType": _SOURCE,
+        "DataLen": _int(minimum=0, maximum=MAX_BODY_BYTES),
+        "SentenceMaxLength": _int(0, *range(SENTENCE_MAX_LENGTH[0], SENTENCE_MAX_LENGTH[1] + 1),
+                                  text="0 (off) or 6 to 40 characters"),
+        "EngineModelType": _str(*ASR_ENGINES, error=_ENGINE_ERROR),
+        "Data": _TEXT, "Url": _str(max_length=8192), "CallbackUrl": _str(max_length=8192),
+        "HotwordId": _str(max_length=64), "CustomizationId": _str(max_length=64), "Extra": _str(max_length=4096),
+        "HotwordList": _str(max_length=8192), "ReplaceTextId": _str(max_length=64),
+        "KeyWordLibIdList": {"type": "array", "maxItems": 100, "items": _str(max_length=64)},
+        "SpeakerRoles": {"type": "array", "maxItems": 100, "items": {
+            "type": "object", "properties": {"RoleAudioUrl": _str(max_length=8192), "RoleName": _str(max_length=255)}}},
+    }, REC_REQUIRED),
+    "DescribeTaskStatus": _action({"TaskId": {"type": "integer", **_INT64}}, ("TaskId",)),
+    "SentenceRecognition": _action({
+        "SourceType": _SOURCE, "WordInfo": _int(0, 1, 2), **_FILTERS, "ConvertNumMode": _int(0, 1),
+        "ReinforceHotword": _int(0, 1), "InputSampleRate": _int(8000), "DataLen": _int(minimum=0, maximum=2**63 - 1),
+        "ProjectId": {"type": "integer", **_INT64}, "SubServiceType": {"type": "integer", **_INT64},
+        "EngSerViceType": _str(*ASR_ENGINES, error=_ENGINE_ERROR),
+        "VoiceFormat": _str(*SENTENCE_FORMATS, error="InvalidParameterValue.ErrorInvalidVoiceFormat"),
+        "Url": _str(max_length=8192), "Data": _TEXT, "HotwordId": _str(max_length=64),
+        "HotwordList": _str(max_length=8192), "CustomizationId": _str(max_length=64),
+        "ReplaceTextId": _str(max_length=64), "UsrAudioKey": _str(max_length=255),
+    }, SENTENCE_REQUIRED),
+    "CreateAsrVocab": _action({**_VOCAB_FIELDS, "TagInfos": _TAGS}, ("Name",)),
+    "GetAsrVocab": _action({"VocabId": _VOCAB_ID}, ("VocabId",)),
+    "GetAsrVocabList": _action({"TagInfos": _TAGS, "Offset": _int(minimum=0, maximum=2**31),
+                                "Limit": _int(minimum=0, maximum=2**31)}),
+    "UpdateAsrVocab": _action({**_VOCAB_FIELDS, "VocabId": _VOCAB_ID}, ("VocabId",)),
+    "DeleteAsrVocab": _action({"VocabId": _VOCAB_ID}, ("VocabId",)),
+    "SetVocabState": _action({"VocabId": _VOCAB_ID, "State": _int(*VOCAB_STATES,
+                                                                   error="InvalidParameterValue.InvalidVocabState")},
+                             ("VocabId", "State")),
+    "DownloadAsrVocab": _action({"VocabId": _VOCAB_ID}, ("VocabId",)),
+    "CreateAsyncRecognitionTask": _action({
+        "EngineType": _str(*STREAM_ENGINES, error=_ENGINE_ERROR), "Url": _str(min_length=1, max_length=8192),
+        "CallbackUrl": _str(min_length=1, max_length=8192), "SignToken": _str(max_length=255),
+        **_FILTERS, "ConvertNumMode": _int(0, 1, 3), "WordInfo": _int(0, 1, 2), "HotwordId": _str(max_length=64),
+        "AudioData": {"type": "boolean"},
+    }, ("EngineType", "Url", "CallbackUrl")),
+    "DescribeAsyncRecognitionTasks": _action({}),
+    "CloseAsyncRecognitionTask": _action({"TaskId": {"type": "integer", **_INT64}}, ("TaskId",)),
+}
+ACTION_PARAMS: dict[str, frozenset[str]] = {action: frozenset(schema["properties"])
+                                           for action, schema in ACTION_SCHEMAS.items()}

@@ -67,18 +67,4 @@ def _finish(node: Any, path: str) -> Any:
     return node
 
 
-def typed(value: Any, text_fields: frozenset[str], field: str = "") -> Any:
-    """Text values read as the JSON body would carry them: whole numbers as numbers, inside arrays and objects too,
-    except in the fields named in ``text_fields`` (and the items of arrays of text, which stay text)."""
-    if isinstance(value, dict):
-        return {k: typed(v, text_fields, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [typed(v, text_fields, field) if isinstance(v, (dict, list)) else v for v in value]
-    if isinstance(value, str) and field not in text_fields:
-        digits = value[1:] if value.startswith("-") else value
-        if digits.isascii() and digits.isdigit() and len(digits) <= 18:
-            return int(value)
-    return value
-
-
-__all__ = ["Malformed", "typed", "unflatten"]
+__all__ = ["Malformed", "unflatten"]

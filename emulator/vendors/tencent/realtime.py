@@ -31,7 +31,7 @@ from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.faults import STREAM_ACTIONS, delay_result
 from emulator.engine.recognizer import Word
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
-from emulator.inputs import same_secret, whole_number
+from emulator.inputs import BadInput, parse_json, same_secret, whole_number
 from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent.asr import tencent_keys
@@ -306,8 +306,8 @@ class TencentRealtime(Dialect):
                 await self._audio(ws, session, message["bytes"])
                 continue
             try:
-                frame = json.loads(message.get("text") or "")
-            except (ValueError, RecursionError):
+                frame = parse_json(message.get("text") or "")
+            except BadInput:
                 frame = None
             if isinstance(frame, dict) and frame.get("type") == "end":
                 await self._end(ws, session)

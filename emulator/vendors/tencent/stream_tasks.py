@@ -51,26 +51,12 @@ def checksum(appid: str, sign_token: str, body: bytes) -> str:
 
 
 def stream_spec(params: dict[str, Any]) -> dict[str, Any]:
-    """The documented parameters, checked: raises ``SentenceError`` with the API's codes."""
-    for name in ("EngineType", "Url", "CallbackUrl"):
-        if not params.get(name):
-            raise SentenceError("MissingParameter", name=name)
-    for name in ("EngineType", "Url", "CallbackUrl", "SignToken", "HotwordId"):
-        if name in params and not isinstance(params[name], str):
-            raise SentenceError("InvalidParameterValue", detail=f"{name} is a string.")
-    for name, allowed in (("FilterDirty", (0, 1, 2)), ("FilterModal", (0, 1, 2)), ("FilterPunc", (0, 1, 2)),
-                          ("ConvertNumMode", (0, 1, 3)), ("WordInfo", (0, 1, 2))):
-        value = params.get(name, 0)
-        if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
-            raise SentenceError("InvalidParameterValue", detail=f"{name} is not a valid value.")
-    if params["EngineType"] not in cat.STREAM_ENGINES:
-        raise SentenceError("InvalidParameterValue.ErrorInvalidEngservice", value=params["EngineType"])
+    """The parameters — typed and bounded by their declaration (``cat.ACTION_SCHEMAS``) — checked for what the
+    schema cannot say: the stream's and the callback's URLs."""
     if not http_url(params["Url"]) and not params["Url"].lower().startswith(("rtmp://", "rtsp://")):
         raise SentenceError("InvalidParameterValue.ErrorInvalidUrl")
     if not http_url(params["CallbackUrl"]):
         raise SentenceError("InvalidParameterValue", detail="CallbackUrl is not an http(s) URL.")
-    if "AudioData" in params and not isinstance(params["AudioData"], bool):
-        raise SentenceError("InvalidParameterValue", detail="AudioData is true or false.")
     return params
 
 
@@ -108,9 +94,7 @@ class StreamTasks:
         return {"Data": {"Tasks": [{"TaskId": int(j.id.removeprefix("stream-")), "Url": j.record_as(StreamTask).url}
                                    for j in running]}}
 
-    def close(self, owner: str, task_id: Any, vendor: str) -> dict[str, Any]:
-        if isinstance(task_id, bool) or not isinstance(task_id, int):
-            raise SentenceError("InvalidParameter", detail="TaskId is an integer.")
+    def close(self, owner: str, task_id: int, vendor: str) -> dict[str, Any]:
         job = self.engine.peek(f"stream-{task_id}")
         if job is None or job.vendor != vendor or job.owner != owner:
             raise SentenceError("FailedOperation.NoSuchTask")

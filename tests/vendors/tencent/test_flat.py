@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.vendors.tencent.flat import Malformed, typed, unflatten
+from emulator.vendors.tencent.flat import Malformed, unflatten
 
 
 def test_arrays_of_objects_and_of_text_in_any_order() -> None:
@@ -27,10 +27,3 @@ def test_nested_objects_and_a_repeated_plain_name() -> None:
 def test_malformed_names(pairs: list[tuple[str, str]]) -> None:
     with pytest.raises(Malformed):
         unflatten(pairs)
-
-
-def test_typed_reads_numbers_except_in_text_fields() -> None:
-    value = {"WordWeights": [{"Word": "12", "Weight": "10"}], "TagInfos": ["7"], "Offset": "0", "Limit": "-1"}
-    assert typed(value, frozenset({"Word"})) == {"WordWeights": [{"Word": "12", "Weight": 10}], "TagInfos": ["7"],
-                                                "Offset": 0, "Limit": -1}
-    assert typed({"Name": "１２"}, frozenset()) == {"Name": "１２"}        # full-width digits stay text
