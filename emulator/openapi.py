@@ -164,6 +164,8 @@ def _vendor_entry(dialect: Dialect, op: Operation, method: str) -> dict[str, Any
         entry["responses"] = {"101": {"description": "Switching Protocols: the realtime WebSocket"}}
         if doc and doc.body:
             entry["x-websocket-messages"] = doc.body[1]
+        if doc and doc.messages:       # the client's messages as declared (and checked when they arrive)
+            entry["x-websocket-message-schemas"] = doc.messages
     return entry
 
 

@@ -8,6 +8,7 @@ reading of the documents where the service's exact answer is not recorded.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from emulator.engine.jobs import Phase
 
@@ -274,17 +275,6 @@ LENIENCY: dict[str, tuple[str, str]] = {
 # ---- request and answer shapes, for the API document ------------------------------------------------------------
 
 _S = {"type": "string"}
-SUBMIT_BODY = {
-    "type": "object", "required": ["model", "input"],
-    "properties": {
-        "model": {"enum": sorted(MODELS)},
-        "input": {"type": "object", "required": ["file_urls"], "properties": {
-            "file_urls": {"type": "array", "items": _S, "minItems": 1, "maxItems": MAX_FILES}}},
-        "parameters": {"type": "object", "properties": {
-            **{name: {"type": "boolean"} for name in sorted(BOOL_PARAMS)}, **{name: _S for name in sorted(STR_PARAMS)},
-            "channel_id": {"type": "array", "items": {"type": "integer"}},
-            "language_hints": {"type": "array", "items": _S},
-            "speaker_count": {"type": "integer", "minimum": SPEAKER_COUNT[0], "maximum": SPEAKER_COUNT[1]}}}}}
 TASK_ANSWER = {
     "type": "object", "required": ["request_id", "output"],
     "properties": {"request_id": _S, "output": {
@@ -346,3 +336,59 @@ QWEN_RT_THRESHOLD, QWEN_RT_SILENCE_MS = 0.2, 800
 QWEN_RT_SILENCE_RANGE = (200, 6000)
 QWEN_RT_MAX_APPEND = 15 * 1024 * 1024 * 4 // 3 + 4      # 15 MiB of audio, as base64
 QWEN_RT_CLOSE_WAIT_S = 5.0
+
+
+# The file-transcription submit, declared once: checked before the handler runs (the pipeline), documented and fuzzed.
+# Qwen3-ASR file transcription shares the endpoint; its ``input`` and ``parameters`` are read by ``qwen``.
+SUBMIT_BODY: dict[str, Any] = {
+    "type": "object", "required": ["model", "input"], "additionalProperties": False,
+    "properties": {
+        "model": {"type": "string", "minLength": 1, "maxLength": 256, "x-error": "BadRequest.EmptyModel",
+                  "examples": sorted(MODELS)},
+        "input": {"type": "object", "x-error": "BadRequest.EmptyInput"},
+        "parameters": {"type": ["object", "null"]},
+        "resources": {"type": ["array", "object", "null"]}},
+    "if": {"required": ["model"], "properties": {"model": {"enum": sorted(QWEN_FILETRANS_MODELS)}}},
+    "then": {"properties": {
+        "input": {"required": ["file_url"], "properties": {"file_url": {"type": "string", "minLength": 1,
+                                                                        "maxLength": 8192}}},
+        "parameters": {"additionalProperties": False, "properties": {
+            "language": {"type": "string", "maxLength": 64}, "enable_itn": {"type": "boolean"},
+            "enable_words": {"type": "boolean"}, "corpus": {"type": ["object", "string", "null"]},
+            "channel_id": {"type": "array", "minItems": 1, "maxItems": 64,
+                           "items": {"type": "integer", "minimum": 0, "maximum": 63}}}}}},
+    "else": {"properties": {
+        "input": {"properties": {       # file_urls, or one file_url (which the SDK's older versions send)
+            "file_urls": {"type": "array", "items": {"type": "string", "maxLength": 8192}, "minItems": 1,
+                          "maxItems": MAX_FILES},
+            "file_url": {"type": "string", "maxLength": 8192}}},
+        "parameters": {"additionalProperties": False, "properties": {
+            **{name: {"type": "boolean"} for name in sorted(BOOL_PARAMS)},
+            **{name: {"type": "string", "maxLength": 1024} for name in sorted(STR_PARAMS)},
+            "channel_id": {"type": "array", "minItems": 1, "maxItems": 64,
+                           "items": {"type": "integer", "minimum": 0, "maximum": 63}},
+            "language_hints": {"type": "array", "maxItems": 100, "items": {"type": "string", "maxLength": 64}},
+            "speaker_count": {"type": "integer", "minimum": SPEAKER_COUNT[0], "maximum": SPEAKER_COUNT[1]}}}}}}
+
+# The realtime run-task message, declared once: checked when it arrives (a mismatch is task-failed with
+# InvalidParameter), documented in the API document's x-websocket-messages and fuzzed. Parameters the documents do not
+# list pass unchecked: the service's own handling of them is not documented (see the note on unknown_parameter).
+_SILENCE = {"type": "integer", "minimum": -(2**31), "maximum": 2**31,   # the model's own key: MAX_SENTENCE_SILENCE
+            "description": "ms; a model that does not read it ignores it"}
+RUN_TASK: dict[str, Any] = {
+    "type": "object", "required": ["header", "payload"], "properties": {
+        "header": {"type": "object", "properties": {
+            "action": {"const": "run-task"}, "task_id": {"type": "string", "maxLength": 128},
+            "streaming": {"type": "string", "maxLength": 32}}},
+        "payload": {"type": "object", "required": ["model"], "properties": {
+            "model": {"type": "string", "maxLength": 256}, "task_group": {"type": "string", "maxLength": 64},
+            "task": {"type": "string", "maxLength": 64}, "function": {"type": "string", "maxLength": 64},
+            "input": {"type": ["object", "null"]},
+            "parameters": {"type": ["object", "null"], "properties": {
+                "format": {"type": "string", "enum": list(REALTIME_FORMATS)},
+                "sample_rate": {"type": "integer", "minimum": 8000, "maximum": 192000},
+                **{name: {"type": "boolean"} for name in REALTIME_BOOL_PARAMS},
+                "max_sentence_silence": _SILENCE, "max_end_silence": _SILENCE,
+                "language_hints": {"type": "array", "maxItems": 100, "items": {"type": "string", "maxLength": 64}},
+                "source_language": {"type": ["string", "null"], "maxLength": 64},
+                "vocabulary_id": {"type": "string", "maxLength": 256}}}}}}}

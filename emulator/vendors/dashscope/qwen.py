@@ -319,26 +319,15 @@ def compatible_error(exc: VendorError, completion_id: str, request_id: str) -> d
 
 # ---- long files: qwen3-asr-flash-filetrans on the task endpoints (the brief, §4) ---------------------------------
 
-def filetrans_spec(payload: dict[str, Any], oss_enabled: bool) -> tuple[str, dict[str, Any], list[str]]:
-    """The task's file, its parameters (checked) and the parameters the documents do not list."""
-    inp, params = payload.get("input"), payload.get("parameters") or {}
-    if not isinstance(inp, dict):
-        raise DashScopeError("BadRequest.EmptyInput")
-    if not isinstance(params, dict):
-        raise DashScopeError("InvalidParameter", "Field 'parameters' must be an object.")
-    url = inp.get("file_url")
-    if not isinstance(url, str) or not url:
-        raise DashScopeError("InvalidParameter", "Field 'input.file_url' is required.")
+def filetrans_spec(payload: dict[str, Any], oss_enabled: bool) -> tuple[str, dict[str, Any]]:
+    """The task's file and its parameters — typed and bounded by ``cat.SUBMIT_BODY`` (undeclared ones dropped or
+    refused there) — checked for what the schema cannot say: the URL's scheme and the language."""
+    url, params = payload["input"]["file_url"], payload.get("parameters") or {}
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in ("http", "https") and not (scheme == "oss" and oss_enabled):
         raise DashScopeError("InvalidParameter", "input.file_url is an http(s) URL (or oss:// after an upload).")
-    _check_options(params, ("enable_itn", "enable_words"), "", "Parameter '{}' must be a boolean.")
-    channels = params.get("channel_id", [0])
-    if not isinstance(channels, list) or not channels or not all(
-            isinstance(c, int) and not isinstance(c, bool) and 0 <= c < 64 for c in channels):
-        raise DashScopeError("InvalidParameter", "Parameter 'channel_id' must be a non-empty list of channel indexes.")
-    unknown = sorted(set(params) - cat.QWEN_FILETRANS_PARAMS)
-    return url, params, unknown
+    _check_options(params, (), "", "")
+    return url, params
 
 
 def filetrans_output(job: Job, link: str | None, utc_offset_hours: float) -> tuple[dict[str, Any],

@@ -17,13 +17,14 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from emulator.declare import Invalid, Schema
 from emulator.engine import Engine, Rule
 from emulator.engine import Request as FaultRequest
 from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.faults import STREAM_ACTIONS, delay_result
 from emulator.engine.recognizer import CJK_LANGS, FAKER_LOCK, synthetic_sentences, tokenize
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
-from emulator.inputs import BadInput, parse_json
+from emulator.inputs import BadInput, parse_json, printable
 from emulator.vendors.dashscope import catalogue as cat
 
 VENDOR = "dashscope"
@@ -54,6 +55,9 @@ class Task:
     billed_ms: int = 0
     rng: random.Random = field(default_factory=random.Random)
     translations: dict[tuple[int, str], list[tuple[str, str]]] = field(default_factory=dict)
+
+
+_RUN_TASK = Schema(cat.RUN_TASK, "run-task")
 
 
 class Realtime:
@@ -159,45 +163,41 @@ class Realtime:
     # ---- task --------------------------------------------------------------------------------------------
 
     def _start(self, frame: dict[str, Any], key: str, test_id: str | None) -> Task:
-        task_id = str(frame["header"].get("task_id") or self.engine.new_id())
-        payload = frame.get("payload")
-        if not isinstance(payload, dict):
-            raise TaskFailed(cat.WS_BAD_REQUEST, "run-task needs a payload object.")
-        name = payload.get("model")
-        model = cat.REALTIME_MODELS.get(name) if isinstance(name, str) else None
+        """A run-task — typed and bounded by its declaration (``cat.RUN_TASK``) — checked for what the schema
+        cannot say: the model and what it supports."""
+        try:
+            frame = _RUN_TASK.check(frame)
+        except Invalid as exc:
+            problem = exc.problem
+            if problem.path == ("payload", "model"):
+                code, message = cat.WS_ERRORS["model"]
+                raise TaskFailed(code, message.format(model=printable(str(problem.value)))) from None
+            raise TaskFailed(cat.WS_BAD_REQUEST, f"{problem.message}.") from None
+        task_id = frame["header"].get("task_id") or self.engine.new_id()
+        payload = frame["payload"]
+        model = cat.REALTIME_MODELS.get(payload["model"])
         if model is None:
             code, message = cat.WS_ERRORS["model"]
-            raise TaskFailed(code, message.format(model=name))
+            raise TaskFailed(code, message.format(model=payload["model"]))
         params = payload.get("parameters") or {}
-        if not isinstance(params, dict):
-            raise TaskFailed(cat.WS_BAD_REQUEST, "parameters must be an object.")
         fmt = params.get("format", "pcm")
         rate = params.get("sample_rate", 16000)
-        if fmt not in cat.REALTIME_FORMATS:
-            raise TaskFailed(cat.WS_BAD_REQUEST, f"Unsupported audio format: {fmt!r}.")
-        if not isinstance(rate, int) or isinstance(rate, bool) or rate < 8000:
-            raise TaskFailed(cat.WS_BAD_REQUEST, f"Invalid sample_rate: {rate!r}.")
         if model.sample_rates is not None and rate not in model.sample_rates:
             raise TaskFailed(cat.WS_BAD_REQUEST, f"Model {model.name} supports sample_rate "
                                                  f"{', '.join(map(str, model.sample_rates))} only.")
-        for flag in cat.REALTIME_BOOL_PARAMS:
-            if flag in params and not isinstance(params[flag], bool):
-                raise TaskFailed(cat.WS_BAD_REQUEST, f"{flag} must be a boolean.")
         v2 = model.v2_options
         # max_sentence_silence (v2 and fun-asr, VAD sentences only) or gummy's max_end_silence
         silence_key = "max_sentence_silence" if v2 else "max_end_silence" if model.translation else None
         silence = params.get(silence_key, model.end_silence_ms) if silence_key else model.end_silence_ms
         low, high = cat.MAX_SENTENCE_SILENCE
-        if not isinstance(silence, int) or isinstance(silence, bool) or not low <= silence <= high:
+        if not low <= silence <= high:
             raise TaskFailed(cat.WS_BAD_REQUEST, f"{silence_key} must be an integer in [{low}, {high}].")
         hints = params.get("language_hints") or []
-        if not isinstance(hints, list):
-            raise TaskFailed(cat.WS_BAD_REQUEST, "language_hints must be an array of language codes.")
         source = params.get("source_language")
-        language = next((h for h in ([source] if isinstance(source, str) else []) + list(hints)
-                         if isinstance(h, str) and h in model.languages), model.languages[0])
+        language = next((h for h in ([source] if source else []) + list(hints) if h in model.languages),
+                        model.languages[0])
         hotwords: tuple[str, ...] = ()
-        if isinstance(params.get("vocabulary_id"), str) and self.vocabularies is not None:
+        if params.get("vocabulary_id") and self.vocabularies is not None:
             words = self.vocabularies.words(params["vocabulary_id"], key)
             if words is None:
                 raise TaskFailed(cat.WS_BAD_REQUEST, cat.VOCABULARY_NOT_FOUND.format(id=params["vocabulary_id"]))

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Scope
 
 from emulator.config import DEFAULT_DASHSCOPE_KEY, Settings
+from emulator.declare import Problem
 from emulator.engine import Engine, Failure, FetchLimits, Item, Job, JobStateError, Options, Phase
 from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
@@ -73,6 +74,9 @@ class QwenTaskRecord(TaskRecord):
     """A qwen3-asr-flash-filetrans task: its own input (``file_url``), result and usage shapes."""
 
     params: dict[str, Any] | None = None
+
+
+_ENABLE = {"type": "string", "pattern": "^[Ee][Nn][Aa][Bb][Ll][Ee]$"}
 
 
 class DashScope(Dialect):
@@ -156,8 +160,9 @@ class DashScope(Dialect):
             Operation("submit", "Submit a file-transcription task (X-DashScope-Async: enable)", self.submit,
                       ("POST",), f"{p}/services/audio/asr/transcription", faults=False, doc=Doc(
                           params=(Param(cat.ASYNC_HEADER, "header", True, "enable: file transcription is "
-                                                                          "asynchronous only"),),
-                          body=("application/json", cat.SUBMIT_BODY), response=("application/json", cat.TASK_ANSWER))),
+                                                                          "asynchronous only", _ENABLE),),
+                          body=("application/json", cat.SUBMIT_BODY), response=("application/json", cat.TASK_ANSWER),
+                          check=("header", "body"), unknown="unknown_parameter")),
             Operation("customization", "Hot-word vocabularies: create, list, query, update, delete",
                       self.customization, ("POST",), f"{p}/services/audio/asr/customization"),
             Operation("list", "List tasks", self.list_tasks, ("GET",), f"{p}/tasks"),
@@ -191,7 +196,7 @@ class DashScope(Dialect):
                                                                         "session.finished, error"}))),
             Operation("stream", "Realtime recognition (run-task, audio, finish-task)", methods=("WEBSOCKET",),
                       path=self.ws_path, socket=self.realtime.endpoint,
-                      doc=Doc(body=("application/json", cat.REALTIME_MESSAGES))),
+                      doc=Doc(body=("application/json", cat.REALTIME_MESSAGES), messages={"run-task": cat.RUN_TASK})),
             Operation("stream", "Realtime recognition (run-task, audio, finish-task)", methods=("WEBSOCKET",),
                       path=self.ws_path + "/", socket=self.realtime.endpoint),
         ]
@@ -249,6 +254,19 @@ class DashScope(Dialect):
         return JSONResponse({"request_id": self.request_id(), "code": exc.code, "message": exc.message},
                             status_code=exc.status)
 
+    def invalid(self, call: Call, problem: Problem) -> VendorError:
+        if problem.part == "header":                 # X-DashScope-Async missing or not "enable"
+            return DashScopeError(*cat.SYNC_CALL)
+        if problem.kind == "json":
+            return DashScopeError("InvalidParameter", f"The request body cannot be read: {problem.message}.")
+        if problem.kind == "unknown":
+            names = ", ".join(problem.names)
+            return DashScopeError("InvalidParameter", f"Unknown parameter(s): {names}." if problem.path
+                                  else f"Unknown field(s) in request: {names}.")
+        code = problem.schema.get("x-error") if problem.kind in ("required", "length") else None
+        return DashScopeError(code or "InvalidParameter", None if code else f"Field '{problem.dotted}' "
+                              f"{problem.message.split(': ', 1)[-1]}.")
+
     def internal_error(self, exc: BaseException) -> VendorError:
         return DashScopeError("InternalError", f"{cat.ERRORS['InternalError'][1]} ({type(exc).__name__})")
 
@@ -292,10 +310,8 @@ class DashScope(Dialect):
     async def submit(self, call: Call) -> Response:
         request = call.request
         key: str = request.state.api_key
-        if request.headers.get(cat.ASYNC_HEADER, "").lower() != cat.HEADER_ON:
-            raise DashScopeError(*cat.SYNC_CALL)
-        payload = json_object(call.body)
-        if isinstance(payload.get("model"), str) and payload["model"] in cat.QWEN_FILETRANS_MODELS:
+        payload = call.input["body"]
+        if payload["model"] in cat.QWEN_FILETRANS_MODELS:
             return await self._qwen_submit(call, payload)
         model_name, sources, options = self._parse_submit(payload, request)
         await call.faults(model=model_name, media=sources)
@@ -318,32 +334,15 @@ class DashScope(Dialect):
         return JSONResponse({"request_id": request_id, "output": {"task_id": job.id, "task_status": "PENDING"}})
 
     def _parse_submit(self, payload: dict[str, Any], request: Request) -> tuple[str, list[str], Options]:
-        unknown = set(payload) - {"model", "input", "parameters", "resources"}
-        if unknown and not self.lenient(request, "unknown_parameter"):
-            raise DashScopeError("InvalidParameter", f"Unknown field(s) in request: {', '.join(sorted(unknown))}.")
-        model_name = payload.get("model")
-        if model_name is None or model_name == "":
-            raise DashScopeError("BadRequest.EmptyModel")
-        if not isinstance(model_name, str):
-            raise DashScopeError("InvalidParameter", "Field 'model' must be a string.")
-        model_name = cat.MODEL_ALIASES.get(model_name, model_name)
-        inp = payload.get("input")
-        if inp is None:
-            raise DashScopeError("BadRequest.EmptyInput")
-        if not isinstance(inp, dict):
-            raise DashScopeError("InvalidParameter", "Field 'input' must be an object.")
-        params = payload.get("parameters", {})
-        if params is None:
-            params = {}
-        if not isinstance(params, dict):
-            raise DashScopeError("InvalidParameter", "Field 'parameters' must be an object.")
+        """The submit's body — typed and bounded by its declaration (``cat.SUBMIT_BODY``) — checked for what the
+        schema cannot say: the model, the URLs and the vocabulary."""
+        model_name = cat.MODEL_ALIASES.get(payload["model"], payload["model"])
+        inp, params = payload["input"], payload.get("parameters") or {}
         if model_name not in cat.MODELS:
             raise DashScopeError("ModelNotFound", f"Model not exist: {model_name}.")
-        sources = _file_urls(inp, request.headers.get(cat.OSS_RESOLVE_HEADER, "").lower() == cat.HEADER_ON)
-        unknown = set(params) - cat.KNOWN_PARAMS
-        if unknown and not self.lenient(request, "unknown_parameter"):
-            raise DashScopeError("InvalidParameter", f"Unknown parameter(s): {', '.join(sorted(unknown))}.")
-        options = _options(cat.MODELS[model_name], {k: v for k, v in params.items() if k in cat.KNOWN_PARAMS})
+        sources = _file_urls(inp, request.headers.get(cat.OSS_RESOLVE_HEADER, "").lower() ==
+                             cat.HEADER_ON)
+        options = _options(cat.MODELS[model_name], params)
         if "vocabulary_id" in params:
             words = self.vocabularies.words(params["vocabulary_id"], request.state.api_key)
             if words is None:
@@ -503,9 +502,7 @@ class DashScope(Dialect):
         request, key = call.request, call.request.state.api_key
         model_name = str(payload["model"])
         oss = request.headers.get(cat.OSS_RESOLVE_HEADER, "").lower() == cat.HEADER_ON
-        url, params, unknown = filetrans_spec(payload, oss)
-        if unknown and not self.lenient(request, "unknown_parameter"):
-            raise DashScopeError("InvalidParameter", f"Unknown parameter(s): {', '.join(unknown)}.")
+        url, params = filetrans_spec(payload, oss)
         await call.faults(model=model_name, media=[url])
         call.limit(("submit", key, model_name), cat.SUBMIT_RPS)
         failure, fail_from = self.engine.job_fault(
@@ -622,17 +619,12 @@ def _qwen_vet(item: Item) -> Failure | None:
 
 
 def _file_urls(inp: dict[str, Any], oss_enabled: bool) -> list[str]:
-    urls = inp.get("file_urls")
+    """The task's files: ``file_urls`` (or a lone ``file_url``), typed and bounded by ``cat.SUBMIT_BODY``."""
+    urls: list[str] | None = inp.get("file_urls")
     if urls is None and "file_url" in inp:
         urls = [inp["file_url"]]
     if urls is None:
         raise DashScopeError("InvalidParameter", "Field 'input.file_urls' is required.")
-    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
-        raise DashScopeError("InvalidParameter", "Field 'input.file_urls' must be a list of URL strings.")
-    if not urls:
-        raise DashScopeError("InvalidParameter", "Field 'input.file_urls' must not be empty.")
-    if len(urls) > cat.MAX_FILES:
-        raise DashScopeError("InvalidParameter", f"At most {cat.MAX_FILES} file URLs are allowed in one task.")
     for url in urls:
         try:
             parts = urlsplit(url)
@@ -648,27 +640,10 @@ def _file_urls(inp: dict[str, Any], oss_enabled: bool) -> list[str]:
 
 
 def _options(model: cat.Model, params: dict[str, Any]) -> Options:
-    for name in cat.BOOL_PARAMS & set(params):
-        if not isinstance(params[name], bool):
-            raise DashScopeError("InvalidParameter", f"Parameter '{name}' must be a boolean.")
-    for name in cat.STR_PARAMS & set(params):
-        if not isinstance(params[name], str):
-            raise DashScopeError("InvalidParameter", f"Parameter '{name}' must be a string.")
+    """The recognition options of a submit's ``parameters`` (typed and bounded by ``cat.SUBMIT_BODY``)."""
     channels = params.get("channel_id", [0])
-    if not isinstance(channels, list) or not channels or not all(
-            isinstance(c, int) and not isinstance(c, bool) and 0 <= c < 64 for c in channels):
-        raise DashScopeError("InvalidParameter", "Parameter 'channel_id' must be a non-empty list of channel indexes.")
     hints = params.get("language_hints", [])
-    if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
-        raise DashScopeError("InvalidParameter", "Parameter 'language_hints' must be a list of strings.")
-    speakers = None
-    if params.get("diarization_enabled"):
-        count = params.get("speaker_count", 2)
-        low, high = cat.SPEAKER_COUNT
-        if not isinstance(count, int) or isinstance(count, bool) or not low <= count <= high:
-            raise DashScopeError("InvalidParameter",
-                                 f"Parameter 'speaker_count' must be an integer in [{low}, {high}].")
-        speakers = count
+    speakers = params.get("speaker_count", 2) if params.get("diarization_enabled") else None
     language = model.default_language
     if model.language_hints:
         language = next((h for h in hints if h in model.languages and h != "auto"), model.default_language)

@@ -372,7 +372,7 @@ class Objects:
                                "IsTruncated": "true" if len(contents) > max_keys else "false"}
         if delimiter:
             out["Delimiter"] = delimiter
-        if len(contents) > max_keys:
+        if len(contents) > max_keys and page:       # max-keys=0 lists nothing: no marker to go on from
             out["NextMarker"] = page[-1]
         entries = []
         for name in page:

@@ -475,3 +475,21 @@ def test_a_clean_request_carries_no_warning(app: Emulator, call: Call) -> None:
     answer = submit(call, magic("hi."))
     assert answer.json()["StatusCode"] == 21050000 and "x-asr-emulator-warning" not in answer.headers
     assert app.engine.journal.entries(vendor="nls")[-1].warnings is None
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_task_with_a_huge_integer_is_refused_not_a_500(call: Call, method: str) -> None:
+    """Python's integer-string limit (4,300 digits) raised inside the Task's JSON: an HTTP 500 before the JSON
+    reader bounded numbers."""
+    task = json.dumps({"appkey": APPKEY, "file_link": magic("hi."), "max_end_silence": 1}).replace(
+        '"max_end_silence": 1', '"max_end_silence": ' + "9" * 5000)
+    resp = (pop(call, "SubmitTask", method="GET", Task=task) if method == "GET"
+            else pop(call, "SubmitTask", form={"Task": task}))
+    assert resp.status_code == 200 and resp.json()["StatusCode"] == 41050013
+
+
+@pytest.mark.parametrize(("field", "value", "status"), [
+    ("appkey", "", 41050014), ("version", "9.0", 41050013), ("max_end_silence", "450", 41050013),
+    ("enable_words", "true", 41050013), ("speaker_num", 1, 41050013), ("valid_times", {"a": 1}, 41050013)])
+def test_task_fields_are_checked_by_their_declaration(call: Call, field: str, value: Any, status: int) -> None:
+    assert submit(call, magic("hi."), **{field: value}).json()["StatusCode"] == status
