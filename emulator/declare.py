@@ -19,6 +19,7 @@ Schema keywords the project adds (ignored by validators, read here and by the di
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ class Schema:
         self.validator = jsonschema_rs.validator_for(self.checked)
         self.typed = part in TEXT_PARTS or _mentions(schema, "x-text")
         self.embedded = _mentions(schema, "x-json")
+        self.integers = '"integer"' in json.dumps(self.checked)
 
     def check(self, value: Any, text: bool | None = None, drop_unknown: bool = False) -> Any:
         """``value`` typed and checked, or ``Invalid``. ``text``: every value arrived as text (overrides the part);
@@ -90,8 +92,8 @@ class Schema:
                 error = next(self.validator.iter_errors(value), None)
             except UnicodeEncodeError:
                 raise Invalid(Problem(self.part, (), "type", "the value is not UTF-8 text", self.schema)) from None
-            if error is None:
-                return value
+            if error is None:     # JSON Schema counts 1.0 as an integer: the handler gets int
+                return _whole(self.checked, value) if self.integers else value
             problem = _problem(self.checked, self.part, error)
             if drop_unknown and problem.kind == "unknown":
                 value = _drop(value, problem.path, problem.names)
@@ -265,6 +267,27 @@ def _drop(value: Any, path: tuple[str | int, ...], names: tuple[str, ...]) -> An
         return {**value, head: _drop(value[head], rest, names)}
     if isinstance(value, list) and isinstance(head, int) and 0 <= head < len(value):
         return [*value[:head], _drop(value[head], rest, names), *value[head + 1:]]
+    return value
+
+
+def _whole(schema: Any, value: Any) -> Any:
+    """``value`` with the floats that stand where ``schema`` declares an integer made ``int`` (they are whole:
+    the check passed)."""
+    if isinstance(value, float) and isinstance(schema, dict) and "integer" in _types(schema):
+        return int(value)
+    if not isinstance(schema, dict):
+        return value
+    branches = [schema] + [schema[k] for k in ("then", "else") if isinstance(schema.get(k), dict)]
+    if isinstance(value, dict):
+        out = dict(value)
+        for branch in branches:
+            for name, sub in branch.get("properties", {}).items():
+                if name in out:
+                    out[name] = _whole(sub, out[name])
+        return out
+    if isinstance(value, list):
+        items = next((b["items"] for b in branches if isinstance(b.get("items"), dict)), None)
+        return value if items is None else [_whole(items, v) for v in value]
     return value
 
 

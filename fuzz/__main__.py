@@ -14,7 +14,7 @@ from fuzz import GENERATORS, campaign
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fuzz", description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=10_000, help="cases per vendor (default 10000)")
+    parser.add_argument("--cases", type=int, default=20_000, help="cases per vendor (default 20000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--vendor", action="append", choices=sorted(GENERATORS), help="only these vendors")
     parser.add_argument("--show", type=int, default=5, help="failures to print per vendor")

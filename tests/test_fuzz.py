@@ -68,3 +68,40 @@ def test_the_runner_catches_what_it_looks_for() -> None:
 
     outcome = asyncio.run(fuzz.Runner(broken).run(fuzz.case(0, "dashscope", 0)))
     assert outcome.failed and outcome.status == 500
+
+
+def test_every_declared_operation_is_fuzzed_from_its_declaration() -> None:
+    """No fuzz code names an operation: each one with a declared input gets cases, valid and broken."""
+    from fuzz.declared import declared, declared_case
+
+    app = Emulator(Settings(lifecycle="instant", load_fixtures=False, credentials="permissive"))
+    table = declared(app)
+    ops = {(vendor, op.name, op.action) for vendor, entries in table.items() for op, _, _ in entries}
+    drawn = {(vendor, *(case.note.split(":")[0],)) for vendor in table for i in range(1, 400, 2)
+             if (case := declared_case(app, 0, vendor, i)) is not None}
+    assert {(v, a or n) for v, n, a in ops} == drawn
+    assert {"tencent_asr", "nls", "dashscope", "dashscope_realtime"} <= set(table)
+
+
+@pytest.mark.parametrize("vendor", ["tencent_asr", "nls", "dashscope", "dashscope_realtime"])
+def test_declared_cases_get_vendor_errors(vendor: str) -> None:
+    app = Emulator(Settings(lifecycle="instant", load_fixtures=False, credentials="permissive"))
+    logger = logging.getLogger("asr_emulator")
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        outcomes = asyncio.run(_declared(app, vendor, range(1, 601, 2)))
+    finally:
+        logger.propagate = propagate
+    failures = [o for o in outcomes if o.failed]
+    assert not failures, "\n".join(f"{f.status} {f.case.describe()[:300]} {f.tracebacks[:1]}" for f in failures[:3])
+    assert any(o.status in (200, 101) and b"rror" not in o.body[:200] for o in outcomes)   # some valid cases pass
+
+
+async def _declared(app: Emulator, vendor: str, indexes: range) -> list[fuzz.Outcome]:
+    from fuzz.declared import declared_case
+
+    runner = fuzz.Runner(app)
+    try:
+        return [await runner.run(c) for i in indexes if (c := declared_case(app, 0, vendor, i)) is not None]
+    finally:
+        runner.close()

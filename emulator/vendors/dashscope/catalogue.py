@@ -344,7 +344,7 @@ SUBMIT_BODY: dict[str, Any] = {
     "type": "object", "required": ["model", "input"], "additionalProperties": False,
     "properties": {
         "model": {"type": "string", "minLength": 1, "maxLength": 256, "x-error": "BadRequest.EmptyModel",
-                  "examples": sorted(MODELS)},
+                  "examples": sorted(m for m in MODELS if m not in QWEN_FILETRANS_MODELS)},
         "input": {"type": "object", "x-error": "BadRequest.EmptyInput"},
         "parameters": {"type": ["object", "null"]},
         "resources": {"type": ["array", "object", "null"]}},
@@ -381,7 +381,8 @@ RUN_TASK: dict[str, Any] = {
             "action": {"const": "run-task"}, "task_id": {"type": "string", "maxLength": 128},
             "streaming": {"type": "string", "maxLength": 32}}},
         "payload": {"type": "object", "required": ["model"], "properties": {
-            "model": {"type": "string", "maxLength": 256}, "task_group": {"type": "string", "maxLength": 64},
+            "model": {"type": "string", "maxLength": 256, "examples": sorted(REALTIME_MODELS)},
+            "task_group": {"type": "string", "maxLength": 64},
             "task": {"type": "string", "maxLength": 64}, "function": {"type": "string", "maxLength": 64},
             "input": {"type": ["object", "null"]},
             "parameters": {"type": ["object", "null"], "properties": {

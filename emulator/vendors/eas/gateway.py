@@ -33,7 +33,7 @@ def parse_input(body: bytes) -> Input:
     try:
         payload = parse_json(body)
     except BadInput as exc:
-        raise EasError(cat.BAD_REQUEST, f"invalid request: {exc}") from None
+        raise EasError(cat.BAD_REQUEST, f"invalid request: the body is not JSON ({exc})") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("input"), dict):
         raise EasError(cat.BAD_REQUEST, "invalid request: the body must be {\"input\": {\"url\": ...}}")
     data = payload["input"]
