@@ -89,7 +89,7 @@ class Schema:
             value = typed(self.schema, value, everything, (), self.part)
         for _ in range(8):           # at most a few rounds of dropping undeclared names
             try:
-                error = next(self.validator.iter_errors(value), None)
+                error = None if self.validator.is_valid(value) else next(self.validator.iter_errors(value), None)
             except UnicodeEncodeError:
                 raise Invalid(Problem(self.part, (), "type", "the value is not UTF-8 text", self.schema)) from None
             if error is None:     # JSON Schema counts 1.0 as an integer: the handler gets int
