@@ -87,7 +87,7 @@ class Schema:
         everything = self.part in TEXT_PARTS if text is None else text
         if self.typed or everything or self.embedded:
             value = typed(self.schema, value, everything, (), self.part)
-        for _ in range(8):           # at most a few rounds of dropping undeclared names
+        while True:                  # each round drops undeclared names (the value shrinks) or ends
             try:
                 error = None if self.validator.is_valid(value) else next(self.validator.iter_errors(value), None)
             except UnicodeEncodeError:
@@ -99,18 +99,6 @@ class Schema:
                 value = _drop(value, problem.path, problem.names)
                 continue
             raise Invalid(problem)
-        return value
-
-    def unknown(self, value: Any) -> list[str]:
-        """The top-level names of ``value`` the schema does not declare (for a leniency warning)."""
-        if not isinstance(value, dict):
-            return []
-        known = self.schema.get("properties", {})
-        return sorted(k for k in value if k not in known)
-
-
-def compile_part(schema: J | None, part: str) -> Schema | None:
-    return None if schema is None else Schema(schema, part)
 
 
 def object_of(properties: Mapping[str, J], required: Iterable[str] = (), extra: bool = True) -> J:
@@ -220,8 +208,7 @@ def _problem(schema: J, part: str, error: Any) -> Problem:
 
 def _plain(kind: str, field: Mapping[str, Any], error: Any) -> str:
     if kind == "type":
-        wanted = field.get("type") or "one of the declared forms"
-        return f"must be {_article(wanted)}"
+        return f"must be {type_words(field)}"
     if kind == "enum":
         allowed = field.get("enum", [field.get("const")])
         shown = ", ".join(map(_short, allowed[:12])) + (" …" if len(allowed) > 12 else "")
@@ -237,12 +224,14 @@ def _plain(kind: str, field: Mapping[str, Any], error: Any) -> str:
     return str(error.message)[:200]
 
 
-def _article(kind: Any) -> str:
-    if isinstance(kind, list):
-        return " or ".join(_article(k) for k in kind)
+def type_words(schema: Mapping[str, Any]) -> str:
+    """The type a schema declares, in words ("an integer", "a string or null")."""
+    kind = schema.get("type")
+    if kind is None:
+        return "one of the declared forms"
     words = {"integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false",
              "array": "an array", "object": "an object", "null": "null"}
-    return words.get(str(kind), str(kind))
+    return " or ".join(words.get(str(k), str(k)) for k in (kind if isinstance(kind, list) else [kind]))
 
 
 def _short(value: Any) -> str:
@@ -310,4 +299,4 @@ def _mentions(schema: Any, key: str) -> bool:
     return False
 
 
-__all__ = ["MAX_INT_DIGITS", "TEXT_PARTS", "Invalid", "Problem", "Schema", "compile_part", "object_of", "typed"]
+__all__ = ["MAX_INT_DIGITS", "TEXT_PARTS", "Invalid", "Problem", "Schema", "object_of", "type_words", "typed"]

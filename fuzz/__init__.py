@@ -21,9 +21,10 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from emulator.testing.bridge import call_asgi
+from emulator.vendors.tencent.catalogue import DEFAULT_SECRET_ID
 
 MAGIC = "http://media.asr-emulator.test"
-TENCENT_ID = "AKIDASREMULATOR000000000000000000000"     # the built-in SecretId: its signatures are verified
+TENCENT_ID = DEFAULT_SECRET_ID        # the built-in SecretId: its signatures are verified
 DEADLINE_S = 10.0
 
 

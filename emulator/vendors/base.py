@@ -159,9 +159,8 @@ class Operation:
                 schema = self.doc.part_schema(part)
                 if schema is None:
                     raise ValueError(f"{self.name}: nothing is declared in {part} to check")
-                parts.append((part, Schema(schema, "params" if part == "body" and self.doc.body_format == "params"
-                                           else "form" if part == "body" and self.doc.body_format == "form"
-                                           else part)))
+                text = part == "body" and self.doc.body_format == "form"     # a form body is text, as a query
+                parts.append((part, Schema(schema, "form" if text else part)))
             object.__setattr__(self, "checks", tuple(parts))
             object.__setattr__(self, "message_checks",
                                {name: Schema(schema, name) for name, schema in self.doc.messages.items()})
@@ -358,9 +357,15 @@ class Dialect(ABC):
         (the last of repeated names), headers (lower-case names) and the body as its ``Doc.body_format`` says. A
         body that cannot be read raises ``Invalid`` (kind ``json``)."""
         request, doc = call.request, call.operation.doc if call.operation else None
-        values: dict[str, Any] = {"path": dict(call.params), "query": dict(request.query_params),
-                                  "header": {k.lower(): v for k, v in request.headers.items()}}
-        if doc is not None and "body" in doc.check:
+        checked = doc.check if doc is not None else ()
+        values: dict[str, Any] = {}
+        if "path" in checked:
+            values["path"] = dict(call.params)
+        if "query" in checked:
+            values["query"] = dict(request.query_params)
+        if "header" in checked:
+            values["header"] = {k.lower(): v for k, v in request.headers.items()}
+        if doc is not None and "body" in checked:
             values["body"] = read_body_as(call.body, doc.body_format)
         return values
 

@@ -59,6 +59,12 @@ HEADER_ON = "enable"
 
 # Submitting without ``X-DashScope-Async: enable`` (message from the docs; code and status unverified).
 SYNC_CALL = ("AccessDenied", "current user api does not support synchronous calls")
+# X-DashScope-Async: "enable" in any case (its declaration; anything else is SYNC_CALL)
+ASYNC_HEADER_SCHEMA: dict[str, Any] = {
+    "type": "string", "examples": [HEADER_ON],
+    "pattern": "^" + "".join(f"[{c.upper()}{c}]" for c in HEADER_ON) + "$"}
+UNKNOWN_PARAMETERS = "Unknown parameter(s): {names}."
+UNKNOWN_FIELDS = "Unknown field(s) in request: {names}."
 # A URL the service cannot use at all (seen in a real 400 answer).
 BAD_URL_MESSAGE = "url error, please check url！"
 THROTTLE_CODE = "Throttling.RateQuota"
@@ -325,6 +331,9 @@ COMPATIBLE_PREFIX = "/compatible-mode/v1"
 QWEN_FILETRANS_MODELS = frozenset({"qwen3-asr-flash-filetrans", "qwen3-asr-flash-filetrans-2025-11-17"})
 QWEN_FILETRANS_PARAMS = frozenset({"language", "enable_itn", "enable_words", "channel_id", "corpus"})
 QWEN_FILETRANS_MAX_SECONDS = 12 * 3600     # ≤ 12 h and ≤ 2 GB
+QWEN_FILETRANS_TOO_LONG = "The audio is longer than 12 hours."
+QWEN_STREAM_FLAG = "stream is true or false."
+QWEN_STREAM_OPTIONS = "stream_options is only allowed when stream is true."
 QWEN_MODELS_LISTED_AT = 1757289600         # the models list's "created" (2025-09-08, qwen3-asr-flash's date)
 SSE_HEADER = "X-DashScope-SSE"
 QWEN_REALTIME_MODELS = frozenset({"qwen3-asr-flash-realtime", "qwen3-asr-flash-realtime-2025-10-27",

@@ -6,18 +6,18 @@ import calendar
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
 from emulator.config import DEFAULT_DASHSCOPE_KEY, Settings
 from emulator.declare import Problem
-from emulator.engine import Engine, Failure, FetchLimits, Item, Job, JobStateError, Options, Phase
+from emulator.engine import Engine, FetchLimits, Job, JobStateError, Options, Phase
 from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
 from emulator.inputs import whole_number
@@ -28,21 +28,16 @@ from emulator.vendors.dashscope.files import Files
 from emulator.vendors.dashscope.oss import TemporaryUploads, api_key_id, oss_error
 from emulator.vendors.dashscope.qwen import (
     QwenRecord,
-    compatible_answer,
-    compatible_chunks,
     compatible_error,
     filetrans_output,
     filetrans_result,
-    filetrans_spec,
-    native_answer,
     native_error_event,
-    native_events,
-    read_ask,
-    recognise,
 )
 from emulator.vendors.dashscope.qwen_realtime import QwenRealtime
+from emulator.vendors.dashscope.qwen_routes import QwenHttp
 from emulator.vendors.dashscope.realtime import Realtime
-from emulator.vendors.dashscope.render import DEFAULT_STYLE, Signer, Style, result_file, task_output
+from emulator.vendors.dashscope.records import QwenTaskRecord, TaskRecord
+from emulator.vendors.dashscope.render import Signer, Style, result_file, task_output
 from emulator.vendors.dashscope.vocabulary import Vocabularies, VocabularyError
 from emulator.web import base_url, complete_multipart, note
 
@@ -53,30 +48,6 @@ def well_formed_key(key: str) -> bool:
     """``sk-`` and at least one more printable character, no spaces (the emulator's reading of "well formed":
     real keys are longer, but any ``sk-…`` works locally, as the README says)."""
     return key.startswith("sk-") and len(key) > 3 and key.isprintable() and " " not in key
-
-
-@dataclass(slots=True)
-class TaskRecord:
-    """What DashScope keeps of a file-transcription task beside the engine's job."""
-
-    request_id: str
-    rendered: tuple[str, Phase, bytes] | None = None     # (base URL, phase, "output"/"usage" JSON) once finished
-    style: Style = DEFAULT_STYLE                         # how the task asked its text to be written
-    payload: dict[str, Any] | None = None                # the submit body as received
-
-    def to_json(self) -> dict[str, Any]:
-        return {"request_id": self.request_id, "body": self.payload, "itn": self.style.itn,
-                "punctuation": self.style.punctuation, "events": self.style.events}
-
-
-@dataclass(slots=True)
-class QwenTaskRecord(TaskRecord):
-    """A qwen3-asr-flash-filetrans task: its own input (``file_url``), result and usage shapes."""
-
-    params: dict[str, Any] | None = None
-
-
-_ENABLE = {"type": "string", "pattern": "^[Ee][Nn][Aa][Bb][Ll][Ee]$"}
 
 
 class DashScope(Dialect):
@@ -148,6 +119,7 @@ class DashScope(Dialect):
         self.ws_path = settings.dashscope_ws_path.rstrip("/")
         self.realtime = Realtime(engine, idle_timeout=settings.ws_idle_timeout, vocabularies=self.vocabularies,
                                  accepts=lambda key: engine.credentials.accepts(VENDOR, key, well_formed_key))
+        self.qwen = QwenHttp(engine, self.request_id)
         self.qwen_realtime = QwenRealtime(engine, idle_timeout=settings.ws_idle_timeout,
                                           accepts=lambda key: engine.credentials.accepts(VENDOR, key, well_formed_key))
         self._operations = self._declare()
@@ -159,8 +131,8 @@ class DashScope(Dialect):
         return [
             Operation("submit", "Submit a file-transcription task (X-DashScope-Async: enable)", self.submit,
                       ("POST",), f"{p}/services/audio/asr/transcription", faults=False, doc=Doc(
-                          params=(Param(cat.ASYNC_HEADER, "header", True, "enable: file transcription is "
-                                                                          "asynchronous only", _ENABLE),),
+                          params=(Param(cat.ASYNC_HEADER, "header", True,
+                                        "enable: file transcription is asynchronous only", cat.ASYNC_HEADER_SCHEMA),),
                           body=("application/json", cat.SUBMIT_BODY), response=("application/json", cat.TASK_ANSWER),
                           check=("header", "body"), unknown="unknown_parameter")),
             Operation("customization", "Hot-word vocabularies: create, list, query, update, delete",
@@ -176,11 +148,11 @@ class DashScope(Dialect):
             Operation("result", "A task's result file (signed link)", self.result, ("GET",),
                       "/dashscope-result/{task_id}/{index}.json", auth=False),
             Operation("multimodal", "Qwen3-ASR and Qwen-Audio ASR: one clip, answered at once (SSE with "
-                                    "X-DashScope-SSE: enable)", self.qwen_native, ("POST",),
+                                    "X-DashScope-SSE: enable)", self.qwen.native, ("POST",),
                       f"{p}/services/aigc/multimodal-generation/generation"),
             Operation("chat_completions", "Qwen3-ASR, OpenAI-compatible (input_audio; stream: true for chunks)",
-                      self.qwen_compatible, ("POST",), f"{cat.COMPATIBLE_PREFIX}/chat/completions"),
-            Operation("models", "OpenAI-compatible: the models the emulator serves there", self.compatible_models,
+                      self.qwen.compatible, ("POST",), f"{cat.COMPATIBLE_PREFIX}/chat/completions"),
+            Operation("models", "OpenAI-compatible: the models the emulator serves there", self.qwen.models,
                       ("GET",), f"{cat.COMPATIBLE_PREFIX}/models"),
             Operation("files", "Files: upload (multipart 'files'), list", self.files_call, ("POST", "GET"),
                       f"{p}/files"),
@@ -261,8 +233,8 @@ class DashScope(Dialect):
             return DashScopeError("InvalidParameter", f"The request body cannot be read: {problem.message}.")
         if problem.kind == "unknown":
             names = ", ".join(problem.names)
-            return DashScopeError("InvalidParameter", f"Unknown parameter(s): {names}." if problem.path
-                                  else f"Unknown field(s) in request: {names}.")
+            return DashScopeError("InvalidParameter", (cat.UNKNOWN_PARAMETERS if problem.path
+                                                       else cat.UNKNOWN_FIELDS).format(names=names))
         code = problem.schema.get("x-error") if problem.kind in ("required", "length") else None
         return DashScopeError(code or "InvalidParameter", None if code else f"Field '{problem.dotted}' "
                               f"{problem.message.split(': ', 1)[-1]}.")
@@ -312,7 +284,7 @@ class DashScope(Dialect):
         key: str = request.state.api_key
         payload = call.input["body"]
         if payload["model"] in cat.QWEN_FILETRANS_MODELS:
-            return await self._qwen_submit(call, payload)
+            return await self.qwen.submit(call, payload)
         model_name, sources, options = self._parse_submit(payload, request)
         await call.faults(model=model_name, media=sources)
         call.limit(("submit", key, model_name), cat.SUBMIT_RPS)
@@ -495,78 +467,6 @@ class DashScope(Dialect):
             return JSONResponse(filetrans_result(job, record.params or {}))
         return JSONResponse(result_file(job, job.items[number], record.style))
 
-    # ---- Qwen3-ASR ---------------------------------------------------------------------------------------
-
-    async def _qwen_submit(self, call: Call, payload: dict[str, Any]) -> Response:
-        """qwen3-asr-flash-filetrans on the task endpoints: ``input.file_url``, then the usual lifecycle."""
-        request, key = call.request, call.request.state.api_key
-        model_name = str(payload["model"])
-        oss = request.headers.get(cat.OSS_RESOLVE_HEADER, "").lower() == cat.HEADER_ON
-        url, params = filetrans_spec(payload, oss)
-        await call.faults(model=model_name, media=[url])
-        call.limit(("submit", key, model_name), cat.SUBMIT_RPS)
-        failure, fail_from = self.engine.job_fault(
-            FaultRequest(VENDOR, "submit", model=model_name, media=[url], test_id=call.test_id), "InternalError")
-        request_id = self.request_id()
-        record = QwenTaskRecord(request_id, payload=payload, params={k: v for k, v in params.items()
-                                                                      if k in cat.QWEN_FILETRANS_PARAMS})
-        channels = tuple(params.get("channel_id", [0]))
-        job = await self.engine.submit(
-            vendor=VENDOR, model=model_name, owner=key, job_id=self.engine.new_id(), sources=[url],
-            options=Options(language=params.get("language") or "zh", channels=channels, aligned_words=True),
-            record=record, test_id=call.test_id, failure=failure, fail_from=fail_from, no_speech_fails=False,
-            limits=FetchLimits(max_bytes=cat.MAX_FILE_BYTES, timeout=self.engine.config.fetch_timeout),
-            vet=_qwen_vet)
-        note(request, job_id=job.id)
-        return JSONResponse({"request_id": request_id, "output": {"task_id": job.id, "task_status": "PENDING"}})
-
-    async def qwen_native(self, call: Call) -> Response:
-        request = call.request
-        ask = read_ask(json_object(call.body), compatible=False)
-        call.note(model=ask.model)
-        await call.faults(model=ask.model)
-        call.limit(("qwen", request.state.api_key, ask.model), cat.QWEN_RPS)
-        oss = request.headers.get(cat.OSS_RESOLVE_HEADER, "").lower() == cat.HEADER_ON
-        job, heard = await recognise(self.engine, ask, request.state.api_key, call.test_id, "multimodal",
-                                     request.headers.get("host", "127.0.0.1"), oss)
-        note(request, job_id=job.id)
-        request_id = self.request_id()
-        if request.headers.get(cat.SSE_HEADER, "").lower() == cat.HEADER_ON:
-            payload = json_object(call.body)
-            params = payload.get("parameters")
-            incremental = isinstance(params, dict) and params.get("incremental_output") is True
-            return StreamingResponse(native_events(heard, request_id, incremental),
-                                     media_type="text/event-stream;charset=UTF-8")
-        return JSONResponse(native_answer(heard, request_id))
-
-    async def qwen_compatible(self, call: Call) -> Response:
-        request = call.request
-        payload = json_object(call.body)
-        ask = read_ask(payload, compatible=True)
-        stream = payload.get("stream", False)
-        if not isinstance(stream, bool):
-            raise DashScopeError("InvalidParameter", "stream is true or false.")
-        options = payload.get("stream_options")
-        if options is not None and (not stream or not isinstance(options, dict)):
-            raise DashScopeError("InvalidParameter", "stream_options is only allowed when stream is true.")
-        call.note(model=ask.model)
-        await call.faults(model=ask.model)
-        call.limit(("qwen", request.state.api_key, ask.model), cat.QWEN_RPS)
-        job, heard = await recognise(self.engine, ask, request.state.api_key, call.test_id, "chat_completions",
-                                     request.headers.get("host", "127.0.0.1"), oss_enabled=True)
-        note(request, job_id=job.id)
-        completion_id = f"chatcmpl-{self.engine.new_id()}"
-        if stream:
-            include = isinstance(options, dict) and options.get("include_usage") is True
-            return StreamingResponse(compatible_chunks(heard, ask.model, completion_id, include),
-                                     media_type="text/event-stream")
-        return JSONResponse(compatible_answer(heard, ask.model, completion_id))
-
-    async def compatible_models(self, call: Call) -> Response:
-        models = [{"id": name, "object": "model", "created": cat.QWEN_MODELS_LISTED_AT, "owned_by": "system"}
-                  for name, spec in cat.QWEN_ASR_MODELS.items() if spec.compatible]
-        return JSONResponse({"object": "list", "data": models})
-
     # ---- the Files API ---------------------------------------------------------------------------------------
 
     async def files_call(self, call: Call) -> Response:
@@ -609,13 +509,6 @@ class DashScope(Dialect):
 
 
 _ACCOUNT = "1000000000000000"
-
-
-def _qwen_vet(item: Item) -> Failure | None:
-    """qwen3-asr-flash-filetrans: files up to 12 hours."""
-    if item.audio is not None and item.audio.duration_ms > cat.QWEN_FILETRANS_MAX_SECONDS * 1000:
-        return Failure("InvalidParameter", "The audio is longer than 12 hours.")
-    return None
 
 
 def _file_urls(inp: dict[str, Any], oss_enabled: bool) -> list[str]:

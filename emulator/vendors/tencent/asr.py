@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from emulator.config import Settings
-from emulator.declare import Problem
+from emulator.declare import Problem, type_words
 from emulator.engine import Blob, Engine, FetchLimits, Job, Options, Phase, Records
 from emulator.engine import Request as FaultRequest
 from emulator.engine.callbacks import Delivery
@@ -234,7 +234,7 @@ class TencentAsr(Dialect):
             return TcError("UnknownParameter", name=problem.name)
         code = problem.schema.get("x-error") or ("InvalidParameter" if problem.kind in ("type", "json")
                                                  else "InvalidParameterValue")
-        detail = (f"The parameter `{problem.dotted}` must be {_article(problem.schema)}." if problem.kind == "type"
+        detail = (f"The parameter `{problem.dotted}` must be {type_words(problem.schema)}." if problem.kind == "type"
                   else f"The value of `{problem.dotted}` is not valid: {problem.message}.")
         return TcError(code, name=problem.name, value=printable(str(problem.value)), detail=detail)
 
@@ -529,12 +529,6 @@ def _result(job: Job, record: AsrTask) -> dict[str, Any]:
     language = cat.ASR_ENGINES[job.model].language
     out["ResultDetail"] = [res.sentence_detail(s, shape, language) for s in segs] if shape.res_text_format else None
     return out
-
-
-def _article(schema: Any) -> str:
-    kind = schema.get("type") if isinstance(schema, dict) else None
-    return {"integer": "an integer", "string": "a string", "array": "an array", "object": "an object",
-            "boolean": "a boolean", "number": "a number"}.get(str(kind), "of the declared type")
 
 
 def tencent_keys(settings: Settings) -> dict[str, str]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.declare import object_of
+
 # ---- credentials shared by both APIs ------------------------------------------------------------------------------
 
 DEFAULT_SECRET_ID = "AKIDASREMULATOR000000000000000000000"
@@ -409,43 +411,31 @@ RT_EXTRA_ENGINES = _engines("16k_zh_court 16k_en_game 8k_zh_finance 16k_wuu-SH")
 # type is InvalidParameter, a wrong value InvalidParameterValue, unless the field's ``x-error`` names the service's
 # own code; a missing one MissingParameter; one the action does not declare UnknownParameter (lenient: ignored).
 
-def _int(*allowed: int, error: str | None = None, minimum: int | None = None, maximum: int | None = None,
-         text: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "integer"}
+def _field(kind: str, allowed: tuple[Any, ...], error: str | None, text: str, **bounds: int | None) -> dict[str, Any]:
+    """A parameter's JSON Schema: its type, allowed values, bounds (JSON Schema keywords), the service's own error
+    code for a bad value (``x-error``) and a description."""
+    out: dict[str, Any] = {"type": kind, **{k: v for k, v in bounds.items() if v is not None}}
     if allowed:
-        out["enum"] = list(allowed)
-    if minimum is not None:
-        out["minimum"] = minimum
-    if maximum is not None:
-        out["maximum"] = maximum
+        out["enum"] = list(allowed) if kind == "integer" else sorted(allowed)
     if error:
         out["x-error"] = error
     if text:
         out["description"] = text
     return out
+
+
+def _int(*allowed: int, error: str | None = None, minimum: int | None = None, maximum: int | None = None,
+         text: str = "") -> dict[str, Any]:
+    return _field("integer", allowed, error, text, minimum=minimum, maximum=maximum)
 
 
 def _str(*allowed: str, error: str | None = None, max_length: int | None = None, min_length: int | None = None,
          text: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "string"}
-    if allowed:
-        out["enum"] = sorted(allowed)
-    if max_length is not None:
-        out["maxLength"] = max_length
-    if min_length is not None:
-        out["minLength"] = min_length
-    if error:
-        out["x-error"] = error
-    if text:
-        out["description"] = text
-    return out
+    return _field("string", allowed, error, text, maxLength=max_length, minLength=min_length)
 
 
 def _action(properties: dict[str, dict[str, Any]], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
-    if required:
-        out["required"] = list(required)
-    return out
+    return object_of(properties, required, extra=False)
 
 
 _ENGINE_ERROR = "InvalidParameterValue.ErrorInvalidEngservice"
