@@ -31,7 +31,8 @@ from emulator.inputs import BadInput, parse_json
 
 J = dict[str, Any]
 TEXT_PARTS = frozenset({"path", "query", "header", "form"})
-MAX_INT_DIGITS = 18               # a whole number written as text: at most this many digits
+MAX_INT_DIGITS = 19               # a whole number written as text: at most this many digits, and a 64-bit one
+INT64 = (-(2**63), 2**63 - 1)
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,9 @@ def _from_text(schema: Mapping[str, Any], value: str) -> Any:
     if "integer" in kinds:
         digits = value[1:] if value[:1] in "+-" else value
         if digits.isascii() and digits.isdigit() and len(digits) <= MAX_INT_DIGITS:
-            return -int(digits) if value.startswith("-") else int(digits)
+            whole = -int(digits) if value.startswith("-") else int(digits)
+            if INT64[0] <= whole <= INT64[1]:
+                return whole
     if "number" in kinds:
         try:
             number = float(value) if value.isascii() and len(value) <= 40 else math.nan

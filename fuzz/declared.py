@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import random
 import time
+import wave
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from emulator.vendors.nls import catalogue as nls_cat
 from emulator.vendors.tencent import catalogue as tencent_cat
@@ -27,6 +29,20 @@ from fuzz import MAGIC, TENCENT_ID, Case, header, weird_text
 Json = Any
 MAX_STRING = 40
 TENCENT_KEY = tencent_cat.DEFAULT_SECRET_KEY
+
+
+def _wav(seconds: float = 0.2, rate: int = 16000) -> bytes:
+    """A short, silent 16-bit mono WAV: audio a valid request can carry."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"\0\0" * int(seconds * rate))
+    return out.getvalue()
+
+
+WAV = _wav()
 NLS_KEY = next(iter(nls_cat.DEFAULT_ACCESS_KEYS.items()))          # (AccessKey ID, secret)
 
 
@@ -193,7 +209,8 @@ def _flatten(prefix: str, value: Json, out: dict[str, str]) -> None:
         out[prefix] = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def tencent_asr(op: Any, body: Json, rng: random.Random) -> Case:
+def tencent_asr(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
+    body = values["body"]
     headers = [header("x-tc-action", op.action), header("x-tc-version", "2019-06-14"),
                header("host", "asr.tencentcloudapi.com")]
     if rng.random() < 0.2 and isinstance(body, dict):       # GET: the parameters flattened into the query, as text
@@ -204,7 +221,8 @@ def tencent_asr(op: Any, body: Json, rng: random.Random) -> Case:
                 _encode(body), sign="tc3")
 
 
-def nls(op: Any, body: Json, rng: random.Random) -> Case:
+def nls(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
+    body = values["body"]
     params = {"Action": op.action, "Version": "2018-08-17", "Format": "JSON", "RegionId": "cn-shanghai"}
     form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()} if isinstance(body, dict) else {}
     host = header("host", "filetrans.cn-shanghai.aliyuncs.com")
@@ -216,7 +234,7 @@ def nls(op: Any, body: Json, rng: random.Random) -> Case:
                 urlencode(form, errors="surrogatepass").encode(), sign="pop")
 
 
-def dashscope(op: Any, parts: dict[str, Json], rng: random.Random) -> Case:
+def dashscope(op: Any, parts: dict[str, Json], target: str, rng: random.Random) -> Case:
     headers = [header("authorization", "Bearer sk-asr-emulator-local"), header("content-type", "application/json")]
     given = parts.get("header")
     for name, value in (given if isinstance(given, dict) else {}).items():
@@ -225,26 +243,69 @@ def dashscope(op: Any, parts: dict[str, Json], rng: random.Random) -> Case:
     return Case("dashscope", op.methods[0], op.path, b"", headers, _encode(parts.get("body", {})))
 
 
-def dashscope_socket(op: Any, message: Json, rng: random.Random) -> Case:
+def dashscope_socket(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
+    message = values[target]
     finish = {"header": {"action": "finish-task", "task_id": "t"}, "payload": {"input": {}}}
     frames: list[Any] = [_encode(message).decode("utf-8", "replace"), b"\0" * 3200, json.dumps(finish)]
     return Case("dashscope_realtime", "WEBSOCKET", op.path, b"",
                 [header("authorization", "Bearer sk-asr-emulator-local")], websocket=frames)
 
 
+def _text(value: Json) -> str:
+    """A value as a query carries it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)) or value is None:
+        return "" if value is None else str(value)
+    return json.dumps(value)
+
+
+def _query(values: Json) -> dict[str, str]:
+    return {str(k): _text(v) for k, v in values.items()} if isinstance(values, dict) else {}
+
+
+def _appid(values: dict[str, Json]) -> str:
+    path = values.get("path")
+    appid = path.get("appid") if isinstance(path, dict) else None
+    return quote(_text(appid) if appid is not None else "", safe="")
+
+
+def tencent_flash(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
+    return Case("tencent_flash", "POST", f"{tencent_cat.FLASH_PATH}{_appid(values)}",
+                urlencode(_query(values.get("query")), errors="surrogatepass").encode(),
+                [header("host", tencent_cat.FLASH_HOST), header("content-type", "application/octet-stream")],
+                rng.choice([WAV, WAV, b"", b"RIFF" + b"\0" * 60, b"\0" * 3200]), sign="flash")
+
+
+def tencent_realtime(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
+    return Case("tencent_realtime", "WEBSOCKET", f"{tencent_cat.RT_PATH}{_appid(values)}",
+                urlencode(_query(values.get("query")), errors="surrogatepass").encode(),
+                [header("host", tencent_cat.RT_HOST)], sign="tencent_rt",
+                websocket=[b"\0" * 3200, json.dumps({"type": "end"})])
+
+
 # ---- the declared operations --------------------------------------------------------------------------------------
 
-def declared(app: Any) -> dict[str, list[tuple[Any, str, dict[str, Any]]]]:
-    """Per vendor, every declared input: (operation, part or message name, schema)."""
-    out: dict[str, list[tuple[Any, str, dict[str, Any]]]] = {}
+# the campaign (``python -m fuzz --vendor``) a dialect's declared operations are fuzzed in
+CAMPAIGN = {"tencent_flash": "tencent_asr", "tencent_realtime": "tencent_asr", "nls_gateway": "nls"}
+
+Entry = tuple[str, Any, str, dict[str, Any]]      # (dialect, operation, part or message name, schema)
+
+
+def declared(app: Any) -> dict[str, list[Entry]]:
+    """Per campaign, every declared input: (dialect, operation, part or message name, schema)."""
+    out: dict[str, list[Entry]] = {}
     for dialect in app.dialects:
+        campaign = CAMPAIGN.get(dialect.name, dialect.name)
         for op in dialect.operations():
             if op.doc is None:
                 continue
             for part, schema in op.checks:
-                out.setdefault(dialect.name, []).append((op, part, schema.schema))
+                out.setdefault(campaign, []).append((dialect.name, op, part, schema.schema))
             for name, message in op.message_checks.items():
-                out.setdefault(f"{dialect.name}_realtime", []).append((op, name, message.schema))
+                out.setdefault(f"{dialect.name}_realtime", []).append((dialect.name, op, name, message.schema))
     return out
 
 
@@ -253,25 +314,35 @@ def draw(app: Any, vendor: str, rng: random.Random) -> Case | None:
     table = declared(app).get(vendor)
     if not table:
         return None
-    op = rng.choice(sorted({id(o): o for o, _, _ in table}.values(), key=lambda o: (o.name, o.path)))
-    mine = [(part, schema) for o, part, schema in table if o is op]
+    dialect, op = rng.choice(sorted({id(o): (d, o) for d, o, _, _ in table}.values(),
+                                    key=lambda e: (e[1].name, e[1].path)))
+    mine = [(part, schema) for _, o, part, schema in table if o is op]
     values = {part: valid(schema, rng) for part, schema in mine}
+    for part, fixed in SIGNED.get(dialect, {}).items():   # the credential, so that the check is reached
+        if isinstance(values.get(part), dict):
+            values[part].update(fixed)
     target, schema = rng.choice(mine)
     what = "valid"
     if rng.random() < 0.9:
         values[target], what = mutate_one(values[target], schema, rng)
-    if vendor == "tencent_asr":
-        case = tencent_asr(op, values["body"], rng)
-    elif vendor == "nls":
-        case = nls(op, values["body"], rng)
-    elif vendor == "dashscope_realtime":
-        case = dashscope_socket(op, values[target], rng)
-    elif vendor == "dashscope":
-        case = dashscope(op, values, rng)
-    else:
+    address = ADDRESS.get(dialect if vendor != f"{dialect}_realtime" else vendor)
+    if address is None:
         return None
-    case.note = f"{op.name}: {what}"
+    case = address(op, values, target, rng)
+    case.note = f"{op.name}: {what}" + (" (path)" if target == "path" and what != "valid" else "")
     return case
+
+
+ADDRESS: dict[str, Callable[[Any, dict[str, Json], str, random.Random], Case]] = {
+    "tencent_asr": tencent_asr, "nls": nls, "dashscope": dashscope, "dashscope_realtime": dashscope_socket,
+    "tencent_flash": tencent_flash, "tencent_realtime": tencent_realtime,
+}
+NOW = "@now"            # a time the case is signed at (replaced when sent)
+# what a signed dialect's valid request carries so that its signature is checked and passes (a mutation may break it)
+SIGNED: dict[str, dict[str, dict[str, Json]]] = {
+    "tencent_flash": {"query": {"secretid": TENCENT_ID, "timestamp": NOW}},
+    "tencent_realtime": {"query": {"secretid": TENCENT_ID, "timestamp": NOW, "expired": NOW + "+3600"}},
+}
 
 
 def declared_case(app: Any, seed: int, vendor: str, index: int) -> Case | None:
@@ -295,9 +366,26 @@ def sign(case: Case, now: float) -> Case:
         auth = (f"TC3-HMAC-SHA256 Credential={TENCENT_ID}/{utc_date(stamp)}/asr/tc3_request, "
                 f"SignedHeaders=content-type;host, Signature={sig}")
         case.headers = [*case.headers, header("x-tc-timestamp", str(stamp)), header("authorization", auth)]
-    elif case.sign == "pop":
-        from urllib.parse import parse_qsl
+    elif case.sign in ("flash", "tencent_rt"):
+        from emulator.vendors.tencent import flash, realtime
 
+        query = [(k, str(int(now) + (3600 if v.endswith("+3600") else 0)) if v.startswith(NOW) else v)
+                 for k, v in parse_qsl(case.query.decode("utf-8", "surrogateescape"), keep_blank_values=True,
+                                       errors="surrogateescape") if k != "signature" or case.sign == "flash"]
+        appid = unquote(case.path.rsplit("/", 1)[-1])
+        params = dict(query)
+        text = (flash.string_to_sign(appid, params) if case.sign == "flash"
+                else realtime.string_to_sign(appid, params))
+        try:
+            signature = flash.sign(TENCENT_KEY, text)
+        except UnicodeEncodeError:        # a lone surrogate cannot be signed: the case tests the refusal instead
+            signature = "unsignable"
+        if case.sign == "flash":
+            case.headers = [*case.headers, header("authorization", signature)]
+        else:
+            query.append(("signature", signature))
+        case.query = urlencode(query, errors="surrogateescape").encode()
+    elif case.sign == "pop":
         from emulator.vendors.nls.auth import rpc_signature, rpc_string_to_sign
 
         akid, secret = NLS_KEY
@@ -322,6 +410,8 @@ ENVELOPES: dict[str, Callable[[int, bytes], bool]] = {
     "nls": lambda status, body: body.startswith(b"{") and b'"RequestId"' in body,
     "dashscope": lambda status, body: body.startswith(b"{") and b'"request_id"' in body,
     "dashscope_realtime": lambda status, body: status == 101,
+    "tencent_flash": lambda status, body: status == 200 and body.startswith(b"{") and b'"code"' in body,
+    "tencent_realtime": lambda status, body: status == 101 and body.startswith(b'{"code"'),
 }
 
-__all__ = ["ENVELOPES", "declared", "declared_case", "draw", "mutate_one", "sign", "valid"]
+__all__ = ["ADDRESS", "CAMPAIGN", "ENVELOPES", "declared", "declared_case", "draw", "mutate_one", "sign", "valid"]

@@ -76,7 +76,7 @@ def test_every_declared_operation_is_fuzzed_from_its_declaration() -> None:
 
     app = Emulator(Settings(lifecycle="instant", load_fixtures=False, credentials="permissive"))
     table = declared(app)
-    ops = {(vendor, op.name, op.action) for vendor, entries in table.items() for op, _, _ in entries}
+    ops = {(vendor, op.name, op.action) for vendor, entries in table.items() for _, op, _, _ in entries}
     drawn = {(vendor, *(case.note.split(":")[0],)) for vendor in table for i in range(1, 400, 2)
              if (case := declared_case(app, 0, vendor, i)) is not None}
     assert {(v, a or n) for v, n, a in ops} == drawn

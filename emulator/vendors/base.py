@@ -86,6 +86,13 @@ class Param:
     schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
 
 
+def params_of(schema: dict[str, Any], where: str) -> tuple[Param, ...]:
+    """The parameters an object schema declares (``object_of``), placed in ``where`` (query, header, path)."""
+    required = set(schema.get("required", ()))
+    return tuple(Param(name, where, name in required, str(sub.get("description", "")), sub)
+                 for name, sub in schema.get("properties", {}).items())
+
+
 @dataclass(frozen=True)
 class Doc:
     """An operation's declaration: its parameters, its request body and its answer (media type and JSON Schema
@@ -97,7 +104,8 @@ class Doc:
     object), ``body`` (the ``body`` schema, read as ``body_format``: ``json``, ``form``, or ``params`` when the
     dialect reads it itself in ``Dialect.input_values``). ``unknown``: the leniency rule under which body names the
     schema does not declare are dropped with a warning (refused in strict mode); without one they are refused when
-    the schema says ``additionalProperties: false``."""
+    the schema says ``additionalProperties: false``; ``closed``: the ``params`` parts (query, header) that hold no
+    names but the declared ones."""
 
     params: tuple[Param, ...] = ()
     body: tuple[str, dict[str, Any]] | None = None
@@ -107,6 +115,7 @@ class Doc:
     body_format: str = "json"
     unknown: str | None = None
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    closed: tuple[str, ...] = ()
 
     def part_schema(self, part: str) -> dict[str, Any] | None:
         """The JSON Schema of one part: ``body``'s, or an object of the ``params`` in that place."""
@@ -117,7 +126,8 @@ class Doc:
             return None
         lower = part == "header"            # header names are matched in lower case
         return object_of({p.name.lower() if lower else p.name: p.schema for p in params},
-                         [p.name.lower() if lower else p.name for p in params if p.required])
+                         [p.name.lower() if lower else p.name for p in params if p.required],
+                         extra=part not in self.closed)
 
 
 @dataclass(frozen=True)
@@ -164,6 +174,10 @@ class Operation:
             object.__setattr__(self, "checks", tuple(parts))
             object.__setattr__(self, "message_checks",
                                {name: Schema(schema, name) for name, schema in self.doc.messages.items()})
+
+    def checked(self, part: str, value: Any) -> Any:
+        """One declared part checked outside the pipeline (a WebSocket's handshake query): typed, or ``Invalid``."""
+        return dict(self.checks)[part].check(value)
 
     def message(self, name: str, value: Any) -> Any:
         """A WebSocket message checked against its declaration (``Doc.messages``): typed, or ``Invalid``."""
@@ -407,4 +421,5 @@ def read_body_as(body: bytes, body_format: str) -> Any:
         raise Invalid(Problem("body", (), "json", str(exc), {})) from None
 
 
-__all__ = ["Call", "Dialect", "Handler", "NoRoute", "Operation", "SocketHandler", "VendorError", "read_body_as"]
+__all__ = ["Call", "Dialect", "Handler", "NoRoute", "Operation", "SocketHandler", "VendorError", "params_of",
+           "read_body_as"]

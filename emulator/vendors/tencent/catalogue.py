@@ -505,3 +505,43 @@ ACTION_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 ACTION_PARAMS: dict[str, frozenset[str]] = {action: frozenset(schema["properties"])
                                            for action, schema in ACTION_SCHEMAS.items()}
+
+
+# ---- flash and realtime: the query parameters, declared once (emulator.declare) -----------------------------------
+# Both read every parameter as text from the query; a value the service would not take is 4001 (FlashError /
+# RtError), a missing one 4001 too. Flash refuses a name it does not declare (4001, as before the declaration);
+# realtime ignores one (the SDKs add their own: the Java SDK's ``reinforce_hotword``, newer pages' parameters), as the
+# brief's captures show the service doing.
+_UNIX = _int(minimum=0, maximum=10**12, text="Unix seconds")
+_IDS = _str(max_length=128)
+_HOTWORDS = {**_str(max_length=8192, text="词|权重 entries, comma-separated"),
+             "examples": ["腾讯云|10,语音识别|5", "hello|11", "会议|100"]}
+
+FLASH_QUERY: dict[str, Any] = object_of({
+    "secretid": _str(min_length=1, max_length=128),
+    "engine_type": _str(*ASR_ENGINES),
+    "voice_format": _str(*FLASH_FORMATS),
+    "timestamp": _UNIX,
+    **{name: _int(*allowed) if allowed else _int(minimum=0, maximum=10**12)
+       for name, allowed in FLASH_INT_PARAMS.items() if name not in ("timestamp", "sentence_max_length")},
+    "sentence_max_length": _int(0, *range(SENTENCE_MAX_LENGTH[0], SENTENCE_MAX_LENGTH[1] + 1),
+                                text="0 (off) or 6 to 40 characters"),
+    "hotword_id": _IDS, "customization_id": _IDS, "replace_text_id": _IDS,
+    "hotword_list": _HOTWORDS,
+}, FLASH_REQUIRED, extra=False)
+FLASH_APPID: dict[str, Any] = {"type": "string", "pattern": "^[0-9]{1,20}$", "description": "the account's AppID",
+                               "examples": [DEFAULT_APPID]}
+
+RT_QUERY: dict[str, Any] = object_of({
+    "secretid": _str(min_length=1, max_length=128),
+    "timestamp": _UNIX, "expired": _UNIX, "nonce": _int(minimum=0, maximum=10**12),
+    "engine_model_type": _str(*{**ASR_ENGINES, **RT_EXTRA_ENGINES}),
+    "voice_id": _str(min_length=1, max_length=128),
+    "voice_format": _int(*RT_VOICE_FORMATS, text="1 pcm, 4 speex, 6 silk, 8 mp3, 10 opus, 12 wav, 14 m4a, 16 aac"),
+    **{name: _int(*allowed) if allowed else _int(minimum=0, maximum=10**12)
+       for name, allowed in RT_INT_PARAMS.items() if name not in ("timestamp", "expired", "nonce")},
+    "noise_threshold": {"type": "number", "minimum": -2, "maximum": 2},
+    "hotword_id": _IDS, "customization_id": _IDS, "replace_text_id": _IDS,
+    "hotword_list": _HOTWORDS,
+    "signature": _str(max_length=512),
+}, RT_REQUIRED)

@@ -18,11 +18,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
 from emulator.config import Settings
+from emulator.declare import Problem
 from emulator.engine import Blob, Engine, FetchLimits, Options
 from emulator.engine import Request as FaultRequest
 from emulator.engine.text import join_sentences
 from emulator.inputs import same_secret, whole_number
-from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
+from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError, params_of
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
 from emulator.vendors.tencent.asr import tencent_keys
@@ -78,9 +79,10 @@ class TencentFlash(Dialect):
         self._operations = [
             Operation("flash", "Recognise a file at once: the audio is the body (≤ 100 MB, ≤ 2 h)", self.flash,
                       ("POST",), cat.FLASH_PATH + "{appid}", host=cat.FLASH_HOST, faults=False, doc=Doc(
-                          params=tuple(Param(n, "query", n in cat.FLASH_REQUIRED) for n in
-                                       (*cat.FLASH_STR_PARAMS, *cat.FLASH_INT_PARAMS)),
-                          body=("application/octet-stream", {"type": "string", "contentEncoding": "binary"}))),
+                          params=(Param("appid", "path", True, "the account's AppID", cat.FLASH_APPID),
+                                  *params_of(cat.FLASH_QUERY, "query")),
+                          body=("application/octet-stream", {"type": "string", "contentEncoding": "binary"}),
+                          check=("path", "query"), closed=("query",))),
         ]
 
     def operations(self) -> list[Operation]:
@@ -133,35 +135,26 @@ class TencentFlash(Dialect):
                 raise FlashError(4002, "signature")
         return str(secret_id)
 
+    def input_values(self, call: Call) -> dict[str, Any]:
+        """The query as the check reads it: a blank value stands for an absent one (the vendor's SDKs send every
+        parameter, blank where unset)."""
+        values = super().input_values(call)
+        values["query"] = {k: v for k, v in values["query"].items() if v != ""}
+        return values
+
+    def invalid(self, call: Call, problem: Problem) -> VendorError:
+        return FlashError(4001, {"required": "missing", "unknown": "unknown"}.get(problem.kind, "invalid"),
+                          name=problem.name)
+
     async def flash(self, call: Call) -> Response:
         params: dict[str, str] = call.context if isinstance(call.context, dict) else {}
-        appid = call.request.url.path[len(cat.FLASH_PATH):]
-        if not appid or not appid.isdigit():
-            raise FlashError(4001, "invalid", name="appid")
-        _require(params)         # again: with credentials off, authenticate does not look
-        values: dict[str, int] = {}
-        for name, allowed in cat.FLASH_INT_PARAMS.items():
-            if name in params and params[name] != "":
-                number = whole_number(params[name], 12)
-                if number is None or (allowed is not None and number not in allowed):
-                    raise FlashError(4001, "invalid", name=name)
-                values[name] = number
-        unknown = sorted(set(params) - set(cat.FLASH_INT_PARAMS) - set(cat.FLASH_STR_PARAMS))
-        if unknown:
-            raise FlashError(4001, "unknown", name=unknown[0])
-        engine_name = params["engine_type"]
-        if engine_name not in cat.ASR_ENGINES:
-            raise FlashError(4001, "invalid", name="engine_type")
-        if params["voice_format"] not in cat.FLASH_FORMATS:
-            raise FlashError(4001, "invalid", name="voice_format")
+        values: dict[str, Any] = call.input["query"]
+        engine_name = values["engine_type"]
         length = values.get("sentence_max_length", 0)
-        low, high = cat.SENTENCE_MAX_LENGTH
-        if length and not low <= length <= high:
-            raise FlashError(4001, "invalid", name="sentence_max_length")
         if not call.body:
             raise FlashError(4012)
         try:
-            hotwords = hotword_list(params.get("hotword_list"))
+            hotwords = hotword_list(values.get("hotword_list"))
         except SentenceError:
             raise FlashError(4001, "invalid", name="hotword_list") from None
         await call.faults(model=engine_name)

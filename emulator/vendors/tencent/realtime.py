@@ -25,6 +25,7 @@ from starlette.types import Scope
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from emulator.config import Settings
+from emulator.declare import Invalid
 from emulator.engine import Engine, Rule, Script
 from emulator.engine import Request as FaultRequest
 from emulator.engine.accounts import CURRENT_ACCOUNT
@@ -32,7 +33,7 @@ from emulator.engine.faults import STREAM_ACTIONS, delay_result
 from emulator.engine.recognizer import Word
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
 from emulator.inputs import BadInput, parse_json, same_secret, whole_number
-from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
+from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError, params_of
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent.asr import tencent_keys
 from emulator.vendors.tencent.flash import sign
@@ -124,10 +125,8 @@ class TencentRealtime(Dialect):
         self.vocabularies = Vocabularies(engine)
         self.pacing: float | None = None           # audio seconds allowed per second (4000 beyond); None: unchecked
         engine.settings_hooks.append(self._reset)
-        params = tuple(Param(n, "query", n in cat.RT_REQUIRED) for n in (
-            *cat.RT_REQUIRED, "voice_format", "needvad", "hotword_id", "hotword_list", "customization_id",
-            "filter_dirty", "filter_modal", "filter_punc", "filter_empty_result", "convert_num_mode", "word_info",
-            "vad_silence_time", "max_speak_time", "noise_threshold", "input_sample_rate", "signature"))
+        params = (Param("appid", "path", True, "the account's AppID", cat.FLASH_APPID),
+                  *params_of(cat.RT_QUERY, "query"))
         self._operations = [
             Operation("realtime", "Realtime recognition: binary audio in, results out; {\"type\":\"end\"} ends",
                       methods=("WEBSOCKET",), path=cat.RT_PATH + "{appid}", socket=self.endpoint, doc=Doc(
@@ -136,7 +135,8 @@ class TencentRealtime(Dialect):
                                              "then results {code, message, voice_id, message_id, result: "
                                              "{slice_type 0/1/2, index, start_time, end_time, voice_text_str, "
                                              "word_size, word_list}}, then {…, final: 1} and the close; a failure "
-                                             "is {code ≠ 0, message, voice_id, message_id}, then the close."}))),
+                                             "is {code ≠ 0, message, voice_id, message_id}, then the close."}),
+                          check=("path", "query"))),
         ]
 
     # ---- declarations ------------------------------------------------------------------------------------
@@ -213,43 +213,26 @@ class TencentRealtime(Dialect):
 
     def _open(self, ws: WebSocket, appid: str, raw: dict[str, str], voice_id: str) -> Session:
         params = {k: unquote_plus(v) for k, v in raw.items()}
-        for name in cat.RT_REQUIRED:
-            if not params.get(name):
-                raise RtError(4001, f"{name} is missing")
-        if not appid.isdigit():
-            raise RtError(4001, "the appid in the path is not a number")
-        if len(voice_id) > 128:
-            raise RtError(4001, "voice_id is longer than 128 characters")
-        owner = self._authenticate(ws, appid, raw, params)
+        op = self._operations[0]
+        try:         # the declaration (cat.RT_QUERY): a blank value stands for an absent one, as the SDKs send them
+            op.checked("path", {"appid": appid})
+            numbers: dict[str, Any] = op.checked("query", {k: v for k, v in params.items() if v != ""})
+        except Invalid as exc:
+            problem = exc.problem
+            raise RtError(4001, f"{problem.name} is missing" if problem.kind == "required" else problem.message) \
+                from None
+        owner = self._authenticate(ws, appid, raw, params, numbers)
         CURRENT_ACCOUNT.set(self.engine.account_of(owner))
-        numbers: dict[str, int] = {}
-        for name, allowed in cat.RT_INT_PARAMS.items():
-            if name in params and params[name] != "":
-                value = params[name]
-                number = whole_number(value.removeprefix("-"), 12)
-                if number is None or (allowed is not None and number not in allowed):
-                    raise RtError(4001, f"{name}={value!r} is not a valid value")
-                numbers[name] = -number if value.startswith("-") else number
-        engine_name = params["engine_model_type"]
-        engine = cat.ASR_ENGINES.get(engine_name) or cat.RT_EXTRA_ENGINES.get(engine_name)
-        if engine is None:
-            raise RtError(4001, f"engine_model_type {engine_name!r} is not an engine")
-        fmt_code = whole_number(params.get("voice_format") or str(cat.RT_DEFAULT_VOICE_FORMAT), 3)
-        if fmt_code not in cat.RT_VOICE_FORMATS:
-            raise RtError(4001, f"voice_format {params.get('voice_format')!r} is not a format")
-        noise = params.get("noise_threshold", "0") or "0"
-        try:
-            if not -2.0 <= float(noise) <= 2.0:
-                raise ValueError(noise)
-        except ValueError:
-            raise RtError(4001, "noise_threshold is a number in [-2, 2]") from None
+        engine_name = numbers["engine_model_type"]
+        engine = cat.ASR_ENGINES.get(engine_name) or cat.RT_EXTRA_ENGINES[engine_name]
+        fmt_code = numbers.get("voice_format", cat.RT_DEFAULT_VOICE_FORMAT)
         silence = numbers.get("vad_silence_time", 0)
         low, high = cat.RT_VAD_SILENCE_MS
         if silence and numbers.get("needvad") == 1 and not low <= silence <= high:
             raise RtError(4001, f"vad_silence_time is in [{low}, {high}]")
         try:
-            hotwords = hotword_list(params.get("hotword_list")) or self.vocabularies.hotwords(
-                owner, params.get("hotword_id") or None)
+            hotwords = hotword_list(numbers.get("hotword_list")) or self.vocabularies.hotwords(
+                owner, numbers.get("hotword_id") or None)
         except SentenceError as exc:
             detail = exc.fields.get("detail") or "hotword_list is 词|权重 entries (weights 1-11 or 100)"
             raise RtError(4001, str(detail)) from None
@@ -265,14 +248,13 @@ class TencentRealtime(Dialect):
                        numbers.get("filter_dirty", 0), numbers.get("filter_punc", 0),
                        numbers.get("filter_empty_result", 1) == 1, faults)
 
-    def _authenticate(self, ws: WebSocket, appid: str, raw: dict[str, str], params: dict[str, str]) -> str:
+    def _authenticate(self, ws: WebSocket, appid: str, raw: dict[str, str], params: dict[str, str],
+                      typed: dict[str, Any]) -> str:
         secret_id = params["secretid"]
         verdict = self.engine.credentials.verdict(VENDOR, secret_id)
         if not verdict.check:
             return secret_id
-        stamp, expired = whole_number(params["timestamp"], 12), whole_number(params["expired"], 12)
-        if stamp is None or expired is None:
-            raise RtError(4001, "timestamp and expired are Unix seconds")
+        stamp, expired = typed["timestamp"], typed["expired"]
         now = time.time()
         if expired <= stamp or expired - stamp >= cat.RT_MAX_EXPIRY_S:
             raise RtError(4002, "expired must be after timestamp, by less than 90 days")
