@@ -205,8 +205,8 @@ def _problem(schema: J, part: str, error: Any) -> Problem:
         message = f"{', '.join(_where(part, (*path, n)) for n in names)}: not a parameter of this operation"
     else:
         message = f"{_where(part, path)}: {_plain(kind, field, error)}"
-    return Problem(part, path, kind, message, field, names, getattr(error.kind, "value", None)
-                   if kind not in ("required", "unknown") else None)
+    return Problem(part, path, kind, message, field, names,
+                   error.instance if kind not in ("required", "unknown") else None)
 
 
 def _plain(kind: str, field: Mapping[str, Any], error: Any) -> str:

@@ -286,10 +286,29 @@ def tencent_realtime(op: Any, values: dict[str, Json], target: str, rng: random.
                 websocket=[b"\0" * 3200, json.dumps({"type": "end"})])
 
 
+def nls_rest(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
+    return Case("nls_gateway", "POST", nls_cat.REST_PATH,
+                urlencode(_query(values.get("query")), errors="surrogatepass").encode(),
+                [header("x-nls-token", "local-token"), header("content-type", "application/octet-stream")],
+                rng.choice([WAV, WAV, b"", b"\0" * 3200]))
+
+
+def nls_socket(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
+    start = values[target]
+    head = start.get("header") if isinstance(start, dict) else None
+    task = head.get("task_id", "") if isinstance(head, dict) else ""
+    stop = {"header": {"namespace": "SpeechTranscriber", "name": "StopTranscription", "message_id": "1" * 32,
+                       "task_id": task if isinstance(task, str) else ""}}
+    frames: list[Any] = [_encode(start).decode("utf-8", "replace"), b"\0" * 3200, json.dumps(stop)]
+    return Case("nls_gateway", "WEBSOCKET", nls_cat.WS_PATH, b"", [header("x-nls-token", "local-token")],
+                websocket=frames)
+
+
 # ---- the declared operations --------------------------------------------------------------------------------------
 
 # the campaign (``python -m fuzz --vendor``) a dialect's declared operations are fuzzed in
 CAMPAIGN = {"tencent_flash": "tencent_asr", "tencent_realtime": "tencent_asr", "nls_gateway": "nls"}
+MESSAGES = {"dashscope": "dashscope_realtime"}     # and a dialect's WebSocket messages, where not in its campaign
 
 Entry = tuple[str, Any, str, dict[str, Any]]      # (dialect, operation, part or message name, schema)
 
@@ -305,7 +324,8 @@ def declared(app: Any) -> dict[str, list[Entry]]:
             for part, schema in op.checks:
                 out.setdefault(campaign, []).append((dialect.name, op, part, schema.schema))
             for name, message in op.message_checks.items():
-                out.setdefault(f"{dialect.name}_realtime", []).append((dialect.name, op, name, message.schema))
+                out.setdefault(MESSAGES.get(dialect.name, campaign), []).append(
+                    (dialect.name, op, name, message.schema))
     return out
 
 
@@ -320,12 +340,12 @@ def draw(app: Any, vendor: str, rng: random.Random) -> Case | None:
     values = {part: valid(schema, rng) for part, schema in mine}
     for part, fixed in SIGNED.get(dialect, {}).items():   # the credential, so that the check is reached
         if isinstance(values.get(part), dict):
-            values[part].update(fixed)
+            values[part] = _merged(values[part], fixed)
     target, schema = rng.choice(mine)
     what = "valid"
     if rng.random() < 0.9:
         values[target], what = mutate_one(values[target], schema, rng)
-    address = ADDRESS.get(dialect if vendor != f"{dialect}_realtime" else vendor)
+    address = ADDRESS.get(f"{dialect}:message" if target in op.message_checks else dialect)
     if address is None:
         return None
     case = address(op, values, target, rng)
@@ -334,14 +354,16 @@ def draw(app: Any, vendor: str, rng: random.Random) -> Case | None:
 
 
 ADDRESS: dict[str, Callable[[Any, dict[str, Json], str, random.Random], Case]] = {
-    "tencent_asr": tencent_asr, "nls": nls, "dashscope": dashscope, "dashscope_realtime": dashscope_socket,
-    "tencent_flash": tencent_flash, "tencent_realtime": tencent_realtime,
+    "tencent_asr": tencent_asr, "nls": nls, "dashscope": dashscope, "dashscope:message": dashscope_socket,
+    "tencent_flash": tencent_flash, "tencent_realtime": tencent_realtime, "nls_gateway": nls_rest,
+    "nls_gateway:message": nls_socket,
 }
 NOW = "@now"            # a time the case is signed at (replaced when sent)
 # what a signed dialect's valid request carries so that its signature is checked and passes (a mutation may break it)
 SIGNED: dict[str, dict[str, dict[str, Json]]] = {
     "tencent_flash": {"query": {"secretid": TENCENT_ID, "timestamp": NOW}},
     "tencent_realtime": {"query": {"secretid": TENCENT_ID, "timestamp": NOW, "expired": NOW + "+3600"}},
+    "nls_gateway": {"start": {"header": {"namespace": "SpeechTranscriber", "name": "StartTranscription"}}},
 }
 
 
@@ -410,6 +432,8 @@ ENVELOPES: dict[str, Callable[[int, bytes], bool]] = {
     "nls": lambda status, body: body.startswith(b"{") and b'"RequestId"' in body,
     "dashscope": lambda status, body: body.startswith(b"{") and b'"request_id"' in body,
     "dashscope_realtime": lambda status, body: status == 101,
+    "nls_gateway": lambda status, body: body.startswith(b'{"task_id"') or
+    (status == 101 and body.startswith(b'{"header"')),
     "tencent_flash": lambda status, body: status == 200 and body.startswith(b"{") and b'"code"' in body,
     "tencent_realtime": lambda status, body: status == 101 and body.startswith(b'{"code"'),
 }

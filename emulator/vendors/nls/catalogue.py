@@ -197,6 +197,11 @@ TASK_SCHEMA: dict[str, Any] = {
                 "end_time": {"type": "integer", "minimum": 0, "maximum": 2**31},
                 "channel_id": {"type": "integer", "minimum": 0, "maximum": 255}}}},
     }}
+# GetTaskResult's parameter (with the POP ones, checked by the signature): an id SubmitTask answered; one longer than
+# an id can be is refused as InvalidParameter (the emulator's choice: the service's answer is not documented)
+RESULT_SCHEMA: dict[str, Any] = {"type": "object", "required": ["TaskId"], "properties": {
+    "TaskId": {"type": "string", "minLength": 1, "maxLength": 128, "examples": ["4b56f0c4-1e1d-4d2b-9f3e-0a1b2c3d4e5f"],
+               "description": "the id SubmitTask answered"}}}
 SUBMIT_SCHEMA: dict[str, Any] = {"type": "object", "required": ["Task"], "properties": {
     "Task": {"type": "string", "minLength": 1, "x-json": TASK_SCHEMA, "description": "the Task JSON (004)"}}}
 
@@ -316,3 +321,47 @@ GATEWAY_LENIENCY: dict[str, tuple[str, str]] = {
     "unknown_token": ("40000001", "a token CreateToken did not issue (any non-empty token works locally)"),
     "unregistered_appkey": ("40020105", "an appkey no project registered"),
 }
+
+
+# ---- the gateway's parameters, declared once (emulator.declare) ---------------------------------------------------
+# A value the gateway would not take is 40000003 PARAMETER_INVALID (TaskFailed on the WebSocket, the JSON envelope on
+# the RESTful API), unless the field's ``x-error`` names a GATEWAY_STATUS kind (an unsupported sample rate is
+# 41010101, a bad message id 40000002). Names not declared here are taken and ignored: the SDKs send parameters of
+# newer pages (enable_semantic_sentence_detection, vocabulary_id, …) the emulator does not act on.
+_FLAG = {"type": "boolean"}
+_GATEWAY_FLAGS = ("enable_intermediate_result", "enable_punctuation_prediction", "enable_inverse_text_normalization",
+                  "enable_words", "disfluency", "enable_voice_detection", "enable_ignore_sentence_timeout",
+                  "enable_semantic_sentence_detection")
+_GATEWAY_COMMON: dict[str, Any] = {
+    "format": {"type": "string", "enum": sorted(GATEWAY_FORMATS), "description": "pcm (default), wav, opus, …"},
+    "sample_rate": {"type": "integer", "enum": list(GATEWAY_RATES), "x-error": "sample_rate",
+                    "description": "16000 (default) or 8000"},
+    "vocabulary_id": {"type": "string", "maxLength": 128},
+    "customization_id": {"type": "string", "maxLength": 128},
+}
+REST_QUERY: dict[str, Any] = {"type": "object", "required": ["appkey"], "properties": {
+    "appkey": {"type": "string", "minLength": 1, "maxLength": 128, "x-error": "no_appkey",
+               "description": "the project's appkey", "examples": sorted(DEFAULT_APPKEYS)},
+    **_GATEWAY_COMMON,
+    **{name: {**_FLAG, "description": "true or false"} for name in _GATEWAY_FLAGS},
+    "token": {"type": "string", "maxLength": 512, "description": "the token, when not in X-NLS-Token"},
+}}
+_HEADER: dict[str, Any] = {
+    "message_id": {"type": "string", "pattern": "^[0-9a-f]{32}$", "x-error": "message_id",
+                   "examples": ["0123456789abcdef0123456789abcdef"]},
+    "task_id": {"type": "string", "maxLength": 128, "examples": ["fedcba9876543210fedcba9876543210"]},
+    "namespace": {"type": "string", "enum": sorted(NAMESPACES)},
+    "name": {"type": "string", "maxLength": 128},
+    "appkey": {"type": "string", "maxLength": 128, "examples": sorted(DEFAULT_APPKEYS)},
+}
+START_DIRECTIVE: dict[str, Any] = {"type": "object", "required": ["header"], "properties": {
+    "header": {"type": "object", "required": ["message_id", "namespace", "name"], "properties": _HEADER},
+    "payload": {"type": "object", "properties": {
+        **_GATEWAY_COMMON,
+        "max_sentence_silence": {"type": "integer", "minimum": MAX_SENTENCE_SILENCE_RANGE[0],
+                                 "maximum": MAX_SENTENCE_SILENCE_RANGE[1]},
+        "max_end_silence": {"type": "integer", "minimum": 0, "maximum": 60_000},
+        "max_start_silence": {"type": "integer", "minimum": 0, "maximum": 60_000},
+        **{name: _FLAG for name in _GATEWAY_FLAGS},
+    }},
+}, "description": "StartTranscription / StartRecognition"}

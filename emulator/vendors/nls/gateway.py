@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -23,20 +22,20 @@ from starlette.types import Scope
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from emulator.config import Settings
+from emulator.declare import Invalid, Problem
 from emulator.engine import Engine, Rule
 from emulator.engine import Request as FaultRequest
 from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.faults import STREAM_ACTIONS, delay_result
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
 from emulator.engine.text import join_sentences
-from emulator.inputs import BadInput, parse_json, whole_number
-from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
+from emulator.inputs import BadInput, parse_json, printable, whole_number
+from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError, params_of
 from emulator.vendors.nls import catalogue as cat
 from emulator.vendors.nls.routes import APPKEYS, appkey_models, well_formed_appkey
 from emulator.vendors.nls.tokens import Tokens
 
 VENDOR = "nls_gateway"
-_HEX32 = re.compile(r"[0-9a-f]{32}")
 
 
 class GatewayError(VendorError):
@@ -112,17 +111,14 @@ class NlsGateway(Dialect):
                                          "StopTranscription / StopRecognition. Server → client: *Started, "
                                          "SentenceBegin, TranscriptionResultChanged, SentenceEnd, "
                                          "RecognitionResultChanged, *Completed, TaskFailed (namespace Default, "
-                                         "then the socket closes)."}))),
+                                         "then the socket closes)."}),
+                              messages={"start": cat.START_DIRECTIVE})),
             Operation("recognize", "RESTful one-sentence recognition: POST the audio (≤ 60 s)", self.rest,
                       ("POST",), cat.REST_PATH, faults=False, doc=Doc(
-                          params=(Param("appkey", "query", True, "the project's appkey"),
-                                  Param("format", "query", False, "pcm (default), wav, opus, …"),
-                                  Param("sample_rate", "query", False, "16000 (default) or 8000"),
-                                  Param("enable_punctuation_prediction", "query"),
-                                  Param("enable_inverse_text_normalization", "query"),
+                          params=(*params_of(cat.REST_QUERY, "query"),
                                   Param("X-NLS-Token", "header", True, "a token from CreateToken")),
                           body=("application/octet-stream", {"type": "string", "contentEncoding": "binary"}),
-                          response=("application/json", self.error_envelope[1]))),
+                          response=("application/json", self.error_envelope[1]), check=("query",))),
         ]
 
     # ---- declarations ------------------------------------------------------------------------------------
@@ -175,6 +171,9 @@ class NlsGateway(Dialect):
 
     def throttled(self) -> VendorError:
         return GatewayError("too_many")
+
+    def invalid(self, call: Call, problem: Problem) -> VendorError:
+        return _refusal(problem)
 
     async def authenticate(self, call: Call) -> str:
         token = self._token(call.request)
@@ -283,29 +282,20 @@ class NlsGateway(Dialect):
             return
 
     def _start(self, ws: WebSocket, header: dict[str, Any], payload: dict[str, Any], namespace: str) -> Session:
+        try:
+            checked = self._operations[0].message("start", {"header": header, "payload": payload})
+        except Invalid as exc:
+            raise _refusal(exc.problem) from None
+        header, payload = checked["header"], checked.get("payload", {})
         task_id = str(header.get("task_id") or "")
-        if not _HEX32.fullmatch(str(header.get("message_id") or "")):
-            raise GatewayError("message_id", id=header.get("message_id"))
         appkey = str(header.get("appkey") or "")
         model = self._model(ws, appkey)
         fmt = payload.get("format", "pcm")
-        if fmt not in cat.GATEWAY_FORMATS:
-            raise GatewayError("parameter", detail=f"Invalid format '{fmt}'")
         rate = payload.get("sample_rate", 16000)
-        if rate not in cat.GATEWAY_RATES or isinstance(rate, bool):
-            raise GatewayError("sample_rate")
         silence = payload.get("max_sentence_silence", cat.DEFAULT_SENTENCE_SILENCE_MS)
-        low, high = cat.MAX_SENTENCE_SILENCE_RANGE
-        if not isinstance(silence, int) or isinstance(silence, bool) or not low <= silence <= high:
-            raise GatewayError("parameter", detail=f"max_sentence_silence must be in [{low}, {high}]")
-        for name in ("enable_intermediate_result", "enable_punctuation_prediction",
-                     "enable_inverse_text_normalization", "enable_words", "disfluency"):
-            if name in payload and not isinstance(payload[name], bool):
-                raise GatewayError("parameter", detail=f"{name} must be a boolean")
         end_silence = silence
         if namespace == "SpeechRecognizer":       # one sentence: voice detection's trailing silence, if any
-            given = payload.get("max_end_silence")
-            end_silence = given if isinstance(given, int) and not isinstance(given, bool) and given > 0 else 800
+            end_silence = payload.get("max_end_silence") or 800
         options = StreamOptions(
             fmt="opus" if fmt == "opu" else fmt, sample_rate=rate, language=model.language,
             end_silence_ms=end_silence,
@@ -438,21 +428,15 @@ class NlsGateway(Dialect):
     # ---- RESTful one-sentence ----------------------------------------------------------------------------
 
     async def rest(self, call: Call) -> Response:
-        request = call.request
-        q = request.query_params
-        model = self._model(request, q.get("appkey", ""))
-        await call.faults(model=q.get("appkey", ""))
-        fmt = q.get("format", "pcm")
-        if fmt not in cat.GATEWAY_FORMATS:
-            raise GatewayError("parameter", detail=f"Invalid format '{fmt}'")
-        rate = q.get("sample_rate", "16000")
-        if rate not in {str(r) for r in cat.GATEWAY_RATES}:
-            raise GatewayError("sample_rate")
+        q = call.input["query"]
+        model = self._model(call.request, q["appkey"])
+        await call.faults(model=q["appkey"])
+        fmt, rate = q.get("format", "pcm"), q.get("sample_rate", 16000)
         if not call.body:
             raise GatewayError("no_valid_audio")
-        options = StreamOptions(fmt=fmt, sample_rate=int(rate), language=model.language,
-                                punctuation=q.get("enable_punctuation_prediction") == "true",
-                                itn=q.get("enable_inverse_text_normalization") == "true")
+        options = StreamOptions(fmt="opus" if fmt == "opu" else fmt, sample_rate=rate, language=model.language,
+                                punctuation=q.get("enable_punctuation_prediction") is True,
+                                itn=q.get("enable_inverse_text_normalization") is True)
         stream = AudioStream(options, seed=self.engine.seed, script=self.engine.scripts.next_stream())
 
         def recognise() -> list[StreamSentence]:
@@ -472,6 +456,17 @@ class NlsGateway(Dialect):
 
 class _Dropped(Exception):
     """The ``stream_close`` fault: the connection goes without a word."""
+
+
+def _refusal(problem: Problem) -> GatewayError:
+    """A parameter the declaration refuses, as the gateway says it: its field's own status (``x-error``: a message
+    id, an appkey, a sample rate), else 40000003 PARAMETER_INVALID with what is wrong."""
+    kind = problem.schema.get("x-error")
+    if kind == "message_id":
+        return GatewayError("message_id", id=printable(str(problem.value)))
+    if kind == "no_appkey" or (kind == "sample_rate" and problem.kind in ("enum", "type")):
+        return GatewayError(kind)
+    return GatewayError("parameter", detail=problem.message)
 
 
 def _directive(text: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -182,8 +182,10 @@ class Nls(Dialect):
                               response=("application/json", cat.TOKEN_ANSWER))),
             Operation("GetTaskResult", "Query a task's status and result", self.get_result, ("GET", "POST"), "/",
                       action="GetTaskResult", host=cat.DEFAULT_HOST, doc=Doc(
-                          params=(Param("TaskId", "query", True, "the id SubmitTask answered"), *_POP_PARAMS),
-                          response=("application/json", cat.TASK_ANSWER))),
+                          params=(Param("TaskId", "query", True, "the id SubmitTask answered; or in a form body",
+                                        cat.RESULT_SCHEMA["properties"]["TaskId"]), *_POP_PARAMS),
+                          body=("application/x-www-form-urlencoded", cat.RESULT_SCHEMA),
+                          response=("application/json", cat.TASK_ANSWER), check=("body",), body_format="params")),
         ]
 
     def _reset(self) -> None:
@@ -254,8 +256,9 @@ class Nls(Dialect):
     def invalid(self, call: Call, problem: Problem) -> VendorError:
         """A missing or empty ``Task`` is POP's MissingTask; a Task that is not a JSON object, or a field of it of
         the wrong type or value, is the service's 41050013 (an appkey missing or empty: 41050014)."""
-        if problem.path == ("Task",) and problem.kind in ("required", "length"):
-            return PopError.missing("Task")
+        if problem.path in (("Task",), ("TaskId",)) and problem.kind in ("required", "length") and \
+                problem.value in (None, ""):
+            return PopError.missing(problem.name)
         if problem.path[:1] != ("Task",):
             return PopError("InvalidParameter", problem.message, 400)
         code = cat.PARAMETER_INVALID if problem.kind in ("type", "json", "unknown") else \
@@ -532,9 +535,7 @@ class Nls(Dialect):
     async def get_result(self, pipeline_call: Call) -> Response:
         request, call = pipeline_call.request, pipeline_call.context
         assert isinstance(call, PopCall)
-        task_id = call.params.get("TaskId")
-        if not task_id:
-            raise PopError.missing("TaskId")
+        task_id = pipeline_call.input["body"]["TaskId"]
         note(request, job_id=task_id)
         pipeline_call.limit(("query", call.access_key_id), cat.QUERY_QPS)
         pipeline_call.limit(("query-task", task_id), cat.QUERY_QPS_PER_TASK)
