@@ -11,11 +11,13 @@ sent (it needs the emulator's clock), so a case itself is the same for the same 
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import io
 import json
 import random
+import re
 import time
 import wave
 from collections.abc import Callable
@@ -83,6 +85,13 @@ def valid(schema: dict[str, Any], rng: random.Random, depth: int = 0) -> Json:
         for name, sub in props.items():
             if name in required or (depth < 4 and rng.random() < 0.5):
                 out[name] = valid(sub, rng, depth + 1)
+        for rule in schema.get("allOf", []):       # if/then rules: what a chosen value requires besides
+            test, then = rule.get("if", {}).get("properties", {}), rule.get("then", {})
+            if test and all(name in out and out[name] in sub.get("enum", [sub.get("const")])
+                            for name, sub in test.items()):
+                for name in then.get("required", []):
+                    if name not in out and name in props:
+                        out[name] = valid(props[name], rng, depth + 1)
         return out
     if kind == "array":
         items = schema.get("items", {"type": "string"})
@@ -234,13 +243,23 @@ def nls(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Ca
                 urlencode(form, errors="surrogatepass").encode(), sign="pop")
 
 
+def _path(template: str, values: Json) -> str:
+    """An operation's path template with its declared path parameters filled in (quoted)."""
+    given = values if isinstance(values, dict) else {}
+    return re.sub(r"{(\w+)(?::path)?}",
+                  lambda m: quote(_text(given.get(m.group(1), "x")), safe="", errors="surrogatepass"), template)
+
+
 def dashscope(op: Any, parts: dict[str, Json], target: str, rng: random.Random) -> Case:
     headers = [header("authorization", "Bearer sk-asr-emulator-local"), header("content-type", "application/json")]
     given = parts.get("header")
     for name, value in (given if isinstance(given, dict) else {}).items():
         text = value if isinstance(value, str) else json.dumps(value)
         headers.append((name.encode("utf-8", "replace"), text.encode("utf-8", "replace")[:8192]))
-    return Case("dashscope", op.methods[0], op.path, b"", headers, _encode(parts.get("body", {})))
+    method = op.methods[0]
+    return Case("dashscope", method, _path(op.path, parts.get("path")),
+                urlencode(_query(parts.get("query")), errors="surrogatepass").encode(), headers,
+                _encode(parts["body"]) if "body" in parts else b"")
 
 
 def dashscope_socket(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
@@ -269,7 +288,7 @@ def _query(values: Json) -> dict[str, str]:
 def _appid(values: dict[str, Json]) -> str:
     path = values.get("path")
     appid = path.get("appid") if isinstance(path, dict) else None
-    return quote(_text(appid) if appid is not None else "", safe="")
+    return quote(_text(appid) if appid is not None else "", safe="", errors="surrogatepass")
 
 
 def tencent_flash(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
@@ -284,6 +303,17 @@ def tencent_realtime(op: Any, values: dict[str, Json], target: str, rng: random.
                 urlencode(_query(values.get("query")), errors="surrogatepass").encode(),
                 [header("host", tencent_cat.RT_HOST)], sign="tencent_rt",
                 websocket=[b"\0" * 3200, json.dumps({"type": "end"})])
+
+
+def qwen_socket(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
+    event = values[target]
+    if isinstance(event, dict):
+        event = {"type": target, **event}
+    append = {"type": "input_audio_buffer.append", "audio": base64.b64encode(b"\0" * 3200).decode()}
+    frames: list[Any] = [_encode(event).decode("utf-8", "replace"), json.dumps(append),
+                         json.dumps({"type": "session.finish"})]
+    return Case("dashscope_realtime", "WEBSOCKET", op.path, b"model=qwen3-asr-flash-realtime",
+                [header("authorization", "Bearer sk-asr-emulator-local")], websocket=frames)
 
 
 def nls_rest(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
@@ -345,7 +375,8 @@ def draw(app: Any, vendor: str, rng: random.Random) -> Case | None:
     what = "valid"
     if rng.random() < 0.9:
         values[target], what = mutate_one(values[target], schema, rng)
-    address = ADDRESS.get(f"{dialect}:message" if target in op.message_checks else dialect)
+    address = (ADDRESS.get(f"{dialect}:{op.name}:message") or ADDRESS.get(f"{dialect}:message")
+               if target in op.message_checks else ADDRESS.get(dialect))
     if address is None:
         return None
     case = address(op, values, target, rng)
@@ -356,7 +387,7 @@ def draw(app: Any, vendor: str, rng: random.Random) -> Case | None:
 ADDRESS: dict[str, Callable[[Any, dict[str, Json], str, random.Random], Case]] = {
     "tencent_asr": tencent_asr, "nls": nls, "dashscope": dashscope, "dashscope:message": dashscope_socket,
     "tencent_flash": tencent_flash, "tencent_realtime": tencent_realtime, "nls_gateway": nls_rest,
-    "nls_gateway:message": nls_socket,
+    "nls_gateway:message": nls_socket, "dashscope:realtime:message": qwen_socket,
 }
 NOW = "@now"            # a time the case is signed at (replaced when sent)
 # what a signed dialect's valid request carries so that its signature is checked and passes (a mutation may break it)

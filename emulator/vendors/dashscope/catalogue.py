@@ -182,6 +182,50 @@ RESULT_TTL_S = 24 * 3600   # result files and task records
 UPLOAD_TTL_S = 48 * 3600
 UPLOAD_POLICY_TTL_S = 300
 LIST_MAX_PAGE_SIZE = 100
+# the task list's and a task's parameters (emulator.declare)
+LIST_QUERY: dict[str, Any] = {"type": "object", "properties": {
+    "page_no": {"type": "integer", "minimum": 1, "maximum": 10**9, "description": "from 1 (default 1)"},
+    "page_size": {"type": "integer", "minimum": 1, "maximum": LIST_MAX_PAGE_SIZE, "description": "default 10"},
+    "start_time": {"type": "string", "pattern": "^[0-9]{14}$", "description": "YYYYMMDDhhmmss, local time",
+                   "examples": ["20260101000000"]},
+    "end_time": {"type": "string", "pattern": "^[0-9]{14}$", "description": "YYYYMMDDhhmmss, local time",
+                 "examples": ["20991231235959"]},
+    "status": {"type": "string", "maxLength": 32, "description": "PENDING, RUNNING, SUCCEEDED, FAILED, …",
+               "examples": ["SUCCEEDED", "pending"]},
+    "model_name": {"type": "string", "maxLength": 128},
+    "api_key_id": {"type": "string", "maxLength": 128},
+}}
+UPLOAD_POLICY_QUERY: dict[str, Any] = {"type": "object", "required": ["action", "model"], "properties": {
+    "action": {"type": "string", "enum": ["getPolicy"], "x-message": "Unsupported action, expected action=getPolicy."},
+    "model": {"type": "string", "minLength": 1, "maxLength": 128, "description": "the model the file is for",
+              "examples": ["paraformer-v2", "qwen3-asr-flash"]},
+}}
+# the temporary upload: a form POST (key, policy, OSSAccessKeyId, Signature, file, …) read by the handler; the policy
+# it carries (base64 JSON, the emulator's own) is checked against UPLOAD_POLICY (OSS's InvalidPolicyDocument if not)
+UPLOAD_FORM: dict[str, Any] = {"type": "object", "required": ["key", "policy", "Signature", "file"], "properties": {
+    "key": {"type": "string"}, "policy": {"type": "string", "contentEncoding": "base64"},
+    "OSSAccessKeyId": {"type": "string"}, "Signature": {"type": "string"},
+    "file": {"type": "string", "format": "binary"}}}
+UPLOAD_POLICY: dict[str, Any] = {"type": "object", "required": ["expiration", "conditions"], "properties": {
+    "expiration": {"type": ["integer", "string"], "pattern": "^[0-9]{1,12}$", "minimum": 0, "maximum": 10**12},
+    "conditions": {"type": "array", "minItems": 1, "maxItems": 16, "prefixItems": [
+        {"type": "array", "minItems": 3, "prefixItems": [{}, {}, {"type": "string", "maxLength": 1024}]}]}}}
+RESULT_LINK: dict[str, Any] = {"type": "object", "properties": {       # documented; the link's signature checks them
+    "Expires": {"type": "integer", "description": "Unix seconds"},
+    "Signature": {"type": "string", "description": "the link's signature"},
+}}
+FILES_QUERY: dict[str, Any] = {"type": "object", "properties": {
+    "page_no": {"type": "integer", "minimum": 1, "maximum": 10**6, "description": "from 1 (default 1)"},
+    "page_size": {"type": "integer", "minimum": 1, "maximum": MAX_FILES_PAGE, "description": "default 10"},
+}}
+FILES_FORM: dict[str, Any] = {"type": "object", "required": ["files"], "properties": {   # read by the handler
+    "files": {"type": "array", "maxItems": MAX_FILES_PER_UPLOAD, "items": {"type": "string", "format": "binary"}},
+    "descriptions": {"type": "array", "items": {"type": "string"}},
+    "purpose": {"type": "string"}}}
+FILE_ID: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 128, "description": "the file's id",
+                           "examples": ["8f2b1d0e-4c3a-4b5e-9f6d-7a8b9c0d1e2f"]}
+TASK_ID: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 128, "description": "the task's id",
+                           "examples": ["8f2b1d0e-4c3a-4b5e-9f6d-7a8b9c0d1e2f"]}
 REGION = "cn-beijing"
 
 # ---- hot-word vocabularies (VocabularyService) ---------------------------------------------------------------
@@ -193,6 +237,37 @@ VOCABULARY_TEXT_CJK_CHARS = 15             # non-ASCII texts
 VOCABULARY_TEXT_TOKENS = 7                 # space-separated tokens of ASCII texts
 VOCABULARY_MAX_WORDS = 500
 VOCABULARY_NOT_FOUND = "The vocabulary does not exist: {id}."   # message unverified
+VOCABULARY_ACTIONS = ("create_vocabulary", "list_vocabulary", "query_vocabulary", "update_vocabulary",
+                      "delete_vocabulary")
+
+
+def _needs(action: str, *names: str) -> dict[str, Any]:
+    return {"if": {"properties": {"action": {"const": action}}, "required": ["action"]},
+            "then": {"required": list(names)}}
+
+
+# The customization body, declared once (emulator.declare): what each action needs, the words' shape and bounds.
+# How long a hot word may be (15 CJK characters, 7 ASCII words) is checked by the handler.
+CUSTOMIZATION_BODY: dict[str, Any] = {"type": "object", "required": ["input"], "properties": {
+    "model": {"type": "string", "maxLength": 64, "examples": [VOCABULARY_MODEL]},
+    "input": {"type": "object", "required": ["action"], "x-error": "BadRequest.EmptyInput", "properties": {
+        "action": {"type": "string", "enum": list(VOCABULARY_ACTIONS)},
+        "target_model": {"type": "string", "minLength": 1, "maxLength": 64, "examples": ["paraformer-v2"]},
+        "prefix": {"type": "string", "pattern": f"^{VOCABULARY_PREFIX}$", "examples": ["demo", "abc123"]},
+        "vocabulary": {"type": "array", "minItems": 1, "maxItems": VOCABULARY_MAX_WORDS, "items": {
+            "type": "object", "required": ["text", "weight"], "properties": {
+                "text": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "\\S",
+                         "examples": ["阿里巴巴", "speech"]},
+                "weight": {"type": "integer", "minimum": VOCABULARY_WEIGHT[0], "maximum": VOCABULARY_WEIGHT[1]},
+                "lang": {"type": "string", "maxLength": 16, "examples": ["zh", "en"]}}}},
+        "vocabulary_id": {"type": "string", "minLength": 1, "maxLength": 128},
+        "page_index": {"type": "integer", "minimum": 0, "maximum": 10**6},
+        "page_size": {"type": "integer", "minimum": 1, "maximum": 100}},
+        "allOf": [_needs("create_vocabulary", "target_model", "prefix", "vocabulary"),
+                  _needs("update_vocabulary", "vocabulary_id", "vocabulary"),
+                  _needs("query_vocabulary", "vocabulary_id"), _needs("delete_vocabulary", "vocabulary_id")]},
+    "parameters": {"type": "object"},
+}}
 
 # ---- realtime recognition over WebSocket --------------------------------------------------------------------
 
@@ -336,6 +411,46 @@ QWEN_STREAM_FLAG = "stream is true or false."
 QWEN_STREAM_OPTIONS = "stream_options is only allowed when stream is true."
 QWEN_MODELS_LISTED_AT = 1757289600         # the models list's "created" (2025-09-08, qwen3-asr-flash's date)
 SSE_HEADER = "X-DashScope-SSE"
+
+# The Qwen3-ASR short-audio bodies, declared once (emulator.declare). A message's role or content of the wrong
+# shape is answered with QWEN_BAD_MESSAGES (``x-message``), as the service words it; what the schema cannot say
+# (one user message with one audio, the model's own options, the context's length) is checked by the handler.
+_QWEN_ROLE = {"type": "string", "enum": ["system", "user", "assistant"], "x-message": QWEN_BAD_MESSAGES}
+_QWEN_AUDIO = {"type": "string", "minLength": 1, "maxLength": 2 * QWEN_MAX_BYTES,
+               "description": "an http(s) URL, a data URI (base64) or an oss:// key",
+               "examples": ["http://media.asr-emulator.test/a.wav?text=你好", "https://example.com/a.mp3"]}
+_QWEN_TEXT = {"type": "string", "maxLength": 4 * QWEN_MAX_CONTEXT_CHARS}
+QWEN_ASR_OPTIONS: dict[str, Any] = {"type": "object", "properties": {
+    "language": {"type": "string", "enum": sorted(QWEN_LANGUAGES)},
+    "enable_itn": {"type": "boolean"}, "enable_lid": {"type": "boolean"}}}
+
+
+def _qwen_messages(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "minItems": 1, "maxItems": 16, "x-message": QWEN_BAD_MESSAGES, "items": {
+        "type": "object", "required": ["role", "content"], "x-message": QWEN_BAD_MESSAGES, "properties": {
+            "role": _QWEN_ROLE,
+            "content": {"type": ["string", "array"], "maxLength": 4 * QWEN_MAX_CONTEXT_CHARS, "maxItems": 16,
+                        "x-message": QWEN_BAD_MESSAGES, "items": item}}}}
+
+
+QWEN_NATIVE_BODY: dict[str, Any] = {"type": "object", "required": ["model", "input"], "properties": {
+    "model": {"type": "string", "minLength": 1, "maxLength": 128, "x-error": "BadRequest.EmptyModel",
+              "examples": ["qwen3-asr-flash", "qwen-audio-asr"]},
+    "input": {"type": "object", "required": ["messages"], "x-error": "BadRequest.EmptyInput", "properties": {
+        "messages": _qwen_messages({"type": "object", "properties": {"text": _QWEN_TEXT, "audio": _QWEN_AUDIO}})}},
+    "parameters": {"type": "object", "properties": {"asr_options": QWEN_ASR_OPTIONS,
+                                                    "incremental_output": {"type": "boolean"}}},
+}}
+QWEN_COMPATIBLE_BODY: dict[str, Any] = {"type": "object", "required": ["model", "messages"], "properties": {
+    "model": {"type": "string", "minLength": 1, "maxLength": 128, "examples": ["qwen3-asr-flash"]},
+    "messages": _qwen_messages({"type": "object", "properties": {
+        "type": {"type": "string", "enum": ["text", "input_audio"]}, "text": _QWEN_TEXT,
+        "input_audio": {"type": "object", "required": ["data"], "properties": {
+            "data": _QWEN_AUDIO, "format": {"type": "string", "maxLength": 16}}}}}),
+    "stream": {"type": "boolean", "x-message": QWEN_STREAM_FLAG},
+    "stream_options": {"type": ["object", "null"], "properties": {"include_usage": {"type": "boolean"}}},
+    "asr_options": QWEN_ASR_OPTIONS,
+}}
 QWEN_REALTIME_MODELS = frozenset({"qwen3-asr-flash-realtime", "qwen3-asr-flash-realtime-2025-10-27",
                                   "qwen3-asr-flash-realtime-2026-02-10"})
 QWEN_RT_PATH = "/api-ws/v1/realtime"
@@ -345,6 +460,31 @@ QWEN_RT_THRESHOLD, QWEN_RT_SILENCE_MS = 0.2, 800
 QWEN_RT_SILENCE_RANGE = (200, 6000)
 QWEN_RT_MAX_APPEND = 15 * 1024 * 1024 * 4 // 3 + 4      # 15 MiB of audio, as base64
 QWEN_RT_CLOSE_WAIT_S = 5.0
+# the client events whose fields are declared (emulator.declare): a mismatch is an ``error`` event (invalid_value,
+# with the field as ``param``), the session goes on. A format's or rate's message is the service's own (``x-message``).
+_QWEN_EVENT_ID = {"type": "string", "maxLength": 256}
+QWEN_RT_EVENTS: dict[str, dict[str, Any]] = {
+    "session.update": {"type": "object", "required": ["session"], "properties": {
+        "event_id": _QWEN_EVENT_ID,
+        "session": {"type": "object", "properties": {
+            "input_audio_format": {"type": "string", "enum": ["pcm", "pcm16", "opus"],
+                                   "x-message": "Supported values are: 'pcm', 'opus'."},
+            "sample_rate": {"type": "integer", "enum": [8000, 16000], "x-message": "sample_rate is 16000 or 8000."},
+            "modalities": {"type": "array", "maxItems": 4, "items": {"type": "string", "maxLength": 32}},
+            "input_audio_transcription": {"type": ["object", "null"], "properties": {
+                "language": {"type": ["string", "null"], "enum": [*sorted(QWEN_LANGUAGES), None]},
+                "corpus": {"type": ["object", "null"], "properties": {
+                    "text": {"type": ["string", "null"], "maxLength": QWEN_MAX_CONTEXT_CHARS}}}}},
+            "turn_detection": {"type": ["object", "null"], "properties": {
+                "type": {"type": "string", "enum": ["server_vad"]},
+                "threshold": {"type": "number", "minimum": -1, "maximum": 1},
+                "silence_duration_ms": {"type": "integer", "minimum": QWEN_RT_SILENCE_RANGE[0],
+                                        "maximum": QWEN_RT_SILENCE_RANGE[1]}}}}}}},
+    "input_audio_buffer.append": {"type": "object", "required": ["audio"], "properties": {
+        "event_id": _QWEN_EVENT_ID,
+        "audio": {"type": "string", "maxLength": QWEN_RT_MAX_APPEND, "contentEncoding": "base64",
+                  "examples": ["AAAAAAAAAAAAAAAA"]}}},
+}
 
 
 # The file-transcription submit, declared once: checked before the handler runs (the pipeline), documented and fuzzed.
@@ -362,7 +502,7 @@ SUBMIT_BODY: dict[str, Any] = {
         "input": {"required": ["file_url"], "properties": {"file_url": {"type": "string", "minLength": 1,
                                                                         "maxLength": 8192}}},
         "parameters": {"additionalProperties": False, "properties": {
-            "language": {"type": "string", "maxLength": 64}, "enable_itn": {"type": "boolean"},
+            "language": {"type": "string", "enum": sorted(QWEN_LANGUAGES)}, "enable_itn": {"type": "boolean"},
             "enable_words": {"type": "boolean"}, "corpus": {"type": ["object", "string", "null"]},
             "channel_id": {"type": "array", "minItems": 1, "maxItems": 64,
                            "items": {"type": "integer", "minimum": 0, "maximum": 63}}}}}},
@@ -386,9 +526,9 @@ _SILENCE = {"type": "integer", "minimum": -(2**31), "maximum": 2**31,   # the mo
             "description": "ms; a model that does not read it ignores it"}
 RUN_TASK: dict[str, Any] = {
     "type": "object", "required": ["header", "payload"], "properties": {
-        "header": {"type": "object", "properties": {
+        "header": {"type": "object", "required": ["action"], "properties": {
             "action": {"const": "run-task"}, "task_id": {"type": "string", "maxLength": 128},
-            "streaming": {"type": "string", "maxLength": 32}}},
+            "streaming": {"type": "string", "maxLength": 32, "examples": ["duplex"]}}},
         "payload": {"type": "object", "required": ["model"], "properties": {
             "model": {"type": "string", "maxLength": 256, "examples": sorted(REALTIME_MODELS)},
             "task_group": {"type": "string", "maxLength": 64},

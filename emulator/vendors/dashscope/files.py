@@ -15,10 +15,8 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.datastructures import FormData, UploadFile
-from starlette.requests import Request
 
 from emulator.engine import Blob, Engine, Records
-from emulator.inputs import whole_number
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.errors import DashScopeError
 
@@ -66,12 +64,9 @@ class Files:
     def get(self, file_id: str, owner: str, base: str) -> dict[str, Any]:
         return self._json(self._mine(file_id, owner), base)
 
-    def list(self, request: Request, owner: str, base: str) -> dict[str, Any]:
-        q = request.query_params
-        page_no = whole_number(q.get("page_no") or "1", 6)
-        page_size = whole_number(q.get("page_size") or "10", 4)
-        if page_no is None or page_size is None or page_no < 1 or not 1 <= page_size <= cat.MAX_FILES_PAGE:
-            raise DashScopeError("InvalidParameter", f"page_no is 1 or more; page_size 1 to {cat.MAX_FILES_PAGE}.", 400)
+    def list(self, query: dict[str, Any], owner: str, base: str) -> dict[str, Any]:
+        """A page of the owner's files; ``query`` checked against ``cat.FILES_QUERY``."""
+        page_no, page_size = query.get("page_no", 1), query.get("page_size", 10)
         mine = sorted((f for f in self.records.values() if f.owner == owner), key=lambda f: -f.created)
         shown = mine[(page_no - 1) * page_size:page_no * page_size]
         return {"total": len(mine), "page_no": page_no, "page_size": page_size,

@@ -15,6 +15,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from emulator.declare import Invalid, Schema
 from emulator.engine import Engine
 from emulator.engine.store import Blob
 from emulator.inputs import BadInput, parse_json
@@ -56,11 +57,10 @@ class TemporaryUploads:
         if not isinstance(key, str) or not isinstance(policy, str) or upload is None or isinstance(upload, str):
             return oss_error("missing_fields")
         try:
-            doc = parse_json(base64.b64decode(policy))
-            expires = int(doc["expiration"])
-            prefix = doc["conditions"][0][2]
-        except (BadInput, ValueError, KeyError, IndexError, TypeError):
+            doc = _POLICY.check(parse_json(base64.b64decode(policy)))
+        except (BadInput, Invalid, ValueError):
             return oss_error("bad_policy")
+        expires, prefix = int(doc["expiration"]), doc["conditions"][0][2]
         if signature != self.signer.sign(policy, expires):
             return oss_error("bad_signature")
         if self.engine.clock.now() > expires:
@@ -78,6 +78,9 @@ class TemporaryUploads:
         if blob is None or float(blob.meta.get("expires", "0")) < self.engine.clock.now():
             return None
         return blob.data
+
+
+_POLICY = Schema(cat.UPLOAD_POLICY, "policy")
 
 
 def api_key_id(key: str) -> str:

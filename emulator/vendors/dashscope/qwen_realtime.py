@@ -21,13 +21,14 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from emulator.declare import Invalid, Schema
 from emulator.engine import Engine, Rule
 from emulator.engine import Request as FaultRequest
 from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.faults import STREAM_ACTIONS, delay_result
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
 from emulator.engine.text import join_sentences
-from emulator.inputs import BadInput, parse_json
+from emulator.inputs import BadInput, parse_json, printable
 from emulator.vendors.dashscope import catalogue as cat
 from emulator.vendors.dashscope.qwen import context_words, detect_language
 from emulator.vendors.dashscope.realtime import bearer_key
@@ -65,6 +66,9 @@ class Session:
     items: dict[int, str] = field(default_factory=dict)       # utterance index → item id
     last_item: str | None = None
     frames: int = 0
+
+
+_EVENTS = {name: Schema(schema, name) for name, schema in cat.QWEN_RT_EVENTS.items()}
 
 
 class QwenRealtime:
@@ -136,11 +140,19 @@ class QwenRealtime:
     async def _event(self, ws: WebSocket, session: Session, event: dict[str, Any]) -> bool:
         """One client event; True when the session has finished."""
         kind = event["type"]
+        if kind in _EVENTS:
+            try:
+                event = _EVENTS[kind].check(event)
+            except Invalid as exc:
+                problem = exc.problem
+                said = problem.schema.get("x-message")
+                message = f"Invalid value: {printable(repr(problem.value))}. {said}" if said else problem.message
+                raise EventError("invalid_value", message, problem.dotted) from None
         if kind == "session.update":
-            self._update(session, event.get("session"))
+            self._update(session, event["session"])
             await self._send(ws, {"type": "session.updated", "session": self._session_json(session)})
         elif kind == "input_audio_buffer.append":
-            await self._append(ws, session, event.get("audio"))
+            await self._append(ws, session, event["audio"])
         elif kind == "input_audio_buffer.commit":
             if session.settings.vad is not None:
                 raise EventError("invalid_value", "input_audio_buffer.commit is for Manual mode "
@@ -163,41 +175,18 @@ class QwenRealtime:
             raise EventError("invalid_event", f"The event type {kind!r} is not one this model takes.", "type")
         return False
 
-    def _update(self, session: Session, given: Any) -> None:
-        if not isinstance(given, dict):
-            raise EventError("invalid_value", "session.update needs a session object.", "session")
+    def _update(self, session: Session, given: dict[str, Any]) -> None:
+        """The session's settings from a ``session.update`` checked against ``cat.QWEN_RT_EVENTS``."""
         settings = session.settings
         fmt = given.get("input_audio_format", settings.fmt)
-        if fmt not in ("pcm", "pcm16", "opus"):
-            raise EventError("invalid_value", f"Invalid value: {fmt!r}. Supported values are: 'pcm', 'opus'.",
-                             "session.input_audio_format")
         rate = given.get("sample_rate", settings.sample_rate)
-        if rate not in (8000, 16000) or isinstance(rate, bool):
-            raise EventError("invalid_value", "sample_rate is 16000 or 8000.", "session.sample_rate")
         transcription = given.get("input_audio_transcription") or {}
-        if not isinstance(transcription, dict):
-            raise EventError("invalid_value", "input_audio_transcription is an object.",
-                             "session.input_audio_transcription")
         language = transcription.get("language", settings.language)
-        if language is not None and language not in cat.QWEN_LANGUAGES:
-            raise EventError("invalid_value", f"Invalid value: {language!r}.",
-                             "session.input_audio_transcription.language")
-        corpus = transcription.get("corpus") or {}
-        text = corpus.get("text", settings.corpus) if isinstance(corpus, dict) else settings.corpus
+        text = (transcription.get("corpus") or {}).get("text", settings.corpus)
         vad = given.get("turn_detection", settings.vad) if "turn_detection" in given else settings.vad
         if vad is not None:
-            if not isinstance(vad, dict):
-                raise EventError("invalid_value", "turn_detection is null or an object.", "session.turn_detection")
-            threshold = vad.get("threshold", cat.QWEN_RT_THRESHOLD)
-            silence = vad.get("silence_duration_ms", cat.QWEN_RT_SILENCE_MS)
-            low, high = cat.QWEN_RT_SILENCE_RANGE
-            if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not -1 <= threshold <= 1:
-                raise EventError("invalid_value", "turn_detection.threshold is in [-1, 1].",
-                                 "session.turn_detection.threshold")
-            if not isinstance(silence, int) or isinstance(silence, bool) or not low <= silence <= high:
-                raise EventError("invalid_value", f"turn_detection.silence_duration_ms is in [{low}, {high}].",
-                                 "session.turn_detection.silence_duration_ms")
-            vad = {"type": "server_vad", "threshold": threshold, "silence_duration_ms": silence}
+            vad = {"type": "server_vad", "threshold": vad.get("threshold", cat.QWEN_RT_THRESHOLD),
+                   "silence_duration_ms": vad.get("silence_duration_ms", cat.QWEN_RT_SILENCE_MS)}
         if session.stream is not None or session.manual:
             raise EventError("invalid_value", "The session cannot change once audio has come.", "session")
         session.settings = Settings(fmt, rate, language, str(text or ""), vad)
@@ -216,9 +205,7 @@ class QwenRealtime:
                              language=s.language or "zh", end_silence_ms=silence,
                              hotwords=context_words(s.corpus), itn=False)
 
-    async def _append(self, ws: WebSocket, session: Session, audio: Any) -> None:
-        if not isinstance(audio, str) or len(audio) > cat.QWEN_RT_MAX_APPEND:
-            raise EventError("invalid_value", "audio is base64 text (at most 15 MiB).", "audio")
+    async def _append(self, ws: WebSocket, session: Session, audio: str) -> None:
         try:
             data = base64.b64decode(audio, validate=True)
         except (binascii.Error, ValueError):

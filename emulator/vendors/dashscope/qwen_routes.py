@@ -13,7 +13,7 @@ from emulator.engine import Engine, Failure, FetchLimits, Item, Options
 from emulator.engine import Request as FaultRequest
 from emulator.vendors.base import Call
 from emulator.vendors.dashscope import catalogue as cat
-from emulator.vendors.dashscope.errors import DashScopeError, json_object
+from emulator.vendors.dashscope.errors import DashScopeError
 from emulator.vendors.dashscope.qwen import (
     compatible_answer,
     compatible_chunks,
@@ -61,7 +61,7 @@ class QwenHttp:
 
     async def native(self, call: Call) -> Response:
         request = call.request
-        payload = json_object(call.body)
+        payload = call.input["body"]
         ask = read_ask(payload, compatible=False)
         call.note(model=ask.model)
         await call.faults(model=ask.model)
@@ -72,21 +72,18 @@ class QwenHttp:
         note(request, job_id=job.id)
         request_id = self.request_id()
         if request.headers.get(cat.SSE_HEADER, "").lower() == cat.HEADER_ON:
-            params = payload.get("parameters")
-            incremental = isinstance(params, dict) and params.get("incremental_output") is True
+            incremental = (payload.get("parameters") or {}).get("incremental_output") is True
             return StreamingResponse(native_events(heard, request_id, incremental),
                                      media_type="text/event-stream;charset=UTF-8")
         return JSONResponse(native_answer(heard, request_id))
 
     async def compatible(self, call: Call) -> Response:
         request = call.request
-        payload = json_object(call.body)
+        payload = call.input["body"]
         ask = read_ask(payload, compatible=True)
         stream = payload.get("stream", False)
-        if not isinstance(stream, bool):
-            raise DashScopeError("InvalidParameter", cat.QWEN_STREAM_FLAG)
         options = payload.get("stream_options")
-        if options is not None and (not stream or not isinstance(options, dict)):
+        if options is not None and not stream:
             raise DashScopeError("InvalidParameter", cat.QWEN_STREAM_OPTIONS)
         call.note(model=ask.model)
         await call.faults(model=ask.model)
@@ -96,7 +93,7 @@ class QwenHttp:
         note(request, job_id=job.id)
         completion_id = f"chatcmpl-{self.engine.new_id()}"
         if stream:
-            include = isinstance(options, dict) and options.get("include_usage") is True
+            include = options is not None and options.get("include_usage") is True
             return StreamingResponse(compatible_chunks(heard, ask.model, completion_id, include),
                                      media_type="text/event-stream")
         return JSONResponse(compatible_answer(heard, ask.model, completion_id))

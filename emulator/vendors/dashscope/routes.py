@@ -21,9 +21,9 @@ from emulator.engine import Engine, FetchLimits, Job, JobStateError, Options, Ph
 from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
 from emulator.inputs import whole_number
-from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError
+from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError, params_of
 from emulator.vendors.dashscope import catalogue as cat
-from emulator.vendors.dashscope.errors import DashScopeError, json_object
+from emulator.vendors.dashscope.errors import DashScopeError
 from emulator.vendors.dashscope.files import Files
 from emulator.vendors.dashscope.oss import TemporaryUploads, api_key_id, oss_error
 from emulator.vendors.dashscope.qwen import (
@@ -136,28 +136,43 @@ class DashScope(Dialect):
                           body=("application/json", cat.SUBMIT_BODY), response=("application/json", cat.TASK_ANSWER),
                           check=("header", "body"), unknown="unknown_parameter")),
             Operation("customization", "Hot-word vocabularies: create, list, query, update, delete",
-                      self.customization, ("POST",), f"{p}/services/audio/asr/customization"),
-            Operation("list", "List tasks", self.list_tasks, ("GET",), f"{p}/tasks"),
+                      self.customization, ("POST",), f"{p}/services/audio/asr/customization",
+                      doc=Doc(body=("application/json", cat.CUSTOMIZATION_BODY), check=("body",))),
+            Operation("list", "List tasks", self.list_tasks, ("GET",), f"{p}/tasks",
+                      doc=Doc(params=params_of(cat.LIST_QUERY, "query"), check=("query",))),
             Operation("query", "Query a task", self.query, ("GET", "POST"), f"{p}/tasks/{{task_id}}",
-                      doc=Doc(response=("application/json", cat.TASK_ANSWER))),
-            Operation("cancel", "Cancel a pending task", self.cancel, ("POST",), f"{p}/tasks/{{task_id}}/cancel"),
+                      doc=Doc(params=(Param("task_id", "path", True, "the task's id", cat.TASK_ID),),
+                              response=("application/json", cat.TASK_ANSWER), check=("path",))),
+            Operation("cancel", "Cancel a pending task", self.cancel, ("POST",), f"{p}/tasks/{{task_id}}/cancel",
+                      doc=Doc(params=(Param("task_id", "path", True, "the task's id", cat.TASK_ID),),
+                              check=("path",))),
             Operation("upload_policy", "Temporary upload policy (OssUtils.upload)", self.upload_policy,
-                      ("GET", "POST"), f"{p}/uploads"),
+                      ("GET", "POST"), f"{p}/uploads",
+                      doc=Doc(params=params_of(cat.UPLOAD_POLICY_QUERY, "query"), check=("query",))),
             Operation("upload", "Temporary upload (policy-signed form POST)", self.upload, ("POST",),
-                      "/dashscope-oss-upload", auth=False),
+                      "/dashscope-oss-upload", auth=False,
+                      doc=Doc(body=("multipart/form-data", cat.UPLOAD_FORM))),
             Operation("result", "A task's result file (signed link)", self.result, ("GET",),
-                      "/dashscope-result/{task_id}/{index}.json", auth=False),
+                      "/dashscope-result/{task_id}/{index}.json", auth=False,
+                      doc=Doc(params=(Param("task_id", "path", True, "the task's id", cat.TASK_ID),
+                                      Param("index", "path", True, "the file's place in the task",
+                                            {"type": "integer", "minimum": 0}),
+                                      *params_of(cat.RESULT_LINK, "query")))),
             Operation("multimodal", "Qwen3-ASR and Qwen-Audio ASR: one clip, answered at once (SSE with "
                                     "X-DashScope-SSE: enable)", self.qwen.native, ("POST",),
-                      f"{p}/services/aigc/multimodal-generation/generation"),
+                      f"{p}/services/aigc/multimodal-generation/generation",
+                      doc=Doc(body=("application/json", cat.QWEN_NATIVE_BODY), check=("body",))),
             Operation("chat_completions", "Qwen3-ASR, OpenAI-compatible (input_audio; stream: true for chunks)",
-                      self.qwen.compatible, ("POST",), f"{cat.COMPATIBLE_PREFIX}/chat/completions"),
+                      self.qwen.compatible, ("POST",), f"{cat.COMPATIBLE_PREFIX}/chat/completions",
+                      doc=Doc(body=("application/json", cat.QWEN_COMPATIBLE_BODY), check=("body",))),
             Operation("models", "OpenAI-compatible: the models the emulator serves there", self.qwen.models,
                       ("GET",), f"{cat.COMPATIBLE_PREFIX}/models"),
             Operation("files", "Files: upload (multipart 'files'), list", self.files_call, ("POST", "GET"),
-                      f"{p}/files"),
+                      f"{p}/files", doc=Doc(params=params_of(cat.FILES_QUERY, "query"),
+                                            body=("multipart/form-data", cat.FILES_FORM), check=("query",))),
             Operation("files", "A file: get (with its url), delete", self.files_call, ("GET", "DELETE"),
-                      f"{p}/files/{{file_id}}"),
+                      f"{p}/files/{{file_id}}", doc=Doc(
+                          params=(Param("file_id", "path", True, "the file's id", cat.FILE_ID),), check=("path",))),
             Operation("realtime", "Qwen3-ASR realtime (?model=qwen3-asr-flash-realtime): session.update, "
                                   "input_audio_buffer.append/commit, session.finish", methods=("WEBSOCKET",),
                       path=cat.QWEN_RT_PATH, socket=self.qwen_realtime.endpoint,
@@ -165,7 +180,8 @@ class DashScope(Dialect):
                                                                         "session.created/updated, speech_started/"
                                                                         "stopped, committed, conversation.item."
                                                                         "input_audio_transcription.text/completed, "
-                                                                        "session.finished, error"}))),
+                                                                        "session.finished, error"}),
+                              messages=cat.QWEN_RT_EVENTS)),
             Operation("stream", "Realtime recognition (run-task, audio, finish-task)", methods=("WEBSOCKET",),
                       path=self.ws_path, socket=self.realtime.endpoint,
                       doc=Doc(body=("application/json", cat.REALTIME_MESSAGES), messages={"run-task": cat.RUN_TASK})),
@@ -226,6 +242,13 @@ class DashScope(Dialect):
         return JSONResponse({"request_id": self.request_id(), "code": exc.code, "message": exc.message},
                             status_code=exc.status)
 
+    def input_values(self, call: Call) -> dict[str, Any]:
+        """As read by default; a blank query value stands for an absent one (clients send unset filters blank)."""
+        values = super().input_values(call)
+        if "query" in values:
+            values["query"] = {k: v for k, v in values["query"].items() if v != ""}
+        return values
+
     def invalid(self, call: Call, problem: Problem) -> VendorError:
         if problem.part == "header":                 # X-DashScope-Async missing or not "enable"
             return DashScopeError(*cat.SYNC_CALL)
@@ -235,7 +258,11 @@ class DashScope(Dialect):
             names = ", ".join(problem.names)
             return DashScopeError("InvalidParameter", (cat.UNKNOWN_PARAMETERS if problem.path
                                                        else cat.UNKNOWN_FIELDS).format(names=names))
+        if "x-message" in problem.schema and problem.kind not in ("required", "unknown"):
+            return DashScopeError("InvalidParameter", problem.schema["x-message"])     # the service's own words
         code = problem.schema.get("x-error") if problem.kind in ("required", "length") else None
+        if code is None and problem.kind == "required":
+            return DashScopeError("InvalidParameter", f"Field '{problem.dotted}' is required.")
         return DashScopeError(code or "InvalidParameter", None if code else f"Field '{problem.dotted}' "
                               f"{problem.message.split(': ', 1)[-1]}.")
 
@@ -327,12 +354,8 @@ class DashScope(Dialect):
 
     async def customization(self, call: Call) -> Response:
         request = call.request
-        payload = json_object(call.body)
-        inp = payload.get("input")
-        if not isinstance(inp, dict):
-            raise DashScopeError("BadRequest.EmptyInput")
         try:
-            output = self.vocabularies.handle(inp, request.state.api_key)
+            output = self.vocabularies.handle(call.input["body"]["input"], request.state.api_key)
         except VocabularyError as exc:
             raise DashScopeError("InvalidParameter", str(exc)) from None
         return JSONResponse({"output": output, "usage": {"count": 1}, "request_id": self.request_id()})
@@ -395,15 +418,8 @@ class DashScope(Dialect):
 
     async def list_tasks(self, call: Call) -> Response:
         request = call.request
-        q = request.query_params
-        try:
-            page_no = int(q.get("page_no", "1"))
-            page_size = int(q.get("page_size", "10"))
-        except ValueError:
-            raise DashScopeError("InvalidParameter", "page_no and page_size must be integers.") from None
-        if page_no < 1 or not 1 <= page_size <= cat.LIST_MAX_PAGE_SIZE:
-            raise DashScopeError("InvalidParameter",
-                                 f"page_no must be >= 1 and page_size between 1 and {cat.LIST_MAX_PAGE_SIZE}.")
+        q = call.input["query"]
+        page_no, page_size = q.get("page_no", 1), q.get("page_size", 10)
         offset = self.utc_offset_hours * 3600
         start, end = _list_time(q.get("start_time"), offset), _list_time(q.get("end_time"), offset)
         key = request.state.api_key
@@ -489,19 +505,15 @@ class DashScope(Dialect):
         elif file_id:
             data = self.files.get(file_id, owner, base)
         else:
-            data = self.files.list(request, owner, base)
+            data = self.files.list(call.input["query"], owner, base)
         return JSONResponse({"request_id": self.request_id(), "data": data})
 
     # ---- temporary uploads (OssUtils.upload) -------------------------------------------------------------
 
     async def upload_policy(self, call: Call) -> Response:
         request = call.request
-        if request.query_params.get("action") != "getPolicy":
-            raise DashScopeError("InvalidParameter", "Unsupported action, expected action=getPolicy.")
-        model = request.query_params.get("model", "")
-        if not model:
-            raise DashScopeError("InvalidParameter", "Field 'model' is required.")
-        data = self.uploads.policy(request.state.api_key, model, base_url(request, self.public_url))
+        data = self.uploads.policy(request.state.api_key, call.input["query"]["model"],
+                                   base_url(request, self.public_url))
         return JSONResponse({"request_id": self.request_id(), "data": data})
 
     async def upload(self, call: Call) -> Response:

@@ -7,7 +7,6 @@ the text, as a recognizer biased towards them would produce them.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from emulator.engine import Engine
@@ -43,66 +42,45 @@ class Vocabularies:
                                    Blob(json.dumps(record, ensure_ascii=False).encode(), "application/json"))
 
     def handle(self, inp: dict[str, Any], owner: str) -> dict[str, Any]:
-        action = inp.get("action")
+        """One action; ``inp`` is checked against ``cat.CUSTOMIZATION_BODY`` (what each action needs is there)."""
+        action = inp["action"]
         now = local_time(self.engine.clock.now(), self.utc_offset_hours)[:19]
         if action == "create_vocabulary":
-            target, prefix = inp.get("target_model"), inp.get("prefix")
-            if not isinstance(target, str) or not target:
-                raise VocabularyError("Field 'target_model' is required.")
-            if not isinstance(prefix, str) or not re.fullmatch(cat.VOCABULARY_PREFIX, prefix):
-                raise VocabularyError("Field 'prefix' must be digits and lowercase letters, fewer than 10.")
+            prefix = inp["prefix"]
             created = {"vocabulary_id": f"vocab-{prefix}-{self.engine.new_id().replace('-', '')}", "owner": owner,
-                      "prefix": prefix, "target_model": target, "vocabulary": _words(inp.get("vocabulary")),
-                      "gmt_create": now, "gmt_modified": now, "status": "OK"}
+                       "prefix": prefix, "target_model": inp["target_model"], "vocabulary": _words(inp["vocabulary"]),
+                       "gmt_create": now, "gmt_modified": now, "status": "OK"}
             self._put(created)
             return {"vocabulary_id": created["vocabulary_id"]}
         if action == "list_vocabulary":
             prefix = inp.get("prefix")
             page_index, page_size = inp.get("page_index", 0), inp.get("page_size", 10)
-            if not isinstance(page_index, int) or not isinstance(page_size, int) or page_index < 0 \
-                    or not 1 <= page_size <= 100:
-                raise VocabularyError("page_index must be >= 0 and page_size between 1 and 100.")
             records = [r for r in (self.get(k, owner) for k in sorted(self.engine.store.blob_keys(KIND)))
                        if r is not None and (not prefix or r["prefix"] == prefix)]
             records.sort(key=lambda r: (r["gmt_create"], r["vocabulary_id"]), reverse=True)
             page = records[page_index * page_size:(page_index + 1) * page_size]
             return {"vocabulary_list": [{k: r[k] for k in ("gmt_create", "gmt_modified", "status", "vocabulary_id")}
                                         for r in page]}
-        vocabulary_id = inp.get("vocabulary_id")
-        record = self.get(vocabulary_id, owner) if isinstance(vocabulary_id, str) else None
-        if action not in ("query_vocabulary", "update_vocabulary", "delete_vocabulary"):
-            raise VocabularyError(f"Unsupported action: {action!r}.")
+        vocabulary_id = inp["vocabulary_id"]
+        record = self.get(vocabulary_id, owner)
         if record is None:
             raise VocabularyError(cat.VOCABULARY_NOT_FOUND.format(id=vocabulary_id))
         if action == "query_vocabulary":
             return {k: record[k] for k in ("gmt_create", "gmt_modified", "status", "target_model", "vocabulary")}
         if action == "update_vocabulary":
-            record.update(vocabulary=_words(inp.get("vocabulary")), gmt_modified=now)
+            record.update(vocabulary=_words(inp["vocabulary"]), gmt_modified=now)
             self._put(record)
             return {}
         self.engine.store.delete_blob(KIND, record["vocabulary_id"])
         return {}
 
 
-def _words(value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not value:
-        raise VocabularyError("Field 'vocabulary' must be a non-empty list of {text, weight} objects.")
-    if len(value) > cat.VOCABULARY_MAX_WORDS:
-        raise VocabularyError(f"A vocabulary holds at most {cat.VOCABULARY_MAX_WORDS} words.")
-    out = []
-    low, high = cat.VOCABULARY_WEIGHT
-    for word in value:
-        if not isinstance(word, dict) or not isinstance(word.get("text"), str) or not word["text"].strip():
-            raise VocabularyError("Every vocabulary entry needs a non-empty 'text'.")
-        text, weight = word["text"], word.get("weight")
-        if not isinstance(weight, int) or isinstance(weight, bool) or not low <= weight <= high:
-            raise VocabularyError(f"'weight' of {text!r} must be an integer in [{low}, {high}].")
+def _words(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The declared words (text, weight 1-5, lang), each no longer than a hot word may be."""
+    for word in words:
+        text = word["text"]
         too_long = (len(text) > cat.VOCABULARY_TEXT_CJK_CHARS if not text.isascii()
                     else len(text.split()) > cat.VOCABULARY_TEXT_TOKENS)
         if too_long:
             raise VocabularyError(f"The hot word {text!r} is too long.")
-        entry: dict[str, Any] = {"text": text, "weight": weight}
-        if isinstance(word.get("lang"), str):
-            entry["lang"] = word["lang"]
-        out.append(entry)
-    return out
+    return [{k: w[k] for k in ("text", "weight", "lang") if k in w} for w in words]
