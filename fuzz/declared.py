@@ -316,6 +316,27 @@ def qwen_socket(op: Any, values: dict[str, Json], target: str, rng: random.Rando
                 [header("authorization", "Bearer sk-asr-emulator-local")], websocket=frames)
 
 
+EAS_TOKEN = header("authorization", "asr-emulator-eas-token")
+# the method and place of each PAI-EAS operation (one path, told apart by method, service and query)
+EAS_CALLS = {"predict": ("POST", "asr_general_express", ""), "sink": ("GET", "asr_general_express_async", "/sink"),
+             "commit": ("PUT", "asr_general_express_async", "/sink"),
+             "delete": ("DELETE", "asr_general_express_async", ""),
+             "truncate": ("DELETE", "asr_general_express_async", "/sink"),
+             "watch": ("WEBSOCKET", "asr_general_express_async", "/sink")}
+
+
+def eas(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
+    method, service, suffix = EAS_CALLS[op.name]
+    query = urlencode(_query(values.get("query")), errors="surrogatepass").encode()
+    if op.name == "delete" and b"_trunc_=true" in query:
+        query = query.replace(b"_trunc_=true", b"_trunc_=no")        # still the delete operation
+    path = f"/api/predict/{service}{suffix}"
+    if method == "WEBSOCKET":
+        return Case("eas", method, path, query, [EAS_TOKEN], websocket=[])
+    body = _encode(values["body"]) if "body" in values else b""
+    return Case("eas", method, path, query, [EAS_TOKEN, header("content-type", "application/json")], body)
+
+
 def nls_rest(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
     return Case("nls_gateway", "POST", nls_cat.REST_PATH,
                 urlencode(_query(values.get("query")), errors="surrogatepass").encode(),
@@ -387,7 +408,7 @@ def draw(app: Any, vendor: str, rng: random.Random) -> Case | None:
 ADDRESS: dict[str, Callable[[Any, dict[str, Json], str, random.Random], Case]] = {
     "tencent_asr": tencent_asr, "nls": nls, "dashscope": dashscope, "dashscope:message": dashscope_socket,
     "tencent_flash": tencent_flash, "tencent_realtime": tencent_realtime, "nls_gateway": nls_rest,
-    "nls_gateway:message": nls_socket, "dashscope:realtime:message": qwen_socket,
+    "nls_gateway:message": nls_socket, "dashscope:realtime:message": qwen_socket, "eas": eas,
 }
 NOW = "@now"            # a time the case is signed at (replaced when sent)
 # what a signed dialect's valid request carries so that its signature is checked and passes (a mutation may break it)
@@ -463,6 +484,7 @@ ENVELOPES: dict[str, Callable[[int, bytes], bool]] = {
     "nls": lambda status, body: body.startswith(b"{") and b'"RequestId"' in body,
     "dashscope": lambda status, body: body.startswith(b"{") and b'"request_id"' in body,
     "dashscope_realtime": lambda status, body: status == 101,
+    "eas": lambda status, body: status < 500,
     "nls_gateway": lambda status, body: body.startswith(b'{"task_id"') or
     (status == 101 and body.startswith(b'{"header"')),
     "tencent_flash": lambda status, body: status == 200 and body.startswith(b"{") and b'"code"' in body,

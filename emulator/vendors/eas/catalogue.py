@@ -9,6 +9,7 @@ bodies are not published; the texts below are the brief's suggestions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 API_PREFIX = "/api/predict/"
 DISCOVERY_PREFIX = "/api/v1/servicediscovery/upstreams/"     # the client's DIRECT endpoint type
@@ -125,3 +126,34 @@ QUEUE_APPROX_MAX_LENGTH = 1000
 
 WATCH_TICK_S = 0.05          # a watcher looks for new results this often
 WATCH_POLL_S = 0.5           # and polls a job it waits for this often (a polls:N lifecycle moves on reads)
+
+
+# ---- what the requests carry, declared once (emulator.declare) -----------------------------------------------------
+# A value outside its declaration is 400 with a plain-text reason, as the gateway's and the queue's other refusals.
+# The processor reads {"input": {"url", "play_duration"}} (µs; a number, or a number written as text; blank for
+# none); other fields are ignored, as the model's processor ignores them.
+PREDICT_BODY: dict[str, Any] = {"type": "object", "required": ["input"], "properties": {
+    "input": {"type": "object", "required": ["url"], "properties": {
+        "url": {"type": "string", "minLength": 1, "maxLength": 8192, "pattern": "\\S",
+                "examples": ["http://media.asr-emulator.test/a.wav?text=hello", "https://example.com/a.wav"]},
+        "play_duration": {"type": ["number", "null"], "x-text": True, "exclusiveMinimum": 0,
+                          "description": "µs of audio the model is to take (a number, or one written as text)"}}}}}
+_FLAG = {"type": "string", "enum": ["true", "false"]}
+_INDEX = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+_WHOLE_LIST = "^\\s*[0-9]{1,19}\\s*(,\\s*[0-9]{1,19}\\s*)*,?\\s*$"
+# the queue service's reserved parameters (_name_); any other name is a tag the entry keeps
+SINK_QUERY: dict[str, Any] = {"type": "object", "properties": {
+    "_timeout_": {"type": "string", "pattern": "^\\s*[0-9]{1,9}(\\.[0-9]{1,6})?\\s*(ms|s|m|h)?\\s*$",
+                  "description": "how long to wait: 5s, 500ms, 1m or seconds", "examples": ["0s", "0", "100ms"]},
+    "_index_": _INDEX, "_length_": {"type": "integer", "minimum": 0, "maximum": 2**31},
+    "requestId": {"type": "string", "maxLength": 128}, "_auto_delete_": _FLAG, "_raw_": _FLAG, "_watch_": _FLAG,
+}}
+INDEXES_QUERY: dict[str, Any] = {"type": "object", "required": ["_indexes_"], "properties": {
+    "_indexes_": {"type": "string", "maxLength": 65536, "pattern": _WHOLE_LIST, "examples": ["1", "1,2,3"],
+                  "description": "indexes separated by commas"}}}
+TRUNCATE_QUERY: dict[str, Any] = {"type": "object", "required": ["_trunc_", "_index_"], "properties": {
+    "_trunc_": {"type": "string", "enum": ["true"]}, "_index_": _INDEX}}
+WATCH_QUERY: dict[str, Any] = {"type": "object", "required": ["_watch_"], "properties": {
+    "_watch_": {"type": "string", "enum": ["true"]}, "_index_": _INDEX,
+    "_window_": {"type": "integer", "minimum": 1, "maximum": 2**31}, "_index_only_": _FLAG, "_auto_commit_": _FLAG,
+}}

@@ -7,9 +7,10 @@ import base64
 import binascii
 import hashlib
 import hmac
-import math
 from dataclasses import dataclass
+from typing import Any
 
+from emulator.declare import Invalid, Problem, Schema
 from emulator.inputs import BadInput, parse_json
 from emulator.vendors.base import VendorError
 from emulator.vendors.eas import catalogue as cat
@@ -28,35 +29,41 @@ class Input:
     play_us: int | None
 
 
+_PREDICT = Schema(cat.PREDICT_BODY, "body")
+
+
+def predict_body(payload: Any) -> Any:
+    """A body as the processor reads it before the check: a blank ``play_duration`` is none."""
+    data = payload.get("input") if isinstance(payload, dict) else None
+    if isinstance(data, dict) and data.get("play_duration") == "":
+        return {**payload, "input": {k: v for k, v in data.items() if k != "play_duration"}}
+    return payload
+
+
+def invalid_input(problem: Problem) -> EasError:
+    """A request the declaration refuses, as the processor says it: 400 and the reason in plain text."""
+    if problem.kind == "json":
+        return EasError(cat.BAD_REQUEST, f"invalid request: the body is not JSON ({problem.message})")
+    if problem.part == "body" and problem.path in ((), ("input",)):
+        return EasError(cat.BAD_REQUEST, "invalid request: the body must be {\"input\": {\"url\": ...}}")
+    return EasError(cat.BAD_REQUEST, f"invalid request: {problem.message.replace(': ', ' ', 1)}")
+
+
+def input_of(payload: dict[str, Any]) -> Input:
+    """The url and play_duration (µs, at most 10¹⁵) of a body checked against ``cat.PREDICT_BODY``."""
+    data = payload["input"]
+    raw = data.get("play_duration")
+    return Input(data["url"].strip(), None if raw is None else int(min(raw, 1e15)))
+
+
 def parse_input(body: bytes) -> Input:
     """The processor's reading of ``{"input": {"url": …, "play_duration": …}}``; other fields are ignored."""
     try:
-        payload = parse_json(body)
+        return input_of(_PREDICT.check(predict_body(parse_json(body))))
     except BadInput as exc:
         raise EasError(cat.BAD_REQUEST, f"invalid request: the body is not JSON ({exc})") from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("input"), dict):
-        raise EasError(cat.BAD_REQUEST, "invalid request: the body must be {\"input\": {\"url\": ...}}")
-    data = payload["input"]
-    url = data.get("url")
-    if url is None:
-        raise EasError(cat.BAD_REQUEST, "invalid request: input.url is required")
-    if not isinstance(url, str) or not url.strip():
-        raise EasError(cat.BAD_REQUEST, "invalid request: input.url must be a non-empty string")
-    raw = data.get("play_duration")
-    if raw is None or raw == "":
-        return Input(url.strip(), None)
-    value: float | None = None
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        value = float(raw) if not isinstance(raw, int) or abs(raw) < 10**18 else float("inf")
-    elif isinstance(raw, str):
-        try:
-            value = float(raw.strip())
-        except (ValueError, OverflowError):
-            value = None
-    if value is None or not math.isfinite(value) or value <= 0:
-        raise EasError(cat.BAD_REQUEST, "invalid request: input.play_duration must be a positive number of "
-                                        f"microseconds, got {raw!r}")
-    return Input(url.strip(), int(min(value, 1e15)))
+    except Invalid as exc:
+        raise invalid_input(exc.problem) from None
 
 
 def eas_signature(token: str, string_to_sign: str) -> str:

@@ -20,19 +20,23 @@ from starlette.types import Scope
 from starlette.websockets import WebSocket
 
 from emulator.config import Settings
+from emulator.declare import Invalid, Problem
 from emulator.engine import Engine, Failure, FetchLimits, Job, JobStateError, Options, Phase, Records
 from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
 from emulator.engine.lifecycle import parse_policy, run_seconds
 from emulator.inputs import same_secret, whole_number
-from emulator.vendors.base import Call, Dialect, Doc, Operation, VendorError
+from emulator.vendors.base import Call, Dialect, Doc, Operation, VendorError, params_of
 from emulator.vendors.eas import catalogue as cat
 from emulator.vendors.eas import render
 from emulator.vendors.eas.gateway import (
     EasError,
     Input,
     eas_signature,
+    input_of,
+    invalid_input,
     parse_input,
+    predict_body,
     string_to_sign,
     well_formed_signature,
 )
@@ -89,30 +93,32 @@ class Eas(Dialect):
         path = cat.API_PREFIX + "{service:path}"
         self._operations = [
             Operation("predict", "Synchronous inference: {\"input\": {\"url\", \"play_duration\"}}", self.predict,
-                      ("POST",), path, doc=Doc(body=("application/json", {
-                          "type": "object", "required": ["input"], "properties": {"input": {
-                              "type": "object", "required": ["url"], "properties": {
-                                  "url": {"type": "string"},
-                                  "play_duration": {"type": ["number", "string"], "description": "µs"}}}}}),
+                      ("POST",), path, doc=Doc(body=("application/json", cat.PREDICT_BODY), check=("body",),
                           response=("application/json", {"type": "object", "additionalProperties": True,
                                                          "description": "clip start (µs) → the model's output"}))),
-            Operation("enqueue", "Queue service: add a request to the input queue", self._queue, ("POST",), path),
+            Operation("enqueue", "Queue service: add a request to the input queue (any bytes: the processor reads "
+                                 "them later, as predict's body)", self._queue, ("POST",), path,
+                      doc=Doc(body=("application/json", cat.PREDICT_BODY))),
             Operation("sink", "Queue service: read results from the sink (long poll)", self._queue, ("GET",),
-                      cat.API_PREFIX + "{service:path}/" + cat.SINK),
+                      cat.API_PREFIX + "{service:path}/" + cat.SINK,
+                      doc=Doc(params=params_of(cat.SINK_QUERY, "query"), check=("query",))),
             Operation("sink_put", "Queue service: write data straight into the sink (POST …/sink)", self._queue,
                       ("POST",), cat.API_PREFIX + "{service:path}/" + cat.SINK),
             Operation("watch", "Queue service: watch the sink (WebSocket ?_watch_=true&_index_&_window_"
                                "&_index_only_&_auto_commit_; one DataFrameProto per binary message)",
-                      methods=("WEBSOCKET",), path=cat.API_PREFIX + "{service:path}/" + cat.SINK, socket=self.watch),
+                      methods=("WEBSOCKET",), path=cat.API_PREFIX + "{service:path}/" + cat.SINK, socket=self.watch,
+                      doc=Doc(params=params_of(cat.WATCH_QUERY, "query"), check=("query",))),
             Operation("attributes", "Queue service: queue attributes (?_attrs_=true)", self._queue, ("GET",), path,
                       query="_attrs_=true"),
             Operation("queue", "Queue service: read the input queue (service instances only)", self._queue,
                       ("GET",), path),
-            Operation("commit", "Queue service: acknowledge results (?_indexes_=)", self._queue, ("PUT",), path),
+            Operation("commit", "Queue service: acknowledge results (?_indexes_=)", self._queue, ("PUT",), path,
+                      doc=Doc(params=params_of(cat.INDEXES_QUERY, "query"), check=("query",))),
             Operation("delete", "Queue service: delete entries (?_indexes_=)", self._queue, ("DELETE",), path,
-                      query="_indexes_"),
+                      query="_indexes_", doc=Doc(params=params_of(cat.INDEXES_QUERY, "query"), check=("query",))),
             Operation("truncate", "Queue service: truncate below an index (?_trunc_=true&_index_=)", self._queue,
-                      ("DELETE",), path, query="_trunc_=true"),
+                      ("DELETE",), path, query="_trunc_=true",
+                      doc=Doc(params=params_of(cat.TRUNCATE_QUERY, "query"), check=("query",))),
             Operation("discovery", "Service discovery for the client's DIRECT endpoint type", self.discovery,
                       ("GET",), cat.DISCOVERY_PREFIX + "{service:path}", auth=False, faults=False),
         ]
@@ -196,7 +202,22 @@ class Eas(Dialect):
         call.context = (service, suffix)
         call.model = service.model.id
         call.note(model=service.model.id)
-        return self._by_name[self._operation(call.request, service, suffix)]
+        name = self._operation(call.request, service, suffix)
+        if name == "predict" and call.request.method != "POST":     # before the body is checked
+            return Operation.refusal("predict", EasError(405))
+        return self._by_name[name]
+
+    def input_values(self, call: Call) -> dict[str, Any]:
+        """As read by default (a blank query value is an absent one); a blank ``play_duration`` is none."""
+        values = super().input_values(call)
+        if "query" in values:
+            values["query"] = {k: v for k, v in values["query"].items() if v != ""}
+        if "body" in values:
+            values["body"] = predict_body(values["body"])
+        return values
+
+    def invalid(self, call: Call, problem: Problem) -> VendorError:
+        return invalid_input(problem)
 
     async def authenticate(self, call: Call) -> str:
         service: Service = call.context[0]
@@ -273,11 +294,9 @@ class Eas(Dialect):
     # ---- synchronous inference ---------------------------------------------------------------------------
 
     async def predict(self, call: Call) -> Response:
-        request, body = call.request, call.body
+        request = call.request
         service, _ = call.context
-        if request.method != "POST":
-            raise EasError(405)
-        spec = parse_input(body)
+        spec = input_of(call.input["body"])
         job = await self._submit(request, service, "predict", spec, policy="instant")
         failure = job.item_failure(job.items[0]) if job.items else job.forced_failure
         if failure is not None:
@@ -329,7 +348,6 @@ class Eas(Dialect):
         request, body = call.request, call.body
         service, suffix = call.context
         operation = call.operation.name if call.operation else ""
-        q = request.query_params
         queue = self.queue(service)
         if suffix not in ("", cat.SINK):
             raise EasError(404)
@@ -340,20 +358,18 @@ class Eas(Dialect):
         if operation == "sink_put":
             return self._sink_put(request, queue, body)
         if operation == "sink":
-            if q.get("_watch_") == "true":
+            if call.input["query"].get("_watch_") == "true":
                 raise EasError(cat.BAD_REQUEST, "watching a queue needs a WebSocket connection")
-            return await self._sink(request, service, queue)
+            return await self._sink(request, service, queue, call.input["query"])
         if operation == "queue":
             raise EasError(cat.BAD_REQUEST, "reading the input queue is for the service's own instances")
+        checked = call.input.get("query", {})
         if operation == "truncate":
-            below = whole_number(q.get("_index_", ""))
-            if below is None:
-                raise EasError(cat.BAD_REQUEST, "_index_ must be a whole number")
+            below = checked["_index_"]
             self._drop(queue, [i for i in queue.entries if i < below], suffix)
             return _text("OK", 200)
-        indexes = parse_indexes(q.get("_indexes_"))
-        if indexes is None:
-            raise EasError(cat.BAD_REQUEST, "_indexes_ must list whole numbers separated by commas")
+        indexes = parse_indexes(checked["_indexes_"])
+        assert indexes is not None          # the declaration's pattern: whole numbers separated by commas
         if operation != "commit" or suffix == cat.SINK:    # a commit on the sink consumes the results
             self._drop(queue, indexes, suffix)
         return _text("OK", 200)
@@ -364,20 +380,21 @@ class Eas(Dialect):
         sent); ``_index_only_`` leaves the data out. A reconnecting watcher gets what it had not committed again."""
         path = ws.url.path
         service, suffix = self.resolve(path[len(cat.API_PREFIX):].rstrip("/"))
-        q = ws.query_params
         noted = {"vendor": VENDOR, "operation": "watch"}
         problem: EasError | None = None
+        q: dict[str, Any] = {}
         if service is None or not service.is_async or suffix != cat.SINK:
             problem = EasError(404)
         else:
             try:
                 self._authenticate(ws, service, b"", method="GET")
+                q = self._by_name["watch"].checked("query", {k: v for k, v in ws.query_params.items() if v != ""})
             except EasError as exc:
                 problem = exc
-        start, window = whole_number(q.get("_index_", "0") or "0"), whole_number(q.get("_window_", "1") or "1")
-        if problem is None and (q.get("_watch_") != "true" or start is None or window is None or window < 1):
-            problem = EasError(cat.BAD_REQUEST, "watch needs _watch_=true, a whole _index_ and a _window_ of 1 or more")
-        if problem is not None or service is None or start is None or window is None:
+            except Invalid as exc:
+                problem = EasError(cat.BAD_REQUEST, f"watch: {exc.problem.message}")
+        start, window = q.get("_index_", 0), q.get("_window_", 1)
+        if problem is not None or service is None:
             status = problem.status if problem is not None else 404
             self.engine.journal.record(time=self.engine.clock.now(), method="WEBSOCKET", path=path, status=status,
                                        latency_ms=0.0, **noted)
@@ -494,12 +511,10 @@ class Eas(Dialect):
                  "stream.firstEntry": str(min(members, default=0))}
         return _json_bytes(json.dumps(attrs).encode())
 
-    async def _sink(self, request: Request, service: Service, queue: Queue) -> Response:
-        q = request.query_params
-        timeout = parse_timeout(q.get("_timeout_"))
-        start, length = whole_number(q.get("_index_", "0")), whole_number(q.get("_length_", "1"))
-        if timeout is None or start is None or length is None:
-            raise EasError(cat.BAD_REQUEST, "_index_ and _length_ are whole numbers, _timeout_ a duration")
+    async def _sink(self, request: Request, service: Service, queue: Queue, q: dict[str, Any]) -> Response:
+        """Results from the sink; ``q`` checked against ``cat.SINK_QUERY``."""
+        timeout = parse_timeout(q.get("_timeout_")) or 0.0
+        start, length = q.get("_index_", 0), q.get("_length_", 1)
         request_id = q.get("requestId")
         wanted = [e for i, e in sorted(queue.entries.items()) if i not in queue.gone and i >= start
                   and request_id in (None, e.request_id)]
