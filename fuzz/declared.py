@@ -23,6 +23,7 @@ import wave
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
+from xml.sax.saxutils import escape as xml_escape
 
 from emulator.vendors.nls import catalogue as nls_cat
 from emulator.vendors.tencent import catalogue as tencent_cat
@@ -337,6 +338,35 @@ def eas(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Ca
     return Case("eas", method, path, query, [EAS_TOKEN, header("content-type", "application/json")], body)
 
 
+CI_HOSTS = {"ci": "examplebucket-1250000000.ci.ap-guangzhou.myqcloud.com",
+            "cos": "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"}
+
+
+def _xml_element(tag: str, value: Json) -> str:
+    """``value`` as XML the way xmltodict reads it back: an object's fields as elements, a list as the element
+    repeated, null empty, text escaped (a name that cannot be an element's becomes ``Unknown``)."""
+    tag = tag if re.fullmatch(r"[A-Za-z_][\w.-]{0,63}", tag) else "Unknown"
+    if isinstance(value, dict):
+        return f"<{tag}>" + "".join(_xml_element(str(k), v) for k, v in value.items()) + f"</{tag}>"
+    if isinstance(value, list):
+        return "".join(_xml_element(tag, v) for v in value) or f"<{tag}/>"
+    return f"<{tag}>{xml_escape(_text(value))}</{tag}>"
+
+
+def tencent_ci(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
+    method = next(m for m in op.methods if m != "HEAD")
+    body = b""
+    if "body" in values:
+        root = op.doc.body[1].get("xml", {}).get("name", "Request")
+        doc = values["body"]
+        text = _xml_element(root, doc) if isinstance(doc, dict) else f"<{root}>{xml_escape(_text(doc))}</{root}>"
+        body = ('<?xml version="1.0" encoding="utf-8"?>' + text).encode("utf-8", "surrogatepass")
+    host = CI_HOSTS["ci" if op.host.startswith("<bucket>.ci.") else "cos"]
+    return Case("tencent_ci", method, _path(op.path, values.get("path")),
+                urlencode(_query(values.get("query")), errors="surrogatepass").encode(),
+                [header("host", host), header("content-type", "application/xml")], body, sign="cos")
+
+
 def nls_rest(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:
     return Case("nls_gateway", "POST", nls_cat.REST_PATH,
                 urlencode(_query(values.get("query")), errors="surrogatepass").encode(),
@@ -409,6 +439,7 @@ ADDRESS: dict[str, Callable[[Any, dict[str, Json], str, random.Random], Case]] =
     "tencent_asr": tencent_asr, "nls": nls, "dashscope": dashscope, "dashscope:message": dashscope_socket,
     "tencent_flash": tencent_flash, "tencent_realtime": tencent_realtime, "nls_gateway": nls_rest,
     "nls_gateway:message": nls_socket, "dashscope:realtime:message": qwen_socket, "eas": eas,
+    "tencent_ci": tencent_ci,
 }
 NOW = "@now"            # a time the case is signed at (replaced when sent)
 # what a signed dialect's valid request carries so that its signature is checked and passes (a mutation may break it)
@@ -459,6 +490,17 @@ def sign(case: Case, now: float) -> Case:
         else:
             query.append(("signature", signature))
         case.query = urlencode(query, errors="surrogateescape").encode()
+    elif case.sign == "cos":
+        from emulator.vendors.tencent.cos_auth import authorization
+
+        host = next(v for k, v in case.headers if k == b"host").decode()
+        params = {k.lower(): v for k, v in parse_qsl(case.query.decode("utf-8", "surrogateescape"),
+                                                      keep_blank_values=True, errors="surrogateescape")}
+        try:
+            auth = authorization(TENCENT_ID, TENCENT_KEY, case.method, unquote(case.path), params, host, now)
+        except UnicodeEncodeError:        # a lone surrogate cannot be signed: the case tests the refusal instead
+            auth = "q-sign-algorithm=sha1&q-signature=unsignable"
+        case.headers = [*case.headers, header("authorization", auth)]
     elif case.sign == "pop":
         from emulator.vendors.nls.auth import rpc_signature, rpc_string_to_sign
 
@@ -485,6 +527,7 @@ ENVELOPES: dict[str, Callable[[int, bytes], bool]] = {
     "dashscope": lambda status, body: body.startswith(b"{") and b'"request_id"' in body,
     "dashscope_realtime": lambda status, body: status == 101,
     "eas": lambda status, body: status < 500,
+    "tencent_ci": lambda status, body: status < 500 and (not body or b"<" in body[:100]),
     "nls_gateway": lambda status, body: body.startswith(b'{"task_id"') or
     (status == 101 and body.startswith(b'{"header"')),
     "tencent_flash": lambda status, body: status == 200 and body.startswith(b"{") and b'"code"' in body,

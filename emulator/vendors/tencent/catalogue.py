@@ -545,3 +545,129 @@ RT_QUERY: dict[str, Any] = object_of({
     "hotword_list": _HOTWORDS,
     "signature": _str(max_length=512),
 }, RT_REQUIRED)
+
+
+# ---- CI request documents and list parameters, declared once (emulator.declare) ----------------------------------
+# An XML document is read with xmltodict: an element's text is a string (whitespace stripped), an empty element
+# null, a repeated element a list. A value outside its declaration is InvalidArgument (a node the emulator does not
+# know: ignored with the ``unknown_node`` warning, refused in strict mode); a body that is not XML (or nests elements
+# more than xmlio.MAX_DEPTH deep) MalformedXML.
+# What the schemas cannot say (Input.Object or Input.Url; a URL's form; a queue's, template's or table's existence)
+# is checked by the handlers.
+
+def _xml(max_length: int = 1024, *allowed: str, required: bool = False, text: str = "") -> dict[str, Any]:
+    """An element's text: at most ``max_length`` characters, one of ``allowed`` if given; empty unless
+    ``required``."""
+    out: dict[str, Any] = {"type": "string" if required else ["string", "null"], "maxLength": max_length}
+    if required:
+        out["minLength"] = 1
+    if allowed:
+        out["enum"] = [*allowed] if required else [*allowed, None]
+    if text:
+        out["description"] = text
+    return out
+
+
+def _repeated(item: dict[str, Any], most: int) -> dict[str, Any]:
+    """An element that may appear once (an object) or more (a list of them)."""
+    return {**item, "type": ["object", "array"], "items": item, "maxItems": most}
+
+
+def _needs_if(name: str, value: str, then: dict[str, Any]) -> dict[str, Any]:
+    return {"if": {"properties": {name: {"const": value}}, "required": [name]}, "then": then}
+
+
+CI_SPEECH: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": list(SPEECH_REQUIRED),
+    "properties": {
+        **{name: _xml(64, *allowed, required=name in SPEECH_REQUIRED) if allowed else _xml(128)
+           for name, allowed in SPEECH_PARAMS.items()},
+        "EngineModelType": _xml(64, *CI_ENGINES, required=True),
+        "SentenceMaxLength": _xml(2, "0", *(str(n) for n in range(SENTENCE_MAX_LENGTH[0], SENTENCE_MAX_LENGTH[1] + 1)),
+                                  text="0 (off) or 6 to 40 characters"),
+    },
+    "allOf": [
+        _needs_if("ChannelNum", "2", {"properties": {"EngineModelType": {
+            "enum": sorted(TWO_CHANNEL_ENGINES), "x-message": "ChannelNum 2 (dual channel) is for the 8k_zh engine "
+                                                              "only"}}}),
+        *(_needs_if("ResTextFormat", level, {"properties": {"EngineModelType": {
+            "enum": sorted(WORD_LEVEL_ENGINES), "x-message": "word-level results (ResTextFormat 1, 2) are for the "
+                                                             "Mandarin engines only"}}}) for level in ("1", "2")),
+    ]}
+_TAG = {"type": "string", "enum": [SPEECH_TAG], "x-message": f"Tag must be {SPEECH_TAG}"}
+CI_GENERIC_JOB_REQUEST: dict[str, Any] = {         # /jobs (the newer documents): QueueId optional
+    "type": "object", "xml": {"name": "Request"}, "additionalProperties": False,
+    "required": ["Tag", "Input", "Operation"],
+    "properties": {
+        "Tag": _TAG,
+        "Input": {"type": "object", "additionalProperties": False, "properties": {
+            "Object": _xml(1024), "Url": _xml(8192)}},
+        "Operation": {"type": "object", "additionalProperties": False, "required": ["Output"], "properties": {
+            "SpeechRecognition": CI_SPEECH,
+            "Output": {"type": "object", "additionalProperties": False, "required": ["Region", "Bucket", "Object"],
+                       "properties": {"Region": _xml(64, required=True), "Bucket": _xml(128, required=True),
+                                      "Object": _xml(1024, required=True)}},
+            "UserData": {**_xml(MAX_USER_DATA), "pattern": "^[ -~]*$",
+                         "x-message": "UserData is up to 1024 printable ASCII characters"},
+            "JobLevel": _xml(1, "0", "1", "2"),
+            "TemplateId": _xml(128)}},
+        "QueueId": _xml(128, text="the queue (on /jobs, the bucket's speech queue when absent)"),
+        "CallBack": _xml(8192, text="an http(s) URL, or no"),
+        "CallBackFormat": _xml(4, "XML", "JSON"), "CallBackType": _xml(4, "Url", "TDMQ"),
+        "CallBackMqConfig": {"type": "object"},
+    },
+    "allOf": [_needs_if("CallBackType", "TDMQ", {"required": ["CallBackMqConfig"]})],
+}
+CI_JOB_REQUEST: dict[str, Any] = {**CI_GENERIC_JOB_REQUEST,      # /asr_jobs (003): QueueId required
+                                  "required": ["Tag", "Input", "Operation", "QueueId"]}
+CI_QUEUE_UPDATE: dict[str, Any] = {
+    "type": "object", "xml": {"name": "Request"}, "additionalProperties": False, "properties": {
+        "Name": _xml(128), "QueueID": _xml(128), "QueueId": _xml(128), "State": _xml(8, *QUEUE_STATES),
+        "NotifyConfig": {"type": "object", "additionalProperties": False, "properties": {
+            "Url": _xml(8192), "State": _xml(4, *NOTIFY_STATES), "Type": _xml(32), "Event": _xml(128),
+            "ResultFormat": _xml(4, "XML", "JSON", text="the callbacks' format (the newer queue document)")}}}}
+CI_TEMPLATE_REQUEST: dict[str, Any] = {
+    "type": "object", "xml": {"name": "Request"}, "additionalProperties": False,
+    "required": ["Name", "Tag", "SpeechRecognition"], "properties": {
+        "Name": _xml(128, required=True), "Tag": _TAG, "SpeechRecognition": CI_SPEECH}}
+_HOT_WORDS = _repeated({"type": "object", "additionalProperties": False, "required": ["Vocabulary", "Weight"],
+                        "properties": {"Vocabulary": _xml(MAX_HOT_WORD, required=True),
+                                       "Weight": _xml(3, *(str(w) for w in sorted(HOT_TABLE_WEIGHTS)), required=True)}},
+                       MAX_HOT_TABLE_WORDS)
+_HOT_FIELDS: dict[str, Any] = {
+    "TableName": _xml(MAX_HOT_TABLE_NAME, required=True), "TableDescription": _xml(1024),
+    "VocabularyWeights": _HOT_WORDS,
+    "VocabularyWeightStr": _xml(256 * 1024, text="base64 of word|weight lines (wins over VocabularyWeights)")}
+CI_HOT_CREATE: dict[str, Any] = {"type": "object", "xml": {"name": "Request"}, "additionalProperties": False,
+                                 "required": ["TableName"], "properties": _HOT_FIELDS}
+CI_HOT_UPDATE: dict[str, Any] = {"type": "object", "xml": {"name": "Request"}, "additionalProperties": False,
+                                 "required": ["TableId"],
+                                 "properties": {"TableId": _xml(128, required=True), **_HOT_FIELDS}}
+_PAGE = {"pageNumber": {"type": "integer", "minimum": 1, "maximum": 10**9, "description": "from 1"},
+         "pageSize": {"type": "integer", "minimum": 1, "maximum": MAX_LIST_SIZE}}
+_LIST_OF = "a comma-separated list"
+CI_JOB_LIST_QUERY: dict[str, Any] = {"type": "object", "required": ["tag"], "properties": {
+    "tag": {"type": "string", "enum": [SPEECH_TAG], "x-message": f"tag must be {SPEECH_TAG}"},
+    "orderByTime": {"type": "string", "enum": ["Desc", "Asc"]},
+    "size": {"type": "integer", "minimum": 1, "maximum": MAX_LIST_SIZE},
+    "states": {"type": "string", "maxLength": 256, "description": _LIST_OF, "examples": ["All", "Success,Failed"],
+               "x-message": f"states are among {', '.join(LIST_STATES)}",
+               "pattern": f"^({'|'.join(LIST_STATES)})(,({'|'.join(LIST_STATES)}))*,?$"},
+    "nextToken": {"type": "integer", "minimum": 0, "maximum": 10**12,
+                  "x-message": "nextToken is not one this service gave"},
+    "startCreationTime": {"type": "string", "maxLength": 64, "examples": ["2023-11-14T00:00:00+0800"]},
+    "endCreationTime": {"type": "string", "maxLength": 64, "examples": ["2099-01-01T00:00:00+0800"]},
+    "queueId": {"type": "string", "maxLength": 128}}}
+CI_QUEUE_LIST_QUERY: dict[str, Any] = {"type": "object", "properties": {
+    "queueIds": {"type": "string", "maxLength": 4096, "description": _LIST_OF},
+    "state": {"type": "string", "enum": ["All", *QUEUE_STATES]}, **_PAGE}}
+CI_BUCKET_LIST_QUERY: dict[str, Any] = {"type": "object", "properties": {
+    "regions": {"type": "string", "maxLength": 1024, "description": _LIST_OF},
+    "bucketNames": {"type": "string", "maxLength": 4096, "description": _LIST_OF},
+    "bucketName": {"type": "string", "maxLength": 128}, **_PAGE}}
+CI_TEMPLATE_LIST_QUERY: dict[str, Any] = {"type": "object", "properties": {
+    "ids": {"type": "string", "maxLength": 4096, "description": _LIST_OF},
+    "name": {"type": "string", "maxLength": 128}, **_PAGE}}
+CI_HOT_LIST_QUERY: dict[str, Any] = {"type": "object", "properties": {
+    "offset": {"type": "integer", "minimum": 0, "maximum": 10**9},
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_HOT_TABLE_PAGE}}}

@@ -23,10 +23,11 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from emulator.config import Settings
+from emulator.declare import Invalid, Problem, type_words
 from emulator.engine import Engine
 from emulator.engine.core import RequestFault
 from emulator.engine.incoming import TooLarge, receive
-from emulator.vendors.base import Call, Dialect, Doc, Operation, VendorError
+from emulator.vendors.base import Call, Dialect, Doc, Operation, VendorError, params_of
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import xmlio
 from emulator.vendors.tencent.asr import tencent_keys
@@ -40,20 +41,6 @@ from emulator.vendors.tencent.cos_sub import subresource
 OBJECT_THREAD_BYTES = 256 * 1024
 _CI = "<bucket>.ci.<region>.myqcloud.com"
 _COS = "<bucket>.cos.<region>.myqcloud.com"
-
-
-_S = {"type": "string"}
-_JOB_REQUEST = {"type": "object", "xml": {"name": "Request"}, "required": ["Tag", "Input", "Operation", "QueueId"],
-                "properties": {
-                    "Tag": {"const": cat.SPEECH_TAG}, "QueueId": _S, "CallBack": _S, "CallBackFormat": _S,
-                    "CallBackType": _S, "CallBackMqConfig": {"type": "object"},
-                    "Input": {"type": "object", "properties": {"Object": _S, "Url": _S}},
-                    "Operation": {"type": "object", "required": ["Output"], "properties": {
-                        "TemplateId": _S, "UserData": _S, "JobLevel": _S,
-                        "Output": {"type": "object", "required": ["Region", "Bucket", "Object"],
-                                   "properties": {"Region": _S, "Bucket": _S, "Object": _S}},
-                        "SpeechRecognition": {"type": "object", "required": list(cat.SPEECH_REQUIRED),
-                                              "properties": {k: _S for k in cat.SPEECH_PARAMS}}}}}}
 
 
 class TencentCi(Dialect):
@@ -92,26 +79,40 @@ class TencentCi(Dialect):
         ci, cos = self._ci, self._cos
         self._operations = [
             Operation("create_job", "Create a speech job (Tag SpeechRecognition)", ci, ("POST",), "/asr_jobs",
-                      host=_CI, doc=Doc(body=("application/xml", _JOB_REQUEST))),
-            Operation("list_jobs", "List speech jobs", ci, ("GET",), "/asr_jobs", host=_CI),
+                      host=_CI, doc=_xml_doc(cat.CI_JOB_REQUEST)),
+            Operation("list_jobs", "List speech jobs", ci, ("GET",), "/asr_jobs", host=_CI,
+                      doc=_query_doc(cat.CI_JOB_LIST_QUERY)),
             Operation("get_job", "Get one or several jobs (comma-separated ids)", ci, ("GET",),
                       "/asr_jobs/{job_id}", host=_CI),
             Operation("cancel_job", "Cancel a submitted job (PUT ?cancel)", ci, ("PUT",), "/asr_jobs/{job_id}",
                       host=_CI, query="cancel"),
-            Operation("create_job", "Create a job on the generic jobs API", ci, ("POST",), "/jobs", host=_CI),
-            Operation("list_jobs", "List jobs (tag=SpeechRecognition)", ci, ("GET",), "/jobs", host=_CI),
+            Operation("create_job", "Create a job on the generic jobs API", ci, ("POST",), "/jobs", host=_CI,
+                      doc=_xml_doc(cat.CI_GENERIC_JOB_REQUEST)),
+            Operation("list_jobs", "List jobs (tag=SpeechRecognition)", ci, ("GET",), "/jobs", host=_CI,
+                      doc=_query_doc(cat.CI_JOB_LIST_QUERY)),
             Operation("get_job", "Get jobs (comma-separated ids)", ci, ("GET",), "/jobs/{job_id}", host=_CI),
             Operation("cancel_job", "Cancel a job (PUT ?cancel)", ci, ("PUT",), "/jobs/{job_id}", host=_CI,
                       query="cancel"),
-            Operation("queue", "List speech queues", ci, ("GET",), "/asrqueue", host=_CI),
-            Operation("queue", "Update a speech queue", ci, ("PUT",), "/asrqueue/{queue_id}", host=_CI),
-            Operation("bucket", "Speech buckets: list, open, close", ci, ("GET", "POST", "DELETE"), "/asrbucket",
-                      host=_CI),
-            Operation("template", "Speech templates: list, create", ci, ("GET", "POST"), "/template", host=_CI),
-            Operation("template", "Speech template: update, delete", ci, ("PUT", "DELETE"),
-                      "/template/{template_id}", host=_CI),
-            Operation("hot_vocabulary", "Hot-word tables: list, create, update", ci, ("GET", "POST", "PUT"),
-                      "/asrhotvocabtable", host=_CI),
+            Operation("queue", "List speech queues", ci, ("GET",), "/asrqueue", host=_CI,
+                      doc=_query_doc(cat.CI_QUEUE_LIST_QUERY)),
+            Operation("queue", "Update a speech queue", ci, ("PUT",), "/asrqueue/{queue_id}", host=_CI,
+                      doc=_xml_doc(cat.CI_QUEUE_UPDATE)),
+            Operation("bucket", "Speech buckets: list", ci, ("GET",), "/asrbucket", host=_CI,
+                      doc=_query_doc(cat.CI_BUCKET_LIST_QUERY)),
+            Operation("bucket", "Speech buckets: open, close", ci, ("POST", "DELETE"), "/asrbucket", host=_CI),
+            Operation("template", "Speech templates: list", ci, ("GET",), "/template", host=_CI,
+                      doc=_query_doc(cat.CI_TEMPLATE_LIST_QUERY)),
+            Operation("template", "Speech templates: create", ci, ("POST",), "/template", host=_CI,
+                      doc=_xml_doc(cat.CI_TEMPLATE_REQUEST)),
+            Operation("template", "Speech template: update", ci, ("PUT",), "/template/{template_id}", host=_CI,
+                      doc=_xml_doc(cat.CI_TEMPLATE_REQUEST)),
+            Operation("template", "Speech template: delete", ci, ("DELETE",), "/template/{template_id}", host=_CI),
+            Operation("hot_vocabulary", "Hot-word tables: list", ci, ("GET",), "/asrhotvocabtable", host=_CI,
+                      doc=_query_doc(cat.CI_HOT_LIST_QUERY)),
+            Operation("hot_vocabulary", "Hot-word tables: create", ci, ("POST",), "/asrhotvocabtable", host=_CI,
+                      doc=_xml_doc(cat.CI_HOT_CREATE)),
+            Operation("hot_vocabulary", "Hot-word tables: update (TableId in the document)", ci, ("PUT",),
+                      "/asrhotvocabtable", host=_CI, doc=_xml_doc(cat.CI_HOT_UPDATE)),
             Operation("hot_vocabulary", "Hot-word table: get, delete", ci, ("GET", "DELETE"),
                       "/asrhotvocabtable/{table_id}", host=_CI),
             Operation("list_objects", "List objects (GET /; ?uploads lists multipart uploads)", cos, ("GET",), "/",
@@ -147,7 +148,9 @@ class TencentCi(Dialect):
                       query="uploadId"),
             Operation("post_object", "Form upload (not emulated)", cos, ("POST",), "/{key:path}", host=_COS),
         ]
-        self._by_name = {op.name: op for op in self._operations}
+        self._by_name: dict[str, list[Operation]] = {}
+        for op in self._operations:
+            self._by_name.setdefault(op.name, []).append(op)
 
     # ---- declarations ------------------------------------------------------------------------------------
 
@@ -254,7 +257,55 @@ class TencentCi(Dialect):
         call.context = target
         self._request_id(call)
         UNKNOWN_NODES.set(lambda: self.lenient(call.request, "unknown_node"))
-        return self._by_name[_operation(call.request, target)]
+        return self._pick(_operation(call.request, target), call.request.method, target.path)
+
+    def _pick(self, name: str, method: str, path: str) -> Operation:
+        """The declared operation of that name for this method and path (each has its own declaration)."""
+        method = "GET" if method == "HEAD" else method
+        found = self._by_name[name]
+        return next((op for op in found if method in op.methods and op.match(path.rstrip("/") or "/") is not None),
+                    next((op for op in found if method in op.methods), found[0]))
+
+    def input_values(self, call: Call) -> dict[str, Any]:
+        """The query (a blank value is an absent one) and an XML document (``Doc.body_format`` ``xml``: its root
+        named by the schema's ``xml.name``)."""
+        doc = call.operation.doc if call.operation else None
+        values: dict[str, Any] = {}
+        if doc is None:
+            return values
+        if "query" in doc.check:
+            values["query"] = {k: v for k, v in call.request.query_params.items() if v != ""}
+        if "body" in doc.check and doc.body is not None:
+            root = doc.body[1].get("xml", {}).get("name", "Request")
+            try:
+                values["body"] = xmlio.parse(call.body, root)
+            except xmlio.XmlProblem as exc:
+                raise Invalid(Problem("body", (), "json", str(exc), {})) from None
+        return values
+
+    def invalid(self, call: Call, problem: Problem) -> VendorError:
+        """MissingContent or MalformedXML for a body that cannot be read; InvalidArgument otherwise, naming the
+        node or parameter (a field's ``x-message``: the service's own words)."""
+        if problem.kind == "json":
+            return CiError("MissingContent") if not call.body.strip() else CiError("MalformedXML", problem.message)
+        where = f"Request.{problem.dotted}" if problem.part == "body" and problem.path else problem.dotted
+        said = problem.schema.get("x-message")
+        if problem.kind == "unknown":
+            message = f"{where}.{problem.names[0]} is not a node of this request" if problem.path else \
+                f"{'Request' if problem.part == 'body' else problem.part}.{problem.names[0]} is not a " \
+                f"{'node' if problem.part == 'body' else 'parameter'} of this request"
+        elif problem.kind == "required":
+            message = f"{problem.dotted} is required"
+        elif problem.kind == "type" and isinstance(problem.value, list) and "string" in type_words(problem.schema):
+            message = f"{where} must be text, once"         # a repeated element
+        elif said:
+            message = str(said)
+            target = call.context if isinstance(call.context, Target) else None
+            if problem.path == ("Tag",) and problem.value and target is not None and target.api == "jobs":
+                message += " (the emulator runs speech recognition jobs only)"
+        else:
+            message = problem.message
+        return CiError("InvalidArgument", message)
 
     async def authenticate(self, call: Call) -> str:
         request, target = call.request, call.context
@@ -298,7 +349,7 @@ class TencentCi(Dialect):
     # ---- handlers ----------------------------------------------------------------------------------------
 
     async def _ci(self, call: Call) -> Response:
-        request, target, body = call.request, call.context, call.body
+        request, target = call.request, call.context
         assert isinstance(target, Target)
         request_id = self._request_id(call)
         api, method, rest = target.api, request.method, target.rest
@@ -315,25 +366,25 @@ class TencentCi(Dialect):
             if method == "GET" and rest:
                 return answer(self.jobs.get(target, rest))
             if method == "GET":
-                return answer(self.jobs.list(request, target))
+                return answer(self.jobs.list(call.input["query"], target))
             if method == "PUT" and rest and "cancel" in request.query_params:
                 return answer(self.jobs.cancel(target, rest, request_id))
         elif api == "asrqueue":
             if method == "GET" and not rest:
-                return answer(self.resources.queues(request, target, request_id))
+                return answer(self.resources.queues(call.input["query"], target, request_id))
             if method == "PUT" and rest:
-                return answer(self.resources.update_queue(target, rest, body, request_id))
+                return answer(self.resources.update_queue(target, rest, call.input["body"], request_id))
         elif api == "asrbucket":
             if method == "GET":
-                return answer(self.resources.buckets(request, request_id))
+                return answer(self.resources.buckets(call.input["query"], request_id))
             if method == "POST":
                 return answer(self.resources.open_bucket(target, request_id))
             if method == "DELETE":
                 return answer(self.resources.close_bucket(target, request_id))
         elif api == "template":
-            return answer(self.resources.template(request, target, rest, body, request_id))
+            return answer(self.resources.template(call, target, rest, request_id))
         elif api == "asrhotvocabtable":
-            return answer(self.resources.hot_vocabulary(request, target, rest, body, request_id))
+            return answer(self.resources.hot_vocabulary(call, target, rest, request_id))
         raise CiError("MethodNotAllowed")
 
     async def _cos(self, call: Call) -> Response:
@@ -357,6 +408,15 @@ class TencentCi(Dialect):
             # hashing, writing or reading a large object is CPU and disk work: off the event loop
             return await asyncio.to_thread(self.objects.handle, call.request, target, call.body, request_id)
         return self.objects.handle(call.request, target, call.body, request_id)
+
+
+def _xml_doc(schema: dict[str, Any]) -> Doc:
+    """An XML request document's declaration: checked before the handler, unknown nodes under ``unknown_node``."""
+    return Doc(body=("application/xml", schema), check=("body",), body_format="xml", unknown="unknown_node")
+
+
+def _query_doc(schema: dict[str, Any]) -> Doc:
+    return Doc(params=params_of(schema, "query"), check=("query",))
 
 
 def _operation(request: Request, target: Target) -> str:

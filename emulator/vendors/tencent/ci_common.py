@@ -281,32 +281,11 @@ def text(parent: dict[str, Any], name: str, where: str) -> str:
     return value.strip()
 
 
-def speech_params(raw: Any) -> dict[str, str]:
-    """The effective SpeechRecognition parameters (validated, defaults filled, sorted as the service echoes them)."""
-    if not isinstance(raw, dict):
-        raise CiError("InvalidArgument", "Operation.SpeechRecognition (or Operation.TemplateId) is required")
-    only(raw, set(cat.SPEECH_PARAMS), "SpeechRecognition")
-    values = {k: text(raw, k, "SpeechRecognition") for k in raw}
-    for name in cat.SPEECH_REQUIRED:
-        if not values.get(name):
-            raise CiError("InvalidArgument", f"SpeechRecognition.{name} is required")
-    engine = values["EngineModelType"]
-    if engine not in cat.CI_ENGINES:
-        raise CiError("InvalidArgument", f"EngineModelType {engine!r} is not one of {', '.join(cat.CI_ENGINES)}")
-    for name, value in values.items():
-        allowed = cat.SPEECH_PARAMS[name]
-        if allowed is not None and value not in allowed:
-            raise CiError("InvalidArgument", f"SpeechRecognition.{name} is one of {', '.join(allowed)}")
-    if values.get("ChannelNum") == "2" and engine not in cat.TWO_CHANNEL_ENGINES:
-        raise CiError("InvalidArgument", "ChannelNum 2 (dual channel) is for the 8k_zh engine only")
-    if values.get("ResTextFormat") in ("1", "2") and engine not in cat.WORD_LEVEL_ENGINES:
-        raise CiError("InvalidArgument", "word-level results (ResTextFormat 1, 2) are for the Mandarin engines "
-                                         "only")
-    length, (low, high) = values.get("SentenceMaxLength", ""), cat.SENTENCE_MAX_LENGTH
-    chars = whole_number(length, 2)
-    if length and not (chars is not None and (length == "0" or low <= chars <= high)):
-        raise CiError("InvalidArgument", "SentenceMaxLength is 0 or between 6 and 40")
-    return dict(sorted({**cat.SPEECH_DEFAULTS, **values}.items()))
+def speech_params(raw: dict[str, Any]) -> dict[str, str]:
+    """The effective SpeechRecognition parameters of a node checked against ``cat.CI_SPEECH``: defaults filled,
+    sorted as the service echoes them."""
+    values = {k: v or "" for k, v in raw.items()}
+    return dict(sorted({**cat.SPEECH_DEFAULTS, **{k: v for k, v in values.items() if v}}.items()))
 
 
 def when(value: str | None) -> float | None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from starlette.requests import Request
-
 from emulator.engine import JobStateError, Phase
 from emulator.inputs import http_url, whole_number
+from emulator.vendors.base import Call
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent.ci_common import (
     VENDOR,
@@ -21,11 +20,7 @@ from emulator.vendors.tencent.ci_common import (
     Target,
     Template,
     one_or_many,
-    only,
-    page,
-    parse_xml,
     speech_params,
-    text,
 )
 
 
@@ -40,12 +35,12 @@ class Resources:
                 "CreateTime": self.ctx.time(queue.created), "UpdateTime": self.ctx.time(queue.updated),
                 "BucketId": queue.bucket, "Category": cat.QUEUE_CATEGORY}
 
-    def queues(self, request: Request, target: Target, request_id: str) -> dict[str, Any]:
-        q = request.query_params
+    def queues(self, q: dict[str, Any], target: Target, request_id: str) -> dict[str, Any]:
+        """A page of the bucket's queues; ``q`` checked against ``cat.CI_QUEUE_LIST_QUERY``."""
         self.ctx.queue(target.bucket)
-        wanted = [i for i in (q.get("queueIds") or "").split(",") if i]
-        state = q.get("state", "All") or "All"
-        number, size = page(q.get("pageNumber", "1"), q.get("pageSize", "10"))
+        wanted = [i for i in q.get("queueIds", "").split(",") if i]
+        state = q.get("state", "All")
+        number, size = q.get("pageNumber", 1), q.get("pageSize", 10)
         queues = [x for x in self.ctx.queues.values() if x.bucket == target.bucket
                   and (not wanted or x.id in wanted) and state in ("All", x.state)]
         shown = queues[(number - 1) * size:number * size]
@@ -57,29 +52,18 @@ class Resources:
                 out["NonExistPIDs"] = one_or_many(missing)
         return out
 
-    def update_queue(self, target: Target, queue_id: str, body: bytes, request_id: str) -> dict[str, Any]:
+    def update_queue(self, target: Target, queue_id: str, doc: dict[str, Any], request_id: str) -> dict[str, Any]:
+        """A queue changed by a request checked against ``cat.CI_QUEUE_UPDATE``."""
         queue = self.ctx.queues.get(queue_id)
         if queue is None or queue.bucket != target.bucket:
             raise CiError("InvalidArgument", f"queue {queue_id} does not exist")
-        doc = parse_xml(body)
-        only(doc, {"Name", "QueueID", "QueueId", "State", "NotifyConfig"}, "Request")
-        name = text(doc, "Name", "Request")
-        state = text(doc, "State", "Request") or queue.state
-        if state not in cat.QUEUE_STATES:
-            raise CiError("InvalidArgument", "State is Active or Paused")
+        name = doc.get("Name") or ""
+        state = doc.get("State") or queue.state
         notify = doc.get("NotifyConfig")
         if notify is not None:
-            if not isinstance(notify, dict):
-                raise CiError("InvalidArgument", "NotifyConfig must contain elements")
-            # ResultFormat (XML or JSON: the callbacks' format) is in the newer queue document, not in 003
-            only(notify, {"Url", "State", "Type", "Event", "ResultFormat"}, "Request.NotifyConfig")
-            values = {k: text(notify, k, "NotifyConfig") for k in ("Url", "Event", "Type", "State", "ResultFormat")}
-            if values["ResultFormat"] not in ("", "XML", "JSON"):
-                raise CiError("InvalidArgument", "NotifyConfig.ResultFormat is XML or JSON")
+            values = {k: notify.get(k) or "" for k in ("Url", "Event", "Type", "State", "ResultFormat")}
             if not values["ResultFormat"]:
                 del values["ResultFormat"]
-            if values["State"] not in (*cat.NOTIFY_STATES, ""):
-                raise CiError("InvalidArgument", "NotifyConfig.State is On or Off")
             if values["State"] == cat.NOTIFY_STATES[0] and not http_url(values["Url"]):
                 raise CiError("InvalidArgument", "NotifyConfig.Url must be an http(s) URL")
             queue.notify = {k: v for k, v in values.items()}
@@ -104,12 +88,12 @@ class Resources:
         return {"Name": bucket, "CreateTime": self.ctx.time(opened.at), "Region": opened.region,
                 "AliasBucketId": None, "BucketId": bucket}
 
-    def buckets(self, request: Request, request_id: str) -> dict[str, Any]:
-        q = request.query_params
-        regions = [r for r in (q.get("regions") or "").split(",") if r]
-        names = [n for n in (q.get("bucketNames") or "").split(",") if n]
-        name = q.get("bucketName") or ""
-        number, size = page(q.get("pageNumber") or "1", q.get("pageSize") or "10")
+    def buckets(self, q: dict[str, Any], request_id: str) -> dict[str, Any]:
+        """A page of the opened buckets; ``q`` checked against ``cat.CI_BUCKET_LIST_QUERY``."""
+        regions = [r for r in q.get("regions", "").split(",") if r]
+        names = [n for n in q.get("bucketNames", "").split(",") if n]
+        name = q.get("bucketName", "")
+        number, size = q.get("pageNumber", 1), q.get("pageSize", 10)
         found = [(b, o) for b, o in self.ctx.buckets.items() if (not regions or o.region in regions)
                  and (not names or b in names) and name in b]
         found_page = found[(number - 1) * size:number * size]
@@ -131,33 +115,31 @@ class Resources:
     # nodes are the SDK's (TableName, TableDescription, VocabularyWeights{Vocabulary, Weight}, VocabularyWeightStr,
     # TableId); the answer's nodes are not in the seed documents and are inferred from them (stated in the README).
 
-    def hot_vocabulary(self, request: Request, target: Target, table_id: str, body: bytes,
-                       request_id: str) -> dict[str, Any]:
-        method = request.method
+    def hot_vocabulary(self, call: Call, target: Target, table_id: str, request_id: str) -> dict[str, Any]:
+        """The hot-word table calls; a list's query and a create's or update's document are checked against
+        ``cat.CI_HOT_LIST_QUERY``, ``cat.CI_HOT_CREATE`` and ``cat.CI_HOT_UPDATE``."""
+        method = call.request.method
         if method == "GET" and not table_id:
-            q = request.query_params
-            offset, limit = page_offset(q.get("offset", "0"), q.get("limit", "10"))
+            q = call.input["query"]
+            offset, limit = q.get("offset", 0), q.get("limit", 10)
             tables = sorted((t for t in self.ctx.hot_tables.values() if t.bucket == target.bucket),
                             key=lambda t: t.created)
             return {"RequestId": request_id, "TotalCount": str(len(tables)),
                     "HotVocabularyTableList": one_or_many([self._hot_json(t) for t in tables[offset:offset + limit]])}
         if method == "POST" and not table_id:
-            doc = parse_xml(body)
-            only(doc, {"TableName", "TableDescription", "VocabularyWeights", "VocabularyWeightStr"}, "Request")
+            doc = call.input["body"]
             now = self.engine.clock.now()
-            table = HotVocabTable(self.engine.new_id().replace("-", ""), target.bucket, _table_name(doc),
-                                  text(doc, "TableDescription", "Request"), _vocabulary(doc) or [], now, now)
+            table = HotVocabTable(self.engine.new_id().replace("-", ""), target.bucket, doc["TableName"],
+                                  doc.get("TableDescription") or "", _vocabulary(doc) or [], now, now)
             self.ctx.hot_tables.put(table.id, table)
             return {"RequestId": request_id, **self._hot_json(table)}
         if method == "PUT" and not table_id:
-            doc = parse_xml(body)
-            only(doc, {"TableId", "TableName", "TableDescription", "VocabularyWeights", "VocabularyWeightStr"},
-                 "Request")
-            table = self._hot_table(target, text(doc, "TableId", "Request"))
+            doc = call.input["body"]
+            table = self._hot_table(target, doc["TableId"])
             if doc.get("TableName") is not None:
-                table.name = _table_name(doc)
+                table.name = doc["TableName"]
             if doc.get("TableDescription") is not None:
-                table.description = text(doc, "TableDescription", "Request")
+                table.description = doc["TableDescription"]
             words = _vocabulary(doc)
             if words is not None:
                 table.words = words
@@ -188,28 +170,23 @@ class Resources:
                 "BucketId": t.bucket, "Category": cat.TEMPLATE_CATEGORY, "CreateTime": self.ctx.time(t.created),
                 "UpdateTime": self.ctx.time(t.updated)}
 
-    def template(self, request: Request, target: Target, template_id: str, body: bytes,
-                  request_id: str) -> dict[str, Any]:
-        method = request.method
+    def template(self, call: Call, target: Target, template_id: str, request_id: str) -> dict[str, Any]:
+        """The template calls; a list's query and a create's or update's document are checked against
+        ``cat.CI_TEMPLATE_LIST_QUERY`` and ``cat.CI_TEMPLATE_REQUEST``."""
+        method = call.request.method
         if method == "GET" and not template_id:
-            q = request.query_params
-            ids = [i for i in (q.get("ids") or "").split(",") if i]
-            name = q.get("name") or ""
-            number, size = page(q.get("pageNumber", "1"), q.get("pageSize", "10"))
+            q = call.input["query"]
+            ids = [i for i in q.get("ids", "").split(",") if i]
+            name = q.get("name", "")
+            number, size = q.get("pageNumber", 1), q.get("pageSize", 10)
             found = [t for t in self.ctx.templates.values() if t.bucket == target.bucket
                      and (not ids or t.id in ids) and name in t.name]
             shown = found[(number - 1) * size:number * size]
             return {"RequestId": request_id, "TotalCount": str(len(found)), "PageNumber": str(number),
                     "PageSize": str(size), "TemplateList": one_or_many([self._template_json(t) for t in shown])}
         if (method == "POST" and not template_id) or (method == "PUT" and template_id):
-            doc = parse_xml(body)
-            only(doc, {"Name", "Tag", "SpeechRecognition"}, "Request")
-            name = text(doc, "Name", "Request")
-            if not name:
-                raise CiError("InvalidArgument", "Name is required")
-            if text(doc, "Tag", "Request") != cat.SPEECH_TAG:
-                raise CiError("InvalidArgument", f"Tag must be {cat.SPEECH_TAG}")
-            speech = speech_params(doc.get("SpeechRecognition"))
+            doc = call.input["body"]
+            name, speech = doc["Name"], speech_params(doc["SpeechRecognition"])
             now = self.engine.clock.now()
             if method == "PUT":
                 template = self._own_template(target, template_id)
@@ -232,44 +209,26 @@ class Resources:
         return template
 
 
-def page_offset(offset: str, limit: str) -> tuple[int, int]:
-    start, size = whole_number(offset or "0", 9), whole_number(limit or "10", 4)
-    if start is None or size is None or not 1 <= size <= cat.MAX_HOT_TABLE_PAGE:
-        raise CiError("InvalidArgument", f"offset is a whole number; limit 1 to {cat.MAX_HOT_TABLE_PAGE}")
-    return start, size
-
-
-def _table_name(doc: dict[str, Any]) -> str:
-    name = text(doc, "TableName", "Request")
-    if not name or len(name) > cat.MAX_HOT_TABLE_NAME:
-        raise CiError("InvalidArgument", f"TableName is 1 to {cat.MAX_HOT_TABLE_NAME} characters")
-    return name
-
-
 def _vocabulary(doc: dict[str, Any]) -> list[tuple[str, str]] | None:
-    """VocabularyWeightStr (base64 of ``word|weight`` lines) wins over VocabularyWeights; None: neither given."""
+    """VocabularyWeightStr (base64 of ``word|weight`` lines) wins over VocabularyWeights (declared in
+    ``cat.CI_HOT_CREATE``); None: neither given."""
     import base64
     import binascii
 
-    raw = text(doc, "VocabularyWeightStr", "Request")
-    pairs: list[tuple[str, str]] = []
-    if raw:
-        try:
-            lines = base64.b64decode(raw, validate=True).decode("utf-8").splitlines()
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise CiError("InvalidArgument", "VocabularyWeightStr is base64 of word|weight lines") from None
-        for line in (ln for ln in lines if ln.strip()):
-            word, sep, weight = line.rpartition("|")
-            pairs.append((word.strip(), weight.strip()) if sep else ("", ""))
-    else:
+    raw = doc.get("VocabularyWeightStr") or ""
+    if not raw:
         given = doc.get("VocabularyWeights")
         if given is None:
             return None
-        items = given if isinstance(given, list) else [given]
-        for item in items:
-            if not isinstance(item, dict):
-                raise CiError("InvalidArgument", "VocabularyWeights holds Vocabulary and Weight")
-            pairs.append((text(item, "Vocabulary", "VocabularyWeights"), text(item, "Weight", "VocabularyWeights")))
+        return [(item["Vocabulary"], item["Weight"]) for item in (given if isinstance(given, list) else [given])]
+    try:
+        lines = base64.b64decode(raw, validate=True).decode("utf-8").splitlines()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise CiError("InvalidArgument", "VocabularyWeightStr is base64 of word|weight lines") from None
+    pairs = []
+    for line in (ln for ln in lines if ln.strip()):
+        word, sep, weight = line.rpartition("|")
+        pairs.append((word.strip(), weight.strip()) if sep else ("", ""))
     for word, weight in pairs:
         number = whole_number(weight, 3)
         if not word or len(word) > cat.MAX_HOT_WORD or number is None or number not in cat.HOT_TABLE_WEIGHTS:
