@@ -671,3 +671,55 @@ CI_TEMPLATE_LIST_QUERY: dict[str, Any] = {"type": "object", "properties": {
 CI_HOT_LIST_QUERY: dict[str, Any] = {"type": "object", "properties": {
     "offset": {"type": "integer", "minimum": 0, "maximum": 10**9},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_HOT_TABLE_PAGE}}}
+
+
+# ---- COS request parameters and documents, declared once (emulator.declare) ---------------------------------------
+# A query value outside its declaration is InvalidArgument; a document that does not match MalformedXML, unless the
+# field's ``x-error`` names COS's own code (InvalidTag). The ACL document (PUT ?acl, or headers instead) is read by
+# its handler. What the schemas cannot say (a tag key given twice, how many tags, parts that were never uploaded) is
+# checked by the handlers.
+_KEY_TEXT = {"type": "string", "maxLength": 1024}
+_URL_ENCODING = {"type": "string", "pattern": "^[uU][rR][lL]$", "description": "url: keys percent-encoded",
+                 "examples": ["url"]}
+COS_LIST_OBJECTS_QUERY: dict[str, Any] = {"type": "object", "properties": {
+    "prefix": _KEY_TEXT, "delimiter": {"type": "string", "maxLength": 64}, "marker": _KEY_TEXT,
+    "max-keys": {"type": "integer", "minimum": 0, "maximum": 2**31, "description": f"at most {MAX_LIST_KEYS}"},
+    "encoding-type": _URL_ENCODING}}
+COS_LIST_UPLOADS_QUERY: dict[str, Any] = {"type": "object", "properties": {
+    "prefix": _KEY_TEXT, "delimiter": {"type": "string", "maxLength": 64}, "key-marker": _KEY_TEXT,
+    "upload-id-marker": {"type": "string", "maxLength": 128},
+    "max-uploads": {"type": "integer", "minimum": 0, "maximum": 2**31}, "encoding-type": _URL_ENCODING}}
+_UPLOAD_ID = {"type": "string", "minLength": 1, "maxLength": 128, "description": "the id Initiate answered"}
+COS_PART_QUERY: dict[str, Any] = {"type": "object", "required": ["partNumber", "uploadId"], "properties": {
+    "partNumber": {"type": "integer", "minimum": 1, "maximum": MAX_PART_NUMBER}, "uploadId": _UPLOAD_ID}}
+COS_LIST_PARTS_QUERY: dict[str, Any] = {"type": "object", "required": ["uploadId"], "properties": {
+    "uploadId": _UPLOAD_ID, "max-parts": {"type": "integer", "minimum": 0, "maximum": 2**31},
+    "part-number-marker": {"type": "integer", "minimum": 0, "maximum": MAX_PART_NUMBER},
+    "encoding-type": _URL_ENCODING}}
+COS_UPLOAD_QUERY: dict[str, Any] = {"type": "object", "required": ["uploadId"], "properties": {"uploadId": _UPLOAD_ID}}
+COS_GET_QUERY: dict[str, Any] = {"type": "object", "properties": {
+    **{f"response-{h}": {"type": "string", "maxLength": 1024, "pattern": "^[ -~]*$",     # a header's value
+                         "description": f"the answer's {h} header (printable ASCII: RFC 5987 for other text)",
+                         "x-message": f"response-{h} is a header value: printable ASCII"}
+       for h in ("content-type", "content-language", "expires", "cache-control", "content-disposition",
+                 "content-encoding")},
+    "versionId": {"type": "string", "maxLength": 128}}}
+COS_DELETE: dict[str, Any] = {"type": "object", "xml": {"name": "Delete"}, "additionalProperties": False,
+                              "required": ["Object"], "properties": {
+    "Quiet": _xml(5, "true", "false"),
+    "Object": _repeated({"type": "object", "additionalProperties": False, "required": ["Key"], "properties": {
+        "Key": _xml(1024, required=True), "VersionId": _xml(128)}}, MAX_BATCH_DELETE)}}
+COS_TAGGING: dict[str, Any] = {"type": "object", "xml": {"name": "Tagging"}, "additionalProperties": False,
+                               "properties": {"TagSet": {"type": ["object", "null"], "additionalProperties": False,
+                                                         "properties": {"Tag": _repeated({
+    "type": "object", "additionalProperties": False, "required": ["Key"], "x-error": "InvalidTag", "properties": {
+        "Key": {**_xml(MAX_TAG_KEY, required=True), "x-error": "InvalidTag"},
+        "Value": {**_xml(MAX_TAG_VALUE), "x-error": "InvalidTag"}}}, 10 * MAX_TAGS)}}}}
+COS_COMPLETE: dict[str, Any] = {"type": "object", "xml": {"name": "CompleteMultipartUpload"},
+                                "additionalProperties": False, "required": ["Part"], "properties": {
+    "Part": _repeated({"type": "object", "additionalProperties": False, "required": ["PartNumber", "ETag"],
+                       "properties": {"PartNumber": {"type": "string", "pattern": "^[0-9]{1,5}$"},
+                                      "ETag": _xml(128, required=True)}}, MAX_PART_NUMBER)}}
+COS_ACL: dict[str, Any] = {"type": "object", "xml": {"name": "AccessControlPolicy"}, "properties": {   # documented
+    "Owner": {"type": "object"}, "AccessControlList": {"type": "object", "properties": {"Grant": {
+        "type": ["object", "array"], "description": "Grantee (ID or URI) and Permission"}}}}}

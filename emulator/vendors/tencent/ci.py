@@ -116,36 +116,49 @@ class TencentCi(Dialect):
             Operation("hot_vocabulary", "Hot-word table: get, delete", ci, ("GET", "DELETE"),
                       "/asrhotvocabtable/{table_id}", host=_CI),
             Operation("list_objects", "List objects (GET /; ?uploads lists multipart uploads)", cos, ("GET",), "/",
-                      host=_COS),
+                      host=_COS, doc=_query_doc(cat.COS_LIST_OBJECTS_QUERY)),
             Operation("list_uploads", "List multipart uploads (GET /?uploads)", cos, ("GET",), "/", host=_COS,
-                      query="uploads"),
+                      query="uploads", doc=_query_doc(cat.COS_LIST_UPLOADS_QUERY)),
             Operation("head_bucket", "Create (PUT), head or delete the bucket", cos, ("HEAD", "PUT", "DELETE"), "/",
                       host=_COS),
             Operation("delete_objects", "Delete several objects (POST ?delete)", cos, ("POST",), "/", host=_COS,
-                      query="delete"),
-            Operation("bucket_acl", "The bucket's ACL (GET, PUT ?acl)", cos, ("GET", "PUT"), "/", host=_COS,
-                      query="acl"),
-            Operation("bucket_tagging", "The bucket's tags (GET, PUT, DELETE ?tagging)", cos, ("GET", "PUT", "DELETE"),
+                      query="delete", doc=_xml_doc(cat.COS_DELETE)),
+            Operation("bucket_acl", "The bucket's ACL (GET, PUT ?acl: x-cos-acl, x-cos-grant-* or a document)", cos,
+                      ("GET", "PUT"), "/", host=_COS, query="acl", doc=Doc(body=("application/xml", cat.COS_ACL))),
+            Operation("bucket_tagging", "The bucket's tags (GET, DELETE ?tagging)", cos, ("GET", "DELETE"),
                       "/", host=_COS, query="tagging"),
+            Operation("bucket_tagging", "The bucket's tags (PUT ?tagging)", cos, ("PUT",), "/", host=_COS,
+                      query="tagging", doc=_xml_doc(cat.COS_TAGGING)),
             Operation("list_buckets", "GET Service: the account's buckets", cos, ("GET",), "/",
                       host="service.cos.myqcloud.com"),
-            Operation("object_acl", "An object's ACL (GET, PUT ?acl)", cos, ("GET", "PUT"), "/{key:path}",
-                      host=_COS, query="acl"),
-            Operation("object_tagging", "An object's tags (GET, PUT, DELETE ?tagging)", cos, ("GET", "PUT", "DELETE"),
+            Operation("object_acl", "An object's ACL (GET, PUT ?acl: x-cos-acl, x-cos-grant-* or a document)", cos,
+                      ("GET", "PUT"), "/{key:path}", host=_COS, query="acl",
+                      doc=Doc(body=("application/xml", cat.COS_ACL))),
+            Operation("object_tagging", "An object's tags (GET, DELETE ?tagging)", cos, ("GET", "DELETE"),
                       "/{key:path}", host=_COS, query="tagging"),
+            Operation("object_tagging", "An object's tags (PUT ?tagging)", cos, ("PUT",), "/{key:path}", host=_COS,
+                      query="tagging", doc=_xml_doc(cat.COS_TAGGING)),
             Operation("copy_object", "Copy an object (PUT with x-cos-copy-source)", cos, ("PUT",), "/{key:path}",
                       host=_COS),
             Operation("not_implemented", "Any other sub-resource: 501 NotImplemented, never another operation", cos,
                       ("GET", "PUT", "POST", "DELETE", "HEAD"), "/{key:path}", host=_COS, query="<other>"),
             Operation("put_object", "Put an object", cos, ("PUT",), "/{key:path}", host=_COS),
-            Operation("get_object", "Get an object (Range)", cos, ("GET",), "/{key:path}", host=_COS),
+            Operation("get_object", "Get an object (Range; response-* override the answer's headers)", cos, ("GET",),
+                      "/{key:path}", host=_COS, doc=_query_doc(cat.COS_GET_QUERY)),
             Operation("head_object", "Head an object", cos, ("HEAD",), "/{key:path}", host=_COS),
             Operation("delete_object", "Delete an object", cos, ("DELETE",), "/{key:path}", host=_COS),
             Operation("multipart", "Initiate a multipart upload (POST ?uploads)", cos, ("POST",), "/{key:path}",
                       host=_COS, query="uploads"),
-            Operation("multipart", "Multipart upload: parts (PUT ?partNumber&uploadId), list (GET), complete (POST), "
-                                   "abort (DELETE)", cos, ("POST", "PUT", "GET", "DELETE"), "/{key:path}", host=_COS,
-                      query="uploadId"),
+            Operation("multipart", "Multipart upload: a part (PUT ?partNumber&uploadId)", cos, ("PUT",),
+                      "/{key:path}", host=_COS, query="uploadId", doc=_query_doc(cat.COS_PART_QUERY)),
+            Operation("multipart", "Multipart upload: the parts so far (GET ?uploadId)", cos, ("GET",),
+                      "/{key:path}", host=_COS, query="uploadId", doc=_query_doc(cat.COS_LIST_PARTS_QUERY)),
+            Operation("multipart", "Multipart upload: complete (POST ?uploadId)", cos, ("POST",), "/{key:path}",
+                      host=_COS, query="uploadId", doc=Doc(
+                          params=params_of(cat.COS_UPLOAD_QUERY, "query"), body=("application/xml", cat.COS_COMPLETE),
+                          check=("query", "body"), body_format="xml", unknown="unknown_node")),
+            Operation("multipart", "Multipart upload: abort (DELETE ?uploadId)", cos, ("DELETE",), "/{key:path}",
+                      host=_COS, query="uploadId", doc=_query_doc(cat.COS_UPLOAD_QUERY)),
             Operation("post_object", "Form upload (not emulated)", cos, ("POST",), "/{key:path}", host=_COS),
         ]
         self._by_name: dict[str, list[Operation]] = {}
@@ -257,14 +270,16 @@ class TencentCi(Dialect):
         call.context = target
         self._request_id(call)
         UNKNOWN_NODES.set(lambda: self.lenient(call.request, "unknown_node"))
-        return self._pick(_operation(call.request, target), call.request.method, target.path)
+        return self._pick(_operation(call.request, target), call.request, target.path)
 
-    def _pick(self, name: str, method: str, path: str) -> Operation:
-        """The declared operation of that name for this method and path (each has its own declaration)."""
-        method = "GET" if method == "HEAD" else method
-        found = self._by_name[name]
-        return next((op for op in found if method in op.methods and op.match(path.rstrip("/") or "/") is not None),
-                    next((op for op in found if method in op.methods), found[0]))
+    def _pick(self, name: str, request: Request, path: str) -> Operation:
+        """The declared operation of that name for this method, path and sub-resource (each has its own
+        declaration)."""
+        method = request.method
+        names = {k.lower() for k in request.query_params}
+        found = [op for op in self._by_name[name] if method in op.methods or (method == "HEAD" and "GET" in op.methods)]
+        found = [op for op in found if op.match(path.rstrip("/") or "/") is not None] or found or self._by_name[name]
+        return next((op for op in found if op.query.split("=")[0].lower() in names), found[0])
 
     def input_values(self, call: Call) -> dict[str, Any]:
         """The query (a blank value is an absent one) and an XML document (``Doc.body_format`` ``xml``: its root
@@ -288,6 +303,9 @@ class TencentCi(Dialect):
         node or parameter (a field's ``x-message``: the service's own words)."""
         if problem.kind == "json":
             return CiError("MissingContent") if not call.body.strip() else CiError("MalformedXML", problem.message)
+        target = call.context if isinstance(call.context, Target) else None
+        if problem.part == "body" and target is not None and target.api is None:     # a COS document
+            return CiError(str(problem.schema.get("x-error") or "MalformedXML"), problem.message)
         where = f"Request.{problem.dotted}" if problem.part == "body" and problem.path else problem.dotted
         said = problem.schema.get("x-message")
         if problem.kind == "unknown":
@@ -300,7 +318,6 @@ class TencentCi(Dialect):
             message = f"{where} must be text, once"         # a repeated element
         elif said:
             message = str(said)
-            target = call.context if isinstance(call.context, Target) else None
             if problem.path == ("Tag",) and problem.value and target is not None and target.api == "jobs":
                 message += " (the emulator runs speech recognition jobs only)"
         else:
@@ -401,13 +418,15 @@ class TencentCi(Dialect):
             except TooLarge:
                 raise self.too_large(call.request).closing() from None
             try:
-                return await asyncio.to_thread(self.objects.handle, call.request, target, b"", request_id, incoming)
+                return await asyncio.to_thread(self.objects.handle, call.request, target, b"", request_id, incoming,
+                                               call.input)
             finally:
                 incoming.discard()          # unless the store took the file
         if len(call.body) > OBJECT_THREAD_BYTES or call.request.method == "GET":
             # hashing, writing or reading a large object is CPU and disk work: off the event loop
-            return await asyncio.to_thread(self.objects.handle, call.request, target, call.body, request_id)
-        return self.objects.handle(call.request, target, call.body, request_id)
+            return await asyncio.to_thread(self.objects.handle, call.request, target, call.body, request_id, None,
+                                           call.input)
+        return self.objects.handle(call.request, target, call.body, request_id, None, call.input)
 
 
 def _xml_doc(schema: dict[str, Any]) -> Doc:

@@ -20,7 +20,6 @@ from emulator.engine import Blob, Records, accounts
 from emulator.engine.accounts import CURRENT_ACCOUNT
 from emulator.engine.incoming import Incoming
 from emulator.engine.media import MediaProblem
-from emulator.inputs import whole_number
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import xmlio
 from emulator.vendors.tencent.ci_common import (
@@ -32,7 +31,6 @@ from emulator.vendors.tencent.ci_common import (
     Upload,
     listed,
     one_or_many,
-    xml_document,
 )
 from emulator.vendors.tencent.cos_sub import (
     RESPONSE_OVERRIDES,
@@ -113,9 +111,11 @@ class Objects:
         return blob.data
 
     def handle(self, request: Request, target: Target, body: bytes, request_id: str,
-               incoming: Incoming | None = None) -> Response:
-        """``incoming``: the body of an object or part upload, received by the dialect in chunks. The request's
-        sub-resource decides the operation first: none is ever taken for another."""
+               incoming: Incoming | None = None, checked: dict[str, Any] | None = None) -> Response:
+        """``incoming``: the body of an object or part upload, received by the dialect in chunks; ``checked``: the
+        operation's declared parts, checked (query, document). The request's sub-resource decides the operation
+        first: none is ever taken for another."""
+        given = checked or {}
         upload = incoming or Incoming(body, None, len(body), hashlib.md5(body).hexdigest())
         headers = {"x-cos-request-id": request_id}
         q = request.query_params
@@ -124,14 +124,14 @@ class Objects:
         if sub is not None and sub.startswith("unsupported:"):
             raise not_implemented(sub.split(":", 1)[1])
         if not key:
-            return self._bucket(request, target, sub, body, headers)
+            return self._bucket(request, target, sub, body, headers, given)
         self._use_bucket(request, bucket)
         if sub == "uploads":
-            return self._multipart(request, target, body, headers, upload)
+            return self._multipart(request, target, headers, upload, given)
         if sub == "acl":
             return self._acl(request, target, body, headers)
         if sub == "tagging":
-            return self._tagging(request, target, body, headers)
+            return self._tagging(request, target, headers, given)
         if method == "PUT":
             if "x-cos-copy-source" in request.headers:
                 return self._copy(request, target, headers)
@@ -153,12 +153,13 @@ class Objects:
             kept_tags = self.tags.get(self.blob_key(bucket, key))
             if kept_tags:
                 out["x-cos-tagging-count"] = str(len(kept_tags))
+            overrides = given.get("query", {})
             for param, header in RESPONSE_OVERRIDES.items():      # GET's response-* overrides
-                if param in q and method == "GET":
+                if param in overrides and method == "GET":
                     if header == "content-type":
-                        content_type = q[param]
+                        content_type = overrides[param]
                     else:
-                        out[_header_case(header)] = q[param]
+                        out[_header_case(header)] = overrides[param]
             if method == "HEAD":
                 response = xmlio.raw_response(b"", 200, out, content_type=content_type.encode("latin-1"))
                 response.raw_headers = [(k, str(blob.size).encode()) if k == b"Content-Length" else (k, v)
@@ -209,12 +210,12 @@ class Objects:
                                   headers={**headers, "x-cos-acl": acl.canned})
         raise CiError("MethodNotAllowed")
 
-    def _tagging(self, request: Request, target: Target, body: bytes, headers: dict[str, str]) -> Response:
+    def _tagging(self, request: Request, target: Target, headers: dict[str, str], given: dict[str, Any]) -> Response:
         name = self.blob_key(target.bucket, target.key)
         if target.key and self.get_object(target.bucket, target.key) is None:
             raise CiError("NoSuchKey" if self.bucket_exists(target.bucket) else "NoSuchBucket")
         if request.method == "PUT":
-            self.tags.put(name, tags_from_request(body))
+            self.tags.put(name, tags_from_request(given["body"]))
             return xmlio.raw_response(b"", 200, headers)
         if request.method == "GET":
             return xmlio.response("Tagging", tagging_document(self.tags.get(name) or {}), headers=headers)
@@ -275,8 +276,8 @@ class Objects:
         self.buckets.put(self.blob_key(bucket, ""), CosBucket(bucket, self.ctx.region, self.engine.clock.now()))
 
     def _bucket(self, request: Request, target: Target, sub: str | None, body: bytes,
-                headers: dict[str, str]) -> Response:
-        method, bucket, q = request.method, target.bucket, request.query_params
+                headers: dict[str, str], given: dict[str, Any]) -> Response:
+        method, bucket = request.method, target.bucket
         exists = self.bucket_exists(bucket)
         if sub is None and method == "PUT":                      # PUT Bucket
             if exists:
@@ -291,13 +292,14 @@ class Objects:
         if sub == "acl":
             return self._acl(request, target, body, headers)
         if sub == "tagging":
-            return self._tagging(request, target, body, headers)
+            return self._tagging(request, target, headers, given)
         if sub == "uploads" and method == "GET":
-            return xmlio.response("ListMultipartUploadsResult", self._list_uploads(bucket, q), headers=headers)
+            return xmlio.response("ListMultipartUploadsResult", self._list_uploads(bucket, given["query"]),
+                                  headers=headers)
         if sub == "delete" and method == "POST":
-            return self._delete_many(request, bucket, body, headers)
+            return self._delete_many(bucket, given["body"], headers)
         if sub is None and method == "GET":
-            return xmlio.response("ListBucketResult", self._list_objects(bucket, q), headers=headers)
+            return xmlio.response("ListBucketResult", self._list_objects(bucket, given["query"]), headers=headers)
         if sub is None and method == "HEAD":
             return xmlio.raw_response(b"", 200, {**headers, "x-cos-bucket-region": target.region})
         if sub is None and method == "DELETE":
@@ -310,20 +312,13 @@ class Objects:
             return xmlio.raw_response(b"", 204, headers)
         raise CiError("MethodNotAllowed")
 
-    def _delete_many(self, request: Request, bucket: str, body: bytes, headers: dict[str, str]) -> Response:
-        """POST ?delete: up to 1,000 keys; each deleted (or already absent) is listed unless Quiet."""
-        doc = xml_document(body, "Delete")
-        objects = listed(doc.get("Object"))
-        if not objects or len(objects) > cat.MAX_BATCH_DELETE:
-            raise CiError("MalformedXML", f"Delete lists 1 to {cat.MAX_BATCH_DELETE} objects")
-        keys = []
-        for item in objects:
-            if not isinstance(item, dict) or not isinstance(item.get("Key"), str) or not item["Key"]:
-                raise CiError("MalformedXML", "each Object needs a Key")
-            keys.append(item["Key"])
+    def _delete_many(self, bucket: str, doc: dict[str, Any], headers: dict[str, str]) -> Response:
+        """POST ?delete: up to 1,000 keys (``doc`` checked against ``cat.COS_DELETE``); each deleted (or already
+        absent) is listed unless Quiet."""
+        keys = [item["Key"] for item in listed(doc["Object"])]
         for key in keys:
             self._delete(bucket, key)
-        quiet = str(doc.get("Quiet", "false")).lower() == "true"
+        quiet = doc.get("Quiet") == "true"
         out: dict[str, Any] = {} if quiet else {"Deleted": one_or_many([{"Key": k} for k in keys])}
         return xmlio.response("DeleteResult", out, headers=headers)
 
@@ -350,12 +345,10 @@ class Objects:
             "Buckets": {"Bucket": one_or_many(buckets)} if buckets else None},
             headers={"x-cos-request-id": request_id})
 
-    def _list_objects(self, bucket: str, q: Any) -> dict[str, Any]:
+    def _list_objects(self, bucket: str, q: dict[str, Any]) -> dict[str, Any]:
+        """A page of the bucket's objects; ``q`` checked against ``cat.COS_LIST_OBJECTS_QUERY``."""
         prefix, marker, delimiter = q.get("prefix", ""), q.get("marker", ""), q.get("delimiter", "")
-        asked = whole_number(q.get("max-keys") or str(cat.MAX_LIST_KEYS), 9)
-        if asked is None:
-            raise CiError("InvalidArgument", "max-keys must be a number")
-        max_keys = min(asked, cat.MAX_LIST_KEYS)
+        max_keys = min(q.get("max-keys", cat.MAX_LIST_KEYS), cat.MAX_LIST_KEYS)
         base = self.blob_key(bucket, "")
         names = sorted(k[len(base):] for k in self.engine.store.blob_keys(BLOBS) if k.startswith(base))
         names = [n for n in names if n.startswith(prefix) and n > marker]
@@ -398,7 +391,7 @@ class Objects:
             out["CommonPrefixes"] = one_or_many([{"Prefix": p} for p in prefixes])
         return out
 
-    def _list_uploads(self, bucket: str, q: Any) -> dict[str, Any]:
+    def _list_uploads(self, bucket: str, q: dict[str, Any]) -> dict[str, Any]:
         prefix = q.get("prefix", "")
         uploads = [u for u in self.ctx.uploads.values() if u.bucket == bucket and u.key.startswith(prefix)]
         out: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxUploads": str(cat.MAX_LIST_KEYS),
@@ -408,8 +401,8 @@ class Objects:
                                            "Initiated": self.ctx.time(u.created)} for u in uploads])
         return out
 
-    def _multipart(self, request: Request, target: Target, body: bytes, headers: dict[str, str],
-                   received: Incoming) -> Response:
+    def _multipart(self, request: Request, target: Target, headers: dict[str, str], received: Incoming,
+                   given: dict[str, Any]) -> Response:
         q, method = request.query_params, request.method
         if method == "POST" and "uploads" in q:
             meta = stored_headers(request.headers)
@@ -423,9 +416,7 @@ class Objects:
         if upload is None or upload.bucket != target.bucket or upload.key != target.key:
             raise CiError("NoSuchUpload", "The specified upload does not exist.", 404)
         if method == "PUT":
-            number = whole_number(q.get("partNumber", ""), 6)
-            if number is None or not 1 <= number <= cat.MAX_PART_NUMBER:
-                raise CiError("InvalidArgument", f"partNumber is between 1 and {cat.MAX_PART_NUMBER}")
+            number = given["query"]["partNumber"]
             # each part is its own blob, its ETag in its metadata: parts sent at once (the SDK uploads them from
             # several threads, to any worker) never overwrite each other's record of the upload
             self.engine.store.put_blob(PARTS, f"{upload.id}/{number}", received.blob("", "", {"md5": received.md5}))
@@ -442,7 +433,7 @@ class Objects:
         if method == "DELETE":
             self._drop_upload(upload)
             return xmlio.raw_response(b"", 204, headers)
-        return self._complete(upload, body, headers)
+        return self._complete(upload, given["body"], headers)
 
     def _part_size(self, upload: Upload, number: int) -> int:
         blob = self.engine.store.get_blob(PARTS, f"{upload.id}/{number}")
@@ -464,20 +455,16 @@ class Objects:
             self.engine.store.delete_blob(PARTS, f"{upload.id}/{number}")
         self.ctx.uploads.delete(upload.id)
 
-    def _complete(self, upload: Upload, body: bytes, headers: dict[str, str]) -> Response:
-        doc = xml_document(body, "CompleteMultipartUpload")
+    def _complete(self, upload: Upload, doc: dict[str, Any], headers: dict[str, str]) -> Response:
+        """The parts listed (``doc`` checked against ``cat.COS_COMPLETE``), as one object."""
         numbers = []
         received = self._parts(upload)
-        for part in listed(doc.get("Part")):
-            number = whole_number(str(part.get("PartNumber", "")) if isinstance(part, dict) else "", 6)
-            if number is None:
-                raise CiError("MalformedXML")
+        for part in listed(doc["Part"]):
+            number = int(part["PartNumber"])
             etag = received.get(number)
-            if etag is None or str(part.get("ETag", "")).strip('"') != etag:
+            if etag is None or part["ETag"].strip('"') != etag:
                 raise CiError("InvalidPart", "One or more of the specified parts could not be found.", 400)
             numbers.append(number)
-        if not numbers:
-            raise CiError("MalformedXML", "CompleteMultipartUpload lists no parts")
         whole = self._assemble(upload, numbers)
         try:
             etag = self.put(upload.bucket, upload.key, whole, upload.content_type, dict(getattr(upload, "meta", {})))
