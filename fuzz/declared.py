@@ -362,9 +362,17 @@ def tencent_ci(op: Any, values: dict[str, Json], target: str, rng: random.Random
         text = _xml_element(root, doc) if isinstance(doc, dict) else f"<{root}>{xml_escape(_text(doc))}</{root}>"
         body = ('<?xml version="1.0" encoding="utf-8"?>' + text).encode("utf-8", "surrogatepass")
     host = CI_HOSTS["ci" if op.host.startswith("<bucket>.ci.") else "cos"]
+    query = _query(values.get("query"))
+    sub = op.query.split("=")[0]
+    if sub and not sub.startswith("<") and sub not in query:      # the sub-resource that names the operation
+        query = {sub: "", **query}
+    given = values.get("header")
+    extra = {str(k).lower(): _text(v) for k, v in given.items()} if isinstance(given, dict) else {}
+    headers = {"content-type": "application/xml", **extra}
     return Case("tencent_ci", method, _path(op.path, values.get("path")),
-                urlencode(_query(values.get("query")), errors="surrogatepass").encode(),
-                [header("host", host), header("content-type", "application/xml")], body, sign="cos")
+                urlencode(query, errors="surrogatepass").encode(),
+                [header("host", host), *((k.encode("utf-8", "replace"), v.encode("utf-8", "replace")[:8192])
+                                         for k, v in headers.items() if k != "host")], body, sign="cos")
 
 
 def nls_rest(op: Any, values: dict[str, Json], target: str, rng: random.Random) -> Case:

@@ -80,10 +80,10 @@ def test_every_declared_operation_is_fuzzed_from_its_declaration() -> None:
     drawn = {(vendor, *(case.note.split(":")[0],)) for vendor in table for i in range(1, 400, 2)
              if (case := declared_case(app, 0, vendor, i)) is not None}
     assert {(v, a or n) for v, n, a in ops} == drawn
-    assert {"tencent_asr", "nls", "dashscope", "dashscope_realtime", "eas"} <= set(table)
+    assert {"tencent_asr", "nls", "dashscope", "dashscope_realtime", "eas", "tencent_ci"} <= set(table)
 
 
-@pytest.mark.parametrize("vendor", ["tencent_asr", "nls", "dashscope", "dashscope_realtime", "eas"])
+@pytest.mark.parametrize("vendor", ["tencent_asr", "nls", "dashscope", "dashscope_realtime", "eas", "tencent_ci"])
 def test_declared_cases_get_vendor_errors(vendor: str) -> None:
     app = Emulator(Settings(lifecycle="instant", load_fixtures=False, credentials="permissive"))
     logger = logging.getLogger("asr_emulator")

@@ -723,3 +723,20 @@ COS_COMPLETE: dict[str, Any] = {"type": "object", "xml": {"name": "CompleteMulti
 COS_ACL: dict[str, Any] = {"type": "object", "xml": {"name": "AccessControlPolicy"}, "properties": {   # documented
     "Owner": {"type": "object"}, "AccessControlList": {"type": "object", "properties": {"Grant": {
         "type": ["object", "array"], "description": "Grantee (ID or URI) and Permission"}}}}}
+_CANNED_ACL = {"type": "string", "enum": ["default", "private", "public-read", "public-read-write"],
+               "x-message": "x-cos-acl is one of default, private, public-read, public-read-write"}
+_OBJECT_HEADERS: dict[str, Any] = {
+    "x-cos-acl": _CANNED_ACL, "x-cos-tagging": {"type": "string", "maxLength": 4096, "description": "k1=v1&k2=v2"},
+    "x-cos-storage-class": {"type": "string", "maxLength": 32}, "content-type": {"type": "string", "maxLength": 1024}}
+COS_PUT_HEADERS: dict[str, Any] = {"type": "object", "properties": _OBJECT_HEADERS}
+COS_COPY_HEADERS: dict[str, Any] = {"type": "object", "required": ["x-cos-copy-source"], "properties": {
+    **_OBJECT_HEADERS,
+    "x-cos-copy-source": {"type": "string", "minLength": 3, "maxLength": 4096,
+                          "pattern": "^\\s*([a-z]+://)?[^/]+\\.[^/]+/.",
+                          "x-message": "x-cos-copy-source is <bucket>.cos.<region>.myqcloud.com/<key>",
+                          "examples": ["examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/input/a.wav"]},
+    "x-cos-metadata-directive": {"type": "string", "enum": ["Copy", "Replaced"],
+                                 "x-message": "x-cos-metadata-directive is Copy or Replaced"}}}
+COS_GET_HEADERS: dict[str, Any] = {"type": "object", "properties": {
+    "range": {"type": "string", "maxLength": 64, "pattern": "^\\s*bytes=([0-9]{1,18}-[0-9]{0,18}|-[0-9]{1,18})\\s*$",
+              "x-message": "Range must be bytes=start-end", "examples": ["bytes=0-99", "bytes=-10"]}}}

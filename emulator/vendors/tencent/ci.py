@@ -139,12 +139,15 @@ class TencentCi(Dialect):
             Operation("object_tagging", "An object's tags (PUT ?tagging)", cos, ("PUT",), "/{key:path}", host=_COS,
                       query="tagging", doc=_xml_doc(cat.COS_TAGGING)),
             Operation("copy_object", "Copy an object (PUT with x-cos-copy-source)", cos, ("PUT",), "/{key:path}",
-                      host=_COS),
+                      host=_COS, doc=_header_doc(cat.COS_COPY_HEADERS)),
             Operation("not_implemented", "Any other sub-resource: 501 NotImplemented, never another operation", cos,
                       ("GET", "PUT", "POST", "DELETE", "HEAD"), "/{key:path}", host=_COS, query="<other>"),
-            Operation("put_object", "Put an object", cos, ("PUT",), "/{key:path}", host=_COS),
+            Operation("put_object", "Put an object", cos, ("PUT",), "/{key:path}", host=_COS,
+                      doc=_header_doc(cat.COS_PUT_HEADERS)),
             Operation("get_object", "Get an object (Range; response-* override the answer's headers)", cos, ("GET",),
-                      "/{key:path}", host=_COS, doc=_query_doc(cat.COS_GET_QUERY)),
+                      "/{key:path}", host=_COS, doc=Doc(
+                          params=(*params_of(cat.COS_GET_QUERY, "query"), *params_of(cat.COS_GET_HEADERS, "header")),
+                          check=("query", "header"))),
             Operation("head_object", "Head an object", cos, ("HEAD",), "/{key:path}", host=_COS),
             Operation("delete_object", "Delete an object", cos, ("DELETE",), "/{key:path}", host=_COS),
             Operation("multipart", "Initiate a multipart upload (POST ?uploads)", cos, ("POST",), "/{key:path}",
@@ -290,6 +293,8 @@ class TencentCi(Dialect):
             return values
         if "query" in doc.check:
             values["query"] = {k: v for k, v in call.request.query_params.items() if v != ""}
+        if "header" in doc.check:
+            values["header"] = {k.lower(): v for k, v in call.request.headers.items()}
         if "body" in doc.check and doc.body is not None:
             root = doc.body[1].get("xml", {}).get("name", "Request")
             try:
@@ -432,6 +437,10 @@ class TencentCi(Dialect):
 def _xml_doc(schema: dict[str, Any]) -> Doc:
     """An XML request document's declaration: checked before the handler, unknown nodes under ``unknown_node``."""
     return Doc(body=("application/xml", schema), check=("body",), body_format="xml", unknown="unknown_node")
+
+
+def _header_doc(schema: dict[str, Any]) -> Doc:
+    return Doc(params=params_of(schema, "header"), check=("header",))
 
 
 def _query_doc(schema: dict[str, Any]) -> Doc:

@@ -237,9 +237,7 @@ class Objects:
         blob = self.get_object(src_bucket, src_key)
         if blob is None:
             raise CiError("NoSuchKey" if self.bucket_exists(src_bucket) else "NoSuchBucket")
-        directive = request.headers.get("x-cos-metadata-directive", "Copy")
-        if directive not in ("Copy", "Replaced"):
-            raise CiError("InvalidArgument", "x-cos-metadata-directive is Copy or Replaced")
+        directive = request.headers.get("x-cos-metadata-directive", "Copy")     # declared: Copy or Replaced
         if directive == "Copy":
             if (src_bucket, src_key) == (target.bucket, target.key):
                 raise CiError("InvalidRequest" if "InvalidRequest" in cat.CI_ERRORS else "InvalidArgument",
