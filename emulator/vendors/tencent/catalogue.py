@@ -720,9 +720,16 @@ COS_COMPLETE: dict[str, Any] = {"type": "object", "xml": {"name": "CompleteMulti
     "Part": _repeated({"type": "object", "additionalProperties": False, "required": ["PartNumber", "ETag"],
                        "properties": {"PartNumber": {"type": "string", "pattern": "^[0-9]{1,5}$"},
                                       "ETag": _xml(128, required=True)}}, MAX_PART_NUMBER)}}
-COS_ACL: dict[str, Any] = {"type": "object", "xml": {"name": "AccessControlPolicy"}, "properties": {   # documented
-    "Owner": {"type": "object"}, "AccessControlList": {"type": "object", "properties": {"Grant": {
-        "type": ["object", "array"], "description": "Grantee (ID or URI) and Permission"}}}}}
+# PUT ?acl: the document, or none (the x-cos-acl / x-cos-grant-* headers instead)
+COS_ACL: dict[str, Any] = {"type": ["object", "null"], "xml": {"name": "AccessControlPolicy"}, "properties": {
+    "Owner": {"type": ["object", "null"]},
+    "AccessControlList": {"type": ["object", "null"], "additionalProperties": False, "properties": {"Grant": _repeated({
+        "type": "object", "required": ["Grantee", "Permission"], "properties": {
+            "Grantee": {"type": "object", "properties": {"ID": _xml(256), "URI": _xml(256)},
+                        "anyOf": [{"required": ["ID"]}, {"required": ["URI"]}],
+                        "description": "ID (qcs::cam::uin/…) or URI (the AllUsers group); xsi:type as an attribute"},
+            "Permission": _xml(16, "READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL", required=True)}},
+        100)}}}}
 _CANNED_ACL = {"type": "string", "enum": ["default", "private", "public-read", "public-read-write"],
                "x-message": "x-cos-acl is one of default, private, public-read, public-read-write"}
 _OBJECT_HEADERS: dict[str, Any] = {

@@ -31,7 +31,7 @@ from emulator.vendors.base import Call, Dialect, Doc, Operation, VendorError, pa
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import xmlio
 from emulator.vendors.tencent.asr import tencent_keys
-from emulator.vendors.tencent.ci_common import BUCKET, CI_APIS, HOST, UNKNOWN_NODES, VENDOR, CiError, Context, Target
+from emulator.vendors.tencent.ci_common import BUCKET, CI_APIS, HOST, VENDOR, CiError, Context, Target
 from emulator.vendors.tencent.ci_jobs import Jobs
 from emulator.vendors.tencent.ci_resources import Resources
 from emulator.vendors.tencent.cos import Objects
@@ -123,17 +123,19 @@ class TencentCi(Dialect):
                       host=_COS),
             Operation("delete_objects", "Delete several objects (POST ?delete)", cos, ("POST",), "/", host=_COS,
                       query="delete", doc=_xml_doc(cat.COS_DELETE)),
-            Operation("bucket_acl", "The bucket's ACL (GET, PUT ?acl: x-cos-acl, x-cos-grant-* or a document)", cos,
-                      ("GET", "PUT"), "/", host=_COS, query="acl", doc=Doc(body=("application/xml", cat.COS_ACL))),
+            Operation("bucket_acl", "The bucket's ACL (GET ?acl)", cos, ("GET",), "/", host=_COS, query="acl"),
+            Operation("bucket_acl", "The bucket's ACL (PUT ?acl: x-cos-acl, x-cos-grant-* or a document)", cos,
+                      ("PUT",), "/", host=_COS, query="acl", doc=_xml_doc(cat.COS_ACL)),
             Operation("bucket_tagging", "The bucket's tags (GET, DELETE ?tagging)", cos, ("GET", "DELETE"),
                       "/", host=_COS, query="tagging"),
             Operation("bucket_tagging", "The bucket's tags (PUT ?tagging)", cos, ("PUT",), "/", host=_COS,
                       query="tagging", doc=_xml_doc(cat.COS_TAGGING)),
             Operation("list_buckets", "GET Service: the account's buckets", cos, ("GET",), "/",
                       host="service.cos.myqcloud.com"),
-            Operation("object_acl", "An object's ACL (GET, PUT ?acl: x-cos-acl, x-cos-grant-* or a document)", cos,
-                      ("GET", "PUT"), "/{key:path}", host=_COS, query="acl",
-                      doc=Doc(body=("application/xml", cat.COS_ACL))),
+            Operation("object_acl", "An object's ACL (GET ?acl)", cos, ("GET",), "/{key:path}", host=_COS,
+                      query="acl"),
+            Operation("object_acl", "An object's ACL (PUT ?acl: x-cos-acl, x-cos-grant-* or a document)", cos,
+                      ("PUT",), "/{key:path}", host=_COS, query="acl", doc=_xml_doc(cat.COS_ACL)),
             Operation("object_tagging", "An object's tags (GET, DELETE ?tagging)", cos, ("GET", "DELETE"),
                       "/{key:path}", host=_COS, query="tagging"),
             Operation("object_tagging", "An object's tags (PUT ?tagging)", cos, ("PUT",), "/{key:path}", host=_COS,
@@ -272,7 +274,6 @@ class TencentCi(Dialect):
         assert target is not None        # claimed
         call.context = target
         self._request_id(call)
-        UNKNOWN_NODES.set(lambda: self.lenient(call.request, "unknown_node"))
         return self._pick(_operation(call.request, target), call.request, target.path)
 
     def _pick(self, name: str, request: Request, path: str) -> Operation:
@@ -296,9 +297,11 @@ class TencentCi(Dialect):
         if "header" in doc.check:
             values["header"] = {k.lower(): v for k, v in call.request.headers.items()}
         if "body" in doc.check and doc.body is not None:
-            root = doc.body[1].get("xml", {}).get("name", "Request")
+            schema = doc.body[1]
+            root = schema.get("xml", {}).get("name", "Request")
             try:
-                values["body"] = xmlio.parse(call.body, root)
+                values["body"] = None if not call.body.strip() and "null" in schema.get("type", ()) \
+                    else xmlio.parse(call.body, root)       # a document that may be left out (PUT ?acl)
             except xmlio.XmlProblem as exc:
                 raise Invalid(Problem("body", (), "json", str(exc), {})) from None
         return values

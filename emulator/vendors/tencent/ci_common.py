@@ -6,15 +6,11 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-import string
 import time
-from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.engine import Engine, Records
-from emulator.inputs import whole_number
 from emulator.vendors.base import VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
@@ -25,7 +21,6 @@ HOST = re.compile(r"^(?:(?P<bucket>[a-z0-9][a-z0-9-]*)\.)?(?P<kind>ci|cos)\.(?P<
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{0,48}-\d{5,12}$")
 CI_APIS = frozenset({"asr_jobs", "jobs", "asrqueue", "template", "asrbucket", "asrhotvocabtable"})
 BLOBS = "cos"
-PRINTABLE = frozenset(string.printable) - frozenset("\t\n\r\x0b\x0c")
 
 
 class CiError(VendorError):
@@ -228,20 +223,6 @@ class Context:
 
 # ---- request helpers ----------------------------------------------------------------------------------------------
 
-def parse_xml(body: bytes) -> dict[str, Any]:
-    try:
-        return xmlio.parse(body, "Request")
-    except xmlio.XmlProblem as exc:
-        if not body.strip():
-            raise CiError("MissingContent") from None
-        raise CiError("MalformedXML", str(exc)) from None
-
-
-# Whether this request may carry nodes the emulator does not know (the dialect's leniency rule "unknown_node",
-# set for each request when it is routed): they are then ignored, and said; refused in strict mode.
-UNKNOWN_NODES: ContextVar[Callable[[], bool]] = ContextVar("ci_unknown_nodes", default=lambda: False)
-
-
 def xml_document(body: bytes, root: str) -> dict[str, Any]:
     """A COS request document under ``root``; MalformedXML when it is not one."""
     try:
@@ -253,32 +234,6 @@ def xml_document(body: bytes, root: str) -> dict[str, Any]:
 def listed(value: Any) -> list[Any]:
     """A repeated XML node as a list (xmltodict gives one node alone, or None for none)."""
     return value if isinstance(value, list) else [value] if value else []
-
-
-def only(node: dict[str, Any], allowed: set[str] | frozenset[str], where: str) -> None:
-    """Refuse (or, leniently, drop) the nodes of ``node`` that are not ``allowed``."""
-    unknown = sorted(k for k in node if k not in allowed)
-    if unknown and UNKNOWN_NODES.get()():
-        for name in unknown:
-            del node[name]
-    elif unknown:
-        raise CiError("InvalidArgument", f"{where}.{unknown[0]} is not a node of this request")
-
-
-def node(parent: dict[str, Any], name: str, where: str) -> dict[str, Any]:
-    value = parent.get(name)
-    if not isinstance(value, dict):
-        raise CiError("InvalidArgument", f"{where}.{name} is required and must contain elements")
-    return value
-
-
-def text(parent: dict[str, Any], name: str, where: str) -> str:
-    value = parent.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise CiError("InvalidArgument", f"{where}.{name} must be text, once")
-    return value.strip()
 
 
 def speech_params(raw: dict[str, Any]) -> dict[str, str]:
@@ -295,13 +250,6 @@ def when(value: str | None) -> float | None:
         return datetime.datetime.strptime(value, cat.TIME_FORMAT).timestamp()
     except ValueError:
         raise CiError("InvalidArgument", f"{value!r} is not a time like 2023-11-14T00:00:00+0800") from None
-
-
-def page(number: str, size: str) -> tuple[int, int]:
-    page_number, page_size = whole_number(number, digits=9), whole_number(size, digits=9)
-    if page_number is None or page_size is None or page_number < 1 or not 1 <= page_size <= cat.MAX_LIST_SIZE:
-        raise CiError("InvalidArgument", f"pageNumber is 1 or more and pageSize between 1 and {cat.MAX_LIST_SIZE}")
-    return page_number, page_size
 
 
 def one_or_many(values: list[Any]) -> Any:

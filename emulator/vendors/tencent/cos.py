@@ -129,7 +129,7 @@ class Objects:
         if sub == "uploads":
             return self._multipart(request, target, headers, upload, given)
         if sub == "acl":
-            return self._acl(request, target, body, headers)
+            return self._acl(request, target, headers, given)
         if sub == "tagging":
             return self._tagging(request, target, headers, given)
         if method == "PUT":
@@ -189,7 +189,7 @@ class Objects:
         """A new object's ACL and tags: what its PUT said, nothing of the object it replaced."""
         name = self.blob_key(bucket, key)
         if canned:
-            self.acls.put(name, acl_from_request({"x-cos-acl": canned}, b"", self.ctx.appid))
+            self.acls.put(name, acl_from_request({"x-cos-acl": canned}, None, self.ctx.appid))
         else:
             self.acls.delete(name)
         if tags:
@@ -197,12 +197,12 @@ class Objects:
         else:
             self.tags.delete(name)
 
-    def _acl(self, request: Request, target: Target, body: bytes, headers: dict[str, str]) -> Response:
+    def _acl(self, request: Request, target: Target, headers: dict[str, str], given: dict[str, Any]) -> Response:
         name = self.blob_key(target.bucket, target.key)
         if target.key and self.get_object(target.bucket, target.key) is None:
             raise CiError("NoSuchKey" if self.bucket_exists(target.bucket) else "NoSuchBucket")
         if request.method == "PUT":
-            self.acls.put(name, acl_from_request(request.headers, body, self.ctx.appid))
+            self.acls.put(name, acl_from_request(request.headers, given.get("body"), self.ctx.appid))
             return xmlio.raw_response(b"", 200, headers)
         if request.method == "GET":
             acl = self.acls.get(name) or Acl()
@@ -282,13 +282,13 @@ class Objects:
                 raise CiError("BucketAlreadyOwnedByYou")
             self.buckets.put(self.blob_key(bucket, ""), CosBucket(bucket, target.region, self.engine.clock.now()))
             if request.headers.get("x-cos-acl"):
-                self.acls.put(self.blob_key(bucket, ""), acl_from_request(request.headers, b"", self.ctx.appid))
+                self.acls.put(self.blob_key(bucket, ""), acl_from_request(request.headers, None, self.ctx.appid))
             return xmlio.raw_response(b"", 200, headers)
         if sub is None and method in ("HEAD", "DELETE") and not exists:
             raise CiError("NoSuchBucket")
         self._use_bucket(request, bucket)
         if sub == "acl":
-            return self._acl(request, target, body, headers)
+            return self._acl(request, target, headers, given)
         if sub == "tagging":
             return self._tagging(request, target, headers, given)
         if sub == "uploads" and method == "GET":

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.vendors.tencent import catalogue as cat
-from emulator.vendors.tencent.ci_common import CiError, listed, xml_document
+from emulator.vendors.tencent.ci_common import CiError, listed
 from emulator.vendors.tencent.cos_auth import FIELDS
 
 # query parameters that are not a sub-resource: the signature in the query, the GET overrides, the listing's
@@ -75,27 +75,18 @@ class Acl:
     grants: list[tuple[str, str]] = field(default_factory=list)     # (grantee uin or AllUsers, permission)
 
 
-def acl_from_request(headers: Mapping[str, str], body: bytes, owner: str) -> Acl:
+def acl_from_request(headers: Mapping[str, str], doc: dict[str, Any] | None, owner: str) -> Acl:
     """PUT ?acl: a canned ACL (x-cos-acl), grant headers (x-cos-grant-*: id="qcs::cam::uin/…"), or an
-    AccessControlPolicy document."""
+    AccessControlPolicy document (checked against ``cat.COS_ACL``)."""
     canned = headers.get("x-cos-acl", "")
     grants: list[tuple[str, str]] = []
     for header, permission in GRANT_HEADERS.items():
         for part in (p.strip() for p in headers.get(header, "").split(",") if p.strip()):
             grantee = part.split("=", 1)[-1].strip('"')
             grants.append((grantee, permission))
-    if body.strip():
-        doc = xml_document(body, "AccessControlPolicy")
-        acl = doc.get("AccessControlList") or {}
-        for grant in listed(acl.get("Grant") if isinstance(acl, dict) else None):
-            if not isinstance(grant, dict) or not isinstance(grant.get("Grantee"), dict):
-                raise CiError("MalformedXML", "each Grant needs a Grantee and a Permission")
-            grantee = grant["Grantee"]
-            who = grantee.get("URI") or grantee.get("ID") or ""
-            permission = grant.get("Permission", "")
-            if permission not in GRANT_HEADERS.values() or not isinstance(who, str) or not who:
-                raise CiError("MalformedXML", "a Grant's Permission or Grantee is not valid")
-            grants.append((who, permission))
+    for grant in listed(((doc or {}).get("AccessControlList") or {}).get("Grant")):
+        grantee = grant["Grantee"]
+        grants.append((grantee.get("URI") or grantee.get("ID") or "", grant["Permission"]))
     if canned and canned not in CANNED_ACLS:
         raise CiError("InvalidArgument", f"x-cos-acl is one of {', '.join(sorted(CANNED_ACLS))}")
     if not canned and not grants:

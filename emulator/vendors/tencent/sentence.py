@@ -84,7 +84,7 @@ class Vocabularies:
         tags = params.get("TagInfos")
         self.records.put(vocab_id, Vocab(vocab_id, owner, name, params.get("Description", ""),
                                          words or [], now, now,
-                                         tags=[str(t) for t in tags] if isinstance(tags, list) else None))
+                                         tags=list(tags) if tags is not None else None))
         return {"VocabId": vocab_id}
 
     def get(self, owner: str, params: dict[str, Any]) -> dict[str, Any]:
