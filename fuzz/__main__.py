@@ -1,6 +1,6 @@
 """``python -m fuzz [--cases 10000] [--seed 0] [--vendor NAME ...]``: hostile requests against an emulator in this
-process; prints, per vendor, the cases run, answers of 5xx, dropped WebSocket sessions, tracebacks and time-outs,
-and the first failures with what replays them."""
+process; prints, per vendor, the cases run, answers of 5xx, dropped WebSocket sessions, tracebacks, time-outs and
+declared cases answered outside the vendor's envelope, and the first failures with what replays them."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
 
     vendors = args.vendor or list(GENERATORS)
     total_failed = 0
-    print(f"{'vendor':<20}{'cases':>8}{'5xx':>7}{'dropped':>9}{'tracebacks':>12}{'timeouts':>10}{'seconds':>9}")
+    print(f"{'vendor':<26}{'cases':>8}{'5xx':>7}{'dropped':>9}{'tracebacks':>12}{'timeouts':>10}{'envelope':>10}"
+          f"{'seconds':>9}")
     for vendor in vendors:
         for credentials in ("off", "permissive"):
             app = Emulator(Settings(lifecycle="instant", load_fixtures=False, credentials=credentials))
@@ -36,9 +37,10 @@ def main(argv: list[str] | None = None) -> int:
             failures = asyncio.run(campaign(app, args.seed, [vendor], args.cases // 2))[vendor]
             seconds = time.perf_counter() - started
             label = f"{vendor} ({credentials})"
-            print(f"{label:<20}{args.cases // 2:>8}{sum(f.status >= 500 for f in failures):>7}"
+            other = sum(not (f.status >= 500 or f.dropped or f.tracebacks or f.timed_out) for f in failures)
+            print(f"{label:<26}{args.cases // 2:>8}{sum(f.status >= 500 for f in failures):>7}"
                   f"{sum(f.dropped for f in failures):>9}{sum(bool(f.tracebacks) for f in failures):>12}"
-                  f"{sum(f.timed_out for f in failures):>10}{seconds:>9.1f}", flush=True)
+                  f"{sum(f.timed_out for f in failures):>10}{other:>10}{seconds:>9.1f}", flush=True)
             for failure in failures[:args.show]:
                 print(f"    {failure.status} {failure.case.describe()[:400]}")
                 if failure.tracebacks:

@@ -535,7 +535,7 @@ ENVELOPES: dict[str, Callable[[int, bytes], bool]] = {
     "dashscope": lambda status, body: body.startswith(b"{") and b'"request_id"' in body,
     "dashscope_realtime": lambda status, body: status == 101,
     "eas": lambda status, body: status < 500,
-    "tencent_ci": lambda status, body: status < 500 and (not body or b"<" in body[:100]),
+    "tencent_ci": lambda status, body: status < 500 and (status < 300 or not body or body.startswith(b"<?xml")),
     "nls_gateway": lambda status, body: body.startswith(b'{"task_id"') or
     (status == 101 and body.startswith(b'{"header"')),
     "tencent_flash": lambda status, body: status == 200 and body.startswith(b"{") and b'"code"' in body,
