@@ -84,11 +84,13 @@ bench: install-test bench-packages
 	$(BIN)/python -m bench.state
 	$(BIN)/python -m bench.workers
 
-# a wheel for other projects: pip install "dist/asr_emulator-<version>-py3-none-any.whl[testing]"
-dist: | $(BIN)/python
+# the sdist and the wheel, checked as an index would check them (twine check --strict: metadata, the README's
+# rendering); other projects: pip install "dist/asr_emulator-<version>-py3-none-any.whl[testing]"
+dist: install-test
 	rm -rf dist
-	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
-	@ls dist/*.whl
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
+	@ls dist
 
 clean:
 	rm -rf $(VENV) dist .mypy_cache .pytest_cache .ruff_cache $(NODE_DIR)/node_modules
