@@ -78,15 +78,18 @@ class Schema:
         self.part = part
         self.checked = _parsed(schema)          # what is validated: embedded JSON documents as their own schema
         self.validator = jsonschema_rs.validator_for(self.checked)
-        self.typed = part in TEXT_PARTS or _mentions(schema, "x-text")
         self.embedded = _mentions(schema, "x-json")
+        self.typed = _mentions(schema, "x-text")            # some fields are typed from text wherever they come
+        # text is typed only where something but a string is declared (a part of strings is checked as it is)
+        self.not_text = _declares_other_than_text(schema)
+        self.text_part = part in TEXT_PARTS
         self.integers = '"integer"' in json.dumps(self.checked)
 
     def check(self, value: Any, text: bool | None = None, drop_unknown: bool = False) -> Any:
         """``value`` typed and checked, or ``Invalid``. ``text``: every value arrived as text (overrides the part);
         ``drop_unknown``: properties the schema does not declare are removed rather than refused."""
-        everything = self.part in TEXT_PARTS if text is None else text
-        if self.typed or everything or self.embedded:
+        everything = self.text_part if text is None else text
+        if self.typed or self.embedded or (everything and self.not_text):
             value = typed(self.schema, value, everything, (), self.part)
         while True:                  # each round drops undeclared names (the value shrinks) or ends
             try:
@@ -264,23 +267,29 @@ def _drop(value: Any, path: tuple[str | int, ...], names: tuple[str, ...]) -> An
 
 def _whole(schema: Any, value: Any) -> Any:
     """``value`` with the floats that stand where ``schema`` declares an integer made ``int`` (they are whole:
-    the check passed)."""
-    if isinstance(value, float) and isinstance(schema, dict) and "integer" in _types(schema):
-        return int(value)
-    if not isinstance(schema, dict):
+    the check passed). Only floats, objects and arrays are looked into; what holds no float comes back as it was."""
+    if isinstance(value, float):
+        return int(value) if isinstance(schema, dict) and "integer" in _types(schema) else value
+    if not isinstance(schema, dict) or not isinstance(value, (dict, list)):
         return value
-    branches = [schema] + [schema[k] for k in ("then", "else") if isinstance(schema.get(k), dict)]
+    branches = [b for b in (schema, schema.get("then"), schema.get("else")) if isinstance(b, dict)]
     if isinstance(value, dict):
-        out = dict(value)
-        for branch in branches:
-            for name, sub in branch.get("properties", {}).items():
-                if name in out:
-                    out[name] = _whole(sub, out[name])
+        out = value
+        for name, item in value.items():
+            if not isinstance(item, (float, dict, list)):
+                continue
+            for branch in branches:
+                sub = branch.get("properties", {}).get(name)
+                if sub is not None:
+                    new = _whole(sub, item)
+                    if new is not item:
+                        out = dict(out) if out is value else out
+                        out[name] = item = new
         return out
-    if isinstance(value, list):
-        items = next((b["items"] for b in branches if isinstance(b.get("items"), dict)), None)
-        return value if items is None else [_whole(items, v) for v in value]
-    return value
+    items = next((b["items"] for b in branches if isinstance(b.get("items"), dict)), None)
+    if items is None or not any(isinstance(v, (float, dict, list)) for v in value):
+        return value
+    return [_whole(items, v) for v in value]
 
 
 def _parsed(schema: Any) -> Any:
@@ -292,6 +301,22 @@ def _parsed(schema: Any) -> Any:
     if isinstance(schema, list):
         return [_parsed(v) for v in schema]
     return schema
+
+
+_NOT_SCHEMAS = frozenset({"enum", "examples", "const", "required", "description", "x-error", "x-message", "pattern"})
+
+
+def _declares_other_than_text(schema: Any) -> bool:
+    """Whether a value of ``schema`` may be anything but text somewhere (a number, a boolean, an embedded
+    document): only then is a part that arrives as text typed before the check."""
+    if isinstance(schema, dict):
+        kinds = _types(schema)
+        if kinds - {"string", "object"} or "x-json" in schema:
+            return True
+        return any(_declares_other_than_text(v) for k, v in schema.items() if k not in _NOT_SCHEMAS)
+    if isinstance(schema, list):
+        return any(_declares_other_than_text(v) for v in schema)
+    return False
 
 
 def _mentions(schema: Any, key: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +29,7 @@ def parse_json(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError as exc:
         raise BadInput(f"the body is not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    if _depth(text) > max_depth:
+    if _too_deep(text, max_depth):
         raise BadInput(f"the JSON document is nested more than {max_depth} levels deep")
     try:
         value = json.loads(text, parse_constant=_no_constant, parse_int=_bounded_int, parse_float=_finite_float)
@@ -36,8 +37,13 @@ def parse_json(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
         raise
     except (json.JSONDecodeError, RecursionError, ValueError) as exc:
         raise BadInput(f"the body is not valid JSON: {exc}") from None
+    # a lone surrogate comes from a \\ud800-\\udfff escape (UTF-8 bytes cannot hold one; text given as str may):
+    # the value is encoded again only when the text has such an escape
     try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        if not isinstance(data, bytes):
+            text.encode("utf-8")
+        if _SURROGATE_ESCAPE.search(text):
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise BadInput("the JSON document holds a lone surrogate (an unpaired \\ud800-\\udfff escape)") from None
     return value
@@ -62,26 +68,24 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _depth(text: str) -> int:
-    """How deep brackets nest, outside strings (a cheap bound checked before parsing)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _too_deep(text: str, max_depth: int) -> bool:
+    """Whether brackets nest deeper than ``max_depth`` outside strings — a bound checked before parsing, at C speed
+    where it can be: a document with fewer brackets than that cannot nest so deep; otherwise the strings are cut out
+    and only the brackets counted."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return False
+    depth = 0
+    for ch in _NOT_BRACKETS.sub("", _STRINGS.sub("", text)):
+        depth += 1 if ch in "[{" else -1
+        if depth > max_depth:
+            return True
+    return False
+
 
 
 def whole_number(text: str | None, digits: int = 18) -> int | None:
