@@ -5,8 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint unit contract drift bench bench-packages fuzz install install-test dist clean system-packages \
-        node-packages
+.PHONY: serve test lint unit contract drift bench bench-packages fuzz install install-test dist docs clean \
+        system-packages node-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ serve: install
 	$(BIN)/asr-emulator serve --host $(HOST) --port $(PORT)
 
 lint: install-test
-	$(BIN)/ruff check emulator tests contract_tests bench examples fuzz conftest.py
+	$(BIN)/ruff check emulator tests contract_tests bench examples fuzz conftest.py mkdocs_hooks.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -92,5 +92,10 @@ dist: install-test
 	$(BIN)/python -m twine check --strict dist/*
 	@ls dist
 
+# the documentation site (docs/, mkdocs.yml) into site/, warnings as errors; the CLI page is made from the parser
+docs: install-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+	@echo "the site is in site/ (open site/index.html)"
+
 clean:
-	rm -rf $(VENV) dist .mypy_cache .pytest_cache .ruff_cache $(NODE_DIR)/node_modules
+	rm -rf $(VENV) dist site .mypy_cache .pytest_cache .ruff_cache $(NODE_DIR)/node_modules

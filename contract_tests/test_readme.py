@@ -1,4 +1,5 @@
-"""The README's examples, executed: configured only through ``asr-emulator env``, as a user would."""
+"""The examples of the README and of the documentation site (``docs/``), executed: configured only through
+``asr-emulator env``, as a user would, and what each prints compared with what the page says it prints."""
 
 from __future__ import annotations
 
@@ -12,21 +13,30 @@ import pytest
 
 from emulator.testing import ControlClient
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 BIN = Path(sys.executable).parent
 
 
-def example(name: str) -> str:
-    found = re.search(rf"```python\n# readme-example: {name}\n(.*?)```", README.read_text("utf-8"), re.S)
-    assert found, f"README has no example {name!r}"
-    return found.group(1)
+def documents() -> str:
+    """The README and every page of the documentation site, as one text (an example's name is unique in it)."""
+    return "\n".join(page.read_text("utf-8") for page in PAGES)
+
+
+def example(name: str, language: str = "python") -> str:
+    marker = "//" if language == "js" else "#"
+    found = set(re.findall(rf"```{language}\n{marker} readme-example: {name}\n(.*?)```", documents(), re.S))
+    assert len(found) == 1, f"the documents have {len(found)} different examples named {name!r} (the README may " \
+                            "repeat a page's example, word for word)"
+    return str(found.pop())
 
 
 def shown(name: str) -> list[str]:
-    """What the README says an example prints (the ``readme-output`` block after it)."""
-    found = re.search(rf"<!-- readme-output: {name} -->\n```text\n(.*?)```", README.read_text("utf-8"), re.S)
-    assert found, f"README shows no output for {name!r}"
-    return found.group(1).splitlines()
+    """What the documents say an example prints (the ``readme-output`` block after it)."""
+    found = set(re.findall(rf"<!-- readme-output: {name} -->\n```text\n(.*?)```", documents(), re.S))
+    assert len(found) == 1, f"the documents show {len(found)} different outputs for {name!r}"
+    return str(found.pop()).splitlines()
 
 
 def env_from_cli(url: str) -> dict[str, str]:
@@ -116,7 +126,7 @@ def test_readme_own_audio_curl_line_works(emulator: ControlClient, tmp_path: Pat
     curl = shutil.which("curl")
     if curl is None:
         pytest.skip("curl is not installed")
-    line = re.search(r"`(curl -F [^`]+)`", README.read_text("utf-8"))
+    line = re.search(r"`(curl -F [^`]+)`", documents())
     assert line, "README has no curl line for your own audio"
     from emulator.fixtures import fixtures_dir
 
@@ -170,7 +180,7 @@ def test_readme_account_curl_example_scopes_a_fault(emulator: ControlClient) -> 
     curl = shutil.which("curl")
     if curl is None:
         pytest.skip("curl is not installed")
-    text = README.read_text("utf-8")
+    text = documents()
     block = re.search(r"```bash\n(curl -X POST [^`]+X-ASR-Emulator-Account[^`]+)```", text)
     assert block, "README has no account curl example"
     args = shlex.split(block.group(1).replace("\\\n", " ").replace("http://127.0.0.1:8000", emulator.url))
@@ -194,3 +204,9 @@ def test_readme_tencent_realtime_example(emulator: ControlClient) -> None:
 def test_readme_qwen_openai_example(emulator: ControlClient) -> None:
     code = example("qwen-openai").replace("http://127.0.0.1:8000", emulator.url)
     assert printed(code, direct_env(emulator)) == shown("qwen-openai")
+
+
+@pytest.mark.sdk
+def test_fault_drill_recipe(emulator: ControlClient) -> None:
+    code = example("fault-drill").replace("http://127.0.0.1:8000", emulator.url)
+    assert printed(code, direct_env(emulator)) == shown("fault-drill")
