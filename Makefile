@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint unit contract drift bench bench-packages fuzz install install-test dist docs clean \
+.PHONY: serve test lint unit contract drift bench bench-packages fuzz install install-test dist docs image clean \
         system-packages node-packages
 
 $(BIN)/python:
@@ -43,7 +43,7 @@ drift: install-test
 
 # Debian packages the tests use: chromium (the dashboard's browser tests) and espeak-ng (make-audio). Installed when
 # missing, where apt-get can (as root); elsewhere the tests that need them are skipped and say why.
-SYSTEM_PACKAGES := chromium espeak-ng redis-server
+SYSTEM_PACKAGES := chromium espeak-ng redis-server podman runc debootstrap
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -91,6 +91,16 @@ dist: install-test
 	$(BIN)/python -m build --outdir dist .
 	$(BIN)/python -m twine check --strict dist/*
 	@ls dist
+
+# the image, with podman (the flags these machines need: container/base-image.sh) or docker; where no registry serves
+# python:3.11-slim, its base is made here from Debian's packages (once; kept in podman's store)
+CONTAINER := podman --runtime runc --cgroup-manager=cgroupfs
+CONTAINER_LIMITS := --ulimit nofile=20000:20000 --ulimit nproc=4096:4096
+image:
+	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="podman runc debootstrap"
+	$(CONTAINER) build --format docker $(CONTAINER_LIMITS) --network host \
+	  --build-arg PYTHON_IMAGE=$$(bash container/base-image.sh) -t asr-emulator .
+	@echo "run it: $(CONTAINER) run --rm $(CONTAINER_LIMITS) -p 8000:8000 asr-emulator"
 
 # the documentation site (docs/, mkdocs.yml) into site/, warnings as errors; the CLI page is made from the parser
 docs: install-test

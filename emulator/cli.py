@@ -273,7 +273,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--strict", action="store_true",
                    help="refuse all that the vendors refuse (IP-address file URLs, unregistered keys …); by default "
                         "such requests are accepted and each acceptance is reported as a warning")
-    s.add_argument("--control-token", help="lock /_emulator/ (but health) behind Authorization: Bearer TOKEN "
+    s.add_argument("--control-token", help="lock /_emulator/ (but health, fixtures and media downloads) behind "
+                                           "Authorization: Bearer TOKEN "
                                            "(default: generated when listening beyond loopback)")
     s.add_argument("--no-control-token", action="store_true",
                    help="leave the control plane open even when listening beyond loopback")

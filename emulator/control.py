@@ -43,7 +43,10 @@ MAX_UPLOAD = 512 * 1024 * 1024
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-OPEN_ROUTES = frozenset({"health"})      # answered without the control token
+# answered without the control token: the health check, and the downloads whose links the emulator gives out (the
+# bundled fixtures, uploaded media, a Files API file's url) — any client fetches those, as it fetches the services'
+# signed links, without the account's credentials
+OPEN_ROUTES = frozenset({"health", "fixture", "fixtures", "media_get"})
 UI_COOKIE = "asr_emulator_control"       # the dashboard keeps the control token here (emulator.ui)
 
 

@@ -56,3 +56,11 @@ def magic(text: str | None = None, **query: Any) -> str:
     if text is not None:
         params["text"] = text
     return str(httpx.URL("http://media.asr-emulator.test/audio.wav", params=params))
+
+
+REPORT: list[str] = []        # lines a test wants in the run's summary (the image's build and start-up figures)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in REPORT:
+        terminalreporter.write_line(line)

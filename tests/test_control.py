@@ -175,6 +175,22 @@ def test_a_control_token_locks_everything_but_health() -> None:
         thread.close()
 
 
+def test_a_locked_server_still_serves_the_downloads_it_links_to() -> None:
+    """Fixtures and uploaded media are fetched by any client from the links the emulator gives out (an example's
+    fixture URL, a Files API file's url), as the services' signed links are: the control token does not lock them.
+    Uploading stays locked."""
+    app = Emulator(Settings(lifecycle="instant", control_token="s3cret"))
+    locked = caller(app)
+    fixture = locked("GET", "/_emulator/fixtures/hello_zh.wav")
+    assert fixture.status_code == 200 and fixture.content[:4] == b"RIFF"
+    assert locked("GET", "/_emulator/fixtures").status_code == 200
+    assert locked("POST", "/_emulator/media", content=b"RIFF").status_code == 401
+    uploaded = locked("POST", "/_emulator/media?name=a.wav", content=fixture.content,
+                      headers={"Authorization": "Bearer s3cret"}).json()
+    path = uploaded["url"].split("//", 1)[1].split("/", 1)[1]
+    assert locked("GET", "/" + path).content == fixture.content
+
+
 def test_result_links_cannot_be_forged_on_a_locked_server() -> None:
     open_app = Emulator(Settings(lifecycle="instant", load_fixtures=False))
     locked_app = Emulator(Settings(lifecycle="instant", load_fixtures=False, control_token="s3cret"))
