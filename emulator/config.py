@@ -23,7 +23,7 @@ class Settings:
     seed: int = 0
     credentials: Mode = "permissive"
     public_url: str | None = None        # base URL written into result links; default: the request's own host
-    control_token: str | None = None     # when set, /_emulator/ needs Authorization: Bearer <token> (control.OPEN_ROUTES not)
+    control_token: str | None = None     # when set, /_emulator/ needs Authorization: Bearer (but control.OPEN_ROUTES)
     link_secret: str | None = None       # signs result links; default: from the control token, else from the seed
     strict: bool = False                 # refuse all that the vendors refuse (no leniency for local convenience)
     utc_offset_hours: float = 8.0        # vendor timestamps are local time in the service's region
