@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
+BLOCK = re.compile(r"^[ ]*```(\w*)\n(.*?)^[ ]*```", re.M | re.S)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_the_cli_page_is_made_from_the_parser(site: Path) -> None:
 
 def test_every_code_example_is_one_the_suite_runs() -> None:
     """A Python or JavaScript block is an example (``# readme-example: NAME``) that a test in contract_tests runs;
-    the shell blocks are the commands the suite runs too (make, pip, asr-emulator env, curl, docker)."""
+    the shell blocks are the commands the suite runs too (make, pip, asr-emulator, curl, docker)."""
     tests = "\n".join(p.read_text("utf-8") for p in (ROOT / "contract_tests").rglob("test_*.py"))
     tests += (ROOT / "tests" / "test_package.py").read_text("utf-8")
     names: set[str] = set()
@@ -62,7 +62,8 @@ def test_every_code_example_is_one_the_suite_runs() -> None:
                 assert found, f"{page.name}: a {language} block that no test runs: {first!r}"
                 names.add(found.group(1))
             elif language in ("sh", "bash", "shell"):
-                assert body.split()[0] in ("make", "pip", "eval", "curl", "docker"), f"{page.name}: {first!r}"
+                assert body.split()[0] in ("make", "pip", "eval", "curl", "docker", "asr-emulator"), \
+                    f"{page.name}: {first!r}"
     for name in names:
         assert f'"{name}"' in tests, f"no test runs the example {name!r}"
 
