@@ -68,8 +68,12 @@ node-packages:
 bench-packages:
 	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=wrk
 
+# the whole suite (the image's test first, alone, so that its figures reach the summary; the rest on two xdist
+# workers), then the vendors' SDK suites again on the other HTTP implementation (h11; httptools is the default)
 test: lint system-packages node-packages
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q tests/test_docker.py
+	$(BIN)/python -m pytest -q -n 2 --ignore=tests/test_docker.py
+	ASR_EMULATOR_HTTP=h11 $(BIN)/python -m pytest -q -n 2 -m sdk contract_tests
 
 # hostile requests at length: 20,000 cases per vendor (10,000 with credentials off, 10,000 permissive), half of
 # them drawn from the operations' declarations (fuzz.declared)

@@ -40,7 +40,7 @@ def free_port() -> int:
         return port
 
 
-HTTP = ["h11"]      # uvicorn's HTTP implementation for every server of a run (--http)
+HTTP = ["httptools"]      # uvicorn's HTTP implementation for every server of a run (--http)
 
 
 class Server:
@@ -193,8 +193,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--jobs", type=int, default=100_000)
-    parser.add_argument("--http", choices=["h11", "httptools"], default="h11",
-                        help="uvicorn's HTTP implementation (h11 is what asr-emulator serve uses)")
+    parser.add_argument("--http", choices=["httptools", "h11"], default="httptools",
+                        help="uvicorn's HTTP implementation (httptools is what asr-emulator serve uses by default)")
     a = parser.parse_args()
     from bench.servers import (
         EAS_TOKEN,

@@ -136,6 +136,10 @@ def main() -> None:
         app, task_id = nls_query(int(sys.argv[4]))
     else:
         app, task_id = emulator(int(sys.argv[4]))
+    if kind not in ("bare", "bare-ws"):          # the emulator with its own protocol classes, as serve runs it
+        from emulator.protocol import protocol_class
+
+        http = protocol_class(http)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False,
                             loop="uvloop", http=http)
     server = uvicorn.Server(config)

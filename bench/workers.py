@@ -1,6 +1,7 @@
 """``python -m bench.workers``: task-query throughput of ``serve`` with one worker and with two (on a state
-directory), against a bare Starlette endpoint served by the same uvicorn and HTTP implementation (h11), loaded in
-interleaved rounds so that a noisy neighbour hurts every server alike; figures are ratios to that baseline.
+directory), against a bare Starlette endpoint served by the same uvicorn and HTTP implementation (``--http``:
+httptools, the default, or h11), loaded in interleaved rounds so that a noisy neighbour hurts every server alike;
+figures are ratios to that baseline.
 
 Load comes from ``wrk`` (Debian package ``wrk``; ``make bench`` installs it when it can), else from a small httpx
 client, which cannot load two workers fully (said in the output)."""
@@ -26,7 +27,7 @@ AUTH = {"Authorization": "Bearer sk-bench-key-0001"}
 @contextmanager
 def emulator(*args: str) -> Iterator[str]:
     """``asr-emulator serve`` with ``args`` and one finished task: the URL of its query."""
-    with ServerProcess(["--lifecycle", "instant", "--log-level", "error", *args]) as server, \
+    with ServerProcess(["--lifecycle", "instant", "--log-level", "error", "--http", HTTP[0], *args]) as server, \
             httpx.Client(base_url=server.url, trust_env=False, timeout=30) as client:
         answer = client.post("/api/v1/services/audio/asr/transcription",
                              headers={**AUTH, "X-DashScope-Async": "enable"},
@@ -42,7 +43,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--http", choices=["httptools", "h11"], default="httptools")
     a = parser.parse_args()
+    HTTP[0] = a.http
     load = wrk if shutil.which("wrk") else pyload
     tool = "wrk" if load is wrk else "an httpx client (one process: it cannot load two workers; install wrk)"
     print(f"task query GET /api/v1/tasks/<id>: uvicorn ({HTTP[0]}), {a.connections} connections, {a.rounds} "

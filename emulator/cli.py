@@ -30,7 +30,7 @@ def _serve(args: argparse.Namespace) -> int:
             credentials=args.credentials, public_url=args.public_url,
             rate_limits=True if args.rate_limits else None, control_token=args.control_token,
             strict=True if args.strict else None, state_dir=args.state_dir, workers=args.workers,
-            store=args.store,
+            store=args.store, http=args.http,
         )
         if args.no_control_token:
             settings = replace(settings, control_token="")
@@ -77,10 +77,10 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.control_token:
         how = "generated: the server is reachable beyond this machine" if generated else "given"
         print(f"  control plane locked ({how}): ASR_EMULATOR_CONTROL_TOKEN={settings.control_token}", flush=True)
-    from emulator.protocol import FirstKeyWebSocket, GuardedH11Protocol
+    from emulator.protocol import FirstKeyWebSocket, protocol_class
 
     options = {"log_level": args.log_level, "access_log": args.log_level == "debug", "ws": FirstKeyWebSocket,
-               "http": GuardedH11Protocol if settings.http == "h11" else settings.http,
+               "http": protocol_class(settings.http),
                "server_header": False}      # each dialect sends its vendor's Server header
     if settings.workers == 1:
         config = uvicorn.Config(app, **options)
@@ -289,6 +289,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--tls", action="store_true",
                    help="serve HTTPS on the port, with certificates from the local CA for whatever host a client "
                         "names (asr-emulator ca prints the CA to trust); CONNECT to port 443 works without it")
+    s.add_argument("--http", choices=["httptools", "h11"],
+                   help="the HTTP implementation: httptools (default: its C parser, about twice h11's rate) or h11; "
+                        "either keeps response header names in the vendor's case (env ASR_EMULATOR_HTTP)")
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(func=_serve)
 

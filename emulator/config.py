@@ -18,7 +18,8 @@ MAX_WORKERS = 64
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
-    http: str = "h11"                    # uvicorn's HTTP implementation: h11 keeps header names' case as written
+    http: str = "httptools"              # uvicorn's HTTP implementation, httptools or h11 (emulator.protocol: both
+    #                                      keep response header names in the application's case)
     lifecycle: str = "timed"
     seed: int = 0
     credentials: Mode = "permissive"

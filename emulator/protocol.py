@@ -15,6 +15,7 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from emulator.tls import local_ca
@@ -26,6 +27,18 @@ TLS_SHUTDOWN_S = 2.0              # a tunnel's TLS close waits this long for the
 log = logging.getLogger("asr_emulator")
 _TASKS: set[asyncio.Task[None]] = set()
 _HIGH_BYTES = re.compile(rb"[\x80-\xff]")
+
+
+def escape_request_line(data: bytes) -> tuple[bytes, bool]:
+    """Bytes beyond ASCII in a request line percent-escaped, so that the HTTP parser and uvicorn read the target: the
+    vendors' Go and Python SDKs send raw UTF-8 hot words in a WebSocket URL (the tencent-realtime brief, §5.7),
+    which would otherwise be a 400 before any dialect sees it. Decoded once, the value is what was sent. Also
+    whether the line ended in ``data`` (what follows is headers)."""
+    end = data.find(b"\n")
+    line, rest = (data, b"") if end < 0 else (data[:end], data[end:])
+    if max(line, default=0) < 0x80:
+        return data, end >= 0
+    return _HIGH_BYTES.sub(lambda m: b"%%%02X" % m.group()[0], line) + rest, end >= 0
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -157,16 +170,10 @@ class GuardedH11Protocol(H11Protocol):
         super().shutdown()
 
     def _escape_request_line(self, data: bytes) -> bytes:
-        """Bytes beyond ASCII in a request line percent-escaped, so that h11 and uvicorn read the target: the
-        vendors' Go and Python SDKs send raw UTF-8 hot words in a WebSocket URL (the tencent-realtime brief, §5.7),
-        which would otherwise be a 400 before any dialect sees it. Decoded once, the value is what was sent."""
-        end = data.find(b"\n")
-        line, rest = (data, b"") if end < 0 else (data[:end], data[end:])
-        if end >= 0:
+        data, done = escape_request_line(data)
+        if done:
             self._request_line = False
-        if max(line, default=0) < 0x80:
-            return data
-        return _HIGH_BYTES.sub(lambda m: b"%%%02X" % m.group()[0], line) + rest
+        return data
 
     def on_response_complete(self) -> None:
         self._request_line = True                # the next request on this connection
@@ -185,6 +192,130 @@ class GuardedH11Protocol(H11Protocol):
 
 
 
+class _CaseKeeping:
+    """A transport that writes a response's head with the header names in the case the application gave them:
+    uvicorn's httptools protocol lower-cases every name, and some SDKs look headers up by exact case
+    (cos-python-sdk-v5 reads ``Content-Type``). ``names`` (lower-case name → the application's) is filled as each
+    response starts and emptied once its head is written; everything else passes through."""
+
+    __slots__ = ("_transport", "names")
+
+    def __init__(self, transport: asyncio.Transport, names: dict[bytes, bytes]) -> None:
+        self._transport = transport
+        self.names = names
+
+    def write(self, data: bytes) -> None:
+        if self.names and data.startswith(b"HTTP/"):
+            head, sep, body = data.partition(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            for i in range(1, len(lines)):
+                name, colon, value = lines[i].partition(b":")
+                original = self.names.get(name)
+                if original is not None and colon:
+                    lines[i] = original + colon + value
+            self.names.clear()
+            data = b"\r\n".join(lines) + sep + body
+        self._transport.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol (its C parser: about twice h11's rate here), kept to the emulator's contract:
+    response header names leave in the application's case (:class:`_CaseKeeping`), request lines with raw UTF-8 are
+    escaped as :class:`GuardedH11Protocol` escapes them, headers must arrive within ``header_timeout`` (slowloris),
+    and a connection that opens with ``CONNECT`` is handed, as it is, to :class:`GuardedH11Protocol`, which serves
+    the tunnel (plain, or TLS with the local CA) — one implementation of tunnels for both."""
+
+    header_timeout = HEADER_TIMEOUT_S
+
+    def __init__(self, config: Any, server_state: Any, app_state: Any, _loop: Any = None) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._args = (config, server_state, app_state, _loop)
+        self._opening: bytearray | None = bytearray()       # the first bytes, until we know they are not CONNECT
+        self._request_line = True
+        self._header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if self._opening is not None:
+            self._opening += data
+            head = bytes(self._opening)
+            if len(head) < 8 and b"CONNECT "[:len(head)] == head.upper():
+                return                                      # maybe CONNECT: wait for more
+            self._opening = None
+            if head[:8].upper() == b"CONNECT ":
+                self._hand_over(head)
+                return
+            data = head
+        if self._request_line:
+            data, done = escape_request_line(data)
+            self._request_line = not done
+        super().data_received(data)
+
+    def _hand_over(self, data: bytes) -> None:
+        """The connection, from its first byte, to the h11 protocol that serves CONNECT tunnels."""
+        self._disarm()
+        self.connections.discard(self)
+        transport = self.transport
+        tunnel = GuardedH11Protocol(*self._args)
+        transport.set_protocol(tunnel)
+        tunnel.connection_made(transport)
+        tunnel.data_received(data)
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+        names: dict[bytes, bytes] = {}
+        cycle.transport = _CaseKeeping(cycle.transport, names)
+
+        async def keeping_case(scope: Any, receive: Any, send: Any) -> None:
+            async def sending(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    names.update((k.lower(), k) for k, _ in message.get("headers", ()) if k != k.lower())
+                await send(message)
+
+            await app(scope, receive, sending)
+
+        super()._start_asgi_task(cycle, keeping_case)
+
+    def on_response_complete(self) -> None:
+        self._request_line = True
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if (self.cycle is None or self.cycle.response_complete) and not self.transport.is_closing():
+            self.transport.close()
+
+
+def protocol_class(http: str) -> Any:
+    """The protocol for ``Settings.http``: ``httptools`` (the default) or ``h11``, each with the emulator's guards;
+    anything else is given to uvicorn as it is."""
+    return {"h11": GuardedH11Protocol, "httptools": GuardedHttpToolsProtocol}.get(http, http)
+
+
 class FirstKeyWebSocket(WebSocketsSansIOProtocol):
     """uvicorn's WebSocket protocol, tolerant of a handshake that repeats ``Sec-WebSocket-Key`` and
     ``Sec-WebSocket-Version``: the ``nls`` SDK sends both twice and checks the answer against the *first* key, where
@@ -200,4 +331,5 @@ class FirstKeyWebSocket(WebSocketsSansIOProtocol):
         super().handle_connect(event)
 
 
-__all__ = ["HEADER_TIMEOUT_S", "FirstKeyWebSocket", "GuardedH11Protocol"]
+__all__ = ["HEADER_TIMEOUT_S", "FirstKeyWebSocket", "GuardedH11Protocol", "GuardedHttpToolsProtocol",
+           "escape_request_line", "protocol_class"]

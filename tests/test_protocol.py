@@ -1,4 +1,6 @@
-"""Slow request headers are cut off (slowloris); normal requests and keep-alive are unaffected."""
+"""Both HTTP implementations (httptools, the default, and h11) keep the emulator's guards: slow request headers are
+cut off (slowloris) while normal requests and keep-alive are unaffected, CONNECT tunnels (plain and TLS), raw UTF-8
+in a request line, and response header names in the application's case."""
 
 from __future__ import annotations
 
@@ -11,13 +13,17 @@ import httpx
 import pytest
 
 from emulator.config import Settings
-from emulator.protocol import GuardedH11Protocol
+from emulator.protocol import GuardedH11Protocol, GuardedHttpToolsProtocol
 from emulator.testing import LiveServer
 
+IMPLEMENTATIONS = ["httptools", "h11"]
 
-def test_headers_sent_a_byte_at_a_time_are_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
+
+@pytest.mark.parametrize("http", IMPLEMENTATIONS)
+def test_headers_sent_a_byte_at_a_time_are_cut_off(monkeypatch: pytest.MonkeyPatch, http: str) -> None:
     monkeypatch.setattr(GuardedH11Protocol, "header_timeout", 0.5)
-    with LiveServer(Settings(load_fixtures=False)) as server:
+    monkeypatch.setattr(GuardedHttpToolsProtocol, "header_timeout", 0.5)
+    with LiveServer(Settings(load_fixtures=False, http=http)) as server:
         with httpx.Client(trust_env=False) as client:          # keep-alive: two requests on one connection
             assert client.get(f"{server.url}/_emulator/health").status_code == 200
             time.sleep(0.7)
@@ -59,10 +65,28 @@ def _read_all(sock: socket.socket) -> bytes:
     return out
 
 
-@pytest.fixture(scope="module")
-def live() -> Iterator[LiveServer]:
-    with LiveServer(Settings(load_fixtures=False)) as server:
+@pytest.fixture(scope="module", params=IMPLEMENTATIONS)
+def live(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    with LiveServer(Settings(load_fixtures=False, http=request.param)) as server:
         yield server
+
+
+def test_header_names_leave_in_the_applications_case(live: LiveServer) -> None:
+    """cos-python-sdk-v5 reads ``Content-Type`` by exact case: names are written as the dialect gives them, on
+    either implementation (httptools lower-cases them unless told otherwise)."""
+    with socket.create_connection(("127.0.0.1", live.port), timeout=5) as sock:
+        sock.sendall(b"GET /?max-keys=1 HTTP/1.1\r\nHost: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"
+                     b"\r\nConnection: close\r\n\r\n")
+        head = _read_all(sock).split(b"\r\n\r\n", 1)[0]
+    names = [line.split(b":", 1)[0] for line in head.split(b"\r\n")[1:]]
+    assert b"Content-Type" in names and b"Content-Length" in names and b"x-cos-request-id" in names, head
+    assert b"content-type" not in names
+
+
+def test_raw_utf8_in_a_request_line_reaches_the_application(live: LiveServer) -> None:
+    with socket.create_connection(("127.0.0.1", live.port), timeout=5) as sock:
+        sock.sendall("GET /_emulator/health?x=你好 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        assert _read_all(sock).startswith(b"HTTP/1.1 200 ")
 
 
 def test_connect_to_a_vendor_host_tunnels_plain_http(live: LiveServer) -> None:

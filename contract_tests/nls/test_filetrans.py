@@ -104,8 +104,14 @@ def test_callback_in_version_4(filetrans: Filetrans, emulator: ControlClient, lo
     assert body["Result"] == polled["Result"] and body["TaskId"] == submitted["TaskId"]
     assert (body["StatusCode"], body["SolveTime"], body["BizDuration"]) == (
         21050000, polled["SolveTime"], polled["BizDuration"])
-    attempts = [e for e in emulator.journal(operation="callback") if e["job_id"] == submitted["TaskId"]]
-    assert [(e["attempt"], e["status"]) for e in attempts] == [(1, 500), (2, 200)]
+
+
+    def journaled() -> list[tuple[int, int]] | None:      # an attempt is journaled once its answer is in: a moment
+        found = [(e["attempt"], e["status"]) for e in emulator.journal(operation="callback")   # after the post
+                 if e["job_id"] == submitted["TaskId"]]
+        return found if len(found) >= 2 else None
+
+    assert wait_for(journaled) == [(1, 500), (2, 200)]
     (delivery,) = emulator.callbacks(job_id=submitted["TaskId"])
     assert delivery["state"] == "delivered"
 

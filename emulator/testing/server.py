@@ -45,10 +45,9 @@ class LiveServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
-        from emulator.protocol import FirstKeyWebSocket, GuardedH11Protocol
+        from emulator.protocol import FirstKeyWebSocket, protocol_class
 
-        http = self.emulator.settings.http
-        protocol = GuardedH11Protocol if http == "h11" else http
+        protocol = protocol_class(self.emulator.settings.http)
         config = uvicorn.Config(self.emulator, log_level="warning", lifespan="on", ws=FirstKeyWebSocket,
                                 http=protocol, server_header=False)
         self._server = uvicorn.Server(config)
