@@ -41,19 +41,46 @@ def escape_request_line(data: bytes) -> tuple[bytes, bool]:
     return _HIGH_BYTES.sub(lambda m: b"%%%02X" % m.group()[0], line) + rest, end >= 0
 
 
-class GuardedH11Protocol(H11Protocol):
+class _HeaderDeadline:
+    """A deadline on a request's headers (slowloris): armed when a connection opens and after each answer, disarmed
+    once the headers are in; when it passes with the headers still awaited, the connection is closed, as a vendor's
+    gateway would. uvicorn's own keep-alive timer stops at the first byte, so it does not cover this."""
+
+    header_timeout = HEADER_TIMEOUT_S
+    _header_timer: asyncio.TimerHandle | None = None
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self._awaiting_headers() and not self.transport.is_closing():
+            self.transport.close()
+
+    def _awaiting_headers(self) -> bool:
+        raise NotImplementedError
+
+
+class GuardedH11Protocol(_HeaderDeadline, H11Protocol):
     """Also a proxy's front door to the vendors' hosts: a connection that opens with ``CONNECT host:port`` is
     answered ``200`` and the tunnel is served here — TLS for port 443, terminated with a certificate for that host
     from the local CA (:mod:`emulator.tls`), plain HTTP otherwise (an SDK's proxy agent tunnels even ``http://``
     targets). The requests in the tunnel carry the vendor's host and are routed by it as any others."""
 
-    header_timeout = HEADER_TIMEOUT_S
     # which hosts CONNECT reaches: the vendors' hosts (the registry's); None: any
     tunnel_hosts: Callable[[str], bool] | None = staticmethod(tunnel_host)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._header_timer: asyncio.TimerHandle | None = None
+        self._header_timer = None
         self._opening: bytearray | None = bytearray()       # the first bytes, until we know they are not CONNECT
         self._request_line = True                            # the next bytes are (the start of) a request line
 
@@ -139,15 +166,6 @@ class GuardedH11Protocol(H11Protocol):
         _TASKS.add(task)
         task.add_done_callback(_TASKS.discard)
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
-
-    def _disarm(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-
     def data_received(self, data: bytes) -> None:
         if self._opening is not None:
             opened = self._opened(data)
@@ -185,10 +203,8 @@ class GuardedH11Protocol(H11Protocol):
         self._disarm()
         super().connection_lost(exc)
 
-    def _headers_too_slow(self) -> None:
-        self._header_timer = None
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-            self.transport.close()
+    def _awaiting_headers(self) -> bool:
+        return bool(self.conn.their_state is h11.IDLE)
 
 
 
@@ -221,21 +237,19 @@ class _CaseKeeping:
         return getattr(self._transport, name)
 
 
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
+class GuardedHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
     """uvicorn's httptools protocol (its C parser: about twice h11's rate here), kept to the emulator's contract:
     response header names leave in the application's case (:class:`_CaseKeeping`), request lines with raw UTF-8 are
     escaped as :class:`GuardedH11Protocol` escapes them, headers must arrive within ``header_timeout`` (slowloris),
     and a connection that opens with ``CONNECT`` is handed, as it is, to :class:`GuardedH11Protocol`, which serves
     the tunnel (plain, or TLS with the local CA) — one implementation of tunnels for both."""
 
-    header_timeout = HEADER_TIMEOUT_S
-
     def __init__(self, config: Any, server_state: Any, app_state: Any, _loop: Any = None) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self._args = (config, server_state, app_state, _loop)
         self._opening: bytearray | None = bytearray()       # the first bytes, until we know they are not CONNECT
         self._request_line = True
-        self._header_timer: asyncio.TimerHandle | None = None
+        self._header_timer = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -295,19 +309,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._disarm()
         super().connection_lost(exc)
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
-
-    def _disarm(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-
-    def _headers_too_slow(self) -> None:
-        self._header_timer = None
-        if (self.cycle is None or self.cycle.response_complete) and not self.transport.is_closing():
-            self.transport.close()
+    def _awaiting_headers(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
 
 
 def protocol_class(http: str) -> Any:
