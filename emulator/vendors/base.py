@@ -389,7 +389,7 @@ class Dialect(ABC):
 
     async def route(self, call: Call) -> Operation:
         """The operation of a request: by method and path template among the declared operations."""
-        path, method = call.request.url.path, call.request.method
+        path, method = call.request.scope["path"], call.request.method
         allowed = False
         for op in self.operations():
             if op.websocket:

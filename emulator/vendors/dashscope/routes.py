@@ -201,7 +201,7 @@ class DashScope(Dialect):
 
     def body_limit_for(self, request: Request) -> int:
         uploads = ("/dashscope-oss-upload", f"{self.prefix}/files")
-        return cat.MAX_FILE_BYTES + 64 * 1024 if request.url.path in uploads else cat.MAX_BODY_BYTES
+        return cat.MAX_FILE_BYTES + 64 * 1024 if request.scope["path"] in uploads else cat.MAX_BODY_BYTES
 
     def default_credentials(self) -> dict[str, str]:
         return {"api_key": DEFAULT_DASHSCOPE_KEY}
