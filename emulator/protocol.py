@@ -66,7 +66,9 @@ class _HeaderDeadline:
             self.transport.close()
 
     def _awaiting_headers(self) -> bool:
-        raise NotImplementedError
+        """Whether the connection still waits for a request's headers when the deadline passes (the timer is armed
+        only then; each protocol says it by its own parser's state)."""
+        return True
 
 
 class GuardedH11Protocol(_HeaderDeadline, H11Protocol):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
@@ -266,6 +266,8 @@ class Dialect(ABC):
         "application/json", {"type": "object", "properties": {"code": {"type": "string"},
                                                               "message": {"type": "string"}}})
     security_scheme: ClassVar[dict[str, Any] | None] = None
+    # a blank query value stands for an absent one when the vendor's clients send unset parameters blank
+    blank_is_absent: ClassVar[bool] = False
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
@@ -376,12 +378,16 @@ class Dialect(ABC):
         if "path" in checked:
             values["path"] = dict(call.params)
         if "query" in checked:
-            values["query"] = dict(request.query_params)
+            values["query"] = present(request.query_params) if self.blank_is_absent else dict(request.query_params)
         if "header" in checked:
             values["header"] = {k.lower(): v for k, v in request.headers.items()}
         if doc is not None and "body" in checked:
-            values["body"] = read_body_as(call.body, doc.body_format)
+            values["body"] = self.read_body(call, doc)
         return values
+
+    def read_body(self, call: Call, doc: Doc) -> Any:
+        """The body as its ``Doc.body_format`` says (json, form); a dialect reads the formats of its own."""
+        return read_body_as(call.body, doc.body_format)
 
     def streams_body(self, request: Request) -> bool:
         """True when the handler reads the body itself, in chunks (large uploads); the pipeline then leaves it."""
@@ -409,6 +415,11 @@ class Dialect(ABC):
         return "anonymous"
 
 
+def present(values: Mapping[str, str]) -> dict[str, str]:
+    """The parameters given a value (a blank one stands for an absent one)."""
+    return {k: v for k, v in values.items() if v != ""}
+
+
 def read_body_as(body: bytes, body_format: str) -> Any:
     """A body as JSON (``parse_json``'s bounds; empty: an empty object) or a form (name → the last value)."""
     if body_format == "form":
@@ -422,4 +433,4 @@ def read_body_as(body: bytes, body_format: str) -> Any:
 
 
 __all__ = ["Call", "Dialect", "Handler", "NoRoute", "Operation", "SocketHandler", "VendorError", "params_of",
-           "read_body_as"]
+           "present", "read_body_as"]

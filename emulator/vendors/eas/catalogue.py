@@ -105,6 +105,10 @@ KEEPALIVE_S = 5.0                       # metadata.rpc.keepalive default: a long
 # ---- processor errors: (status, message) by neutral problem kind -------------------------------------------------
 
 BAD_REQUEST = 400
+# the 400 texts for a body the processor cannot read (the emulator's wording, in the form of MEDIA_ERRORS')
+INPUT_ERRORS = {"json": "invalid request: the body is not JSON ({detail})",
+                "shape": 'invalid request: the body must be {{"input": {{"url": ...}}}}',
+                "field": "invalid request: {detail}"}
 MEDIA_ERRORS: dict[str, tuple[int, str]] = {
     "bad_url": (400, "invalid input url: {detail}"),
     "download_status": (400, "failed to download the input: {detail}"),

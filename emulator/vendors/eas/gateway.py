@@ -43,10 +43,10 @@ def predict_body(payload: Any) -> Any:
 def invalid_input(problem: Problem) -> EasError:
     """A request the declaration refuses, as the processor says it: 400 and the reason in plain text."""
     if problem.kind == "json":
-        return EasError(cat.BAD_REQUEST, f"invalid request: the body is not JSON ({problem.message})")
+        return EasError(cat.BAD_REQUEST, cat.INPUT_ERRORS["json"].format(detail=problem.message))
     if problem.part == "body" and problem.path in ((), ("input",)):
-        return EasError(cat.BAD_REQUEST, "invalid request: the body must be {\"input\": {\"url\": ...}}")
-    return EasError(cat.BAD_REQUEST, f"invalid request: {problem.message.replace(': ', ' ', 1)}")
+        return EasError(cat.BAD_REQUEST, cat.INPUT_ERRORS["shape"].format())
+    return EasError(cat.BAD_REQUEST, cat.INPUT_ERRORS["field"].format(detail=problem.message.replace(": ", " ", 1)))
 
 
 def input_of(payload: dict[str, Any]) -> Input:
@@ -61,7 +61,7 @@ def parse_input(body: bytes) -> Input:
     try:
         return input_of(_PREDICT.check(predict_body(parse_json(body))))
     except BadInput as exc:
-        raise EasError(cat.BAD_REQUEST, f"invalid request: the body is not JSON ({exc})") from None
+        raise invalid_input(Problem("body", (), "json", str(exc), {})) from None
     except Invalid as exc:
         raise invalid_input(exc.problem) from None
 

@@ -26,7 +26,7 @@ from emulator.engine import Request as FaultRequest
 from emulator.engine.core import RequestFault
 from emulator.engine.lifecycle import parse_policy, run_seconds
 from emulator.inputs import same_secret, whole_number
-from emulator.vendors.base import Call, Dialect, Doc, Operation, VendorError, params_of
+from emulator.vendors.base import Call, Dialect, Doc, Operation, VendorError, params_of, present
 from emulator.vendors.eas import catalogue as cat
 from emulator.vendors.eas import render
 from emulator.vendors.eas.gateway import (
@@ -62,6 +62,7 @@ class EasRequest:
 
 
 class Eas(Dialect):
+    blank_is_absent = True          # QueueClient sends _index_= and the like blank where unset
     """The PAI-EAS dialect. ``eas_services`` are added to the defaults (one per model, and an ``_async`` twin)."""
 
     name = VENDOR
@@ -207,14 +208,9 @@ class Eas(Dialect):
             return Operation.refusal("predict", EasError(405))
         return self._by_name[name]
 
-    def input_values(self, call: Call) -> dict[str, Any]:
-        """As read by default (a blank query value is an absent one); a blank ``play_duration`` is none."""
-        values = super().input_values(call)
-        if "query" in values:
-            values["query"] = {k: v for k, v in values["query"].items() if v != ""}
-        if "body" in values:
-            values["body"] = predict_body(values["body"])
-        return values
+    def read_body(self, call: Call, doc: Doc) -> Any:
+        """The JSON body as the processor reads it: a blank ``play_duration`` is none."""
+        return predict_body(super().read_body(call, doc))
 
     def invalid(self, call: Call, problem: Problem) -> VendorError:
         return invalid_input(problem)
@@ -388,7 +384,7 @@ class Eas(Dialect):
         else:
             try:
                 self._authenticate(ws, service, b"", method="GET")
-                q = self._by_name["watch"].checked("query", {k: v for k, v in ws.query_params.items() if v != ""})
+                q = self._by_name["watch"].checked("query", present(ws.query_params))
             except EasError as exc:
                 problem = exc
             except Invalid as exc:

@@ -181,9 +181,6 @@ SPEECH_REQUIRED = ("EngineModelType", "ChannelNum", "ResTextFormat")
 SPEECH_DEFAULTS = {"ChannelNum": "1", "ConvertNumMode": "1", "FilterDirty": "0", "FilterModal": "0",
                    "FilterPunc": "0", "OutputFileType": "txt", "ResTextFormat": "0", "SpeakerDiarization": "0",
                    "SpeakerNumber": "0"}
-REQUEST_NODES = frozenset({"Tag", "Input", "Operation", "QueueId", "CallBack", "CallBackFormat", "CallBackType",
-                           "CallBackMqConfig"})
-OPERATION_NODES = frozenset({"SpeechRecognition", "Output", "UserData", "JobLevel", "TemplateId"})
 MAX_USER_DATA = 1024
 MAX_CI_BODY_BYTES = 1024 * 1024
 MAX_COS_OBJECT_BYTES = 5 * 1024 ** 3
@@ -327,8 +324,6 @@ FLASH_INT_PARAMS: dict[str, tuple[int, ...] | None] = {
     "filter_dirty": (0, 1, 2), "filter_modal": (0, 1, 2), "filter_punc": (0, 1, 2), "convert_num_mode": (0, 1),
     "word_info": (0, 1, 2, 3), "first_channel_only": (0, 1), "sentence_max_length": None, "timestamp": None,
 }
-FLASH_STR_PARAMS = ("secretid", "engine_type", "voice_format", "hotword_id", "hotword_list", "customization_id",
-                    "replace_text_id")
 FLASH_FORMATS = frozenset({"wav", "pcm", "ogg-opus", "speex", "silk", "mp3", "m4a", "aac", "amr"})
 FLASH_MAX_BYTES = 100 * 1024 * 1024       # 100 MB
 FLASH_MAX_MS = 2 * 3600 * 1000            # 2 hours
@@ -678,6 +673,11 @@ CI_HOT_LIST_QUERY: dict[str, Any] = {"type": "object", "properties": {
 # field's ``x-error`` names COS's own code (InvalidTag). The ACL document (PUT ?acl, or headers instead) is read by
 # its handler. What the schemas cannot say (a tag key given twice, how many tags, parts that were never uploaded) is
 # checked by the handlers.
+COS_CANNED_ACLS = ("default", "private", "public-read", "public-read-write")        # x-cos-acl
+COS_GRANT_HEADERS = {"x-cos-grant-read": "READ", "x-cos-grant-write": "WRITE", "x-cos-grant-read-acp": "READ_ACP",
+                     "x-cos-grant-write-acp": "WRITE_ACP", "x-cos-grant-full-control": "FULL_CONTROL"}
+COS_RESPONSE_HEADERS = ("content-type", "content-language", "expires", "cache-control", "content-disposition",
+                        "content-encoding")                   # GET Object's response-<header> overrides
 _KEY_TEXT = {"type": "string", "maxLength": 1024}
 _URL_ENCODING = {"type": "string", "pattern": "^[uU][rR][lL]$", "description": "url: keys percent-encoded",
                  "examples": ["url"]}
@@ -701,8 +701,7 @@ COS_GET_QUERY: dict[str, Any] = {"type": "object", "properties": {
     **{f"response-{h}": {"type": "string", "maxLength": 1024, "pattern": "^[ -~]*$",     # a header's value
                          "description": f"the answer's {h} header (printable ASCII: RFC 5987 for other text)",
                          "x-message": f"response-{h} is a header value: printable ASCII"}
-       for h in ("content-type", "content-language", "expires", "cache-control", "content-disposition",
-                 "content-encoding")},
+       for h in COS_RESPONSE_HEADERS},
     "versionId": {"type": "string", "maxLength": 128}}}
 COS_DELETE: dict[str, Any] = {"type": "object", "xml": {"name": "Delete"}, "additionalProperties": False,
                               "required": ["Object"], "properties": {
@@ -728,10 +727,10 @@ COS_ACL: dict[str, Any] = {"type": ["object", "null"], "xml": {"name": "AccessCo
             "Grantee": {"type": "object", "properties": {"ID": _xml(256), "URI": _xml(256)},
                         "anyOf": [{"required": ["ID"]}, {"required": ["URI"]}],
                         "description": "ID (qcs::cam::uin/…) or URI (the AllUsers group); xsi:type as an attribute"},
-            "Permission": _xml(16, "READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL", required=True)}},
+            "Permission": _xml(16, *COS_GRANT_HEADERS.values(), required=True)}},
         100)}}}}
-_CANNED_ACL = {"type": "string", "enum": ["default", "private", "public-read", "public-read-write"],
-               "x-message": "x-cos-acl is one of default, private, public-read, public-read-write"}
+_CANNED_ACL = {"type": "string", "enum": list(COS_CANNED_ACLS),
+               "x-message": f"x-cos-acl is one of {', '.join(COS_CANNED_ACLS)}"}
 _OBJECT_HEADERS: dict[str, Any] = {
     "x-cos-acl": _CANNED_ACL, "x-cos-tagging": {"type": "string", "maxLength": 4096, "description": "k1=v1&k2=v2"},
     "x-cos-storage-class": {"type": "string", "maxLength": 32}, "content-type": {"type": "string", "maxLength": 1024}}

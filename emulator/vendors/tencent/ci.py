@@ -51,6 +51,7 @@ class TencentCi(Dialect):
     hosts = (r"([a-z0-9-]+\.)?(ci|cos)\.[a-z0-9-]+\.myqcloud\.com", r"service\.cos\.(myqcloud\.com|tencentcos\.cn)")
     body_limit = cat.MAX_CI_BODY_BYTES
     leniency = cat.CI_LENIENCY
+    blank_is_absent = True
     error_envelope = ("application/xml", {
         "type": "object", "xml": {"name": "Error"}, "required": ["Code", "Message"],
         "properties": {k: {"type": "string"} for k in ("Code", "Message", "Resource", "RequestId", "TraceId")}})
@@ -285,26 +286,16 @@ class TencentCi(Dialect):
         found = [op for op in found if op.match(path.rstrip("/") or "/") is not None] or found or self._by_name[name]
         return next((op for op in found if op.query.split("=")[0].lower() in names), found[0])
 
-    def input_values(self, call: Call) -> dict[str, Any]:
-        """The query (a blank value is an absent one) and an XML document (``Doc.body_format`` ``xml``: its root
-        named by the schema's ``xml.name``)."""
-        doc = call.operation.doc if call.operation else None
-        values: dict[str, Any] = {}
-        if doc is None:
-            return values
-        if "query" in doc.check:
-            values["query"] = {k: v for k, v in call.request.query_params.items() if v != ""}
-        if "header" in doc.check:
-            values["header"] = {k.lower(): v for k, v in call.request.headers.items()}
-        if "body" in doc.check and doc.body is not None:
-            schema = doc.body[1]
-            root = schema.get("xml", {}).get("name", "Request")
-            try:
-                values["body"] = None if not call.body.strip() and "null" in schema.get("type", ()) \
-                    else xmlio.parse(call.body, root)       # a document that may be left out (PUT ?acl)
-            except xmlio.XmlProblem as exc:
-                raise Invalid(Problem("body", (), "json", str(exc), {})) from None
-        return values
+    def read_body(self, call: Call, doc: Doc) -> Any:
+        """An XML document (``Doc.body_format`` ``xml``: its root named by the schema's ``xml.name``); one the schema
+        lets be null may be left out (PUT ?acl)."""
+        schema = doc.body[1] if doc.body else {}
+        if not call.body.strip() and "null" in schema.get("type", ()):
+            return None
+        try:
+            return xmlio.parse(call.body, schema.get("xml", {}).get("name", "Request"))
+        except xmlio.XmlProblem as exc:
+            raise Invalid(Problem("body", (), "json", str(exc), {})) from None
 
     def invalid(self, call: Call, problem: Problem) -> VendorError:
         """MissingContent or MalformedXML for a body that cannot be read; InvalidArgument otherwise, naming the

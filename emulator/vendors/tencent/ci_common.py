@@ -14,7 +14,6 @@ from emulator.engine import Engine, Records
 from emulator.vendors.base import VendorError
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
-from emulator.vendors.tencent import xmlio
 
 VENDOR = "tencent_ci"
 HOST = re.compile(r"^(?:(?P<bucket>[a-z0-9][a-z0-9-]*)\.)?(?P<kind>ci|cos)\.(?P<region>[a-z0-9-]+)\.myqcloud\.com$")
@@ -222,14 +221,6 @@ class Context:
 
 
 # ---- request helpers ----------------------------------------------------------------------------------------------
-
-def xml_document(body: bytes, root: str) -> dict[str, Any]:
-    """A COS request document under ``root``; MalformedXML when it is not one."""
-    try:
-        return xmlio.parse(body, root)
-    except xmlio.XmlProblem as exc:
-        raise CiError("MalformedXML", str(exc)) from None
-
 
 def listed(value: Any) -> list[Any]:
     """A repeated XML node as a list (xmltodict gives one node alone, or None for none)."""

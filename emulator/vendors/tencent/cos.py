@@ -124,7 +124,7 @@ class Objects:
         if sub is not None and sub.startswith("unsupported:"):
             raise not_implemented(sub.split(":", 1)[1])
         if not key:
-            return self._bucket(request, target, sub, body, headers, given)
+            return self._bucket(request, target, sub, headers, given)
         self._use_bucket(request, bucket)
         if sub == "uploads":
             return self._multipart(request, target, headers, upload, given)
@@ -273,8 +273,8 @@ class Objects:
             raise CiError("NoSuchBucket")
         self.buckets.put(self.blob_key(bucket, ""), CosBucket(bucket, self.ctx.region, self.engine.clock.now()))
 
-    def _bucket(self, request: Request, target: Target, sub: str | None, body: bytes,
-                headers: dict[str, str], given: dict[str, Any]) -> Response:
+    def _bucket(self, request: Request, target: Target, sub: str | None, headers: dict[str, str],
+                given: dict[str, Any]) -> Response:
         method, bucket = request.method, target.bucket
         exists = self.bucket_exists(bucket)
         if sub is None and method == "PUT":                      # PUT Bucket

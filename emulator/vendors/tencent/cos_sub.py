@@ -18,18 +18,15 @@ from emulator.vendors.tencent.cos_auth import FIELDS
 PLAIN_PARAMS = frozenset({*FIELDS, "x-cos-security-token", "versionid", "prefix", "delimiter", "encoding-type",
                           "marker", "max-keys", "key-marker", "upload-id-marker", "max-uploads", "max-parts",
                           "part-number-marker", "partnumber", "uploadid", "position",
-                          *(f"response-{h}" for h in ("content-type", "content-language", "expires", "cache-control",
-                                                      "content-disposition", "content-encoding"))})
+                          *(f"response-{h}" for h in cat.COS_RESPONSE_HEADERS)})
 OBJECT_SUBRESOURCES = frozenset({"acl", "tagging", "uploads", "uploadid"})
 BUCKET_SUBRESOURCES = frozenset({"acl", "tagging", "uploads", "delete"})
 # the object headers COS stores with an object and gives back on GET and HEAD (beside x-cos-meta-*)
 STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires",
                   "x-cos-storage-class")
-RESPONSE_OVERRIDES = {f"response-{h}": h for h in ("content-type", "content-language", "expires", "cache-control",
-                                                   "content-disposition", "content-encoding")}
-CANNED_ACLS = frozenset({"default", "private", "public-read", "public-read-write"})
-GRANT_HEADERS = {"x-cos-grant-read": "READ", "x-cos-grant-write": "WRITE", "x-cos-grant-read-acp": "READ_ACP",
-                 "x-cos-grant-write-acp": "WRITE_ACP", "x-cos-grant-full-control": "FULL_CONTROL"}
+RESPONSE_OVERRIDES = {f"response-{h}": h for h in cat.COS_RESPONSE_HEADERS}
+CANNED_ACLS = frozenset(cat.COS_CANNED_ACLS)
+GRANT_HEADERS = cat.COS_GRANT_HEADERS
 ALL_USERS = "http://cam.qcloud.com/groups/global/AllUsers"
 
 

@@ -65,6 +65,7 @@ class TencentFlash(Dialect):
     hosts = (r"asr\.cloud\.tencent\.com",)
     body_limit = cat.FLASH_MAX_BYTES
     leniency = cat.FLASH_LENIENCY
+    blank_is_absent = True          # the vendor's SDKs send every parameter, blank where unset
     error_envelope = ("application/json", {
         "type": "object", "required": ["request_id", "code", "message"],
         "properties": {"request_id": {"type": "string"}, "code": {"type": "integer"}, "message": {"type": "string"}}})
@@ -134,13 +135,6 @@ class TencentFlash(Dialect):
             if not same_secret(expected, request.headers.get("authorization", "")):
                 raise FlashError(4002, "signature")
         return str(secret_id)
-
-    def input_values(self, call: Call) -> dict[str, Any]:
-        """The query as the check reads it: a blank value stands for an absent one (the vendor's SDKs send every
-        parameter, blank where unset)."""
-        values = super().input_values(call)
-        values["query"] = {k: v for k, v in values["query"].items() if v != ""}
-        return values
 
     def invalid(self, call: Call, problem: Problem) -> VendorError:
         return FlashError(4001, {"required": "missing", "unknown": "unknown"}.get(problem.kind, "invalid"),

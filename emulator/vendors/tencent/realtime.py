@@ -33,7 +33,7 @@ from emulator.engine.faults import STREAM_ACTIONS, delay_result
 from emulator.engine.recognizer import Word
 from emulator.engine.stream import AudioStream, StreamError, StreamOptions, StreamSentence
 from emulator.inputs import BadInput, parse_json, same_secret, whole_number
-from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError, params_of
+from emulator.vendors.base import Call, Dialect, Doc, Operation, Param, VendorError, params_of, present
 from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent.asr import tencent_keys
 from emulator.vendors.tencent.flash import sign
@@ -216,7 +216,7 @@ class TencentRealtime(Dialect):
         op = self._operations[0]
         try:         # the declaration (cat.RT_QUERY): a blank value stands for an absent one, as the SDKs send them
             op.checked("path", {"appid": appid})
-            numbers: dict[str, Any] = op.checked("query", {k: v for k, v in params.items() if v != ""})
+            numbers: dict[str, Any] = op.checked("query", present(params))
         except Invalid as exc:
             problem = exc.problem
             raise RtError(4001, f"{problem.name} is missing" if problem.kind == "required" else problem.message) \
