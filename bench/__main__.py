@@ -41,13 +41,14 @@ def free_port() -> int:
 
 
 HTTP = ["httptools"]      # uvicorn's HTTP implementation for every server of a run (--http)
+LOOP = ["asyncio"]        # and the event loop (--loop), as serve --http/--loop run them
 
 
 class Server:
     def __init__(self, *args: str) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen([sys.executable, "-m", "bench.servers", args[0], str(self.port), HTTP[0],
-                                      *args[1:]],
+                                      LOOP[0], *args[1:]],
                                      stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().split()
@@ -195,6 +196,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=100_000)
     parser.add_argument("--http", choices=["httptools", "h11"], default="httptools",
                         help="uvicorn's HTTP implementation (httptools is what asr-emulator serve uses by default)")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio",
+                        help="the event loop of every server (asyncio is what asr-emulator serve uses by default)")
     a = parser.parse_args()
     from bench.servers import (
         EAS_TOKEN,
@@ -209,8 +212,8 @@ def main() -> None:
     )
 
     tool = "wrk" if shutil.which("wrk") else "httpx client (install wrk for better figures)"
-    HTTP[0] = a.http
-    print(f"task query GET /api/v1/tasks/<id>: uvicorn (uvloop, {a.http}), {a.connections} connections, "
+    HTTP[0], LOOP[0] = a.http, a.loop
+    print(f"task query GET /api/v1/tasks/<id>: uvicorn ({a.loop}, {a.http}), {a.connections} connections, "
           f"{a.rounds} interleaved rounds of {a.seconds} s, load from {tool}")
     big = f"emulator, {a.jobs:,} tasks stored"
     servers = {"bare Starlette endpoint": Server("bare"), "emulator, 10 tasks stored": Server("emulator", "10"),

@@ -96,7 +96,9 @@ async def baseline(sessions: int, pcm: bytes) -> float:
 async def run(sessions: int, seconds: int) -> None:
     pcm = speech(seconds)
     bare = await baseline(sessions, pcm)
-    with ServerProcess(["--lifecycle", "instant"]) as server:
+    from bench.__main__ import LOOP
+
+    with ServerProcess(["--lifecycle", "instant", "--loop", LOOP[0]]) as server:
         url = server.url.replace("http://", "ws://") + "/api-ws/v1/inference"
         await session(url, pcm[: FRAME * 10])                       # warm-up
         alone = statistics.median([(await session(url, pcm[: FRAME * 10]))[0] * 1000 for _ in range(5)])
@@ -121,7 +123,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.realtime")
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio",
+                        help="the event loop of both servers (asyncio is what asr-emulator serve uses by default)")
     args = parser.parse_args()
+    from bench.__main__ import LOOP
+
+    LOOP[0] = args.loop
     asyncio.run(run(args.sessions, args.seconds))
 
 

@@ -1,7 +1,7 @@
 """Servers the benchmark loads: a bare Starlette endpoint (the baseline), the emulator with N stored DashScope tasks,
 and the emulator answering signed NLS GetTaskResult calls.
 
-Run as ``python -m bench.servers {bare|emulator|nls} PORT [JOBS]``; prints ``ready <task id or path>`` when it
+Run as ``python -m bench.servers {bare|bare-ws|emulator|nls} PORT HTTP LOOP [JOBS]``; prints ``ready <task id or path>`` when it
 listens.
 """
 
@@ -11,6 +11,8 @@ import asyncio
 import copy
 import json
 import sys
+import threading
+import time
 
 import uvicorn
 from starlette.applications import Starlette
@@ -126,32 +128,32 @@ async def _nls_submit(app: Emulator) -> str:
 
 
 def main() -> None:
-    kind, port, http = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    kind, port, http, loop = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     if kind == "bare":
         app: object = bare()
         task_id = "00000000-0000-4000-8000-000000000001"
     elif kind == "bare-ws":
         app, task_id = bare_ws(), "/api-ws/v1/inference"
     elif kind == "nls":
-        app, task_id = nls_query(int(sys.argv[4]))
+        app, task_id = nls_query(int(sys.argv[5]))
     else:
-        app, task_id = emulator(int(sys.argv[4]))
+        app, task_id = emulator(int(sys.argv[5]))
     if kind not in ("bare", "bare-ws"):          # the emulator with its own protocol classes, as serve runs it
         from emulator.protocol import protocol_class
 
         http = protocol_class(http)
+    # the event loop as ``serve --loop`` runs it (uvicorn's Server.run makes it), for the baseline and the emulator
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False,
-                            loop="uvloop", http=http)
+                            loop=loop, http=http)
     server = uvicorn.Server(config)
 
-    async def run() -> None:
-        task = asyncio.create_task(server.serve())
+    def ready() -> None:
         while not server.started:
-            await asyncio.sleep(0.01)
+            time.sleep(0.01)
         print(f"ready {task_id}", flush=True)
-        await task
 
-    asyncio.run(run())
+    threading.Thread(target=ready, daemon=True).start()
+    server.run()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import httpx
 
-from bench.__main__ import HTTP, Load, Server, pyload, table, wrk
+from bench.__main__ import HTTP, LOOP, Load, Server, pyload, table, wrk
 from emulator.testing.server import ServerProcess
 
 AUTH = {"Authorization": "Bearer sk-bench-key-0001"}
@@ -27,7 +27,8 @@ AUTH = {"Authorization": "Bearer sk-bench-key-0001"}
 @contextmanager
 def emulator(*args: str) -> Iterator[str]:
     """``asr-emulator serve`` with ``args`` and one finished task: the URL of its query."""
-    with ServerProcess(["--lifecycle", "instant", "--log-level", "error", "--http", HTTP[0], *args]) as server, \
+    with ServerProcess(["--lifecycle", "instant", "--log-level", "error", "--http", HTTP[0], "--loop", LOOP[0],
+                        *args]) as server, \
             httpx.Client(base_url=server.url, trust_env=False, timeout=30) as client:
         answer = client.post("/api/v1/services/audio/asr/transcription",
                              headers={**AUTH, "X-DashScope-Async": "enable"},
@@ -44,11 +45,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--http", choices=["httptools", "h11"], default="httptools")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     a = parser.parse_args()
-    HTTP[0] = a.http
+    HTTP[0], LOOP[0] = a.http, a.loop
     load = wrk if shutil.which("wrk") else pyload
     tool = "wrk" if load is wrk else "an httpx client (one process: it cannot load two workers; install wrk)"
-    print(f"task query GET /api/v1/tasks/<id>: uvicorn ({HTTP[0]}), {a.connections} connections, {a.rounds} "
+    print(f"task query GET /api/v1/tasks/<id>: uvicorn ({HTTP[0]}, {LOOP[0]}), {a.connections} connections, {a.rounds} "
           f"interleaved rounds of {a.seconds} s, load from {tool}; this machine has {os.cpu_count()} cores")
     bare = Server("bare")
     results: dict[str, list[Load]] = {}

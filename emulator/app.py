@@ -285,7 +285,7 @@ class _Wire:
     def decide(self) -> bool:
         noted = self.state.get("journal", {})
         vendor = noted.get("vendor")
-        if not vendor or vendor == "_emulator" or not self.engine.faults.rules():
+        if not vendor or vendor == "_emulator" or not self.engine.faults.active:
             return False
         fired = self.engine.faults.check(FaultRequest(vendor, noted.get("operation") or "", model=noted.get("model"),
                                                       test_id=noted.get("test_id"), account=noted.get("account")),

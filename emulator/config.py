@@ -20,6 +20,8 @@ class Settings:
     port: int = 8000
     http: str = "httptools"              # uvicorn's HTTP implementation, httptools or h11 (emulator.protocol: both
     #                                      keep response header names in the application's case)
+    loop: str = "asyncio"                # the event loop: asyncio (the default: a steadier tail under load —
+    #                                      docs/development.md) or uvloop (a few per cent more requests a second)
     lifecycle: str = "timed"
     seed: int = 0
     credentials: Mode = "permissive"
@@ -53,6 +55,8 @@ class Settings:
         parse_policy(self.lifecycle)
         if self.http not in ("h11", "httptools"):
             raise ValueError("http must be h11 or httptools")
+        if self.loop not in ("asyncio", "uvloop"):
+            raise ValueError("loop must be asyncio or uvloop")
         if self.credentials not in MODES:
             raise ValueError(f"credentials must be one of {', '.join(MODES)}")
         if self.store is not None and not self.store.startswith(("redis://", "rediss://", "unix://")):

@@ -29,6 +29,7 @@ from emulator.web import read_body, replay, test_id
 
 log = logging.getLogger("asr_emulator")
 WARNING_HEADER = "X-ASR-Emulator-Warning"
+WARNING_NAME = WARNING_HEADER.lower().encode("ascii")
 
 Fallback = Callable[[Request, int], Awaitable[Response]]
 
@@ -44,7 +45,7 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
     call.note(vendor=dialect.name, test_id=call.test_id)
     CURRENT_ACCOUNT.set(None)
     try:
-        if not dialect.streams_body(request):
+        if _has_body(scope) and not dialect.streams_body(request):
             body = await read_body(request, dialect.body_limit_for(request))
             if body is None:
                 too_large = True
@@ -79,11 +80,24 @@ async def run(dialect: Dialect, scope: Scope, receive: Receive, send: Send, fall
     except Exception as exc:
         response = _internal(dialect, call, exc)
     server = dialect.server_name(call)
+    raw = response.raw_headers
     if server:
-        response.headers["server"] = server
-    for warning in scope.get("state", {}).get("warnings", []):
-        response.headers.append(WARNING_HEADER, warning.encode("ascii", "replace").decode("ascii"))
+        raw[:] = [(k, v) for k, v in raw if k.lower() != b"server"]
+        raw.append((b"server", server.encode("latin-1")))
+    for warning in scope.get("state", {}).get("warnings", ()):
+        raw.append((WARNING_NAME, warning.encode("ascii", "replace")))
     await response(scope, receive, send)
+
+
+def _has_body(scope: Scope) -> bool:
+    """Whether a request says it has a body (``Content-Length`` above 0, or chunked): a GET without one is not read
+    (its empty body, replayed, would cost more than the rest of a task query)."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return value != b"0"
+        if name == b"transfer-encoding":
+            return True
+    return False
 
 
 def check_input(call: Call) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 import ssl
 from collections.abc import Callable
 from typing import Any
@@ -35,9 +36,9 @@ def escape_request_line(data: bytes) -> tuple[bytes, bool]:
     which would otherwise be a 400 before any dialect sees it. Decoded once, the value is what was sent. Also
     whether the line ended in ``data`` (what follows is headers)."""
     end = data.find(b"\n")
-    line, rest = (data, b"") if end < 0 else (data[:end], data[end:])
-    if max(line, default=0) < 0x80:
+    if _HIGH_BYTES.search(data, 0, len(data) if end < 0 else end) is None:     # the common case: nothing copied
         return data, end >= 0
+    line, rest = (data, b"") if end < 0 else (data[:end], data[end:])
     return _HIGH_BYTES.sub(lambda m: b"%%%02X" % m.group()[0], line) + rest, end >= 0
 
 
@@ -48,21 +49,36 @@ class _HeaderDeadline:
 
     header_timeout = HEADER_TIMEOUT_S
     _header_timer: asyncio.TimerHandle | None = None
+    _deadline: float | None = None           # when the awaited headers must be in; None: none are awaited
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
 
+    # Arming and disarming only set the deadline: one timer per connection, re-set when it fires early, rather than
+    # a timer made and cancelled for every request of a keep-alive connection (a tenth of a task query's cost).
     def _arm(self) -> None:
-        self._disarm()
-        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+        self._deadline = self.loop.time() + self.header_timeout
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_at(self._deadline, self._headers_due)
 
     def _disarm(self) -> None:
+        self._deadline = None
+
+    def _stop(self) -> None:
+        """No deadline any more, and no timer (the connection is gone or handed over)."""
+        self._deadline = None
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None
 
-    def _headers_too_slow(self) -> None:
+    def _headers_due(self) -> None:
         self._header_timer = None
-        if self._awaiting_headers() and not self.transport.is_closing():
+        if self._deadline is None or self.transport.is_closing():
+            return
+        if self._deadline > self.loop.time():            # armed again since: wait for the new deadline
+            self._header_timer = self.loop.call_at(self._deadline, self._headers_due)
+            return
+        self._deadline = None
+        if self._awaiting_headers():
             self.transport.close()
 
     def _awaiting_headers(self) -> bool:
@@ -202,7 +218,7 @@ class GuardedH11Protocol(_HeaderDeadline, H11Protocol):
             self._arm()                              # the next request on this connection gets the same deadline
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        self._stop()
         super().connection_lost(exc)
 
     def _awaiting_headers(self) -> bool:
@@ -252,6 +268,7 @@ class GuardedHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
         self._opening: bytearray | None = bytearray()       # the first bytes, until we know they are not CONNECT
         self._request_line = True
         self._header_timer = None
+        self._keeping: tuple[Any, _CaseKeeping, Any] | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -275,7 +292,7 @@ class GuardedHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
 
     def _hand_over(self, data: bytes) -> None:
         """The connection, from its first byte, to the h11 protocol that serves CONNECT tunnels."""
-        self._disarm()
+        self._stop()
         self.connections.discard(self)
         transport = self.transport
         tunnel = GuardedH11Protocol(*self._args)
@@ -288,18 +305,23 @@ class GuardedHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
         super().on_headers_complete()
 
     def _start_asgi_task(self, cycle: Any, app: Any) -> None:
-        names: dict[bytes, bytes] = {}
-        cycle.transport = _CaseKeeping(cycle.transport, names)
+        # one case-keeping transport and app per connection (its requests are answered one at a time)
+        if self._keeping is None or self._keeping[0] is not app or self._keeping[1]._transport is not cycle.transport:
+            names: dict[bytes, bytes] = {}
 
-        async def keeping_case(scope: Any, receive: Any, send: Any) -> None:
-            async def sending(message: Any) -> None:
-                if message["type"] == "http.response.start":
-                    names.update((k.lower(), k) for k, _ in message.get("headers", ()) if k != k.lower())
-                await send(message)
+            async def keeping_case(scope: Any, receive: Any, send: Any) -> None:
+                async def sending(message: Any) -> None:
+                    if message["type"] == "http.response.start":
+                        for name, _ in message.get("headers", ()):
+                            if not name.islower():
+                                names[name.lower()] = name
+                    await send(message)
 
-            await app(scope, receive, sending)
+                await app(scope, receive, sending)
 
-        super()._start_asgi_task(cycle, keeping_case)
+            self._keeping = (app, _CaseKeeping(cycle.transport, names), keeping_case)
+        cycle.transport = self._keeping[1]
+        super()._start_asgi_task(cycle, self._keeping[2])
 
     def on_response_complete(self) -> None:
         self._request_line = True
@@ -308,11 +330,22 @@ class GuardedHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
             self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        self._stop()
         super().connection_lost(exc)
 
     def _awaiting_headers(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
+
+
+def listening_socket(family: socket.AddressFamily) -> socket.socket:
+    """A TCP socket to listen on, made so that its connections send without delay (``TCP_NODELAY``). uvicorn writes a
+    response's head and body separately; on a socket asyncio does not know as TCP (made without ``IPPROTO_TCP``, as
+    ``socket.socket(family, SOCK_STREAM)`` is) it leaves Nagle's algorithm on, and the body then waits for the
+    client's delayed acknowledgement of the head: 40 ms on every answer (uvloop sets the option itself)."""
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 def protocol_class(http: str) -> Any:
@@ -337,4 +370,4 @@ class FirstKeyWebSocket(WebSocketsSansIOProtocol):
 
 
 __all__ = ["HEADER_TIMEOUT_S", "FirstKeyWebSocket", "GuardedH11Protocol", "GuardedHttpToolsProtocol",
-           "escape_request_line", "protocol_class"]
+           "escape_request_line", "listening_socket", "protocol_class"]

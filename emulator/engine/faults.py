@@ -200,6 +200,11 @@ class Faults:
         with self._lock:
             self._rules = list(rules)
 
+    @property
+    def active(self) -> bool:
+        """Whether any rule is set (requests skip matching when none is)."""
+        return bool(self._rules)
+
     def rules(self, account: str | None = None) -> list[Rule]:
         """Every rule (``account``: that account's), with its counts."""
         found = [r for r in self._rules if account is None or r.account == account]

@@ -6,7 +6,7 @@ them all, as the vendor would."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -17,13 +17,17 @@ class Accepted:
     what: str            # what was accepted
     count: int = 0
     last: float = 0.0
+    said: str = field(init=False, repr=False, compare=False)      # the header's text, made once
+
+    def __post_init__(self) -> None:
+        self.said = f"{self.vendor}/{self.rule}: accepted what the vendor refuses with {self.code} ({self.what})"
 
     def to_json(self) -> dict[str, object]:
         return {"vendor": self.vendor, "rule": self.rule, "vendor_code": self.code, "accepted": self.what,
                 "count": self.count, "last": self.last}
 
     def header(self) -> str:
-        return f"{self.vendor}/{self.rule}: accepted what the vendor refuses with {self.code} ({self.what})"
+        return self.said
 
 
 class Leniency:
@@ -35,7 +39,9 @@ class Leniency:
 
     def record(self, vendor: str, rule: str, code: str, what: str, now: float) -> Accepted:
         with self._lock:
-            entry = self._seen.setdefault((vendor, rule), Accepted(vendor, rule, code, what))
+            entry = self._seen.get((vendor, rule))
+            if entry is None:
+                entry = self._seen[(vendor, rule)] = Accepted(vendor, rule, code, what)
             entry.count += 1
             entry.last = now
             return entry

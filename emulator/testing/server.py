@@ -41,8 +41,9 @@ class LiveServer:
         return self.emulator.engine
 
     def start(self, timeout: float = 10.0) -> LiveServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        from emulator.protocol import listening_socket
+
+        sock = listening_socket(socket.AF_INET)
         sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
         from emulator.protocol import FirstKeyWebSocket, protocol_class

@@ -242,6 +242,8 @@ class Call:
     async def faults(self, operation: str | None = None, model: str | None = None,
                      media: Sequence[str] = ()) -> None:
         """Apply the request faults matching this call (latency, throttling, a vendor error)."""
+        if not self.engine.faults.active:
+            return
         name = operation or (self.operation.name if self.operation else "")
         fault = await self.engine.request_fault(FaultRequest(self.dialect.name, name, model=model or self.model,
                                                              media=list(media), test_id=self.test_id))
