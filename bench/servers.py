@@ -1,8 +1,8 @@
 """Servers the benchmark loads: a bare Starlette endpoint (the baseline), the emulator with N stored DashScope tasks,
 and the emulator answering signed NLS GetTaskResult calls.
 
-Run as ``python -m bench.servers {bare|bare-ws|emulator|nls} PORT HTTP LOOP [JOBS]``; prints ``ready <task id or path>`` when it
-listens.
+Run as ``python -m bench.servers {bare|bare-ws|emulator|nls} PORT HTTP LOOP [JOBS]``; prints ``ready <task id or
+path>`` when it listens.
 """
 
 from __future__ import annotations

@@ -120,10 +120,10 @@ def main() -> None:
           f"({baseline.queries / args.seconds:.0f} queries/s) — the baseline of the ratios below")
     for workers in (1, 2):
         kill_and_count(args, workers, baseline)
-    from bench.__main__ import memory_per_job
+    from bench.__main__ import JOBS_MEASURED, memory_per_job
 
-    print(f"memory per stored job (3 s file, scripted transcript of two sentences): "
-          f"{memory_per_job(300) / 1024:.1f} KiB (goal: under 2 KiB)")
+    print(f"memory per stored job (3 s file, scripted transcript of two sentences; {JOBS_MEASURED:,} jobs): "
+          f"{memory_per_job(JOBS_MEASURED) / 1024:.2f} KiB (goal: under 2 KiB)")
 
 
 if __name__ == "__main__":

@@ -104,11 +104,13 @@ def job_page(engine: Engine, q: Mapping[str, str], account: str | None = None) -
     offset = whole_number(q.get("after") or "0", 9) or 0
     limit = whole_number(q["limit"], 9) if q.get("limit") else None
     paged = getattr(engine.store, "page_jobs", None)
-    if paged is not None and "phase" not in q:    # a shared store filters and pages in SQL: only the page is read
+    if paged is not None:       # a shared store filters and pages itself: only the page (and jobs whose phase
+        #                         moves with the clock, when a phase is asked for) is read back
         jobs, total = paged(dict(wanted), accounts.members(account) if account is not None else None,
-                            q.get("order") == "newest", offset, limit)
+                            q.get("order") == "newest", offset, limit, q.get("phase"), engine.settled)
         end = total if limit is None else offset + limit
-        return JobPage([engine.peek(j.id) or j for j in jobs], total, str(end) if end < total else None)
+        return JobPage([j if j.phase.terminal else engine.settled(j) for j in jobs], total,
+                       str(end) if end < total else None)
     found = list(engine.store.jobs((lambda j: all(getattr(j, k) == v for k, v in wanted)
                                     and accounts.holds(account, j.account)) if wanted or account else None))
     if q.get("order") == "newest":

@@ -94,7 +94,7 @@ def _has_body(scope: Scope) -> bool:
     (its empty body, replayed, would cost more than the rest of a task query)."""
     for name, value in scope["headers"]:
         if name == b"content-length":
-            return value != b"0"
+            return bool(value != b"0")
         if name == b"transfer-encoding":
             return True
     return False

@@ -101,6 +101,7 @@ class GuardedH11Protocol(_HeaderDeadline, H11Protocol):
         self._header_timer = None
         self._opening: bytearray | None = bytearray()       # the first bytes, until we know they are not CONNECT
         self._request_line = True                            # the next bytes are (the start of) a request line
+        self._held: bytearray | None = None                  # bytes that came while TLS was being set up
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -162,6 +163,11 @@ class GuardedH11Protocol(_HeaderDeadline, H11Protocol):
             self._refuse(400, "TLS started before the CONNECT answer")
             return
 
+        # Until start_tls returns, decrypted bytes may already arrive (a client sends its first request with its
+        # Finished, and asyncio's loop hands them over before it resumes this coroutine): they are held here and
+        # read once ``self.transport`` is the TLS one — else the answer would leave on the raw socket, in plain text.
+        self._held = bytearray()
+
         async def upgrade() -> None:
             try:
                 ctx = await asyncio.to_thread(local_ca().context, host)   # the first use makes the CA: off the loop
@@ -179,12 +185,18 @@ class GuardedH11Protocol(_HeaderDeadline, H11Protocol):
             self.flow = FlowControl(secure)
             self.scheme = "https"
             self._arm()
+            held, self._held = self._held, None
+            if held:
+                self.data_received(bytes(held))
 
         task = loop.create_task(upgrade())
         _TASKS.add(task)
         task.add_done_callback(_TASKS.discard)
 
     def data_received(self, data: bytes) -> None:
+        if self._held is not None:                  # TLS is being set up: read once it is (_start_tls)
+            self._held += data
+            return
         if self._opening is not None:
             opened = self._opened(data)
             if not opened:                   # held, or nothing after a CONNECT head (b"" would be h11's EOF)

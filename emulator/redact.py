@@ -25,10 +25,17 @@ def redact(text: str) -> str:
 
 class Redacting(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message or record.args:
-            record.msg, record.args = cleaned, ()
+        if isinstance(record.args, tuple) and record.args:
+            # each argument masked in place: formatters that read the arguments (uvicorn's access lines unpack
+            # five) keep working
+            record.msg = redact(str(record.msg))
+            record.args = tuple(a if isinstance(a, (int, float)) or a is None else redact(str(a))
+                                for a in record.args)
+        else:
+            message = record.getMessage()
+            cleaned = redact(message)
+            if cleaned != message or record.args:
+                record.msg, record.args = cleaned, ()
         if record.exc_info and not record.exc_text:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True

@@ -143,3 +143,46 @@ def test_connect_to_443_is_tls_with_a_certificate_from_the_local_ca(live: LiveSe
     with pytest.raises(ssl.SSLCertVerificationError), ssl.create_default_context().wrap_socket(
             sock, server_hostname="dashscope.aliyuncs.com"):
         pass                                                  # not trusted without the local CA
+
+
+def test_a_request_sent_with_the_tls_finished_message_is_answered_over_tls(live: LiveServer, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Node.js sends its first request in the same packet as its TLS Finished message. asyncio's loop (the plugin's,
+    and serve's by default) hands the decrypted request to the protocol before ``start_tls`` returns: it must still
+    be answered through TLS, not written in plain text on the raw socket (the client reports a wrong TLS version)."""
+    import ssl
+
+    from emulator.tls import local_ca
+
+    monkeypatch.setenv("ASR_EMULATOR_CA_DIR", str(tmp_path))
+    ca = local_ca().ensure()
+    host = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"
+    sock, answer = _tunnel(live.port, f"CONNECT {host}:443 HTTP/1.1\r\n\r\n".encode())
+    assert answer == b"HTTP/1.1 200 Connection established\r\n\r\n"
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ssl.create_default_context(cafile=str(ca)).wrap_bio(incoming, outgoing, server_hostname=host)
+    while True:                                      # the handshake, by hand, up to the client's Finished
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            if outgoing.pending:
+                sock.sendall(outgoing.read())
+            incoming.write(sock.recv(65536))
+    tls.write(b"GET /_emulator/health HTTP/1.1\r\nHost: " + host.encode() + b"\r\nConnection: close\r\n\r\n")
+    sock.sendall(outgoing.read())                    # Finished and the request: one write, as Node.js sends them
+    with sock:
+        raw = _read_all(sock)
+    assert not raw.startswith(b"HTTP/") and b"HTTP/1.1 200" not in raw      # nothing in plain text
+    incoming.write(raw)
+    incoming.write_eof()
+    reply = b""
+    while True:
+        try:
+            chunk = tls.read(65536)
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            break
+        if not chunk:
+            break
+        reply += chunk
+    assert reply.startswith(b"HTTP/1.1 200") and b'"status":"ok"' in reply

@@ -37,6 +37,11 @@ def test_access_and_error_records_are_masked() -> None:
                                 "1.1", 200), None)
     assert access.filter(record)
     assert 'GET /?AccessKeyId=***&Signature=***' in record.getMessage()
+    # uvicorn's own access formatter (serve --log-level debug) unpacks the five arguments: they are kept
+    from uvicorn.logging import AccessFormatter
+
+    line = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False).format(record)
+    assert line == '127.0.0.1:1 - "GET /?AccessKeyId=***&Signature=*** HTTP/1.1" 200 OK', line
     try:
         raise RuntimeError("key sk-abcdef123456 was refused")
     except RuntimeError:

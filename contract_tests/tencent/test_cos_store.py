@@ -157,3 +157,18 @@ def test_buckets_and_the_service(cos: Any, emulator: ControlClient) -> None:
     emulator.settings(strict=True)
     strict = make_cos(emulator)
     assert error_of(lambda: strict.put_object(Bucket="never-1250000000", Key="a", Body=b"a")) == (404, "NoSuchBucket")
+
+
+def test_the_tencentcos_cn_domain_reaches_the_same_bucket(emulator: ControlClient) -> None:
+    """``<bucket>.cos.<region>.tencentcos.cn`` is COS's other public domain: the SDKs use it when told to
+    (``EnableOldDomain=False``) and fall back to it when the myqcloud.com domain fails (``AutoSwitchDomainOnRetry``,
+    the Node.js SDK's ``AutoSwitchHost``). Both domains name one bucket."""
+    new = make_cos(emulator, EnableOldDomain=False, EnableInternalDomain=False)
+    internal = make_cos(emulator, EnableOldDomain=False)          # cos-internal.<region>.tencentcos.cn
+    old = make_cos(emulator)
+    new.put_object(Bucket=BUCKET, Key="domains/a.txt", Body=BODY)
+    assert new._conf.uri(bucket=BUCKET, path="a").startswith(f"http://{BUCKET}.cos.{REGION}.tencentcos.cn/")
+    assert internal._conf.uri(bucket=BUCKET, path="a").startswith(f"http://{BUCKET}.cos-internal.{REGION}.")
+    assert body_of(old, "domains/a.txt") == BODY
+    assert body_of(new, "domains/a.txt") == BODY
+    assert body_of(internal, "domains/a.txt") == BODY

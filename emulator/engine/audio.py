@@ -127,7 +127,7 @@ def _probe_wav(data: bytes) -> AudioInfo:
     duration_ms = frames * 1000 // rate
     analysed = [_speech_spans(pcm, width, channels, c, rate) for c in range(channels)]
     return AudioInfo(
-        container="wav", codec=f"pcm_{'u8' if width == 1 else f's{width * 8}le'}", sample_rate=rate,
+        container="wav", codec=sys.intern(f"pcm_{'u8' if width == 1 else f's{width * 8}le'}"), sample_rate=rate,
         channels=channels, duration_ms=duration_ms, size=len(data),
         speech=tuple(spans for spans, _ in analysed), script=read_script_chunk(data),
         levels=tuple(level for _, level in analysed),

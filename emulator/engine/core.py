@@ -137,6 +137,7 @@ class Engine:
         self.on_terminal: list[Callable[[Job], None]] = []   # dialects' reactions to a job ending (result objects)
         self._ids = random.Random(f"ids:{self.config.seed}")
         self._id_count = 0                 # ids drawn so far (skipped ones too)
+        self.resets = 0                    # resets and reseedings so far: caches keyed by job id include it
         self._id_block_end: int | None = None   # a state directory: ids up to this one are this process's
         self._persistent = bool(getattr(self.store, "persistent", False))
         self._shared = bool(getattr(self.store, "shared", False))     # several workers on one state directory
@@ -272,6 +273,7 @@ class Engine:
 
     def _reseed_ids(self, seed: int) -> None:
         self._ids = random.Random(f"ids:{seed}")
+        self.resets += 1              # ids may come again (in memory): what was kept by id is stale
         if self._persistent:          # the new sequence goes on from the same place: no id handed out twice
             for _ in range(self._id_count):
                 self._ids.getrandbits(128)
@@ -317,6 +319,7 @@ class Engine:
         """Forget jobs, uploads, scripts, faults, the journal and every override (lifecycle, rate limits,
         credentials mode, seed); the clock returns to real time."""
         self.store.clear()
+        self.resets += 1                     # what was kept of the forgotten jobs (renders) is stale
         if not self._persistent:             # with a state directory ids go on: they are never handed out twice
             self._ids = random.Random(f"ids:{self.config.seed}")
         self.journal.clear()
@@ -481,26 +484,27 @@ class Engine:
         item = Item(index=index, source=source)
         try:
             data = await self.media.fetch(source, limits)
-            item.digest = hashlib.sha256(data).hexdigest()
-            media = await asyncio.to_thread(self._recognize, source, data, options)
+            info, transcript = await asyncio.to_thread(self._recognize, item, data, options)
         except MediaProblem as problem:
             named = problem.kind == "vendor"   # a vendor code named by a test: the dialect supplies the message
             item.failure = Failure(problem.code or problem.kind, None if named else problem.detail, problem.status)
             return item
-        info, item.transcript = media
-        # the script a file carried is in the transcript now: the stored job does not keep it twice
-        item.audio = dataclasses.replace(info, script=None) if info.script is not None else info
-        if no_speech_fails and not item.transcript.has_speech:
+        # what the stored job keeps of the audio: its facts. The script it carried and its speech spans are in the
+        # transcript now (and a job kept by the hundred thousand is smaller without them)
+        item.audio, item.transcript = dataclasses.replace(info, script=None, speech=()), transcript
+        if no_speech_fails and not transcript.has_speech:
             item.failure = Failure("no_speech", "no valid speech was found in the audio")
         return item
 
-    def _recognize(self, source: str, data: bytes, options: Options) -> tuple[AudioInfo, Transcript]:
+    def _recognize(self, item: Item, data: bytes, options: Options) -> tuple[AudioInfo, Transcript]:
+        """The media's facts and transcript, its digest set on ``item`` (in a worker thread: hashing and probing
+        are CPU work)."""
+        item.digest = hashlib.sha256(data).hexdigest()
         try:
             info = probe(data)
         except AudioProblem as exc:
             raise MediaProblem(exc.kind, exc.detail) from None
-        sha = hashlib.sha256(data).hexdigest()
-        return info, self.recognizer.transcribe(info, sha, options, url=source)
+        return info, self.recognizer.transcribe(info, item.digest, options, url=item.source)
 
     def read(self, job_id: str) -> Job | None:
         """A vendor read: counts toward ``polls:N`` and settles the phase."""
@@ -510,6 +514,11 @@ class Engine:
         job.reads += 1
         if job.policy.startswith("polls"):      # the count moves the job: a restart must see it
             self.store.put_job(job)
+        self._settle(job, self.clock.now())
+        return job
+
+    def settled(self, job: Job) -> Job:
+        """``job`` (read already) brought up to the clock's phase, as ``peek`` would read it."""
         self._settle(job, self.clock.now())
         return job
 

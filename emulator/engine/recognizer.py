@@ -51,22 +51,23 @@ class Word:
 
 
 class Words(Sequence[Word]):
-    """A sentence's words, packed: their times in one array and their texts in one string, for a stored job keeps
-    every word of every sentence (a tuple of ``Word`` objects costs four times the memory). Reads as a tuple."""
+    """A sentence's words, packed: their times in one bytes object (int32 pairs) and their texts in one string, for
+    a stored job keeps every word of every sentence (a tuple of ``Word`` objects costs four times the memory). Reads
+    as a tuple."""
 
     __slots__ = ("_plain", "_texts", "_times")
     _WORD, _PUNCT = "\x1f", "\x1e"
 
     def __init__(self, words: Iterable[Word] = ()) -> None:
         listed = list(words)
-        self._times = array("i", [t for w in listed for t in (w.begin_ms, w.end_ms)])
         packable = all(self._WORD not in w.text + w.punctuation and self._PUNCT not in w.text + w.punctuation
                        and -2**31 <= w.begin_ms < 2**31 and -2**31 <= w.end_ms < 2**31 for w in listed)
+        self._times = array("i", [t for w in listed for t in (w.begin_ms, w.end_ms)]).tobytes() if packable else b""
         self._plain: tuple[Word, ...] | None = None if packable else tuple(listed)
         self._texts = self._WORD.join(w.text + self._PUNCT + w.punctuation for w in listed) if packable else ""
 
     def __len__(self) -> int:
-        return len(self._plain) if self._plain is not None else len(self._times) // 2
+        return len(self._plain) if self._plain is not None else len(self._times) // 8
 
     @overload
     def __getitem__(self, index: int) -> Word: ...
@@ -85,7 +86,8 @@ class Words(Sequence[Word]):
             start = self._texts.index(self._WORD, start) + 1
         end = self._texts.find(self._WORD, start)
         text, _, punctuation = self._texts[start:None if end < 0 else end].partition(self._PUNCT)
-        return Word(self._times[2 * i], self._times[2 * i + 1], text, punctuation)
+        times = memoryview(self._times).cast("i")
+        return Word(times[2 * i], times[2 * i + 1], text, punctuation)
 
     def __iter__(self) -> Iterator[Word]:
         if self._plain is not None:
@@ -93,9 +95,10 @@ class Words(Sequence[Word]):
             return
         if not self._times:
             return
+        times = memoryview(self._times).cast("i")
         for i, piece in enumerate(self._texts.split(self._WORD)):
             text, _, punctuation = piece.partition(self._PUNCT)
-            yield Word(self._times[2 * i], self._times[2 * i + 1], text, punctuation)
+            yield Word(times[2 * i], times[2 * i + 1], text, punctuation)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (Words, tuple, list)):
@@ -109,15 +112,13 @@ class Words(Sequence[Word]):
         return repr(tuple(self))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _unpacked, (self._times.tobytes(), self._texts, self._plain)
+        return _unpacked, (self._times, self._texts, self._plain)
 
 
 def _unpacked(times: bytes, texts: str, plain: tuple[Word, ...] | None) -> Words:
     """A pickled ``Words`` again, as it was packed."""
     words = Words.__new__(Words)
-    words._times = array("i")
-    words._times.frombytes(times)
-    words._texts, words._plain = texts, plain
+    words._times, words._texts, words._plain = bytes(times), texts, plain
     return words
 
 
@@ -137,12 +138,106 @@ class Sentence:
             object.__setattr__(self, "words", Words(self.words))
 
 
+class Sentences(Sequence[Sentence]):
+    """A channel's sentences, packed as ``Words`` packs a sentence's words: their times and word counts in one bytes
+    object, the times and texts of every word of the channel in two more, a sentence's text only where it is not its
+    words' text, and speakers, emotions and events only where any is given. A stored job keeps every sentence of
+    every channel (objects per sentence cost three times the memory). Reads as a tuple of ``Sentence``."""
+
+    __slots__ = ("_extras", "_texts", "_times", "_word_texts", "_word_times")
+    _SEP = "\x1f"
+
+    def __init__(self, sentences: Iterable[Sentence] = ()) -> None:
+        listed = list(sentences)
+        words = Words(w for s in listed for w in s.words)
+        self._word_times, self._word_texts = words._times, words._texts
+        self._times = array("i", [t for s in listed for t in (s.begin_ms, s.end_ms, len(s.words))]).tobytes()
+        own = [s.text for s in listed]
+        # (``packable``: no text holds the separator)
+        self._texts: str | None = self._SEP.join(own) if own != [_said(s.words) for s in listed] else None
+        extras = tuple((s.speaker_id, s.emotion, s.event) for s in listed)
+        self._extras: tuple[tuple[int | None, str | None, str | None], ...] | None = \
+            extras if any(e != (None, None, None) for e in extras) else None
+
+    @staticmethod
+    def packable(sentences: Sequence[Sentence]) -> bool:
+        return all(isinstance(s.words, Words) and s.words._plain is None and -2**31 <= s.begin_ms < 2**31
+                   and -2**31 <= s.end_ms < 2**31 and Sentences._SEP not in s.text for s in sentences)
+
+    def __len__(self) -> int:
+        return len(self._times) // 12
+
+    @overload
+    def __getitem__(self, index: int) -> Sentence: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Sentence, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Sentence | tuple[Sentence, ...]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        n = len(self)
+        i = index + n if index < 0 else index
+        if not 0 <= i < n:
+            raise IndexError("sentence index out of range")
+        return tuple(self)[i]
+
+    def __iter__(self) -> Iterator[Sentence]:
+        times, extras = memoryview(self._times).cast("i"), self._extras
+        texts = self._texts.split(self._SEP) if self._texts is not None else None
+        pieces = self._word_texts.split(Words._WORD) if self._word_times else []
+        first = 0
+        for i in range(len(self)):
+            count = times[3 * i + 2]
+            words = _unpacked(self._word_times[8 * first:8 * (first + count)],
+                              Words._WORD.join(pieces[first:first + count]), None)
+            first += count
+            text = texts[i] if texts is not None else _said(words)
+            speaker, emotion, event = extras[i] if extras is not None else (None, None, None)
+            yield Sentence(times[3 * i], times[3 * i + 1], text, words, speaker, emotion, event)
+
+    def __bool__(self) -> bool:
+        return len(self._times) > 0
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Sentences, tuple, list)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _sentences_unpacked, (self._times, self._word_times, self._word_texts, self._texts, self._extras)
+
+
+def _sentences_unpacked(times: bytes, word_times: bytes, word_texts: str, texts: str | None,
+                        extras: tuple[tuple[int | None, str | None, str | None], ...] | None) -> Sentences:
+    """Pickled ``Sentences`` again, as they were packed."""
+    packed = Sentences.__new__(Sentences)
+    packed._times, packed._word_times, packed._word_texts = times, word_times, word_texts
+    packed._texts, packed._extras = texts, extras
+    return packed
+
+
+def _said(words: Iterable[Word]) -> str:
+    """A sentence's text as its words say it (how the recognizer writes it)."""
+    return "".join(w.text + w.punctuation for w in words).strip()
+
+
 @compact_pickle
 @dataclass(frozen=True, slots=True)
 class ChannelTranscript:
     channel_id: int
-    sentences: tuple[Sentence, ...]
+    sentences: Sequence[Sentence]     # ``Sentences`` (packed) whatever sequence is given, where they pack
     content_ms: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.sentences, Sentences):
+            given = tuple(self.sentences)
+            object.__setattr__(self, "sentences", Sentences(given) if Sentences.packable(given) else given)
 
     @property
     def text(self) -> str:
@@ -337,7 +432,7 @@ class Recognizer:
                 words = [w for w in words if _inside((w.begin_ms + w.end_ms) / 2, windows)]
             if not words:
                 continue
-            text = "".join(w.text + w.punctuation for w in words).strip()
+            text = _said(words)
             speaker = i % options.speakers if options.speakers else None
             emotion = None
             if options.emotions:

@@ -13,18 +13,32 @@ from __future__ import annotations
 import json
 import logging
 import pickle
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import redis
 
-from emulator.engine.jobs import Job, reconcile
+from emulator.engine.jobs import Job, Phase, reconcile
 from emulator.engine.journal import Entry
 from emulator.engine.store import Blob
 
 log = logging.getLogger("asr_emulator")
 P = "asr-emulator:"
+INDEXED = ("vendor", "model", "test_id", "account")      # the listing's filters, each an index (page_jobs)
+PHASES = tuple(p.value for p in Phase)
+MOVING = ("queued", "running")                          # phases a job leaves with the clock alone
+_PHASE = P + "jobs:phase:"
+
+
+def _by(column: str, value: str) -> str:
+    return f"{P}jobs:by:{column}:{value}"
+
+
+def _index_keys(job: Job) -> list[str]:
+    keys = [_by(c, v) for c in INDEXED if (v := getattr(job, c)) is not None]
+    return [*keys, _PHASE + job.phase.value]
 MAX_RETRIES = 100        # WATCH conflicts in a row before giving up (never reached but under a storm of writes)
 
 
@@ -40,6 +54,7 @@ class RedisStore:
             self.r.ping()
         except redis.RedisError as exc:
             raise ValueError(f"--store {url}: Redis does not answer ({type(exc).__name__}: {exc})") from None
+        self._build_indexes()
 
     # ---- plumbing ----------------------------------------------------------------------------------------
 
@@ -87,14 +102,120 @@ class RedisStore:
             if isinstance(stored, Job):
                 reconcile(stored, job)
             data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+            score = pipe.zscore(P + "jobs", job.id)
+            if score is None:
+                score = self.r.incr(P + "order")
 
             def write(w: Any) -> None:
                 w.set(key, data)
-                self._order(w, P + "jobs", job.id)
+                w.zadd(P + "jobs", {job.id: score}, nx=True)
+                self._index(w, job, score)
 
             return None, write
 
         self._watched(key, step)
+
+    # The listing's indexes: a sorted set per filter value (vendor, model, test id, account) and per phase, scored
+    # by the job's place in ``jobs``, so that a page is an intersection and a range — not every job read back.
+    def _index(self, w: Any, job: Job, score: float) -> None:
+        for key in _index_keys(job):
+            w.zadd(key, {job.id: score})
+        for phase in PHASES:
+            if phase != job.phase.value:
+                w.zrem(_PHASE + phase, job.id)
+        w.sadd(P + "job-indexes", *_index_keys(job))
+
+    def _build_indexes(self) -> None:
+        """Indexes for jobs a version without them wrote (once: the flag stays across resets)."""
+        if self.r.get(P + "counter:job-indexes") is not None:
+            return
+        scored = self.r.zrange(P + "jobs", 0, -1, withscores=True)
+        for start in range(0, len(scored), 500):
+            chunk = scored[start:start + 500]
+            values = self.r.mget([P + "job:" + i.decode() for i, _ in chunk])
+            with self.r.pipeline(transaction=False) as w:
+                for (_, score), value in zip(chunk, values, strict=True):
+                    job = self._loads(value, "a job")
+                    if isinstance(job, Job):
+                        self._index(w, job, score)
+                w.execute()
+        self.r.set(P + "counter:job-indexes", 1)
+
+    def page_jobs(self, equal: dict[str, str], accounts: frozenset[str] | None, newest: bool, offset: int,
+                  limit: int | None, phase: str | None = None,
+                  current: Callable[[Job], Job] | None = None) -> tuple[list[Job], int]:
+        """One page of a listing from the indexes: only the page's jobs are read back. ``phase``: the jobs in that
+        phase now — a job that has ended (or is paused) stays in the phase it was written with, so only the queued
+        and running ones, whose phase moves with the clock, are read back and brought up to date by ``current``
+        (as ``SharedSqliteStore.page_jobs``)."""
+        for column in equal:
+            if column not in INDEXED:
+                raise ValueError(f"no listing column {column!r}")
+        keys = [_by(column, value) for column, value in equal.items()]
+        temporary: list[str] = []
+        if accounts is not None:
+            union = P + "tmp:" + uuid.uuid4().hex
+            temporary.append(union)
+            members = [_by("account", a) for a in sorted(accounts)]
+            if members:
+                self.r.zunionstore(union, members)
+            keys.append(union)
+        try:
+            if phase is None:
+                return self._page(keys or [P + "jobs"], newest, offset, limit, temporary)
+            matched: dict[str, tuple[float, Job | None]] = {}
+            for state in MOVING:
+                scored = self._scored([*keys, _PHASE + state], temporary)
+                values = self.r.mget([P + "job:" + m for m, _ in scored]) if scored else []
+                for (member, score), value in zip(scored, values, strict=True):
+                    job = self._loads(value, "a job")
+                    if isinstance(job, Job):
+                        job = current(job) if current is not None else job
+                        if job.phase.value == phase:
+                            matched[member] = (score, job)
+            if phase not in MOVING:
+                if not matched:          # nothing moved into it: the phase's index, paged as it is
+                    return self._page([*keys, _PHASE + phase], newest, offset, limit, temporary)
+                for member, score in self._scored([*keys, _PHASE + phase], temporary):
+                    matched.setdefault(member, (score, None))
+            ordered = sorted(matched, key=lambda m: matched[m][0], reverse=newest)
+            page = ordered[offset:None if limit is None else offset + limit]
+            unread = [m for m in page if matched[m][1] is None]
+            values = self.r.mget([P + "job:" + m for m in unread]) if unread else []
+            for member, value in zip(unread, values, strict=True):
+                job = self._loads(value, "a job")
+                matched[member] = (matched[member][0], job if isinstance(job, Job) else None)
+            return [j for j in (matched[m][1] for m in page) if j is not None], len(ordered)
+        finally:
+            if temporary:
+                self.r.delete(*temporary)
+
+    def _scored(self, keys: list[str], temporary: list[str]) -> list[tuple[str, float]]:
+        """The members of the intersection of ``keys``, with their places."""
+        if len(keys) == 1:
+            found = self.r.zrange(keys[0], 0, -1, withscores=True)
+        else:
+            into = P + "tmp:" + uuid.uuid4().hex
+            temporary.append(into)
+            self.r.zinterstore(into, keys, aggregate="MIN")
+            found = self.r.zrange(into, 0, -1, withscores=True)
+        return [(m.decode(), s) for m, s in found]
+
+    def _page(self, keys: list[str], newest: bool, offset: int, limit: int | None,
+              temporary: list[str]) -> tuple[list[Job], int]:
+        key = keys[0]
+        if len(keys) > 1:
+            key = P + "tmp:" + uuid.uuid4().hex
+            temporary.append(key)
+            self.r.zinterstore(key, keys, aggregate="MIN")
+        total = int(self.r.zcard(key))
+        end = -1 if limit is None else offset + limit - 1
+        if limit == 0:
+            return [], total
+        ids = (self.r.zrevrange if newest else self.r.zrange)(key, offset, end)
+        values = self.r.mget([P + "job:" + i.decode() for i in ids]) if ids else []
+        loaded = [self._loads(v, "a job") for v in values]
+        return [j for j in loaded if isinstance(j, Job)], total
 
     def get_job(self, job_id: str) -> Job | None:
         found = self._loads(self.r.get(P + "job:" + job_id), f"job {job_id}")
@@ -110,10 +231,13 @@ class RedisStore:
         return int(self.r.zcard(P + "jobs"))
 
     def delete_job(self, job_id: str) -> bool:
+        job = self.get_job(job_id)
         with self.r.pipeline() as pipe:
             pipe.delete(P + "job:" + job_id)
             pipe.zrem(P + "jobs", job_id)
-            gone, _ = pipe.execute()
+            for key in _index_keys(job) if job is not None else ():
+                pipe.zrem(key, job_id)
+            gone = pipe.execute()[0]
         return bool(gone)
 
     # ---- blobs (bytes in Redis) --------------------------------------------------------------------------
@@ -194,8 +318,9 @@ class RedisStore:
 
     def clear(self) -> None:
         """A reset: jobs, blobs and the dialects' records go (the engine's counters and records stay)."""
-        doomed = [P + "jobs"]
+        doomed = [P + "jobs", P + "job-indexes"]
         doomed += [P + "job:" + i.decode() for i in self.r.zrange(P + "jobs", 0, -1)]
+        doomed += [k.decode() for k in self.r.smembers(P + "job-indexes")]
         for raw in self.r.smembers(P + "blob-kinds"):
             kind = raw.decode()
             doomed += [P + f"blobs:{kind}"] + [P + f"blob:{kind}:{k.decode()}"

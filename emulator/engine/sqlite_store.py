@@ -8,6 +8,7 @@ files under ``DIR/blobs`` with a row each. On start everything is loaded back, i
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
@@ -36,13 +37,16 @@ CREATE TABLE IF NOT EXISTS blobs (kind TEXT NOT NULL, key TEXT NOT NULL, path TE
                                   content_type TEXT NOT NULL, name TEXT NOT NULL, meta TEXT NOT NULL,
                                   PRIMARY KEY (kind, key));
 """
-JOB_COLUMNS = ("vendor", "model", "test_id", "account")     # a job's fields listings filter on, beside its pickle
-_UPSERT_JOB = ("INSERT INTO jobs (id, data, vendor, model, test_id, account) VALUES (?, ?, ?, ?, ?, ?) "
-               "ON CONFLICT(id) DO UPDATE SET data = excluded.data")
+MOVING_PHASES = ("queued", "running")      # phases a job leaves with the clock alone (a paused one waits)
+JOURNAL_FLUSH_S = 0.25    # the longest a journal entry waits to be written in one process's state directory
+# a job's fields listings filter on, beside its pickle (the phase as last written: see page_jobs)
+JOB_COLUMNS = ("vendor", "model", "test_id", "account", "phase")
+_UPSERT_JOB = ("INSERT INTO jobs (id, data, vendor, model, test_id, account, phase) VALUES (?, ?, ?, ?, ?, ?, ?) "
+               "ON CONFLICT(id) DO UPDATE SET data = excluded.data, phase = excluded.phase")
 
 
 def _job_row(job: Job, data: bytes) -> tuple[object, ...]:
-    return (job.id, data, job.vendor, job.model, job.test_id, job.account)
+    return (job.id, data, job.vendor, job.model, job.test_id, job.account, job.phase.value)
 
 
 def _add_counter(db: sqlite3.Connection, name: str, amount: int) -> int:
@@ -68,8 +72,9 @@ def _add_job_columns(db: sqlite3.Connection) -> None:
                 job = pickle.loads(data)
             except Exception:
                 continue
-            db.execute("UPDATE jobs SET vendor = ?, model = ?, test_id = ?, account = ? WHERE id = ?",
-                       (job.vendor, job.model, job.test_id, job.account, job_id))
+            db.execute(f"UPDATE jobs SET {', '.join(f'{c} = ?' for c in JOB_COLUMNS)} WHERE id = ?",
+                       (*_job_row(job, b"")[2:], job_id))
+    db.execute("CREATE INDEX IF NOT EXISTS jobs_phase ON jobs (phase)")
 
 
 _SHARED_SCHEMA = """
@@ -87,6 +92,8 @@ class SqliteStore(MemoryStore):
         self.blob_dir.mkdir(parents=True, exist_ok=True)
         self._spill = str(self.blob_dir)            # the memory store's large-blob folder is this one, kept
         self._db_lock = threading.Lock()
+        self._journal: _JournalTable | None = None
+        self.closed = False
         self._db = sqlite3.connect(self.directory / "state.sqlite3", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")      # WAL: a commit survives the process being killed
@@ -176,9 +183,12 @@ class SqliteStore(MemoryStore):
     # ---- the journal (bounded: the oldest entries beyond the journal's limit are dropped) --------------------
 
     def journal_sink(self, limit: int) -> _JournalTable:
-        return _JournalTable(self, limit)
+        self._journal = _JournalTable(self, limit)
+        return self._journal
 
     def journal_entries(self, limit: int) -> list[Entry]:
+        if self._journal is not None:
+            self._journal.flush()
         with self._db_lock:
             rows = self._db.execute("SELECT data FROM journal ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
         out = []
@@ -190,25 +200,71 @@ class SqliteStore(MemoryStore):
         return out
 
     def close(self) -> None:
+        if self._journal is not None:
+            self._journal.flush()
         with self._db_lock:
+            self.closed = True
             self._db.close()
 
 
 class _JournalTable:
+    """The journal kept in one process's state directory. The entries are read from memory while it runs (the
+    table is read back only by the next run), so they are written by a timer's thread, together, at most
+    ``JOURNAL_FLUSH_S`` after they were made, rather than with a commit beside every answer: a task query on a state
+    directory neither waits on a write it does not need nor pickles its entry. A server stopped as asked writes
+    what is pending; a ``kill -9`` loses that last moment of the journal (never a job, object or record: those are
+    written through)."""
+
     def __init__(self, store: SqliteStore, limit: int) -> None:
         self.store = store
         self.limit = limit
         self.count = 0
+        self._pending: list[Entry] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._cleared = 0                     # clears so far: a batch taken before one is not written after it
+        atexit.register(self.flush)
 
     def append(self, entry: Entry) -> None:
-        self.store._write("INSERT OR REPLACE INTO journal (seq, data) VALUES (?, ?)", entry.seq,
-                          pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
-        self.count += 1
-        if self.count % 1000 == 0:          # now and then, not every time: drop what is beyond the limit
-            self.store._write("DELETE FROM journal WHERE seq <= ?", entry.seq - self.limit)
+        with self._lock:
+            self._pending.append(entry)
+            if self._timer is None:
+                self._timer = threading.Timer(JOURNAL_FLUSH_S, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self) -> None:
+        """The pending entries, written in one transaction (and what is beyond the limit dropped now and then)."""
+        with self._lock:
+            rows, self._pending = self._pending, []
+            timer, self._timer = self._timer, None
+            cleared = self._cleared
+        if timer is not None:
+            timer.cancel()
+        if not rows:
+            return
+        data = [(e.seq, pickle.dumps(e, protocol=pickle.HIGHEST_PROTOCOL)) for e in rows]
+        with self.store._db_lock:
+            if self.store.closed or cleared != self._cleared:
+                return
+            db = self.store._db
+            db.execute("BEGIN")
+            try:
+                db.executemany("INSERT OR REPLACE INTO journal (seq, data) VALUES (?, ?)", data)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            before = self.count
+            self.count += len(rows)
+            if self.count // 1000 != before // 1000:      # now and then, not every time
+                self.store._db.execute("DELETE FROM journal WHERE seq <= ?", (rows[-1].seq - self.limit,))
 
     def clear(self) -> None:
-        self.store._write("DELETE FROM journal")
+        with self._lock, self.store._db_lock:
+            self._pending = []
+            self._cleared += 1
+            self.store._db.execute("DELETE FROM journal")
 
 
 class SharedSqliteStore:
@@ -276,8 +332,8 @@ class SharedSqliteStore:
     def put_job(self, job: Job) -> None:
         data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:            # a new job: one statement (the common case of a submit)
-            if self._db.execute("INSERT INTO jobs (id, data, vendor, model, test_id, account) "
-                                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+            if self._db.execute("INSERT INTO jobs (id, data, vendor, model, test_id, account, phase) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
                                 _job_row(job, data)).rowcount == 1:
                 return
         with self._transaction() as db:
@@ -303,26 +359,53 @@ class SharedSqliteStore:
         return int(row[0]) if row is not None else 0  # type: ignore[call-overload]
 
     def page_jobs(self, equal: dict[str, str], accounts: frozenset[str] | None, newest: bool, offset: int,
-                  limit: int | None) -> tuple[list[Job], int]:
+                  limit: int | None, phase: str | None = None,
+                  current: Callable[[Job], Job] | None = None) -> tuple[list[Job], int]:
         """One page of a listing, filtered and counted in SQL: only the page's jobs are read back (a listing of
         100,000 jobs does not unpickle them all). ``equal``: column → value (``JOB_COLUMNS``); ``accounts``: the
-        making credential is one of these."""
+        making credential is one of these. ``phase``: the jobs in that phase now — a job that has ended (or is
+        paused) stays in the phase its row says, so only the queued and running ones, whose phase moves with the
+        clock, are read back and brought up to date by ``current``."""
         where, args = [], []
         for column, value in equal.items():
-            if column not in JOB_COLUMNS:
+            if column not in JOB_COLUMNS or column == "phase":
                 raise ValueError(f"no listing column {column!r}")
             where.append(f"{column} = ?")
             args.append(value)
         if accounts is not None:
             where.append(f"account IN ({', '.join('?' * len(accounts))})")
             args.extend(sorted(accounts))
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        row = self._one(f"SELECT count(*) FROM jobs{clause}", *args)
-        total = int(row[0]) if row is not None else 0  # type: ignore[call-overload]
-        rows = self._all(f"SELECT data FROM jobs{clause} ORDER BY rowid {'DESC' if newest else 'ASC'} "
-                         "LIMIT ? OFFSET ?", *args, -1 if limit is None else limit, offset)
-        loaded = [self._loads(data, "a job") for (data,) in rows]
-        return [j for j in loaded if isinstance(j, Job)], total
+        order = "DESC" if newest else "ASC"
+        if phase is None:
+            clause = f" WHERE {' AND '.join(where)}" if where else ""
+            row = self._one(f"SELECT count(*) FROM jobs{clause}", *args)
+            total = int(row[0]) if row is not None else 0  # type: ignore[call-overload]
+            rows = self._all(f"SELECT data FROM jobs{clause} ORDER BY rowid {order} LIMIT ? OFFSET ?", *args,
+                             -1 if limit is None else limit, offset)
+            loaded = [self._loads(data, "a job") for (data,) in rows]
+            return [j for j in loaded if isinstance(j, Job)], total
+        fixed = "" if phase in MOVING_PHASES else \
+            f"SELECT rowid FROM jobs WHERE {' AND '.join([*where, 'phase = ?'])}"
+        moving_sql = f"SELECT rowid, data FROM jobs WHERE {' AND '.join([*where, 'phase IN (?, ?)'])}"
+        matched: dict[int, Job | None] = {}
+        if fixed:
+            matched.update((int(r[0]), None) for r in self._all(fixed, *args, phase))  # type: ignore[call-overload]
+        for rowid, data in self._all(moving_sql, *args, *MOVING_PHASES):
+            job = self._loads(data, "a job")
+            if isinstance(job, Job):
+                job = current(job) if current is not None else job
+                if job.phase.value == phase:
+                    matched[int(rowid)] = job  # type: ignore[call-overload]
+        ordered = sorted(matched, reverse=newest)
+        page = ordered[offset:None if limit is None else offset + limit]
+        unread = [r for r in page if matched[r] is None]
+        for start in range(0, len(unread), 500):
+            chunk = unread[start:start + 500]
+            for rowid, data in self._all(f"SELECT rowid, data FROM jobs WHERE rowid IN "
+                                         f"({', '.join('?' * len(chunk))})", *chunk):
+                job = self._loads(data, "a job")
+                matched[int(rowid)] = job if isinstance(job, Job) else None  # type: ignore[call-overload]
+        return [j for j in (matched[r] for r in page) if j is not None], len(ordered)
 
     def delete_job(self, job_id: str) -> bool:
         with self._transaction() as db:

@@ -88,3 +88,33 @@ def test_the_journal_is_one_numbered_across_instances(store: RedisStore) -> None
     other.journal.record(time=2.0, method="GET", path="/b", status=200, latency_ms=1.0)
     assert [(e.seq, e.path) for e in one.journal.entries()] == [(1, "/a"), (2, "/b")]
     assert [e.path for e in other.journal.entries()] == ["/a", "/b"]
+
+
+def test_a_listing_with_a_phase_reads_back_only_the_page_and_the_moving_jobs(store: RedisStore) -> None:
+    from tests.engine.test_sqlite_store import listing_with_a_phase
+
+    listing_with_a_phase(store)
+
+
+def test_a_listing_pages_from_the_indexes_and_a_deleted_job_leaves_them(store: RedisStore) -> None:
+    for i in range(7):
+        made = job(f"j{i}")
+        made.vendor, made.account = ("nls" if i % 2 else "dashscope"), f"k{i % 3}"
+        store.put_job(made)
+    store.put_job(store.get_job("j0") or job("x"))            # written again: keeps its place
+    page, total = store.page_jobs({"vendor": "dashscope"}, None, newest=True, offset=1, limit=2)
+    assert ([j.id for j in page], total) == (["j4", "j2"], 4)
+    page, total = store.page_jobs({}, frozenset({"k0", "k2"}), newest=False, offset=0, limit=None)
+    assert ([j.id for j in page], total) == (["j0", "j2", "j3", "j5", "j6"], 5)
+    assert store.delete_job("j2")
+    page, total = store.page_jobs({"vendor": "dashscope"}, frozenset({"k2"}), newest=False, offset=0, limit=None)
+    assert ([j.id for j in page], total) == ([], 0)
+
+
+def test_jobs_a_version_without_indexes_wrote_are_indexed_once(store: RedisStore, redis_url: str) -> None:
+    store.put_job(job("old"))
+    for key in store.r.smembers("asr-emulator:job-indexes"):
+        store.r.delete(key)
+    store.r.delete("asr-emulator:counter:job-indexes")
+    page, total = RedisStore(redis_url).page_jobs({"vendor": "dashscope"}, None, False, 0, None)
+    assert ([j.id for j in page], total) == (["old"], 1)

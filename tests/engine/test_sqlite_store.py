@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+import sqlite3
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from emulator.engine import Blob, Engine, Item, Job
 from emulator.engine.core import ID_BLOCK
@@ -55,11 +60,44 @@ def test_the_journal_is_kept_bounded_and_numbering_goes_on(tmp_path: Path) -> No
     first = Engine(store=SqliteStore(tmp_path))
     for i in range(5):
         first.journal.record(time=float(i), method="GET", path=f"/{i}", status=200, latency_ms=1.0)
+    first.store.close()                           # a server that stops as asked writes what is pending
     second = Engine(store=SqliteStore(tmp_path))
     assert [e.path for e in second.journal.entries()] == ["/0", "/1", "/2", "/3", "/4"]
     assert second.journal.record(time=9.0, method="GET", path="/new", status=200, latency_ms=1.0).seq == 6
     second.journal.clear()
     assert Engine(store=SqliteStore(tmp_path)).journal.entries() == []
+
+
+def test_journal_entries_are_written_together_after_the_answers(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task query does not wait on a commit of its journal entry: the entries are written together by a timer
+    (or when the server stops) — so a process killed outright loses only that last moment of the journal."""
+    import time
+
+    from emulator.engine import sqlite_store
+
+    def on_disk() -> list[str]:
+        with sqlite3.connect(tmp_path / "state.sqlite3") as db:
+            return [pickle.loads(data).path for (data,) in db.execute("SELECT data FROM journal ORDER BY seq")]
+
+    monkeypatch.setattr(sqlite_store, "JOURNAL_FLUSH_S", 3600.0)
+    stopping = Engine(store=SqliteStore(tmp_path))
+    for i in range(3):
+        stopping.journal.record(time=float(i), method="GET", path=f"/{i}", status=200, latency_ms=1.0)
+    assert on_disk() == []                          # nothing written beside the answers
+    assert [e.path for e in stopping.journal.entries()] == ["/0", "/1", "/2"]     # read from memory meanwhile
+    stopping.store.close()
+    assert on_disk() == ["/0", "/1", "/2"]
+
+    monkeypatch.setattr(sqlite_store, "JOURNAL_FLUSH_S", 0.05)
+    running = Engine(store=SqliteStore(tmp_path))
+    running.journal.record(time=3.0, method="GET", path="/3", status=200, latency_ms=1.0)
+    deadline = time.monotonic() + 10
+    while len(on_disk()) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert on_disk() == ["/0", "/1", "/2", "/3"]     # the timer wrote it, no stop needed
+    running.journal.clear()
+    assert on_disk() == []
 
 
 def test_two_workers_on_one_directory_share_every_read_and_never_share_an_id(tmp_path: Path) -> None:
@@ -133,3 +171,50 @@ def test_a_state_directory_made_before_the_listing_columns_gets_them(tmp_path: P
     old.close()
     page, total = SharedSqliteStore(tmp_path).page_jobs({"vendor": "dashscope"}, None, False, 0, None)
     assert ([j.id for j in page], total) == (["old"], 1)
+
+
+def listing_with_a_phase(store: Any) -> None:
+    """What a store with ``page_jobs`` must do for ``?phase=``: the jobs in that phase now — an ended job as its row
+    says, a queued or running one brought up to the clock by ``current`` — paged, counted, and without reading back
+    the ended jobs outside the page (shared by the Redis store's test)."""
+    from emulator.engine import Phase
+
+    for i in range(12):
+        made = job(f"j{i:02d}")
+        made.phase = Phase.SUCCEEDED if i % 3 else Phase.QUEUED          # j00, j03, j06, j09 still queued
+        made.vendor = "nls" if i == 11 else "dashscope"
+        store.put_job(made)
+    due = {"j03", "j09"}               # by the clock, these two have succeeded since they were written
+
+    def current(found: Job) -> Job:             # (the engine would also write the move back)
+        if found.id in due:
+            found.phase = Phase.SUCCEEDED
+        return found
+
+    reads: list[str] = []
+    loads = store._loads
+
+    def counting(data: object, what: str) -> object:
+        found = loads(data, what)
+        reads.append(getattr(found, "id", "?"))
+        return found
+
+    store._loads = counting
+    page, total = store.page_jobs({"vendor": "dashscope"}, None, False, 1, 3, "succeeded", current)
+    assert ([j.id for j in page], total) == (["j02", "j03", "j04"], 9)
+    assert all(j.phase is Phase.SUCCEEDED for j in page)
+    assert sorted(reads) == ["j00", "j02", "j03", "j04", "j06", "j09"]     # the queued four and the page's two
+    reads.clear()
+    page, total = store.page_jobs({}, None, True, 0, None, "queued", current)
+    assert ([j.id for j in page], total) == (["j06", "j00"], 2)
+    reads.clear()
+    due.clear()
+    page, total = store.page_jobs({}, None, True, 0, 2, "succeeded", current)     # none moves now
+    assert ([j.id for j in page], total) == (["j11", "j10"], 8)
+    assert sorted(reads) == ["j00", "j03", "j06", "j09", "j10", "j11"]
+
+
+def test_a_shared_store_lists_a_phase_without_reading_every_job_back(tmp_path: Path) -> None:
+    from emulator.engine.sqlite_store import SharedSqliteStore
+
+    listing_with_a_phase(SharedSqliteStore(tmp_path))

@@ -33,7 +33,12 @@ function report(result) {
 
 function run(main) {
   main().then(report, (err) => {
-    process.stderr.write((err && err.stack) || String(err));
+    // an SDK rejects with a plain object (cos-nodejs-sdk-v5: {error, statusCode, …}): shown whole, not as [object Object]
+    let shown = err && err.stack;
+    if (!shown) {
+      try { shown = JSON.stringify(err); } catch (e) { shown = String(err); }
+    }
+    process.stderr.write(shown || String(err));
     process.exit(1);
   });
 }

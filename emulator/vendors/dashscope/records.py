@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.engine import Phase
 from emulator.vendors.dashscope.render import DEFAULT_STYLE, Style
 
 
@@ -15,7 +14,6 @@ class TaskRecord:
     """What DashScope keeps of a file-transcription task beside the engine's job."""
 
     request_id: str
-    rendered: tuple[str, Phase, bytes] | None = None     # (base URL, phase, "output"/"usage" JSON) once finished
     style: Style = DEFAULT_STYLE                         # how the task asked its text to be written
     payload: dict[str, Any] | None = None                # the submit body as received
 

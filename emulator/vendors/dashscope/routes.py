@@ -42,6 +42,7 @@ from emulator.vendors.dashscope.vocabulary import Vocabularies, VocabularyError
 from emulator.web import base_url, complete_multipart, note
 
 VENDOR = "dashscope"
+RENDERS_KEPT = 4096       # finished tasks' query answers kept rendered (DashScope._rendered)
 
 
 def well_formed_key(key: str) -> bool:
@@ -124,6 +125,9 @@ class DashScope(Dialect):
         self.qwen_realtime = QwenRealtime(engine, idle_timeout=settings.ws_idle_timeout,
                                           accepts=lambda key: engine.credentials.accepts(VENDOR, key, well_formed_key))
         self._operations = self._declare()
+        # finished tasks' answers as polled (they never change): the newest RENDERS_KEPT, kept here rather than on
+        # the job, so that a store read back from disk or Redis finds them too and stored jobs stay small
+        self._renders: dict[tuple[int, str, Phase, str], bytes] = {}
 
     # ---- declarations ------------------------------------------------------------------------------------
 
@@ -381,9 +385,9 @@ class DashScope(Dialect):
         """``"output":…,"usage":…`` as JSON; a finished task's never changes, so it is encoded once per base URL."""
         base = base_url(request, self.public_url)
         record = job.record_as(TaskRecord)
-        cached = record.rendered
-        if cached is not None and cached[0] == base and cached[1] is job.phase:
-            fragment: bytes = cached[2]
+        key = (self.engine.resets, job.id, job.phase, base)
+        fragment = self._renders.get(key)
+        if fragment is not None:
             return fragment
         if isinstance(record, QwenTaskRecord):
             link = self._result_url(request)(job, job.items[0]) if job.items else None
@@ -394,7 +398,9 @@ class DashScope(Dialect):
         fragment = json.dumps({"output": output, "usage": usage}, ensure_ascii=False,
                               separators=(",", ":")).encode("utf-8")[1:-1]
         if job.phase.terminal:
-            record.rendered = (base, job.phase, fragment)
+            self._renders[key] = fragment
+            if len(self._renders) > RENDERS_KEPT:
+                self._renders.pop(next(iter(self._renders)))
         return fragment
 
     async def cancel(self, call: Call) -> Response:

@@ -48,7 +48,8 @@ class TencentCi(Dialect):
 
     name = VENDOR
     title = "Tencent Cloud CI speech jobs and COS"
-    hosts = (r"([a-z0-9-]+\.)?(ci|cos)\.[a-z0-9-]+\.myqcloud\.com", r"service\.cos\.(myqcloud\.com|tencentcos\.cn)")
+    hosts = (r"([a-z0-9-]+\.)?(ci|cos)(v6|-cdc|-internal)?\.[a-z0-9-]+\.(myqcloud\.com|tencentcos\.cn)",
+             r"service\.cos\.(myqcloud\.com|tencentcos\.cn)")
     body_limit = cat.MAX_CI_BODY_BYTES
     leniency = cat.CI_LENIENCY
     blank_is_absent = True

@@ -16,7 +16,10 @@ from emulator.vendors.tencent import catalogue as cat
 from emulator.vendors.tencent import result as res
 
 VENDOR = "tencent_ci"
-HOST = re.compile(r"^(?:(?P<bucket>[a-z0-9][a-z0-9-]*)\.)?(?P<kind>ci|cos)\.(?P<region>[a-z0-9-]+)\.myqcloud\.com$")
+# the public domain and the one the SDKs fall back to when it does not answer (cos-nodejs-sdk-v5's AutoSwitchHost),
+# with the network variants the SDKs name (cos-internal: cos-python-sdk-v5's EnableInternalDomain; cosv6, cos-cdc)
+HOST = re.compile(r"^(?:(?P<bucket>[a-z0-9][a-z0-9-]*)\.)?(?P<kind>ci|cos)(?:v6|-cdc|-internal)?"
+                  r"\.(?P<region>[a-z0-9-]+)\.(?:myqcloud\.com|tencentcos\.cn)$")
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{0,48}-\d{5,12}$")
 CI_APIS = frozenset({"asr_jobs", "jobs", "asrqueue", "template", "asrbucket", "asrhotvocabtable"})
 BLOBS = "cos"
