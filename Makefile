@@ -69,11 +69,12 @@ bench-packages:
 	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=wrk
 
 # the whole suite (the image's test first, alone, so that its figures reach the summary; the rest on two xdist
-# workers), then the vendors' SDK suites again on the other HTTP implementation (h11; httptools is the default)
+# workers), then the vendors' SDK suites again on the other HTTP implementation and event loop (h11 and uvloop;
+# httptools and asyncio are the defaults)
 test: lint system-packages node-packages
 	$(BIN)/python -m pytest -q tests/test_docker.py
 	$(BIN)/python -m pytest -q -n 2 --ignore=tests/test_docker.py
-	ASR_EMULATOR_HTTP=h11 $(BIN)/python -m pytest -q -n 2 -m sdk contract_tests
+	ASR_EMULATOR_HTTP=h11 ASR_EMULATOR_LOOP=uvloop $(BIN)/python -m pytest -q -n 2 -m sdk contract_tests
 
 # hostile requests at length: 20,000 cases per vendor (10,000 with credentials off, 10,000 permissive), half of
 # them drawn from the operations' declarations (fuzz.declared)
@@ -87,6 +88,8 @@ bench: install-test bench-packages
 	$(BIN)/python -m bench.dashboard
 	$(BIN)/python -m bench.state
 	$(BIN)/python -m bench.workers
+	$(BIN)/python -m bench.listing
+	$(BIN)/python -m bench.hostile
 
 # the sdist and the wheel, checked as an index would check them (twine check --strict: metadata, the README's
 # rendering); other projects: pip install "dist/asr_emulator-<version>-py3-none-any.whl[testing]"
