@@ -102,6 +102,14 @@ class Job:
     operation: str | None = None      # the vendor operation that made it (SubmitTask, create_job …)
     account: str | None = None        # the credential id of the request that made it (its account)
 
+    @property
+    def moves_with_clock(self) -> bool:
+        """Whether its phase may change with nothing but time passing (a timed lifecycle, media in, not ended or
+        paused): the phase it was last written with may be stale. Any other job's stored phase is its phase — it
+        changes only by a write (a poll of a ``polls:N`` job, a control-plane step, the media coming in)."""
+        return self.media_ready and self.phase in (Phase.QUEUED, Phase.RUNNING) \
+            and self.policy.partition(":")[0].strip() == "timed"
+
     def record_as(self, cls: type[R]) -> R:
         """The dialect's record of this job, typed; a job of another dialect raises ``TypeError``."""
         if not isinstance(self.record, cls):

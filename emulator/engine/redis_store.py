@@ -28,8 +28,8 @@ log = logging.getLogger("asr_emulator")
 P = "asr-emulator:"
 INDEXED = ("vendor", "model", "test_id", "account")      # the listing's filters, each an index (page_jobs)
 PHASES = tuple(p.value for p in Phase)
-MOVING = ("queued", "running")                          # phases a job leaves with the clock alone
-_PHASE = P + "jobs:phase:"
+_PHASE = P + "jobs:phase:"          # + a phase: the jobs in it that do not move with the clock alone
+_CLOCK = P + "jobs:clock"           # the jobs whose phase may move with the clock alone (Job.moves_with_clock)
 
 
 def _by(column: str, value: str) -> str:
@@ -38,7 +38,7 @@ def _by(column: str, value: str) -> str:
 
 def _index_keys(job: Job) -> list[str]:
     keys = [_by(c, v) for c in INDEXED if (v := getattr(job, c)) is not None]
-    return [*keys, _PHASE + job.phase.value]
+    return [*keys, _CLOCK if job.moves_with_clock else _PHASE + job.phase.value]
 MAX_RETRIES = 100        # WATCH conflicts in a row before giving up (never reached but under a storm of writes)
 
 
@@ -118,12 +118,13 @@ class RedisStore:
     # The listing's indexes: a sorted set per filter value (vendor, model, test id, account) and per phase, scored
     # by the job's place in ``jobs``, so that a page is an intersection and a range — not every job read back.
     def _index(self, w: Any, job: Job, score: float) -> None:
-        for key in _index_keys(job):
+        keys = _index_keys(job)
+        for key in keys:
             w.zadd(key, {job.id: score})
-        for phase in PHASES:
-            if phase != job.phase.value:
-                w.zrem(_PHASE + phase, job.id)
-        w.sadd(P + "job-indexes", *_index_keys(job))
+        for key in (_CLOCK, *(_PHASE + phase for phase in PHASES)):
+            if key not in keys:
+                w.zrem(key, job.id)
+        w.sadd(P + "job-indexes", *keys)
 
     def _build_indexes(self) -> None:
         """Indexes for jobs a version without them wrote (once: the flag stays across resets)."""
@@ -145,9 +146,9 @@ class RedisStore:
                   limit: int | None, phase: str | None = None,
                   current: Callable[[Job], Job] | None = None) -> tuple[list[Job], int]:
         """One page of a listing from the indexes: only the page's jobs are read back. ``phase``: the jobs in that
-        phase now — a job that has ended (or is paused) stays in the phase it was written with, so only the queued
-        and running ones, whose phase moves with the clock, are read back and brought up to date by ``current``
-        (as ``SharedSqliteStore.page_jobs``)."""
+        phase now — a job's index says its phase, but for the jobs whose phase may move with the clock alone
+        (``Job.moves_with_clock``): only those are read back and brought up to date by ``current`` (as
+        ``SharedSqliteStore.page_jobs``)."""
         for column in equal:
             if column not in INDEXED:
                 raise ValueError(f"no listing column {column!r}")
@@ -164,20 +165,18 @@ class RedisStore:
             if phase is None:
                 return self._page(keys or [P + "jobs"], newest, offset, limit, temporary)
             matched: dict[str, tuple[float, Job | None]] = {}
-            for state in MOVING:
-                scored = self._scored([*keys, _PHASE + state], temporary)
-                values = self.r.mget([P + "job:" + m for m, _ in scored]) if scored else []
-                for (member, score), value in zip(scored, values, strict=True):
-                    job = self._loads(value, "a job")
-                    if isinstance(job, Job):
-                        job = current(job) if current is not None else job
-                        if job.phase.value == phase:
-                            matched[member] = (score, job)
-            if phase not in MOVING:
-                if not matched:          # nothing moved into it: the phase's index, paged as it is
-                    return self._page([*keys, _PHASE + phase], newest, offset, limit, temporary)
-                for member, score in self._scored([*keys, _PHASE + phase], temporary):
-                    matched.setdefault(member, (score, None))
+            scored = self._scored([*keys, _CLOCK], temporary)
+            values = self.r.mget([P + "job:" + m for m, _ in scored]) if scored else []
+            for (member, score), value in zip(scored, values, strict=True):
+                job = self._loads(value, "a job")
+                if isinstance(job, Job):
+                    job = current(job) if current is not None else job
+                    if job.phase.value == phase:
+                        matched[member] = (score, job)
+            if not matched:              # none moved into it: the phase's index, paged as it is
+                return self._page([*keys, _PHASE + phase], newest, offset, limit, temporary)
+            for member, score in self._scored([*keys, _PHASE + phase], temporary):
+                matched.setdefault(member, (score, None))
             ordered = sorted(matched, key=lambda m: matched[m][0], reverse=newest)
             page = ordered[offset:None if limit is None else offset + limit]
             unread = [m for m in page if matched[m][1] is None]

@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +37,18 @@ CREATE TABLE IF NOT EXISTS blobs (kind TEXT NOT NULL, key TEXT NOT NULL, path TE
                                   content_type TEXT NOT NULL, name TEXT NOT NULL, meta TEXT NOT NULL,
                                   PRIMARY KEY (kind, key));
 """
-MOVING_PHASES = ("queued", "running")      # phases a job leaves with the clock alone (a paused one waits)
-JOURNAL_FLUSH_S = 0.25    # the longest a journal entry waits to be written in one process's state directory
-# a job's fields listings filter on, beside its pickle (the phase as last written: see page_jobs)
-JOB_COLUMNS = ("vendor", "model", "test_id", "account", "phase")
-_UPSERT_JOB = ("INSERT INTO jobs (id, data, vendor, model, test_id, account, phase) VALUES (?, ?, ?, ?, ?, ?, ?) "
-               "ON CONFLICT(id) DO UPDATE SET data = excluded.data, phase = excluded.phase")
+JOURNAL_FLUSH_S = 0.05    # the longest a journal entry waits to be written in one process's state directory
+# a job's fields listings filter on, beside its pickle (the phase as last written, and whether it may move with the
+# clock alone — Job.moves_with_clock: see page_jobs)
+JOB_COLUMNS = ("vendor", "model", "test_id", "account", "phase", "clock")
+_UPSERT_JOB = ("INSERT INTO jobs (id, data, vendor, model, test_id, account, phase, clock) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+               "ON CONFLICT(id) DO UPDATE SET data = excluded.data, phase = excluded.phase, clock = excluded.clock")
 
 
 def _job_row(job: Job, data: bytes) -> tuple[object, ...]:
-    return (job.id, data, job.vendor, job.model, job.test_id, job.account, job.phase.value)
+    return (job.id, data, job.vendor, job.model, job.test_id, job.account, job.phase.value,
+            int(job.moves_with_clock))
 
 
 def _add_counter(db: sqlite3.Connection, name: str, amount: int) -> int:
@@ -75,6 +77,7 @@ def _add_job_columns(db: sqlite3.Connection) -> None:
             db.execute(f"UPDATE jobs SET {', '.join(f'{c} = ?' for c in JOB_COLUMNS)} WHERE id = ?",
                        (*_job_row(job, b"")[2:], job_id))
     db.execute("CREATE INDEX IF NOT EXISTS jobs_phase ON jobs (phase)")
+    db.execute("CREATE INDEX IF NOT EXISTS jobs_clock ON jobs (clock)")
 
 
 _SHARED_SCHEMA = """
@@ -332,8 +335,8 @@ class SharedSqliteStore:
     def put_job(self, job: Job) -> None:
         data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:            # a new job: one statement (the common case of a submit)
-            if self._db.execute("INSERT INTO jobs (id, data, vendor, model, test_id, account, phase) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+            if self._db.execute("INSERT INTO jobs (id, data, vendor, model, test_id, account, phase, clock) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
                                 _job_row(job, data)).rowcount == 1:
                 return
         with self._transaction() as db:
@@ -363,12 +366,12 @@ class SharedSqliteStore:
                   current: Callable[[Job], Job] | None = None) -> tuple[list[Job], int]:
         """One page of a listing, filtered and counted in SQL: only the page's jobs are read back (a listing of
         100,000 jobs does not unpickle them all). ``equal``: column → value (``JOB_COLUMNS``); ``accounts``: the
-        making credential is one of these. ``phase``: the jobs in that phase now — a job that has ended (or is
-        paused) stays in the phase its row says, so only the queued and running ones, whose phase moves with the
-        clock, are read back and brought up to date by ``current``."""
+        making credential is one of these. ``phase``: the jobs in that phase now — a job's row says its phase, but
+        for the jobs whose phase may move with the clock alone (``Job.moves_with_clock``: timed, not ended): only
+        those are read back and brought up to date by ``current``."""
         where, args = [], []
         for column, value in equal.items():
-            if column not in JOB_COLUMNS or column == "phase":
+            if column not in JOB_COLUMNS or column in ("phase", "clock"):
                 raise ValueError(f"no listing column {column!r}")
             where.append(f"{column} = ?")
             args.append(value)
@@ -377,25 +380,20 @@ class SharedSqliteStore:
             args.extend(sorted(accounts))
         order = "DESC" if newest else "ASC"
         if phase is None:
-            clause = f" WHERE {' AND '.join(where)}" if where else ""
-            row = self._one(f"SELECT count(*) FROM jobs{clause}", *args)
-            total = int(row[0]) if row is not None else 0  # type: ignore[call-overload]
-            rows = self._all(f"SELECT data FROM jobs{clause} ORDER BY rowid {order} LIMIT ? OFFSET ?", *args,
-                             -1 if limit is None else limit, offset)
-            loaded = [self._loads(data, "a job") for (data,) in rows]
-            return [j for j in loaded if isinstance(j, Job)], total
-        fixed = "" if phase in MOVING_PHASES else \
-            f"SELECT rowid FROM jobs WHERE {' AND '.join([*where, 'phase = ?'])}"
-        moving_sql = f"SELECT rowid, data FROM jobs WHERE {' AND '.join([*where, 'phase IN (?, ?)'])}"
+            return self._page(where, args, order, offset, limit)
         matched: dict[int, Job | None] = {}
-        if fixed:
-            matched.update((int(r[0]), None) for r in self._all(fixed, *args, phase))  # type: ignore[call-overload]
-        for rowid, data in self._all(moving_sql, *args, *MOVING_PHASES):
+        for rowid, data in self._all(f"SELECT rowid, data FROM jobs WHERE {' AND '.join([*where, 'clock = 1'])}",
+                                     *args):
             job = self._loads(data, "a job")
             if isinstance(job, Job):
                 job = current(job) if current is not None else job
                 if job.phase.value == phase:
                     matched[int(rowid)] = job  # type: ignore[call-overload]
+        fixed = [*where, "clock = 0", "phase = ?"]
+        if not matched:                  # none moved into it: the rows that say it, paged in SQL
+            return self._page(fixed, [*args, phase], order, offset, limit)
+        for (rowid,) in self._all(f"SELECT rowid FROM jobs WHERE {' AND '.join(fixed)}", *args, phase):
+            matched[int(rowid)] = None  # type: ignore[call-overload]
         ordered = sorted(matched, reverse=newest)
         page = ordered[offset:None if limit is None else offset + limit]
         unread = [r for r in page if matched[r] is None]
@@ -406,6 +404,16 @@ class SharedSqliteStore:
                 job = self._loads(data, "a job")
                 matched[int(rowid)] = job if isinstance(job, Job) else None  # type: ignore[call-overload]
         return [j for j in (matched[r] for r in page) if j is not None], len(ordered)
+
+    def _page(self, where: list[str], args: Sequence[object], order: str, offset: int,
+              limit: int | None) -> tuple[list[Job], int]:
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        row = self._one(f"SELECT count(*) FROM jobs{clause}", *args)
+        total = int(row[0]) if row is not None else 0  # type: ignore[call-overload]
+        rows = self._all(f"SELECT data FROM jobs{clause} ORDER BY rowid {order} LIMIT ? OFFSET ?", *args,
+                         -1 if limit is None else limit, offset)
+        loaded = [self._loads(data, "a job") for (data,) in rows]
+        return [j for j in loaded if isinstance(j, Job)], total
 
     def delete_job(self, job_id: str) -> bool:
         with self._transaction() as db:

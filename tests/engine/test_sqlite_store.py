@@ -174,16 +174,20 @@ def test_a_state_directory_made_before_the_listing_columns_gets_them(tmp_path: P
 
 
 def listing_with_a_phase(store: Any) -> None:
-    """What a store with ``page_jobs`` must do for ``?phase=``: the jobs in that phase now — an ended job as its row
-    says, a queued or running one brought up to the clock by ``current`` — paged, counted, and without reading back
-    the ended jobs outside the page (shared by the Redis store's test)."""
+    """What a store with ``page_jobs`` must do for ``?phase=``: the jobs in that phase now — a job as its row says,
+    one whose phase moves with the clock (timed) brought up to it by ``current`` — paged, counted, and without
+    reading back the other jobs outside the page (shared by the Redis store's test)."""
     from emulator.engine import Phase
 
     for i in range(12):
         made = job(f"j{i:02d}")
         made.phase = Phase.SUCCEEDED if i % 3 else Phase.QUEUED          # j00, j03, j06, j09 still queued
+        made.policy = "instant" if i % 3 else "timed"
         made.vendor = "nls" if i == 11 else "dashscope"
         store.put_job(made)
+    held = job("j12")                                 # queued and staying so until told (manual): never read back
+    held.policy = "manual"
+    store.put_job(held)
     due = {"j03", "j09"}               # by the clock, these two have succeeded since they were written
 
     def current(found: Job) -> Job:             # (the engine would also write the move back)
@@ -206,7 +210,7 @@ def listing_with_a_phase(store: Any) -> None:
     assert sorted(reads) == ["j00", "j02", "j03", "j04", "j06", "j09"]     # the queued four and the page's two
     reads.clear()
     page, total = store.page_jobs({}, None, True, 0, None, "queued", current)
-    assert ([j.id for j in page], total) == (["j06", "j00"], 2)
+    assert ([j.id for j in page], total) == (["j12", "j06", "j00"], 3)
     reads.clear()
     due.clear()
     page, total = store.page_jobs({}, None, True, 0, 2, "succeeded", current)     # none moves now
