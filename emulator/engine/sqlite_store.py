@@ -76,7 +76,7 @@ def _add_job_columns(db: sqlite3.Connection) -> None:
                 continue
             db.execute(f"UPDATE jobs SET {', '.join(f'{c} = ?' for c in JOB_COLUMNS)} WHERE id = ?",
                        (*_job_row(job, b"")[2:], job_id))
-    db.execute("CREATE INDEX IF NOT EXISTS jobs_phase ON jobs (phase)")
+    db.execute("CREATE INDEX IF NOT EXISTS jobs_phase_clock ON jobs (phase, clock)")
     db.execute("CREATE INDEX IF NOT EXISTS jobs_clock ON jobs (clock)")
 
 
