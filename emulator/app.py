@@ -35,6 +35,7 @@ from emulator.engine.faults import TRANSPORT_ACTIONS
 from emulator.fixtures import load_fixtures
 from emulator.openapi import walk_routes
 from emulator.pipeline import run
+from emulator.record.recorder import Recorder
 from emulator.ui import Dashboard
 from emulator.vendors import registry
 from emulator.vendors.base import Dialect, Operation
@@ -77,6 +78,14 @@ class Emulator:
         # the credential tables the dialects keep (an account's ids are known in each; PAI-EAS has service tokens)
         self.engine.set_account_tables([d.name for d in self.dialects if d.name in self.engine.credentials.keys])
         self.control = Control(self)
+        self.recorder: Recorder | None = None
+        if settings.record:
+            names = {d.name for d in self.dialects}
+            unknown = set(settings.upstream) - names - {"all"}
+            if unknown:
+                raise ValueError(f"upstream: no vendor {', '.join(sorted(unknown))} (one of {', '.join(sorted(names))}"
+                                 ", or all)")
+            self.recorder = Recorder(settings.record, settings.upstream, settings.upstream_address)
         self._resumed: list[Any] = []
         self._shared = bool(getattr(self.engine.store, "shared", False))
         self._pid = str(os.getpid()).encode()
@@ -244,6 +253,9 @@ class Emulator:
 
         try:
             dialect, receive = await self._claim(scope, receive)
+            if dialect is not None and self.recorder is not None and self.recorder.records(dialect) \
+                    and await self.recorder.forward(dialect, scope, receive, send_wrapper):
+                return
             if dialect is not None:
                 await run(dialect, scope, receive, send_wrapper, self._no_route)
             else:

@@ -30,7 +30,9 @@ def _serve(args: argparse.Namespace) -> int:
             credentials=args.credentials, public_url=args.public_url,
             rate_limits=True if args.rate_limits else None, control_token=args.control_token,
             strict=True if args.strict else None, state_dir=args.state_dir, workers=args.workers,
-            store=args.store, http=args.http, loop=args.loop,
+            store=args.store, http=args.http, loop=args.loop, record=args.record,
+            upstream=tuple(v for v in (args.upstream or "").split(",") if v) or None,
+            upstream_address=args.upstream_address,
         )
         if args.no_control_token:
             settings = replace(settings, control_token="")
@@ -293,6 +295,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--http", choices=["httptools", "h11"],
                    help="the HTTP implementation: httptools (default: its C parser, about twice h11's rate) or h11; "
                         "either keeps response header names in the vendor's case (env ASR_EMULATOR_HTTP)")
+    s.add_argument("--record", metavar="DIR",
+                   help="forward the --upstream vendors' requests to the real service and write each exchange to DIR "
+                        "as a cassette, without secrets (the client addresses the vendor's host through the emulator "
+                        "as its proxy; env ASR_EMULATOR_RECORD)")
+    s.add_argument("--upstream", metavar="VENDOR[,VENDOR…]",
+                   help="the vendors recorded: dashscope, nls, nls_gateway, eas, tencent_asr, tencent_flash, "
+                        "tencent_ci, or all (env ASR_EMULATOR_UPSTREAM)")
+    s.add_argument("--upstream-address", metavar="URL",
+                   help="send the recorded requests to URL instead of the vendor's host, the Host header unchanged "
+                        "(a gateway, or an emulator playing the service; env ASR_EMULATOR_UPSTREAM_ADDRESS)")
     s.add_argument("--loop", choices=["asyncio", "uvloop"],
                    help="the event loop: asyncio (default: its tail latency under load is a third of uvloop's "
                         "here) or uvloop (a few per cent more requests a second) (env ASR_EMULATOR_LOOP)")

@@ -48,6 +48,9 @@ class Settings:
     state_dir: str | None = None             # keep jobs, objects and records here (SQLite), across restarts
     workers: int = 1                         # processes serving one port, sharing the state directory
     store: str | None = None                 # redis://HOST:PORT/DB: the state in Redis, shared by instances
+    record: str | None = None                # a folder: the upstream vendors' exchanges are written there
+    upstream: tuple[str, ...] = ()           # the vendors (dialect names, or "all") whose requests go upstream
+    upstream_address: str | None = None      # where upstream requests go instead of the vendor's host (Host kept)
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -61,6 +64,10 @@ class Settings:
             raise ValueError(f"credentials must be one of {', '.join(MODES)}")
         if self.store is not None and not self.store.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("store is redis://HOST:PORT/DB (or rediss://, unix://)")
+        if bool(self.record) != bool(self.upstream):
+            raise ValueError("record and upstream go together: --record DIR --upstream VENDOR[,VENDOR…]")
+        if self.upstream_address is not None and not self.upstream_address.startswith(("http://", "https://")):
+            raise ValueError("upstream_address is an http:// or https:// URL")
         if not 1 <= self.workers <= MAX_WORKERS:
             raise ValueError(f"workers is between 1 and {MAX_WORKERS}")
         if not self.dashscope_prefix.startswith("/"):
@@ -117,6 +124,6 @@ def _parse(kind: Any, name: str, raw: str) -> Any:
         if word not in _TRUE + _FALSE:
             raise ValueError(f"not true or false (one of {', '.join(_TRUE)} / {', '.join(w for w in _FALSE if w)})")
         return word in _TRUE
-    if name.endswith(("_keys", "_appkeys", "_services")):
+    if name.endswith(("_keys", "_appkeys", "_services")) or name == "upstream":
         return tuple(k for k in raw.split(",") if k)
     return raw

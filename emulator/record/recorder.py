@@ -1,0 +1,192 @@
+"""``serve --record DIR --upstream VENDOR[,VENDOR…]``: the requests of those vendors go to the real service,
+unchanged — the client's own signatures pass through — and each exchange is written to ``DIR`` as a cassette
+(``emulator.record.cassette``: no secret is written).
+
+The client must address the vendor's real host (the emulator as its HTTP proxy: absolute-form requests, or
+``CONNECT`` with the local CA), since that is where the answer comes from and what its signature names. A request
+to the emulator's own address is answered by the emulator as usual, with a warning saying why it was not recorded.
+``--upstream-address URL`` sends the recorded requests there instead of to the vendor's host (the ``Host`` header
+still names the vendor's): for a gateway in front of the service, or another emulator playing the service in tests.
+WebSocket APIs (the realtime ones) are not recorded yet: they are answered by the emulator, with a warning."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import re
+import time
+import zlib
+from collections.abc import Iterable
+
+import httpx
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+
+from emulator.record.cassette import HOP_HEADERS, Cassettes, Exchange, Message, clean_body, clean_headers, clean_url
+from emulator.vendors.base import Call, Dialect, NoRoute, VendorError
+from emulator.web import replay
+
+log = logging.getLogger("asr_emulator")
+MAX_RECORDED_BODY = 64 * 1024 * 1024        # a request or answer larger than this is not recorded (nor forwarded)
+UPSTREAM_TIMEOUT_S = 120.0
+
+
+class Recorder:
+    def __init__(self, directory: str, vendors: Iterable[str], address: str | None = None) -> None:
+        self.cassettes = Cassettes(directory)
+        self.vendors = frozenset(vendors)
+        self.address = address.rstrip("/") if address else None
+        self._client: httpx.AsyncClient | None = None
+
+    def records(self, dialect: Dialect) -> bool:
+        return "all" in self.vendors or dialect.name in self.vendors
+
+    def public_host(self, dialect: Dialect, host: str) -> bool:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        return any(re.fullmatch(pattern, name.lower()) for pattern in dialect.hosts)
+
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT_S, follow_redirects=False, trust_env=False)
+            self._client.headers.clear()          # only what the client sent goes upstream
+        return self._client
+
+    async def forward(self, dialect: Dialect, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Send the request to the real service and its answer back, writing the exchange; False when it is not
+        one to record (the caller answers it as the emulator, with the reason in ``scope["state"]``)."""
+        state = scope.setdefault("state", {})
+        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+        if scope["type"] != "http":
+            state.setdefault("warnings", []).append(f"{dialect.name}: not recorded: WebSocket exchanges are not "
+                                                    "recorded yet (the emulator answered)")
+            return False
+        if not self.public_host(dialect, host):
+            state.setdefault("warnings", []).append(
+                f"{dialect.name}: not recorded: the request names {host or 'no host'}, not the vendor's own host "
+                "(send it through the emulator as an HTTP proxy); the emulator answered")
+            return False
+        body = await _read(receive)
+        if body is None:
+            await _answer(send, 413, b"the emulator records request bodies up to 64 MiB")
+            return True
+        operation = await _operation(dialect, scope, body, receive)
+        raw_path = scope.get("raw_path") or scope.get("path", "/").encode()
+        query = scope.get("query_string", b"")
+        target = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+        scheme = "https" if scope.get("scheme") in ("https", "wss") or _port(host) in ("", "443") else "http"
+        url = f"{self.address}{target}" if self.address else f"{scheme}://{host}{target}"
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])
+                   if k.decode("latin-1").lower() not in HOP_HEADERS]
+        state.setdefault("journal", {}).update(vendor=dialect.name, operation=operation, error=None)
+        started, clock = time.time(), time.perf_counter()
+        try:
+            async with self.client().stream(scope.get("method", "GET"), url, headers=headers, content=body) as got:
+                chunks, size = [], 0
+                async for chunk in got.aiter_raw():
+                    size += len(chunk)
+                    if size > MAX_RECORDED_BODY:
+                        raise _TooLarge
+                    chunks.append(chunk)
+                raw = b"".join(chunks)
+        except _TooLarge:
+            await _answer(send, 502, b"the vendor's answer is larger than the emulator records (64 MiB)")
+            return True
+        except httpx.HTTPError as exc:
+            log.warning("recording %s %s: the upstream did not answer: %s", dialect.name, operation, exc)
+            state["journal"]["error"] = f"upstream: {type(exc).__name__}: {exc}"
+            await _answer(send, 502, f"the vendor's service did not answer: {type(exc).__name__}".encode())
+            return True
+        elapsed = (time.perf_counter() - clock) * 1000
+        answer_headers = [(k, v) for k, v in got.headers.multi_items() if k.lower() not in HOP_HEADERS]
+        await send({"type": "http.response.start", "status": got.status_code,
+                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer_headers]
+                    + [(b"content-length", str(len(raw)).encode())]})
+        await send({"type": "http.response.body", "body": raw})
+        self._write(dialect.name, operation, started, elapsed, scope, url, headers, body, got.status_code,
+                    answer_headers, raw)
+        return True
+
+    def _write(self, vendor: str, operation: str, started: float, elapsed: float, scope: Scope, url: str,
+               headers: list[tuple[str, str]], body: bytes, status: int, answer_headers: list[tuple[str, str]],
+               raw: bytes) -> None:
+        host = next((v for k, v in headers if k.lower() == "host"), "")
+        shown_url = url if not self.address else url.replace(self.address, f"https://{host}", 1)
+        request_text, request_encoding = clean_body(body, _header(headers, "content-type"))
+        decoded, kept_headers = _decoded(raw, answer_headers)
+        links: list[str] = []
+        answer_text, answer_encoding = clean_body(decoded, _header(kept_headers, "content-type"), links)
+        exchange = Exchange(
+            seq=self.cassettes.next_seq(), vendor=vendor, operation=operation, started=round(started, 3),
+            elapsed_ms=round(elapsed, 1),
+            request=Message(headers=clean_headers(headers), body=request_text, encoding=request_encoding,
+                            method=scope.get("method", "GET"), url=clean_url(shown_url)),
+            response=Message(headers=clean_headers(kept_headers), body=answer_text, encoding=answer_encoding,
+                             status=status),
+            result_links=links)
+        self.cassettes.write(exchange)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str:
+    return next((v for k, v in headers if k.lower() == name), "")
+
+
+def _port(host: str) -> str:
+    return host.rsplit(":", 1)[1] if host.count(":") == 1 else ""
+
+
+def _decoded(raw: bytes, headers: list[tuple[str, str]]) -> tuple[bytes, list[tuple[str, str]]]:
+    """The answer's bytes as the client reads them (gzip and deflate undone) and its headers without that
+    encoding; an encoding it cannot undo is kept as it is."""
+    encoding = _header(headers, "content-encoding").lower().strip()
+    try:
+        if encoding == "gzip":
+            raw = gzip.decompress(raw)
+        elif encoding == "deflate":
+            raw = zlib.decompress(raw)
+        else:
+            return raw, headers
+    except (OSError, zlib.error):
+        return raw, headers
+    return raw, [(k, v) for k, v in headers if k.lower() != "content-encoding"]
+
+
+async def _read(receive: Receive) -> bytes | None:
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > MAX_RECORDED_BODY:
+            return None
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def _operation(dialect: Dialect, scope: Scope, body: bytes, receive: Receive) -> str:
+    """The vendor operation a request is, as the dialect routes it ("unknown" when it routes nowhere)."""
+    request = Request(scope, replay(body, receive))
+    call = Call(request, dialect, body=body)
+    try:
+        op = await dialect.route(call)
+    except (NoRoute, VendorError):
+        return "unknown"
+    except Exception:              # a request the dialect cannot even route is still forwarded and recorded
+        log.debug("recording: %s could not name the operation", dialect.name, exc_info=True)
+        return "unknown"
+    return op.name
+
+
+async def _answer(send: Send, status: int, text: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(text)).encode())]})
+    await send({"type": "http.response.body", "body": text})
+
+
+__all__ = ["MAX_RECORDED_BODY", "Recorder"]
