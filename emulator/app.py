@@ -36,6 +36,7 @@ from emulator.fixtures import load_fixtures
 from emulator.openapi import walk_routes
 from emulator.pipeline import run
 from emulator.record.recorder import Recorder
+from emulator.record.replayer import Replayer
 from emulator.ui import Dashboard
 from emulator.vendors import registry
 from emulator.vendors.base import Dialect, Operation
@@ -86,6 +87,7 @@ class Emulator:
                 raise ValueError(f"upstream: no vendor {', '.join(sorted(unknown))} (one of {', '.join(sorted(names))}"
                                  ", or all)")
             self.recorder = Recorder(settings.record, settings.upstream, settings.upstream_address)
+        self.replayer = Replayer(settings.replay, settings.replay_strict) if settings.replay else None
         self._resumed: list[Any] = []
         self._shared = bool(getattr(self.engine.store, "shared", False))
         self._pid = str(os.getpid()).encode()
@@ -256,6 +258,10 @@ class Emulator:
             if dialect is not None and self.recorder is not None and self.recorder.records(dialect) \
                     and await self.recorder.forward(dialect, scope, receive, send_wrapper):
                 return
+            if dialect is not None and self.replayer is not None:
+                done, receive = await self.replayer.answer(dialect, scope, receive, send_wrapper)
+                if done:
+                    return
             if dialect is not None:
                 await run(dialect, scope, receive, send_wrapper, self._no_route)
             else:

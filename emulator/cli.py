@@ -32,7 +32,8 @@ def _serve(args: argparse.Namespace) -> int:
             strict=True if args.strict else None, state_dir=args.state_dir, workers=args.workers,
             store=args.store, http=args.http, loop=args.loop, record=args.record,
             upstream=tuple(v for v in (args.upstream or "").split(",") if v) or None,
-            upstream_address=args.upstream_address,
+            upstream_address=args.upstream_address, replay=args.replay,
+            replay_strict=True if args.replay_strict else None,
         )
         if args.no_control_token:
             settings = replace(settings, control_token="")
@@ -305,6 +306,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--upstream-address", metavar="URL",
                    help="send the recorded requests to URL instead of the vendor's host, the Host header unchanged "
                         "(a gateway, or an emulator playing the service; env ASR_EMULATOR_UPSTREAM_ADDRESS)")
+    s.add_argument("--replay", metavar="DIR",
+                   help="answer requests from the cassettes in DIR (recorded with --record): matched by vendor, "
+                        "operation and request, signatures, times and nonces left out; a task's polls in the order "
+                        "recorded (env ASR_EMULATOR_REPLAY)")
+    s.add_argument("--replay-strict", action="store_true",
+                   help="refuse a request no cassette matches, naming the closest recorded one (by default the "
+                        "emulator answers it, with a warning; env ASR_EMULATOR_REPLAY_STRICT)")
     s.add_argument("--loop", choices=["asyncio", "uvloop"],
                    help="the event loop: asyncio (default: its tail latency under load is a third of uvloop's "
                         "here) or uvloop (a few per cent more requests a second) (env ASR_EMULATOR_LOOP)")

@@ -51,6 +51,8 @@ class Settings:
     record: str | None = None                # a folder: the upstream vendors' exchanges are written there
     upstream: tuple[str, ...] = ()           # the vendors (dialect names, or "all") whose requests go upstream
     upstream_address: str | None = None      # where upstream requests go instead of the vendor's host (Host kept)
+    replay: str | None = None                # a folder of cassettes: matching requests are answered from them
+    replay_strict: bool = False              # a request no cassette matches is refused (else the emulator answers)
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -66,6 +68,8 @@ class Settings:
             raise ValueError("store is redis://HOST:PORT/DB (or rediss://, unix://)")
         if bool(self.record) != bool(self.upstream):
             raise ValueError("record and upstream go together: --record DIR --upstream VENDOR[,VENDOR…]")
+        if self.record and self.replay:
+            raise ValueError("record and replay do not go together (record first, then replay what was recorded)")
         if self.upstream_address is not None and not self.upstream_address.startswith(("http://", "https://")):
             raise ValueError("upstream_address is an http:// or https:// URL")
         if not 1 <= self.workers <= MAX_WORKERS:

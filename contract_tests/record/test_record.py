@@ -1,7 +1,8 @@
-"""Recording through the vendors' SDKs: an emulator recording (``serve --record DIR --upstream …``), the SDK
+"""Record and replay through the vendors' SDKs: an emulator recording (``serve --record DIR --upstream …``), the SDK
 sending to the vendor's own host through it as a proxy, and a second emulator on loopback playing the real service
-(``--upstream-address``). The SDK gets the upstream's answers, and the cassettes hold every exchange — in order,
-named by operation — without a single secret."""
+(``--upstream-address``). The SDK gets the upstream's answers; the cassettes hold every exchange — in order, named
+by operation — without a single secret; and a fresh emulator replaying them (``--replay DIR``) gives the same SDK
+the same results, poll by poll, with nothing upstream."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,37 +23,17 @@ from emulator.testing import ServerProcess
 
 pytestmark = pytest.mark.sdk
 API_KEY = "sk-recorded-secret-4242"                 # must never reach a cassette
-SAID = "你好，欢迎使用语音识别模拟器。今天天气很好。"
 
 
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[str]:
-    """The 'real service': another emulator, its hosts mapped to it by the recorder's --upstream-address."""
-    with ServerProcess(["--lifecycle", "polls:1"]) as server:
-        yield server.url
+@dataclass
+class Recorded:
+    folder: Path
+    upstream: str
+    dashscope: list[str]          # what the dashscope SDK printed: task id, final status
+    tencent: tuple[int, list[str]]
 
 
-@pytest.fixture
-def recording(upstream: str, tmp_path: Path, ca_dir: Path) -> Iterator[tuple[str, Path]]:
-    folder = tmp_path / "cassettes"
-    with ServerProcess(["--record", str(folder), "--upstream", "dashscope,tencent_asr", "--upstream-address",
-                        upstream], env={**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}) as server:
-        yield server.url, folder
-
-
-def cassettes(folder: Path) -> list[dict[str, object]]:
-    return [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))]
-
-
-def no_secret_in(folder: Path, *secrets: str) -> None:
-    for path in folder.glob("*.json"):
-        text = path.read_text("utf-8")
-        for secret in secrets:
-            assert secret not in text, (path.name, secret)
-
-
-def test_dashscope_sdk_recorded_through_the_proxy(recording: tuple[str, Path], upstream: str, ca_dir: Path) -> None:
-    proxy, folder = recording
+def dashscope_flow(proxy: str, upstream: str, ca: str) -> list[str]:
     code = textwrap.dedent(f"""
         from dashscope.audio.asr import Transcription
         task = Transcription.async_call(model="paraformer-v2", file_urls=["{upstream}/_emulator/fixtures/hello_zh.wav"])
@@ -59,60 +42,127 @@ def test_dashscope_sdk_recorded_through_the_proxy(recording: tuple[str, Path], u
     """)
     env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES and not k.startswith("DASHSCOPE_")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**env, "HTTPS_PROXY": proxy, "REQUESTS_CA_BUNDLE": ca_file(ca_dir),
-                               "DASHSCOPE_API_KEY": API_KEY})
+                          env={**env, "HTTPS_PROXY": proxy, "REQUESTS_CA_BUNDLE": ca, "DASHSCOPE_API_KEY": API_KEY})
     assert done.returncode == 0, done.stderr[-3000:]
-    task_id, status = done.stdout.split()
-    assert status == "SUCCEEDED"
-    recorded = cassettes(folder)
-    assert [(c["vendor"], c["operation"]) for c in recorded] == [("dashscope", "submit")] + [
-        ("dashscope", "query")] * (len(recorded) - 1)
-    assert len(recorded) >= 3                     # polls:1 upstream: PENDING, RUNNING, SUCCEEDED — each poll kept
-    submit, *polls = recorded
-    assert submit["request"]["url"] == "https://dashscope.aliyuncs.com/api/v1/services/audio/asr/transcription"
-    assert json.loads(submit["response"]["body"])["output"]["task_id"] == task_id
-    assert [json.loads(p["response"]["body"])["output"]["task_status"] for p in polls][-1] == "SUCCEEDED"
-    assert [c["seq"] for c in recorded] == sorted(c["seq"] for c in recorded)
-    final = polls[-1]
-    assert final["result_links"] == ["$.output.results[0].transcription_url"]       # kept, and marked
-    assert "authorization: <redacted>" in submit["request"]["headers"]
-    no_secret_in(folder, API_KEY, API_KEY[3:])
+    return done.stdout.split()
 
 
-def test_tencent_sdk_recorded_with_its_signature_left_out(recording: tuple[str, Path], upstream: str,
-                                                          ca_dir: Path) -> None:
-    from tencentcloud.asr.v20190614 import asr_client, models
+def tencent_client(proxy: str, ca: str) -> Any:
+    from tencentcloud.asr.v20190614 import asr_client
     from tencentcloud.common import credential
     from tencentcloud.common.profile.client_profile import ClientProfile
     from tencentcloud.common.profile.http_profile import HttpProfile
 
     from contract_tests.tencent.conftest import SECRET_ID, SECRET_KEY
 
-    proxy, folder = recording
-    http = HttpProfile(protocol="https", proxy=proxy, certification=ca_file(ca_dir))
-    client = asr_client.AsrClient(credential.Credential(SECRET_ID, SECRET_KEY), "ap-guangzhou",
-                                  ClientProfile(httpProfile=http))
+    http = HttpProfile(protocol="https", proxy=proxy, certification=ca)
+    return asr_client.AsrClient(credential.Credential(SECRET_ID, SECRET_KEY), "ap-guangzhou",
+                                ClientProfile(httpProfile=http))
+
+
+def tencent_flow(proxy: str, upstream: str, ca: str) -> tuple[int, list[str]]:
+    from tencentcloud.asr.v20190614 import models
+
+    client = tencent_client(proxy, ca)
     request = models.CreateRecTaskRequest()
     request.from_json_string(f'{{"EngineModelType": "16k_zh", "ChannelNum": 1, "ResTextFormat": 0, "SourceType": 0, '
                              f'"Url": "{upstream}/_emulator/fixtures/hello_zh.wav"}}')
     task_id = client.CreateRecTask(request).Data.TaskId
     status = models.DescribeTaskStatusRequest()
     status.TaskId = task_id
-    states = [client.DescribeTaskStatus(status).Data.StatusStr for _ in range(3)]
+    return task_id, [client.DescribeTaskStatus(status).Data.StatusStr for _ in range(3)]
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory, ca_dir: Path) -> Iterator[Recorded]:
+    folder = tmp_path_factory.mktemp("cassettes")
+    ca = ca_file(ca_dir)
+    env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
+    # the upstream on another seed than the replaying emulator: its ids are not ones that emulator would make itself
+    with ServerProcess(["--lifecycle", "polls:1", "--seed", "7"]) as upstream, \
+            ServerProcess(["--record", str(folder), "--upstream", "dashscope,tencent_asr", "--upstream-address",
+                           upstream.url], env=env) as recording:
+        yield Recorded(folder, upstream.url, dashscope_flow(recording.url, upstream.url, ca),
+                       tencent_flow(recording.url, upstream.url, ca))
+
+
+def cassettes(folder: Path, vendor: str) -> list[dict[str, Any]]:
+    found = [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))]
+    return [c for c in found if c["vendor"] == vendor]
+
+
+def test_the_dashscope_sdk_is_recorded_through_the_proxy(recorded: Recorded) -> None:
+    task_id, status = recorded.dashscope
+    assert status == "SUCCEEDED"
+    found = cassettes(recorded.folder, "dashscope")
+    assert [c["operation"] for c in found] == ["submit"] + ["query"] * (len(found) - 1)
+    assert len(found) >= 3                     # polls:1 upstream: PENDING, RUNNING, SUCCEEDED — each poll kept
+    submit, *polls = found
+    assert submit["request"]["url"] == "https://dashscope.aliyuncs.com/api/v1/services/audio/asr/transcription"
+    assert json.loads(submit["response"]["body"])["output"]["task_id"] == task_id
+    assert json.loads(polls[-1]["response"]["body"])["output"]["task_status"] == "SUCCEEDED"
+    assert polls[-1]["result_links"] == ["$.output.results[0].transcription_url"]       # kept, and marked
+    assert "authorization: <redacted>" in submit["request"]["headers"]
+
+
+def test_the_tencent_sdk_is_recorded_with_its_signature_left_out(recorded: Recorded) -> None:
+    task_id, states = recorded.tencent
     assert states == ["waiting", "doing", "success"]
-    recorded = cassettes(folder)
-    assert [c["operation"] for c in recorded] == ["CreateRecTask"] + ["DescribeTaskStatus"] * 3
-    assert all(c["vendor"] == "tencent_asr" for c in recorded)
-    assert [json.loads(c["response"]["body"])["Response"]["Data"]["StatusStr"] for c in recorded[1:]] == states
-    assert "authorization: <redacted>" in recorded[0]["request"]["headers"]
-    no_secret_in(folder, SECRET_KEY, SECRET_ID)
+    found = cassettes(recorded.folder, "tencent_asr")
+    assert [c["operation"] for c in found] == ["CreateRecTask"] + ["DescribeTaskStatus"] * 3
+    assert json.loads(found[0]["response"]["body"])["Response"]["Data"]["TaskId"] == task_id
+    assert [json.loads(c["response"]["body"])["Response"]["Data"]["StatusStr"] for c in found[1:]] == states
+    assert "authorization: <redacted>" in found[0]["request"]["headers"]
 
 
-def test_a_request_to_the_emulators_own_address_is_answered_here_and_said(recording: tuple[str, Path]) -> None:
+def test_no_secret_is_written(recorded: Recorded) -> None:
+    from contract_tests.tencent.conftest import SECRET_ID, SECRET_KEY
+
+    seqs = [json.loads(p.read_text("utf-8"))["seq"] for p in sorted(recorded.folder.glob("*.json"))]
+    assert seqs == list(range(1, len(seqs) + 1))                   # every exchange, in the order it happened
+    for path in recorded.folder.glob("*.json"):
+        text = path.read_text("utf-8")
+        for secret in (API_KEY, API_KEY[3:], SECRET_KEY, SECRET_ID):
+            assert secret not in text, (path.name, secret)
+
+
+def test_replayed_cassettes_give_the_sdks_the_same_results(recorded: Recorded, ca_dir: Path) -> None:
+    ca = ca_file(ca_dir)
+    env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
+    with ServerProcess(["--replay", str(recorded.folder), "--replay-strict"], env=env) as replaying:
+        assert dashscope_flow(replaying.url, recorded.upstream, ca) == recorded.dashscope
+        assert tencent_flow(replaying.url, recorded.upstream, ca) == recorded.tencent
+
+
+def test_strict_replay_refuses_what_was_not_recorded_naming_the_closest(recorded: Recorded, ca_dir: Path) -> None:
+    from tencentcloud.asr.v20190614 import models
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+
+    env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
+    with ServerProcess(["--replay", str(recorded.folder), "--replay-strict"], env=env) as replaying:
+        status = models.DescribeTaskStatusRequest()
+        status.TaskId = 99999999
+        with pytest.raises(TencentCloudSDKException) as refused:
+            tencent_client(replaying.url, ca_file(ca_dir)).DescribeTaskStatus(status)
+        assert refused.value.code == "ReplayMismatch"
+        assert "closest: #" in refused.value.message and "DescribeTaskStatus" in refused.value.message
+
+
+def test_without_strict_an_unrecorded_request_gets_the_emulators_answer_and_a_warning(recorded: Recorded) -> None:
     import httpx
 
-    proxy, folder = recording
-    answer = httpx.get(f"{proxy}/api/v1/tasks/nope", headers={"Authorization": f"Bearer {API_KEY}"})
-    assert answer.json()["output"]["task_status"] == "UNKNOWN"
-    assert "not recorded" in answer.headers["x-asr-emulator-warning"]
-    assert cassettes(folder) == []
+    with ServerProcess(["--replay", str(recorded.folder)]) as replaying:
+        answer = httpx.get(f"{replaying.url}/api/v1/tasks/not-recorded", headers={"Authorization": f"Bearer {API_KEY}"})
+        assert answer.json()["output"]["task_status"] == "UNKNOWN"
+        assert "replay: no recorded dashscope query matches" in answer.headers["x-asr-emulator-warning"]
+
+
+def test_a_request_to_the_emulators_own_address_is_not_recorded_and_said(tmp_path: Path) -> None:
+    import httpx
+
+    folder = tmp_path / "none"
+    with ServerProcess(["--record", str(folder), "--upstream", "all"]) as server:
+        answer = httpx.get(f"{server.url}/api/v1/tasks/nope", headers={"Authorization": f"Bearer {API_KEY}"})
+        assert answer.json()["output"]["task_status"] == "UNKNOWN"
+        assert "not recorded" in answer.headers["x-asr-emulator-warning"]
+    assert not folder.exists() or not list(folder.glob("*.json"))

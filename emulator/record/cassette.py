@@ -158,6 +158,17 @@ def _strings_out(value: Any) -> Any:
     return PLACEHOLDER if isinstance(value, str) and value else value
 
 
+def _form_value(value: str, links: list[str] | None) -> str:
+    """A form value; one that is a JSON object (NLS's ``Task``) cleaned field by field."""
+    if value.lstrip().startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return redact(value)
+        return json.dumps(clean_json(parsed, links), ensure_ascii=False, separators=(",", ":"))
+    return redact(value)
+
+
 def clean_body(data: bytes, content_type: str, links: list[str] | None = None) -> tuple[str, str]:
     """A body as it is written: (text, "text") or (base64, "base64"), secrets out of text."""
     kind = content_type.lower()
@@ -176,7 +187,8 @@ def clean_body(data: bytes, content_type: str, links: list[str] | None = None) -
         return json.dumps(clean_json(parsed, links), ensure_ascii=False, separators=(",", ":")), "text"
     if "x-www-form-urlencoded" in kind:
         pairs = parse_qsl(text, keep_blank_values=True)
-        return urlencode([(k, PLACEHOLDER if _secret(k) else redact(v)) for k, v in pairs], safe="<>"), "text"
+        return urlencode([(k, PLACEHOLDER if _secret(k) else _form_value(v, links)) for k, v in pairs],
+                         safe="<>"), "text"
     return redact(text), "text"
 
 

@@ -1,0 +1,163 @@
+"""``serve --replay DIR``: requests answered from recorded cassettes.
+
+A request matches an exchange of the same vendor and operation whose normalised request is the same: method, path,
+the query and the body (JSON, form or text) with what naturally differs left out — signatures, keys, tokens,
+timestamps, nonces, request and trace ids. Exchanges that match the same request are its answers in the order they
+were recorded (a task's polls: PENDING, RUNNING, SUCCEEDED); each request takes the next one, and the last one is
+repeated once they are used up. A request nothing matches is answered by the emulator itself with a warning naming
+the closest recorded request, or — with ``--replay-strict`` — refused in the vendor's envelope with that name."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import threading
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+
+from emulator.record.cassette import PLACEHOLDER, SECRET_NAMES, Cassettes, Exchange
+from emulator.record.recorder import _operation, _read
+from emulator.vendors.base import Call, Dialect, VendorError
+from emulator.web import replay as replayed_body
+
+# what differs from one sending of a request to the next: left out of the match (compared in lower case, without
+# "-" and "_")
+VOLATILE = frozenset({"timestamp", "xtctimestamp", "date", "xdate", "nonce", "signaturenonce", "xacssignaturenonce",
+                      "requestid", "xrequestid", "traceid", "xtctraceid", "expires", "qsigntime", "qkeytime",
+                      "xacsdate", "xcosrequestid", "clientrequesttoken", "signaturemethod", "signatureversion",
+                      "signaturetype"})
+_SECRETS = frozenset(n.replace("_", "").replace("-", "") for n in SECRET_NAMES)
+# headers that say which operation or version a request is (the rest of the headers vary with the client)
+KEY_HEADERS = ("x-tc-action", "x-tc-version", "x-acs-action", "x-acs-version", "x-dashscope-async", "content-type")
+
+
+def _volatile(name: str) -> bool:
+    bare = name.lower().replace("-", "").replace("_", "")
+    return bare in VOLATILE or bare in _SECRETS
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _normal(v) for k, v in sorted(value.items()) if not _volatile(str(k))}
+    if isinstance(value, list):
+        return [_normal(v) for v in value]
+    return value
+
+
+def _json_or(text: str) -> Any:
+    """A form value that is a JSON object (NLS's ``Task``), normalised; other text as it is."""
+    if text.lstrip().startswith("{"):
+        try:
+            return _normal(json.loads(text))
+        except ValueError:
+            return text
+    return text
+
+
+def request_key(method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes) -> str:
+    """The normalised request a replay matches on, as text (its difference to another is readable)."""
+    parts = urlsplit(url)
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _volatile(k))
+    given = {k.lower(): v for k, v in headers}
+    kept = {h: given[h].split(";")[0].strip() for h in KEY_HEADERS if h in given}
+    text = body.decode("utf-8", "replace")
+    shown: Any = text
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            shown = _normal(json.loads(text))
+        except ValueError:
+            shown = text
+    elif "x-www-form-urlencoded" in kept.get("content-type", ""):
+        shown = sorted((k, _json_or(v)) for k, v in parse_qsl(text, keep_blank_values=True) if not _volatile(k))
+    return json.dumps({"method": method.upper(), "path": parts.path or "/", "query": query, "headers": kept,
+                       "body": shown}, ensure_ascii=False, sort_keys=True)
+
+
+class Replayer:
+    def __init__(self, directory: str, strict: bool = False) -> None:
+        self.exchanges = Cassettes(directory).load()
+        self.strict = strict
+        self._lock = threading.Lock()
+        self._answers: dict[tuple[str, str, str], list[Exchange]] = {}
+        self._used: dict[tuple[str, str, str], int] = {}
+        for exchange in self.exchanges:
+            key = (exchange.vendor, exchange.operation, self._recorded_key(exchange))
+            self._answers.setdefault(key, []).append(exchange)
+        self.served = 0
+
+    @staticmethod
+    def _recorded_key(exchange: Exchange) -> str:
+        request = exchange.request
+        return request_key(request.method, request.url, request.headers, request.data())
+
+    def vendors(self) -> set[str]:
+        return {e.vendor for e in self.exchanges}
+
+    def take(self, vendor: str, operation: str, key: str) -> Exchange | None:
+        """The next recorded answer to this request (the last one again when all were taken), or None."""
+        with self._lock:
+            answers = self._answers.get((vendor, operation, key))
+            if not answers:
+                return None
+            used = self._used.get((vendor, operation, key), 0)
+            self._used[(vendor, operation, key)] = used + 1
+            self.served += 1
+            return answers[min(used, len(answers) - 1)]
+
+    def closest(self, vendor: str, operation: str, key: str) -> str:
+        """The recorded request most like this one, and how it differs (for the warning or the refusal)."""
+        candidates = [(v, o, k) for (v, o, k) in self._answers if v == vendor] or list(self._answers)
+        if not candidates:
+            return "the cassettes hold no exchange"
+        best = max(candidates, key=lambda c: (c[1] == operation, difflib.SequenceMatcher(None, c[2], key).ratio()))
+        first = self._answers[best][0]
+        return f"closest: #{first.seq} {first.vendor} {first.operation} {first.request.method} {first.request.url}"
+
+    async def answer(self, dialect: Dialect, scope: Scope, receive: Receive, send: Send) -> tuple[bool, Receive]:
+        """Answer from the cassettes when one matches (True); otherwise the request, its body replayed, for the
+        emulator to answer (with a warning in ``scope["state"]``), or the vendor's refusal when strict (True)."""
+        state = scope.setdefault("state", {})
+        if scope["type"] != "http":
+            return False, receive
+        body = await _read(receive)
+        if body is None:
+            return False, replayed_body(b"", receive)
+        receive = replayed_body(body, receive)
+        operation = await _operation(dialect, scope, body, receive)
+        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+        raw_path = (scope.get("raw_path") or scope.get("path", "/").encode()).decode("latin-1")
+        query = scope.get("query_string", b"").decode("latin-1")
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]
+        key = request_key(scope.get("method", "GET"), f"https://{host}{raw_path}" + (f"?{query}" if query else ""),
+                          headers, body)
+        found = self.take(dialect.name, operation, key)
+        state.setdefault("journal", {}).update(vendor=dialect.name, operation=operation)
+        if found is None:
+            closest = self.closest(dialect.name, operation, key)
+            why = f"replay: no recorded {dialect.name} {operation} matches this request ({closest})"
+            if not self.strict:
+                state.setdefault("warnings", []).append(f"{why}; the emulator answered")
+                return False, receive
+            state["journal"]["error"] = why
+            call = Call(Request(scope, receive), dialect, body=body)
+            response = dialect.error_response(call, VendorError("ReplayMismatch", why, 501))
+            await response(scope, receive, send)
+            return True, receive
+        state["journal"]["error"] = None
+        state.setdefault("warnings", []).append(f"replay: answered from cassette #{found.seq}")
+        data = found.response.data()
+        headers_out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in found.response.headers
+                       if k.lower() not in ("content-length", "x-asr-emulator")]
+        headers_out += [(b"content-length", str(len(data)).encode())]
+        for warning in state.get("warnings", ()):
+            headers_out.append((b"x-asr-emulator-warning", warning.encode("ascii", "replace")))
+        await send({"type": "http.response.start", "status": found.response.status, "headers": headers_out})
+        await send({"type": "http.response.body", "body": data})
+        return True, receive
+
+
+__all__ = ["PLACEHOLDER", "Replayer", "request_key"]
