@@ -213,6 +213,34 @@ def _fixtures(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drift(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from emulator.app import Emulator
+    from emulator.record.cassette import Cassettes
+    from emulator.record.drift import drift
+
+    folder = Path(args.directory)
+    try:
+        count = len(Cassettes(folder).load()) if folder.is_dir() else 0
+    except ValueError as exc:
+        print(f"asr-emulator drift: {exc}", file=sys.stderr)
+        return 2
+    if count == 0:
+        print(f"asr-emulator drift: {folder} holds no cassette", file=sys.stderr)
+        return 2
+    # no secret is recorded, so no signature can be checked: credentials off; each poll moves a task one state on
+    app = Emulator(Settings(credentials="off", lifecycle="polls:1", seed=args.seed))
+    report = asyncio.run(drift(str(folder), app))
+    if args.json == "-":
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(report.table())
+        if args.json:
+            Path(args.json).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+    return 1 if report.drifted else 0
+
+
 def _ca(args: argparse.Namespace) -> int:
     from emulator.tls import local_ca
 
@@ -342,6 +370,13 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--pem", action="store_true", help="print the certificate itself")
     c.add_argument("-q", "--quiet", action="store_true", help="only the path")
     c.set_defaults(func=_ca)
+
+    d = sub.add_parser("drift", help="send every recorded request (serve --record) to a fresh emulator and compare the "
+                                     "answers with the recorded ones by structure; exit status 1 on drift")
+    d.add_argument("directory", help="the cassettes' folder")
+    d.add_argument("--json", metavar="FILE", help="also write the report as JSON to FILE ('-': standard output)")
+    d.add_argument("--seed", type=int, default=0, help="the emulator's seed (default 0)")
+    d.set_defaults(func=_drift)
 
     r = sub.add_parser("routes", help="list every operation the emulator answers (method, path or action, vendor)")
     r.set_defaults(func=_routes)

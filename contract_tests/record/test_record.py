@@ -30,7 +30,7 @@ class Recorded:
     folder: Path
     upstream: str
     dashscope: list[str]          # what the dashscope SDK printed: task id, final status
-    tencent: tuple[int, list[str]]
+    tencent: tuple[int, list[str], str]
 
 
 def dashscope_flow(proxy: str, upstream: str, ca: str) -> list[str]:
@@ -60,8 +60,10 @@ def tencent_client(proxy: str, ca: str) -> Any:
                                 ClientProfile(httpProfile=http))
 
 
-def tencent_flow(proxy: str, upstream: str, ca: str) -> tuple[int, list[str]]:
+def tencent_flow(proxy: str, upstream: str, ca: str) -> tuple[int, list[str], str]:
+    """A task made and polled three times, then a poll of a task that does not exist (its error code)."""
     from tencentcloud.asr.v20190614 import models
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
     client = tencent_client(proxy, ca)
     request = models.CreateRecTaskRequest()
@@ -70,7 +72,11 @@ def tencent_flow(proxy: str, upstream: str, ca: str) -> tuple[int, list[str]]:
     task_id = client.CreateRecTask(request).Data.TaskId
     status = models.DescribeTaskStatusRequest()
     status.TaskId = task_id
-    return task_id, [client.DescribeTaskStatus(status).Data.StatusStr for _ in range(3)]
+    states = [client.DescribeTaskStatus(status).Data.StatusStr for _ in range(3)]
+    status.TaskId = 99999999
+    with pytest.raises(TencentCloudSDKException) as missing:
+        client.DescribeTaskStatus(status)
+    return task_id, states, str(missing.value.code)
 
 
 @pytest.fixture(scope="module")
@@ -106,12 +112,12 @@ def test_the_dashscope_sdk_is_recorded_through_the_proxy(recorded: Recorded) -> 
 
 
 def test_the_tencent_sdk_is_recorded_with_its_signature_left_out(recorded: Recorded) -> None:
-    task_id, states = recorded.tencent
+    task_id, states, _ = recorded.tencent
     assert states == ["waiting", "doing", "success"]
     found = cassettes(recorded.folder, "tencent_asr")
-    assert [c["operation"] for c in found] == ["CreateRecTask"] + ["DescribeTaskStatus"] * 3
+    assert [c["operation"] for c in found] == ["CreateRecTask"] + ["DescribeTaskStatus"] * 4
     assert json.loads(found[0]["response"]["body"])["Response"]["Data"]["TaskId"] == task_id
-    assert [json.loads(c["response"]["body"])["Response"]["Data"]["StatusStr"] for c in found[1:]] == states
+    assert [json.loads(c["response"]["body"])["Response"]["Data"]["StatusStr"] for c in found[1:4]] == states
     assert "authorization: <redacted>" in found[0]["request"]["headers"]
 
 
@@ -141,7 +147,7 @@ def test_strict_replay_refuses_what_was_not_recorded_naming_the_closest(recorded
     env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
     with ServerProcess(["--replay", str(recorded.folder), "--replay-strict"], env=env) as replaying:
         status = models.DescribeTaskStatusRequest()
-        status.TaskId = 99999999
+        status.TaskId = 88888888                               # never polled while recording
         with pytest.raises(TencentCloudSDKException) as refused:
             tencent_client(replaying.url, ca_file(ca_dir)).DescribeTaskStatus(status)
         assert refused.value.code == "ReplayMismatch"
@@ -166,3 +172,49 @@ def test_a_request_to_the_emulators_own_address_is_not_recorded_and_said(tmp_pat
         assert answer.json()["output"]["task_status"] == "UNKNOWN"
         assert "not recorded" in answer.headers["x-asr-emulator-warning"]
     assert not folder.exists() or not list(folder.glob("*.json"))
+
+
+def drift_of(folder: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
+    done = subprocess.run([sys.executable, "-m", "emulator", "drift", str(folder), *extra], capture_output=True,
+                          text=True, timeout=120)
+    report = json.loads(done.stdout) if "--json" in extra else {}
+    return done.returncode, report, done.stdout
+
+
+def test_drift_finds_none_in_what_the_emulator_itself_answered(recorded: Recorded) -> None:
+    status, report, _ = drift_of(recorded.folder, "--json", "-")
+    assert status == 0, json.dumps(report, indent=1)[:3000]
+    assert not report["drifted"] and report["states"] == []
+    assert len(report["exchanges"]) == len(list(recorded.folder.glob("*.json")))
+
+
+def test_drift_reports_exactly_what_the_service_changed(recorded: Recorded, tmp_path: Path) -> None:
+    """A service that renamed a field of its query answer and answers another error code: drift names those paths,
+    nothing else."""
+    import shutil
+
+    changed = tmp_path / "changed"
+    shutil.copytree(recorded.folder, changed)
+    for path in changed.glob("*-dashscope-query.json"):
+        cassette = json.loads(path.read_text("utf-8"))
+        body = json.loads(cassette["response"]["body"])
+        body["output"]["taskStatus"] = body["output"].pop("task_status")          # a renamed field
+        cassette["response"]["body"] = json.dumps(body, ensure_ascii=False)
+        path.write_text(json.dumps(cassette, ensure_ascii=False), "utf-8")
+    missing = sorted(changed.glob("*-tencent_asr-DescribeTaskStatus.json"))[-1]      # the poll of no task
+    cassette = json.loads(missing.read_text("utf-8"))
+    body = json.loads(cassette["response"]["body"])
+    recorded_code = body["Response"]["Error"]["Code"]
+    body["Response"]["Error"]["Code"] = "InvalidParameterValue.TaskId"                # another code
+    cassette["response"]["body"] = json.dumps(body)
+    missing.write_text(json.dumps(cassette), "utf-8")
+    status, report, _ = drift_of(changed, "--json", "-")
+    assert status == 1 and report["drifted"] and report["states"] == []
+    found = {(e["operation"], d["path"], d["kind"], d["recorded"], d["emulated"]) for e in report["exchanges"]
+             for d in e["differences"]}
+    assert found == {("query", "$.output.taskStatus", "missing", "string", "-"),
+                     ("query", "$.output.task_status", "extra", "-", "string"),
+                     ("DescribeTaskStatus", "$.Response.Error.Code", "value", "InvalidParameterValue.TaskId",
+                      recorded_code)}
+    _, _, table = drift_of(changed)
+    assert "dashscope        query" in table and "$.output.taskStatus (missing" in table and table.endswith("drift\n")

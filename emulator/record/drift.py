@@ -1,0 +1,267 @@
+"""``asr-emulator drift DIR``: every recorded request sent to a fresh emulator, in the recorded order, and its answer
+compared with the recorded one by structure — HTTP status, content type, field names and types, enum-like values
+(codes, statuses), and per task the sequence of states it went through — leaving out what naturally differs: ids,
+times, URLs, numbers' values, free text and transcripts (the emulator's text is scripted or synthetic).
+
+Ids the recording handed out (task ids, job ids) are mapped to the ones the emulator hands out, so that a recorded
+poll of task ``A`` polls the emulator's task for ``A``. The emulator runs with credentials off (the cassettes hold
+no secret, so no signature can be checked) and a ``polls:1`` lifecycle; a task's states are compared as the
+sequence of distinct states (a service that answered PENDING three times and one that answered it once agree)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+import xmltodict
+
+from emulator.record.cassette import Cassettes, Exchange
+
+# fields whose values naturally differ: compared by type only (lower case, "-" and "_" left out)
+ID_KEYS = frozenset({"taskid", "jobid", "requestid", "id", "nlsrequestid", "recid", "queueid", "uploadid",
+                     "vocabularyid", "vocabid", "tokenid", "traceid", "etag", "key", "object", "bucket", "location",
+                     "fileid", "sessionid", "messageid", "responseid", "itemid", "eventid", "usageid"})
+STATE_KEYS = frozenset({"taskstatus", "statusstr", "statustext", "status", "state", "subtaskstatus"})
+_TIME = re.compile(r"time|date|created|updated|expire|duration|latency|elapsed|begin|end|offset", re.I)
+_TEXT = re.compile(r"text|result|sentence|transcript|words?$|message|msg|content|name|description|url|link|host",
+                   re.I)
+_ENUM = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}$")
+
+
+@dataclass
+class Difference:
+    path: str
+    kind: str              # status, content-type, type, missing, extra, value, states
+    recorded: str
+    emulated: str
+
+
+@dataclass
+class Outcome:
+    seq: int
+    vendor: str
+    operation: str
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def same(self) -> bool:
+        return not self.differences
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome]
+    states: list[Difference]                # per task: the sequences of states that differ
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.states) or any(not o.same for o in self.outcomes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"drifted": self.drifted,
+                "exchanges": [{**asdict(o), "same": o.same} for o in self.outcomes],
+                "states": [asdict(d) for d in self.states]}
+
+    def table(self) -> str:
+        """One line per operation: exchanges, same, differing, and the paths that differ."""
+        rows: dict[tuple[str, str], list[Outcome]] = {}
+        for outcome in self.outcomes:
+            rows.setdefault((outcome.vendor, outcome.operation), []).append(outcome)
+        lines = [f"{'vendor':<16} {'operation':<28} {'exchanges':>9} {'same':>5} {'differ':>6}  paths that differ"]
+        for (vendor, operation), found in rows.items():
+            paths = sorted({f"{d.path} ({d.kind}: {d.recorded} → {d.emulated})" for o in found
+                            for d in o.differences})
+            lines.append(f"{vendor:<16} {operation:<28} {len(found):>9} {sum(o.same for o in found):>5} "
+                         f"{sum(not o.same for o in found):>6}  {'; '.join(paths) if paths else '-'}")
+        for d in self.states:
+            lines.append(f"states of {d.path}: recorded {d.recorded}, emulator {d.emulated}")
+        lines.append("drift" if self.drifted else "no drift")
+        return "\n".join(lines)
+
+
+def _bare(name: str) -> str:
+    return name.lower().replace("-", "").replace("_", "")
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def parsed(body: bytes, content_type: str) -> Any:
+    """An answer's body as data: JSON, XML (as xmltodict reads it), or None (compared as bytes elsewhere)."""
+    text = body.decode("utf-8", "replace").strip()
+    if not text:
+        return None
+    if text.startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+    if (text.startswith("<") and "xml" in content_type.lower()) or text.startswith("<?xml"):
+        try:
+            return xmltodict.parse(text)
+        except Exception:          # not XML after all: compared as text
+            return None
+    return None
+
+
+def compare(recorded: Any, emulated: Any, path: str = "$", key: str = "") -> Iterator[Difference]:
+    bare = _bare(key)
+    if _kind(recorded) != _kind(emulated):
+        # XML text nodes: a lone element and a list of them are one shape; numbers written as text too
+        yield Difference(path, "type", _kind(recorded), _kind(emulated))
+        return
+    if isinstance(recorded, dict):
+        for name in recorded:
+            if name not in emulated:
+                yield Difference(f"{path}.{name}", "missing", _kind(recorded[name]), "-")
+        for name in emulated:
+            if name not in recorded:
+                yield Difference(f"{path}.{name}", "extra", "-", _kind(emulated[name]))
+        for name in recorded:
+            if name in emulated:
+                yield from compare(recorded[name], emulated[name], f"{path}.{name}", name)
+        return
+    if isinstance(recorded, list):
+        if recorded and emulated:          # the shape of an element (counts naturally differ)
+            yield from compare(recorded[0], emulated[0], f"{path}[0]", key)
+        return
+    if isinstance(recorded, str) and isinstance(emulated, str):
+        if bare in ID_KEYS or bare in STATE_KEYS or _TIME.search(key) or _TEXT.search(key):
+            return
+        if recorded.startswith(("http://", "https://")) or not _ENUM.match(recorded):
+            return
+        if recorded != emulated:
+            yield Difference(path, "value", recorded, emulated)
+
+
+def _states(data: Any) -> Iterator[tuple[str, str]]:
+    """(the key, the value) of state fields, depth first."""
+    if isinstance(data, dict):
+        for name, value in data.items():
+            if _bare(name) in STATE_KEYS and isinstance(value, (str, int)) and not isinstance(value, bool):
+                yield name, str(value)
+            else:
+                yield from _states(value)
+    elif isinstance(data, list):
+        for value in data[:1]:
+            yield from _states(value)
+
+
+def _ids(recorded: Any, emulated: Any, found: dict[str, str], key: str = "") -> None:
+    """Ids at the same places in both answers: recorded → the emulator's."""
+    if isinstance(recorded, dict) and isinstance(emulated, dict):
+        for name in recorded:
+            if name in emulated:
+                _ids(recorded[name], emulated[name], found, name)
+    elif isinstance(recorded, list) and isinstance(emulated, list):
+        for a, b in zip(recorded, emulated, strict=False):
+            _ids(a, b, found, key)
+    elif _bare(key) in ID_KEYS and isinstance(recorded, (str, int)) and isinstance(emulated, (str, int)) \
+            and not isinstance(recorded, bool) and str(recorded) != str(emulated) and len(str(recorded)) >= 4:
+        found[str(recorded)] = str(emulated)
+
+
+def _subject(data: Any) -> str | None:
+    """The task an answer is about: its first id field."""
+    if isinstance(data, dict):
+        for name, value in data.items():
+            if _bare(name) in ("taskid", "jobid") and isinstance(value, (str, int)):
+                return str(value)
+        for value in data.values():
+            found = _subject(value)
+            if found is not None:
+                return found
+    return None
+
+
+def _mapped(text: str, ids: dict[str, str]) -> str:
+    for recorded, emulated in ids.items():
+        text = text.replace(recorded, emulated)
+    return text
+
+
+def _mapped_json(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _mapped_json(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mapped_json(v, ids) for v in value]
+    if isinstance(value, str):
+        return _mapped(value, ids)
+    if isinstance(value, int) and not isinstance(value, bool) and str(value) in ids and ids[str(value)].isdigit():
+        return int(ids[str(value)])
+    return value
+
+
+def _request(exchange: Exchange, ids: dict[str, str]) -> tuple[str, str, list[tuple[str, str]], bytes]:
+    request = exchange.request
+    parts = urlsplit(request.url)
+    query = urlencode([(k, _mapped(v, ids)) for k, v in parse_qsl(parts.query, keep_blank_values=True)])
+    url = parts._replace(path=_mapped(parts.path, ids), query=query).geturl()
+    body = request.data()
+    if request.encoding == "text" and body:
+        text = body.decode("utf-8")
+        try:
+            body = json.dumps(_mapped_json(json.loads(text), ids), ensure_ascii=False).encode("utf-8")
+        except ValueError:
+            body = _mapped(text, ids).encode("utf-8")
+    headers = [(k, v) for k, v in request.headers if k.lower() not in ("host", "content-length")]
+    return request.method or "GET", url, headers, body
+
+
+async def drift(directory: str, app: Any) -> Report:
+    """Send each exchange of ``directory`` to ``app`` (an ASGI emulator) and compare."""
+    exchanges = Cassettes(directory).load()
+    ids: dict[str, str] = {}
+    outcomes: list[Outcome] = []
+    recorded_states: dict[str, list[str]] = {}
+    emulated_states: dict[str, list[str]] = {}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, timeout=60) as client:
+        for exchange in exchanges:
+            method, url, headers, body = _request(exchange, ids)
+            answer = await client.request(method, url, headers=headers, content=body)
+            outcome = Outcome(exchange.seq, exchange.vendor, exchange.operation)
+            recorded = exchange.response
+            if recorded.status != answer.status_code:
+                outcome.differences.append(Difference("HTTP status", "status", str(recorded.status),
+                                                      str(answer.status_code)))
+            wanted = (recorded.header("content-type") or "").split(";")[0].strip().lower()
+            got = answer.headers.get("content-type", "").split(";")[0].strip().lower()
+            if wanted != got:
+                outcome.differences.append(Difference("Content-Type", "content-type", wanted or "-", got or "-"))
+            before = parsed(recorded.data(), wanted)
+            after = parsed(answer.content, got)
+            if before is not None or after is not None:
+                outcome.differences.extend(compare(before, after))
+                _ids(before, after, ids)
+                subject = _subject(before)
+                if subject is not None:
+                    for store, data in ((recorded_states, before), (emulated_states, after)):
+                        found = next(_states(data), None)
+                        if found is not None:
+                            sequence = store.setdefault(subject, [])
+                            if not sequence or sequence[-1] != found[1]:
+                                sequence.append(found[1])
+            outcomes.append(outcome)
+    states = [Difference(f"task {task}", "states", " → ".join(seq), " → ".join(emulated_states.get(task, [])))
+              for task, seq in recorded_states.items() if emulated_states.get(task, []) != seq]
+    return Report(outcomes, states)
+
+
+__all__ = ["Difference", "Outcome", "Report", "compare", "drift"]
