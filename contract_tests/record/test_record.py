@@ -31,6 +31,8 @@ class Recorded:
     upstream: str
     dashscope: list[str]          # what the dashscope SDK printed: task id, final status
     tencent: tuple[int, list[str], str]
+    nls: tuple[list[str], str]    # the status texts seen, and the final result's first sentence
+    cos: tuple[bytes, str, str]   # an object read back, a CI job's state and result
 
 
 def dashscope_flow(proxy: str, upstream: str, ca: str) -> list[str]:
@@ -79,6 +81,48 @@ def tencent_flow(proxy: str, upstream: str, ca: str) -> tuple[int, list[str], st
     return task_id, states, str(missing.value.code)
 
 
+def nls_flow(proxy: str, upstream: str) -> tuple[list[str], str]:
+    """NLS recording-file recognition with aliyun-python-sdk-core, the domain unmodified, HTTP_PROXY set."""
+    from aliyunsdkcore.client import AcsClient
+
+    from contract_tests.nls.conftest import AKID, SECRET, Filetrans
+
+    before = {k: os.environ.pop(k) for k in PROXY_VARIABLES if k in os.environ}
+    os.environ["HTTP_PROXY"] = proxy
+    try:
+        sample = Filetrans(AcsClient(AKID, SECRET, "cn-shanghai"), "filetrans.cn-shanghai.aliyuncs.com")
+        submitted = sample.submit({"file_link": f"{upstream}/_emulator/fixtures/hello_zh.wav"})
+        seen, final = sample.wait(submitted["TaskId"])
+    finally:
+        os.environ.pop("HTTP_PROXY", None)
+        os.environ.update(before)
+    return seen, final["Result"]["Sentences"][0]["Text"]
+
+
+def cos_flow(proxy: str) -> tuple[bytes, str, str]:
+    """COS objects and a CI speech job with cos-python-sdk-v5, the emulator as its proxy."""
+    from qcloud_cos import CosConfig, CosS3Client
+
+    from contract_tests.conftest import FIXTURES
+    from contract_tests.tencent.conftest import BUCKET, REGION, SECRET_ID, SECRET_KEY
+
+    cos = CosS3Client(CosConfig(Region=REGION, SecretId=SECRET_ID, SecretKey=SECRET_KEY, Scheme="http",
+                                Proxies={"http": proxy}))
+    cos.put_object(Bucket=BUCKET, Key="rec/你好 #1.wav", Body=FIXTURES.joinpath("hello_zh.wav").read_bytes())
+    data = cos.get_object(Bucket=BUCKET, Key="rec/你好 #1.wav")["Body"].get_raw_stream().read()
+    queue = cos.ci_get_asr_queue(Bucket=BUCKET)["QueueList"][0]["QueueId"]
+    job = cos.ci_create_asr_job(Bucket=BUCKET, OutputBucket=BUCKET, OutputRegion=REGION, OutputObject="rec/out.txt",
+                                InputObject="rec/你好 #1.wav", QueueId=queue,
+                                SpeechRecognition={"EngineModelType": "16k_zh", "ChannelNum": 1,
+                                                   "ResTextFormat": 0})["JobsDetail"]
+    detail: Any = {}
+    for _ in range(5):
+        detail = cos.ci_get_asr_job(Bucket=BUCKET, JobID=job["JobId"])["JobsDetail"][0]
+        if detail["State"] in ("Success", "Failed"):
+            break
+    return data, detail["State"], detail["Operation"]["SpeechRecognitionResult"]["Result"]
+
+
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory, ca_dir: Path) -> Iterator[Recorded]:
     folder = tmp_path_factory.mktemp("cassettes")
@@ -86,10 +130,11 @@ def recorded(tmp_path_factory: pytest.TempPathFactory, ca_dir: Path) -> Iterator
     env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
     # the upstream on another seed than the replaying emulator: its ids are not ones that emulator would make itself
     with ServerProcess(["--lifecycle", "polls:1", "--seed", "7"]) as upstream, \
-            ServerProcess(["--record", str(folder), "--upstream", "dashscope,tencent_asr", "--upstream-address",
-                           upstream.url], env=env) as recording:
+            ServerProcess(["--record", str(folder), "--upstream", "dashscope,tencent_asr,nls,tencent_ci",
+                           "--upstream-address", upstream.url], env=env) as recording:
         yield Recorded(folder, upstream.url, dashscope_flow(recording.url, upstream.url, ca),
-                       tencent_flow(recording.url, upstream.url, ca))
+                       tencent_flow(recording.url, upstream.url, ca), nls_flow(recording.url, upstream.url),
+                       cos_flow(recording.url))
 
 
 def cassettes(folder: Path, vendor: str) -> list[dict[str, Any]]:
@@ -121,14 +166,36 @@ def test_the_tencent_sdk_is_recorded_with_its_signature_left_out(recorded: Recor
     assert "authorization: <redacted>" in found[0]["request"]["headers"]
 
 
+def test_nls_filetrans_is_recorded_poll_by_poll(recorded: Recorded) -> None:
+    seen, text = recorded.nls
+    assert seen[-1] == "SUCCESS" and text
+    found = cassettes(recorded.folder, "nls")
+    assert [c["operation"] for c in found] == ["SubmitTask"] + ["GetTaskResult"] * (len(found) - 1)
+    assert found[0]["request"]["url"].startswith("http://filetrans.cn-shanghai.aliyuncs.com/")
+    assert [json.loads(c["response"]["body"])["StatusText"] for c in found[1:]] == seen
+
+
+def test_cos_objects_and_ci_jobs_are_recorded(recorded: Recorded) -> None:
+    from contract_tests.conftest import FIXTURES
+
+    data, state, result = recorded.cos
+    assert data == FIXTURES.joinpath("hello_zh.wav").read_bytes() and state == "Success" and result
+    operations = [c["operation"] for c in cassettes(recorded.folder, "tencent_ci")]
+    assert operations[:2] == ["put_object", "get_object"] or len(operations) >= 5, operations
+    put = cassettes(recorded.folder, "tencent_ci")[0]
+    assert put["request"]["encoding"] == "base64"                     # the audio, as bytes
+    assert cassettes(recorded.folder, "tencent_ci")[-1]["response"]["headers"]
+
+
 def test_no_secret_is_written(recorded: Recorded) -> None:
+    from contract_tests.nls.conftest import AKID, SECRET
     from contract_tests.tencent.conftest import SECRET_ID, SECRET_KEY
 
     seqs = [json.loads(p.read_text("utf-8"))["seq"] for p in sorted(recorded.folder.glob("*.json"))]
     assert seqs == list(range(1, len(seqs) + 1))                   # every exchange, in the order it happened
     for path in recorded.folder.glob("*.json"):
         text = path.read_text("utf-8")
-        for secret in (API_KEY, API_KEY[3:], SECRET_KEY, SECRET_ID):
+        for secret in (API_KEY, API_KEY[3:], SECRET_KEY, SECRET_ID, AKID, SECRET, "asr-emulator-appkey"):
             assert secret not in text, (path.name, secret)
 
 
@@ -138,6 +205,8 @@ def test_replayed_cassettes_give_the_sdks_the_same_results(recorded: Recorded, c
     with ServerProcess(["--replay", str(recorded.folder), "--replay-strict"], env=env) as replaying:
         assert dashscope_flow(replaying.url, recorded.upstream, ca) == recorded.dashscope
         assert tencent_flow(replaying.url, recorded.upstream, ca) == recorded.tencent
+        assert nls_flow(replaying.url, recorded.upstream) == recorded.nls
+        assert cos_flow(replaying.url) == recorded.cos
 
 
 def test_strict_replay_refuses_what_was_not_recorded_naming_the_closest(recorded: Recorded, ca_dir: Path) -> None:

@@ -73,7 +73,8 @@ class Recorder:
         raw_path = scope.get("raw_path") or scope.get("path", "/").encode()
         query = scope.get("query_string", b"")
         target = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
-        scheme = "https" if scope.get("scheme") in ("https", "wss") or _port(host) in ("", "443") else "http"
+        # the scheme the client used (https through CONNECT, http for an absolute-form request): sent on as it came
+        scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
         url = f"{self.address}{target}" if self.address else f"{scheme}://{host}{target}"
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])
                    if k.decode("latin-1").lower() not in HOP_HEADERS]
@@ -102,15 +103,13 @@ class Recorder:
                     "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer_headers]
                     + [(b"content-length", str(len(raw)).encode())]})
         await send({"type": "http.response.body", "body": raw})
-        self._write(dialect.name, operation, started, elapsed, scope, url, headers, body, got.status_code,
-                    answer_headers, raw)
+        self._write(dialect.name, operation, started, elapsed, scope, f"{scheme}://{host}{target}", headers, body,
+                    got.status_code, answer_headers, raw)
         return True
 
     def _write(self, vendor: str, operation: str, started: float, elapsed: float, scope: Scope, url: str,
                headers: list[tuple[str, str]], body: bytes, status: int, answer_headers: list[tuple[str, str]],
                raw: bytes) -> None:
-        host = next((v for k, v in headers if k.lower() == "host"), "")
-        shown_url = url if not self.address else url.replace(self.address, f"https://{host}", 1)
         request_text, request_encoding = clean_body(body, _header(headers, "content-type"))
         decoded, kept_headers = _decoded(raw, answer_headers)
         links: list[str] = []
@@ -119,7 +118,7 @@ class Recorder:
             seq=self.cassettes.next_seq(), vendor=vendor, operation=operation, started=round(started, 3),
             elapsed_ms=round(elapsed, 1),
             request=Message(headers=clean_headers(headers), body=request_text, encoding=request_encoding,
-                            method=scope.get("method", "GET"), url=clean_url(shown_url)),
+                            method=scope.get("method", "GET"), url=clean_url(url)),
             response=Message(headers=clean_headers(kept_headers), body=answer_text, encoding=answer_encoding,
                              status=status),
             result_links=links)
@@ -132,10 +131,6 @@ class _TooLarge(Exception):
 
 def _header(headers: list[tuple[str, str]], name: str) -> str:
     return next((v for k, v in headers if k.lower() == name), "")
-
-
-def _port(host: str) -> str:
-    return host.rsplit(":", 1)[1] if host.count(":") == 1 else ""
 
 
 def _decoded(raw: bytes, headers: list[tuple[str, str]]) -> tuple[bytes, list[tuple[str, str]]]:
