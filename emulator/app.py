@@ -82,7 +82,7 @@ class Emulator:
         self.recorder: Recorder | None = None
         if settings.record:
             names = {d.name for d in self.dialects}
-            unknown = set(settings.upstream) - names - {"all"}
+            unknown = {v.partition("=")[0].strip() for v in settings.upstream} - names - {"all"}
             if unknown:
                 raise ValueError(f"upstream: no vendor {', '.join(sorted(unknown))} (one of {', '.join(sorted(names))}"
                                  ", or all)")

@@ -328,9 +328,10 @@ def parser() -> argparse.ArgumentParser:
                    help="forward the --upstream vendors' requests to the real service and write each exchange to DIR "
                         "as a cassette, without secrets (the client addresses the vendor's host through the emulator "
                         "as its proxy; env ASR_EMULATOR_RECORD)")
-    s.add_argument("--upstream", metavar="VENDOR[,VENDOR…]",
+    s.add_argument("--upstream", metavar="VENDOR[=HOST][,…]",
                    help="the vendors recorded: dashscope, nls, nls_gateway, eas, tencent_asr, tencent_flash, "
-                        "tencent_ci, or all (env ASR_EMULATOR_UPSTREAM)")
+                        "tencent_ci, or all; VENDOR=HOST: that vendor's requests to the emulator's own address go to "
+                        "HOST (for an SDK without a proxy option, such as eas-prediction; env ASR_EMULATOR_UPSTREAM)")
     s.add_argument("--upstream-address", metavar="URL",
                    help="send the recorded requests to URL instead of the vendor's host, the Host header unchanged "
                         "(a gateway, or an emulator playing the service; env ASR_EMULATOR_UPSTREAM_ADDRESS)")

@@ -33,6 +33,7 @@ class Recorded:
     tencent: tuple[int, list[str], str]
     nls: tuple[list[str], str]    # the status texts seen, and the final result's first sentence
     cos: tuple[bytes, str, str]   # an object read back, a CI job's state and result
+    eas: bytes                    # a PAI-EAS predict's answer
 
 
 def dashscope_flow(proxy: str, upstream: str, ca: str) -> list[str]:
@@ -123,6 +124,28 @@ def cos_flow(proxy: str) -> tuple[bytes, str, str]:
     return data, detail["State"], detail["Operation"]["SpeechRecognitionResult"]["Result"]
 
 
+EAS_HOST = "1234567890.cn-shanghai.pai-eas.aliyuncs.com"
+
+
+def eas_flow(emulator_url: str, upstream: str) -> bytes:
+    """eas-prediction takes no proxy: it is pointed at the emulator, which sends its requests to the service's host
+    it was given (``--upstream eas=HOST``)."""
+    from eas_prediction import PredictClient, StringRequest
+
+    from contract_tests.eas.conftest import TOKEN
+
+    client = PredictClient(emulator_url.split("//", 1)[1], "asr_general_express")
+    client.set_token(TOKEN)
+    client.init()
+    try:
+        answer = client.predict(StringRequest(json.dumps(
+            {"input": {"url": f"{upstream}/_emulator/fixtures/hello_zh.wav"}})))
+        data: bytes = answer.response_data
+        return data
+    finally:
+        client.destroy()
+
+
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory, ca_dir: Path) -> Iterator[Recorded]:
     folder = tmp_path_factory.mktemp("cassettes")
@@ -130,11 +153,12 @@ def recorded(tmp_path_factory: pytest.TempPathFactory, ca_dir: Path) -> Iterator
     env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
     # the upstream on another seed than the replaying emulator: its ids are not ones that emulator would make itself
     with ServerProcess(["--lifecycle", "polls:1", "--seed", "7"]) as upstream, \
-            ServerProcess(["--record", str(folder), "--upstream", "dashscope,tencent_asr,nls,tencent_ci",
-                           "--upstream-address", upstream.url], env=env) as recording:
+            ServerProcess(["--record", str(folder), "--upstream",
+                           f"dashscope,tencent_asr,nls,tencent_ci,eas={EAS_HOST}", "--upstream-address",
+                           upstream.url], env=env) as recording:
         yield Recorded(folder, upstream.url, dashscope_flow(recording.url, upstream.url, ca),
                        tencent_flow(recording.url, upstream.url, ca), nls_flow(recording.url, upstream.url),
-                       cos_flow(recording.url))
+                       cos_flow(recording.url), eas_flow(recording.url, upstream.url))
 
 
 def cassettes(folder: Path, vendor: str) -> list[dict[str, Any]]:
@@ -187,6 +211,17 @@ def test_cos_objects_and_ci_jobs_are_recorded(recorded: Recorded) -> None:
     assert cassettes(recorded.folder, "tencent_ci")[-1]["response"]["headers"]
 
 
+def test_pai_eas_is_recorded_under_the_host_it_was_given(recorded: Recorded) -> None:
+    from contract_tests.eas.conftest import TOKEN
+
+    assert json.loads(recorded.eas) == {"0": "你好;欢迎使用语音识别模拟器;今天天气很好"}
+    (found,) = cassettes(recorded.folder, "eas")
+    assert found["operation"] == "predict"
+    assert found["request"]["url"] == f"http://{EAS_HOST}/api/predict/asr_general_express"
+    assert f"host: {EAS_HOST}" in found["request"]["headers"]
+    assert TOKEN not in json.dumps(found)
+
+
 def test_no_secret_is_written(recorded: Recorded) -> None:
     from contract_tests.nls.conftest import AKID, SECRET
     from contract_tests.tencent.conftest import SECRET_ID, SECRET_KEY
@@ -207,6 +242,7 @@ def test_replayed_cassettes_give_the_sdks_the_same_results(recorded: Recorded, c
         assert tencent_flow(replaying.url, recorded.upstream, ca) == recorded.tencent
         assert nls_flow(replaying.url, recorded.upstream) == recorded.nls
         assert cos_flow(replaying.url) == recorded.cos
+        assert eas_flow(replaying.url, recorded.upstream) == recorded.eas
 
 
 def test_strict_replay_refuses_what_was_not_recorded_naming_the_closest(recorded: Recorded, ca_dir: Path) -> None:

@@ -184,7 +184,10 @@ def clean_body(data: bytes, content_type: str, links: list[str] | None = None) -
             parsed = json.loads(text)
         except ValueError:
             return redact(text), "text"
-        return json.dumps(clean_json(parsed, links), ensure_ascii=False, separators=(",", ":")), "text"
+        cleaned = clean_json(parsed, links)
+        if cleaned == parsed and redact(text) == text:       # nothing secret: the vendor's bytes, as they were
+            return text, "text"
+        return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":")), "text"
     if "x-www-form-urlencoded" in kind:
         pairs = parse_qsl(text, keep_blank_values=True)
         return urlencode([(k, PLACEHOLDER if _secret(k) else _form_value(v, links)) for k, v in pairs],

@@ -2,9 +2,12 @@
 unchanged — the client's own signatures pass through — and each exchange is written to ``DIR`` as a cassette
 (``emulator.record.cassette``: no secret is written).
 
-The client must address the vendor's real host (the emulator as its HTTP proxy: absolute-form requests, or
-``CONNECT`` with the local CA), since that is where the answer comes from and what its signature names. A request
-to the emulator's own address is answered by the emulator as usual, with a warning saying why it was not recorded.
+The client addresses the vendor's real host (the emulator as its HTTP proxy: absolute-form requests, or ``CONNECT``
+with the local CA), since that is where the answer comes from and what its signature names. For an SDK that takes
+no proxy (eas-prediction), ``--upstream VENDOR=HOST`` names the host its requests to the emulator's own address go
+to (the ``Host`` header becomes HOST: right for a vendor whose signature does not cover the host, as PAI-EAS's does
+not). Any other request to the emulator's own address is answered by the emulator as usual, with a warning saying
+why it was not recorded.
 ``--upstream-address URL`` sends the recorded requests there instead of to the vendor's host (the ``Host`` header
 still names the vendor's): for a gateway in front of the service, or another emulator playing the service in tests.
 WebSocket APIs (the realtime ones) are not recorded yet: they are answered by the emulator, with a warning."""
@@ -34,7 +37,9 @@ UPSTREAM_TIMEOUT_S = 120.0
 class Recorder:
     def __init__(self, directory: str, vendors: Iterable[str], address: str | None = None) -> None:
         self.cassettes = Cassettes(directory)
-        self.vendors = frozenset(vendors)
+        given = [v.partition("=") for v in vendors]
+        self.vendors = frozenset(name.strip() for name, _, _ in given)
+        self.hosts = {name.strip(): host.strip() for name, _, host in given if host.strip()}
         self.address = address.rstrip("/") if address else None
         self._client: httpx.AsyncClient | None = None
 
@@ -60,7 +65,11 @@ class Recorder:
             state.setdefault("warnings", []).append(f"{dialect.name}: not recorded: WebSocket exchanges are not "
                                                     "recorded yet (the emulator answered)")
             return False
-        if not self.public_host(dialect, host):
+        if not self.public_host(dialect, host) and dialect.name in self.hosts:
+            host = self.hosts[dialect.name]
+            scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k != b"host"]
+                     + [(b"host", host.encode("latin-1"))]}
+        elif not self.public_host(dialect, host):
             state.setdefault("warnings", []).append(
                 f"{dialect.name}: not recorded: the request names {host or 'no host'}, not the vendor's own host "
                 "(send it through the emulator as an HTTP proxy); the emulator answered")

@@ -60,3 +60,12 @@ def test_result_links_are_kept_and_marked_and_bytes_stay_bytes(tmp_path: Path) -
     again = Cassettes(tmp_path)
     assert again.load() == [exchange] and again.load()[0].response.data() == b"RIFF\x00\xff\xfe"
     assert again.next_seq() == 2                 # a folder recorded into again goes on after what it holds
+
+
+def test_an_answer_without_a_secret_keeps_the_vendors_bytes() -> None:
+    original = b'{"0": "\\u4f60\\u597d", "request_id": "r-1"}'
+    text, encoding = clean_body(original, "application/json")
+    assert (text.encode(), encoding) == (original, "text")
+    secret = b'{"Token": {"Id": "tok-9a8b7c6d"}, "note": "\\u4f60"}'
+    text, _ = clean_body(secret, "application/json")
+    assert "tok-9a8b7c6d" not in text and json.loads(text)["note"] == "你"
