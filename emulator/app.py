@@ -87,7 +87,8 @@ class Emulator:
                 raise ValueError(f"upstream: no vendor {', '.join(sorted(unknown))} (one of {', '.join(sorted(names))}"
                                  ", or all)")
             self.recorder = Recorder(settings.record, settings.upstream, settings.upstream_address)
-        self.replayer = Replayer(settings.replay, settings.replay_strict) if settings.replay else None
+        self.replayer = Replayer(settings.replay, settings.replay_strict, settings.replay_pace) \
+            if settings.replay else None
         self._resumed: list[Any] = []
         self._shared = bool(getattr(self.engine.store, "shared", False))
         self._pid = str(os.getpid()).encode()

@@ -33,7 +33,7 @@ def _serve(args: argparse.Namespace) -> int:
             store=args.store, http=args.http, loop=args.loop, record=args.record,
             upstream=tuple(v for v in (args.upstream or "").split(",") if v) or None,
             upstream_address=args.upstream_address, replay=args.replay,
-            replay_strict=True if args.replay_strict else None,
+            replay_strict=True if args.replay_strict else None, replay_pace=args.replay_pace,
         )
         if args.no_control_token:
             settings = replace(settings, control_token="")
@@ -342,6 +342,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--replay-strict", action="store_true",
                    help="refuse a request no cassette matches, naming the closest recorded one (by default the "
                         "emulator answers it, with a warning; env ASR_EMULATOR_REPLAY_STRICT)")
+    s.add_argument("--replay-pace", type=float, metavar="FACTOR",
+                   help="WebSocket messages played back at the recorded pace times FACTOR: 1 (default) as recorded, "
+                        "0.5 twice as fast, 0 at once (env ASR_EMULATOR_REPLAY_PACE)")
     s.add_argument("--loop", choices=["asyncio", "uvloop"],
                    help="the event loop: asyncio (default: its tail latency under load is a third of uvloop's "
                         "here) or uvloop (a few per cent more requests a second) (env ASR_EMULATOR_LOOP)")

@@ -53,6 +53,7 @@ class Settings:
     upstream_address: str | None = None      # where upstream requests go instead of the vendor's host (Host kept)
     replay: str | None = None                # a folder of cassettes: matching requests are answered from them
     replay_strict: bool = False              # a request no cassette matches is refused (else the emulator answers)
+    replay_pace: float = 1.0                 # WebSocket messages played back: 1 as recorded, 0 at once
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

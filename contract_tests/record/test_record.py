@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 
-from contract_tests.conftest import PROXY_VARIABLES, ca_file
+from contract_tests.conftest import FIXTURES, PROXY_VARIABLES, ca_file
 from emulator.testing import ServerProcess
 
 pytestmark = pytest.mark.sdk
 API_KEY = "sk-recorded-secret-4242"                 # must never reach a cassette
+FIXTURE = FIXTURES / "hello_zh.wav"
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Recorded:
     nls: tuple[list[str], str]    # the status texts seen, and the final result's first sentence
     cos: tuple[bytes, str, str]   # an object read back, a CI job's state and result
     eas: bytes                    # a PAI-EAS predict's answer
+    realtime: list[str]           # the sentences of a DashScope realtime recognition of a file
 
 
 def dashscope_flow(proxy: str, upstream: str, ca: str) -> list[str]:
@@ -104,7 +106,6 @@ def cos_flow(proxy: str) -> tuple[bytes, str, str]:
     """COS objects and a CI speech job with cos-python-sdk-v5, the emulator as its proxy."""
     from qcloud_cos import CosConfig, CosS3Client
 
-    from contract_tests.conftest import FIXTURES
     from contract_tests.tencent.conftest import BUCKET, REGION, SECRET_ID, SECRET_KEY
 
     cos = CosS3Client(CosConfig(Region=REGION, SecretId=SECRET_ID, SecretKey=SECRET_KEY, Scheme="http",
@@ -125,6 +126,24 @@ def cos_flow(proxy: str) -> tuple[bytes, str, str]:
 
 
 EAS_HOST = "1234567890.cn-shanghai.pai-eas.aliyuncs.com"
+
+
+def realtime_flow(emulator_url: str) -> list[str]:
+    """DashScope realtime recognition (Recognition.call of a WAV) over the emulator's WebSocket, relayed upstream."""
+    code = textwrap.dedent(f"""
+        import json
+        from dashscope.audio.asr import Recognition
+        result = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000,
+                             callback=None).call("{FIXTURE}")
+        print(json.dumps([s["text"] for s in result.get_sentence()], ensure_ascii=False))
+    """)
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES and not k.startswith("DASHSCOPE_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**env, "DASHSCOPE_API_KEY": API_KEY, "DASHSCOPE_WEBSOCKET_BASE_URL":
+                               emulator_url.replace("http://", "ws://") + "/api-ws/v1/inference"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    texts: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return texts
 
 
 def eas_flow(emulator_url: str, upstream: str) -> bytes:
@@ -154,11 +173,12 @@ def recorded(tmp_path_factory: pytest.TempPathFactory, ca_dir: Path) -> Iterator
     # the upstream on another seed than the replaying emulator: its ids are not ones that emulator would make itself
     with ServerProcess(["--lifecycle", "polls:1", "--seed", "7"]) as upstream, \
             ServerProcess(["--record", str(folder), "--upstream",
-                           f"dashscope,tencent_asr,nls,tencent_ci,eas={EAS_HOST}", "--upstream-address",
-                           upstream.url], env=env) as recording:
+                           f"dashscope=dashscope.aliyuncs.com,tencent_asr,nls,tencent_ci,eas={EAS_HOST}",
+                           "--upstream-address", upstream.url], env=env) as recording:
         yield Recorded(folder, upstream.url, dashscope_flow(recording.url, upstream.url, ca),
                        tencent_flow(recording.url, upstream.url, ca), nls_flow(recording.url, upstream.url),
-                       cos_flow(recording.url), eas_flow(recording.url, upstream.url))
+                       cos_flow(recording.url), eas_flow(recording.url, upstream.url),
+                       realtime_flow(recording.url))
 
 
 def cassettes(folder: Path, vendor: str) -> list[dict[str, Any]]:
@@ -169,7 +189,7 @@ def cassettes(folder: Path, vendor: str) -> list[dict[str, Any]]:
 def test_the_dashscope_sdk_is_recorded_through_the_proxy(recorded: Recorded) -> None:
     task_id, status = recorded.dashscope
     assert status == "SUCCEEDED"
-    found = cassettes(recorded.folder, "dashscope")
+    found = [c for c in cassettes(recorded.folder, "dashscope") if "frames" not in c]
     assert [c["operation"] for c in found] == ["submit"] + ["query"] * (len(found) - 1)
     assert len(found) >= 3                     # polls:1 upstream: PENDING, RUNNING, SUCCEEDED — each poll kept
     submit, *polls = found
@@ -200,8 +220,6 @@ def test_nls_filetrans_is_recorded_poll_by_poll(recorded: Recorded) -> None:
 
 
 def test_cos_objects_and_ci_jobs_are_recorded(recorded: Recorded) -> None:
-    from contract_tests.conftest import FIXTURES
-
     data, state, result = recorded.cos
     assert data == FIXTURES.joinpath("hello_zh.wav").read_bytes() and state == "Success" and result
     operations = [c["operation"] for c in cassettes(recorded.folder, "tencent_ci")]
@@ -222,6 +240,21 @@ def test_pai_eas_is_recorded_under_the_host_it_was_given(recorded: Recorded) -> 
     assert TOKEN not in json.dumps(found)
 
 
+def test_a_realtime_session_is_recorded_message_by_message(recorded: Recorded) -> None:
+    assert recorded.realtime == ["你好，欢迎使用语音识别模拟器。今天天气很好。"]
+    (session,) = [c for c in cassettes(recorded.folder, "dashscope") if "frames" in c]
+    assert session["operation"] == "stream"
+    assert session["request"]["url"] == "ws://dashscope.aliyuncs.com/api-ws/v1/inference"
+    frames = session["frames"]
+    first = json.loads(frames[0]["text"])
+    assert frames[0]["by"] == "client" and first["header"]["action"] == "run-task"
+    events = [json.loads(f["text"])["header"]["event"] for f in frames if f["by"] == "server"]
+    assert events[0] == "task-started" and events[-1] == "task-finished" and "result-generated" in events
+    assert any("data" in f for f in frames if f["by"] == "client")           # the audio, as bytes
+    assert [f["t_ms"] for f in frames] == sorted(f["t_ms"] for f in frames)
+    assert session["close_code"] in (1000, 1005) and session["closed_by"] in ("client", "server")
+
+
 def test_no_secret_is_written(recorded: Recorded) -> None:
     from contract_tests.nls.conftest import AKID, SECRET
     from contract_tests.tencent.conftest import SECRET_ID, SECRET_KEY
@@ -237,12 +270,14 @@ def test_no_secret_is_written(recorded: Recorded) -> None:
 def test_replayed_cassettes_give_the_sdks_the_same_results(recorded: Recorded, ca_dir: Path) -> None:
     ca = ca_file(ca_dir)
     env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
-    with ServerProcess(["--replay", str(recorded.folder), "--replay-strict"], env=env) as replaying:
+    with ServerProcess(["--replay", str(recorded.folder), "--replay-strict", "--replay-pace", "0"],
+                       env=env) as replaying:
         assert dashscope_flow(replaying.url, recorded.upstream, ca) == recorded.dashscope
         assert tencent_flow(replaying.url, recorded.upstream, ca) == recorded.tencent
         assert nls_flow(replaying.url, recorded.upstream) == recorded.nls
         assert cos_flow(replaying.url) == recorded.cos
         assert eas_flow(replaying.url, recorded.upstream) == recorded.eas
+        assert realtime_flow(replaying.url) == recorded.realtime
 
 
 def test_strict_replay_refuses_what_was_not_recorded_naming_the_closest(recorded: Recorded, ca_dir: Path) -> None:
@@ -294,8 +329,8 @@ def test_drift_finds_none_in_what_the_emulator_itself_answered(recorded: Recorde
 
 
 def test_drift_reports_exactly_what_the_service_changed(recorded: Recorded, tmp_path: Path) -> None:
-    """A service that renamed a field of its query answer and answers another error code: drift names those paths,
-    nothing else."""
+    """A service that renamed a field of its query answer and of its realtime results, and answers another error
+    code: drift names those paths, nothing else."""
     import shutil
 
     changed = tmp_path / "changed"
@@ -313,6 +348,14 @@ def test_drift_reports_exactly_what_the_service_changed(recorded: Recorded, tmp_
     body["Response"]["Error"]["Code"] = "InvalidParameterValue.TaskId"                # another code
     cassette["response"]["body"] = json.dumps(body)
     missing.write_text(json.dumps(cassette), "utf-8")
+    session = next(p for p in changed.glob("*-dashscope-stream.json"))
+    cassette = json.loads(session.read_text("utf-8"))
+    for frame in cassette["frames"]:
+        message = json.loads(frame["text"]) if "text" in frame else {}
+        if message.get("header", {}).get("event") == "result-generated":
+            message["payload"]["output"]["sentences"] = message["payload"]["output"].pop("sentence")
+            frame["text"] = json.dumps(message, ensure_ascii=False)
+    session.write_text(json.dumps(cassette, ensure_ascii=False), "utf-8")
     status, report, _ = drift_of(changed, "--json", "-")
     assert status == 1 and report["drifted"] and report["states"] == []
     found = {(e["operation"], d["path"], d["kind"], d["recorded"], d["emulated"]) for e in report["exchanges"]
@@ -320,6 +363,8 @@ def test_drift_reports_exactly_what_the_service_changed(recorded: Recorded, tmp_
     assert found == {("query", "$.output.taskStatus", "missing", "string", "-"),
                      ("query", "$.output.task_status", "extra", "-", "string"),
                      ("DescribeTaskStatus", "$.Response.Error.Code", "value", "InvalidParameterValue.TaskId",
-                      recorded_code)}
+                      recorded_code),
+                     ("stream", "messages[result-generated].payload.output.sentences", "missing", "object", "-"),
+                     ("stream", "messages[result-generated].payload.output.sentence", "extra", "-", "object")}
     _, _, table = drift_of(changed)
     assert "dashscope        query" in table and "$.output.taskStatus (missing" in table and table.endswith("drift\n")

@@ -73,6 +73,26 @@ class Message:
 
 
 @dataclass
+class Frame:
+    """One WebSocket message: who sent it, when (ms after the handshake), and its text or bytes (base64)."""
+
+    by: str                                 # client or server
+    t_ms: float
+    text: str | None = None
+    data: str | None = None                 # base64
+
+    def payload(self) -> str | bytes:
+        return self.text if self.text is not None else base64.b64decode(self.data or "")
+
+    @classmethod
+    def of(cls, by: str, t_ms: float, message: str | bytes) -> Frame:
+        if isinstance(message, str):
+            text, _ = clean_body(message.encode("utf-8"), "application/json")
+            return cls(by, round(t_ms, 1), text=text)
+        return cls(by, round(t_ms, 1), data=base64.b64encode(message).decode("ascii"))
+
+
+@dataclass
 class Exchange:
     seq: int
     vendor: str
@@ -82,6 +102,10 @@ class Exchange:
     request: Message
     response: Message
     result_links: list[str] = field(default_factory=list)    # JSON paths of signed result links in the answer
+    # a WebSocket session: its messages both ways, in order, with their times (``Frame``); the close
+    frames: list[Frame] = field(default_factory=list)
+    close_code: int | None = None
+    closed_by: str = ""                     # client or server
     format: int = FORMAT
 
     def to_json(self) -> dict[str, Any]:
@@ -93,6 +117,10 @@ class Exchange:
             else:
                 out[side].pop("method")
                 out[side].pop("url")
+        out["frames"] = [{k: v for k, v in f.items() if v is not None} for f in out["frames"]]
+        if not self.frames and self.close_code is None:          # an HTTP exchange: no WebSocket fields
+            for name in ("frames", "close_code", "closed_by"):
+                out.pop(name)
         return out
 
     @classmethod
@@ -103,10 +131,14 @@ class Exchange:
                            encoding=raw.get("encoding", "text"), method=raw.get("method", ""),
                            url=raw.get("url", ""), status=int(raw.get("status", 0)))
 
+        frames = [Frame(str(f["by"]), float(f.get("t_ms", 0.0)), f.get("text"), f.get("data"))
+                  for f in value.get("frames", [])]
         return cls(seq=int(value["seq"]), vendor=str(value["vendor"]), operation=str(value["operation"]),
                    started=float(value.get("started", 0.0)), elapsed_ms=float(value.get("elapsed_ms", 0.0)),
                    request=message(value["request"]), response=message(value["response"]),
-                   result_links=list(value.get("result_links", [])), format=int(value.get("format", FORMAT)))
+                   result_links=list(value.get("result_links", [])), frames=frames,
+                   close_code=value.get("close_code"), closed_by=str(value.get("closed_by", "")),
+                   format=int(value.get("format", FORMAT)))
 
 
 # ---- secrets out --------------------------------------------------------------------------------------------
@@ -236,5 +268,5 @@ class Cassettes:
         return iter(sorted(found, key=lambda e: e.seq))
 
 
-__all__ = ["PLACEHOLDER", "Cassettes", "Exchange", "Message", "clean_body", "clean_headers", "clean_json",
+__all__ = ["PLACEHOLDER", "Cassettes", "Exchange", "Frame", "Message", "clean_body", "clean_headers", "clean_json",
            "clean_url"]

@@ -6,10 +6,15 @@ times, URLs, numbers' values, free text and transcripts (the emulator's text is 
 Ids the recording handed out (task ids, job ids) are mapped to the ones the emulator hands out, so that a recorded
 poll of task ``A`` polls the emulator's task for ``A``. The emulator runs with credentials off (the cassettes hold
 no secret, so no signature can be checked) and a ``polls:1`` lifecycle; a task's states are compared as the
-sequence of distinct states (a service that answered PENDING three times and one that answered it once agree)."""
+sequence of distinct states (a service that answered PENDING three times and one that answered it once agree).
+
+A WebSocket session is played to the emulator with the client's recorded messages (as fast as they are taken), and
+the server's messages are compared as the sequence of their kinds (an event or message name; repeats of one kind
+count once) and, for each kind, by the structure of its first message; then the close code."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterator
@@ -31,6 +36,7 @@ _TIME = re.compile(r"time|date|created|updated|expire|duration|latency|elapsed|b
 _TEXT = re.compile(r"text|result|sentence|transcript|words?$|message|msg|content|name|description|url|link|host",
                    re.I)
 _ENUM = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}$")
+SESSION_IDLE_S = 3.0        # a WebSocket session played to the emulator ends after this long without a message
 
 
 @dataclass
@@ -224,6 +230,94 @@ def _request(exchange: Exchange, ids: dict[str, str]) -> tuple[str, str, list[tu
     return request.method or "GET", url, headers, body
 
 
+def _message_kind(text: str) -> tuple[str, Any]:
+    """A WebSocket message's kind (its event, name or type) and its data."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return "text", None
+    if isinstance(data, dict):
+        header: dict[str, Any] = data["header"] if isinstance(data.get("header"), dict) else {}
+        for value in (header.get("event"), header.get("name"), data.get("type"), data.get("event")):
+            if isinstance(value, str) and value:
+                return value, data
+        if "final" in data:                      # Tencent realtime: results until final = 1
+            return f"final={data['final']}" if data.get("final") else "result", data
+        return "+".join(sorted(data))[:60], data
+    return _kind(data), data
+
+
+async def _session(app: Any, exchange: Exchange, ids: dict[str, str]) -> tuple[int, list[str], int | None]:
+    """The exchange's WebSocket session played to ``app``: the handshake's status (101 when accepted), the server's
+    text messages, and the close code."""
+    request = exchange.request
+    parts = urlsplit(_mapped(request.url, ids))
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers
+               if k.lower() not in ("sec-websocket-key", "sec-websocket-version", "upgrade", "connection",
+                                    "sec-websocket-extensions")]
+    if not any(k == b"host" for k, _ in headers):
+        headers.append((b"host", parts.netloc.encode("latin-1")))
+    scope = {"type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "scheme": "wss" if parts.scheme == "wss" else "ws", "path": parts.path or "/",
+             "raw_path": (parts.path or "/").encode("latin-1"), "query_string": parts.query.encode("latin-1"),
+             "root_path": "", "headers": headers, "subprotocols": [], "client": ("127.0.0.1", 1),
+             "server": ("127.0.0.1", 443), "extensions": {"websocket.http.response": {}}, "state": {}}
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    await inbox.put({"type": "websocket.connect"})
+    running = asyncio.ensure_future(app(scope, inbox.get, outbox.put))
+    texts: list[str] = []
+    try:
+        first = await asyncio.wait_for(outbox.get(), 30)
+        if first["type"] == "websocket.http.response.start":
+            return int(first["status"]), [], None
+        if first["type"] != "websocket.accept":
+            return 403, [], int(first.get("code", 1000))
+        for frame in exchange.frames:
+            if frame.by == "client":
+                payload = frame.payload()
+                await inbox.put({"type": "websocket.receive", "text": _mapped(payload, ids)} if isinstance(
+                    payload, str) else {"type": "websocket.receive", "bytes": payload})
+        while True:
+            try:
+                message = await asyncio.wait_for(outbox.get(), SESSION_IDLE_S)
+            except TimeoutError:
+                await inbox.put({"type": "websocket.disconnect", "code": 1000})
+                return 101, texts, exchange.close_code if exchange.closed_by == "client" else None
+            if message["type"] == "websocket.send" and message.get("text") is not None:
+                texts.append(message["text"])
+            elif message["type"] == "websocket.close":
+                return 101, texts, int(message.get("code", 1000))
+    finally:
+        running.cancel()
+
+
+def _compare_session(exchange: Exchange, status: int, texts: list[str], close: int | None,
+                     outcome: Outcome) -> None:
+    if exchange.response.status != status:
+        outcome.differences.append(Difference("handshake", "status", str(exchange.response.status), str(status)))
+        return
+    recorded = [_message_kind(f.text) for f in exchange.frames if f.by == "server" and f.text is not None]
+    emulated = [_message_kind(t) for t in texts]
+
+    def kinds(found: list[tuple[str, Any]]) -> list[str]:
+        out: list[str] = []
+        for kind, _ in found:
+            if not out or out[-1] != kind:
+                out.append(kind)
+        return out
+
+    if kinds(recorded) != kinds(emulated):
+        outcome.differences.append(Difference("messages", "sequence", " → ".join(kinds(recorded)),
+                                              " → ".join(kinds(emulated))))
+    firsts = {kind: data for kind, data in reversed(emulated)}
+    for kind, data in {kind: data for kind, data in reversed(recorded)}.items():
+        if kind in firsts:
+            outcome.differences.extend(compare(data, firsts[kind], f"messages[{kind}]"))
+    if exchange.closed_by == "server" and close is not None and exchange.close_code not in (None, close):
+        outcome.differences.append(Difference("close", "value", str(exchange.close_code), str(close)))
+
+
 async def drift(directory: str, app: Any) -> Report:
     """Send each exchange of ``directory`` to ``app`` (an ASGI emulator) and compare."""
     exchanges = Cassettes(directory).load()
@@ -234,6 +328,12 @@ async def drift(directory: str, app: Any) -> Report:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, timeout=60) as client:
         for exchange in exchanges:
+            if exchange.frames or exchange.request.url.startswith(("ws://", "wss://")):
+                outcome = Outcome(exchange.seq, exchange.vendor, exchange.operation)
+                status, texts, close = await _session(app, exchange, ids)
+                _compare_session(exchange, status, texts, close, outcome)
+                outcomes.append(outcome)
+                continue
             method, url, headers, body = _request(exchange, ids)
             answer = await client.request(method, url, headers=headers, content=body)
             outcome = Outcome(exchange.seq, exchange.vendor, exchange.operation)

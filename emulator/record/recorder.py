@@ -10,28 +10,44 @@ not). Any other request to the emulator's own address is answered by the emulato
 why it was not recorded.
 ``--upstream-address URL`` sends the recorded requests there instead of to the vendor's host (the ``Host`` header
 still names the vendor's): for a gateway in front of the service, or another emulator playing the service in tests.
-WebSocket APIs (the realtime ones) are not recorded yet: they are answered by the emulator, with a warning."""
+A WebSocket session (the realtime APIs) is relayed message by message and written with its messages both ways, their
+times, and its close."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import logging
 import re
 import time
 import zlib
 from collections.abc import Iterable
+from typing import Any
 
 import httpx
+import websockets
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from emulator.record.cassette import HOP_HEADERS, Cassettes, Exchange, Message, clean_body, clean_headers, clean_url
+from emulator.record.cassette import (
+    HOP_HEADERS,
+    Cassettes,
+    Exchange,
+    Frame,
+    Message,
+    clean_body,
+    clean_headers,
+    clean_url,
+)
 from emulator.vendors.base import Call, Dialect, NoRoute, VendorError
 from emulator.web import replay
 
 log = logging.getLogger("asr_emulator")
 MAX_RECORDED_BODY = 64 * 1024 * 1024        # a request or answer larger than this is not recorded (nor forwarded)
 UPSTREAM_TIMEOUT_S = 120.0
+# the handshake's own headers: made again by the connection upstream
+_HANDSHAKE = frozenset({"host", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
+                        "sec-websocket-accept", "sec-websocket-protocol", "upgrade", "connection"})
 
 
 class Recorder:
@@ -61,10 +77,6 @@ class Recorder:
         one to record (the caller answers it as the emulator, with the reason in ``scope["state"]``)."""
         state = scope.setdefault("state", {})
         host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
-        if scope["type"] != "http":
-            state.setdefault("warnings", []).append(f"{dialect.name}: not recorded: WebSocket exchanges are not "
-                                                    "recorded yet (the emulator answered)")
-            return False
         if not self.public_host(dialect, host) and dialect.name in self.hosts:
             host = self.hosts[dialect.name]
             scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k != b"host"]
@@ -74,6 +86,9 @@ class Recorder:
                 f"{dialect.name}: not recorded: the request names {host or 'no host'}, not the vendor's own host "
                 "(send it through the emulator as an HTTP proxy); the emulator answered")
             return False
+        if scope["type"] == "websocket":
+            await self._relay(dialect, scope, receive, send, host)
+            return True
         body = await _read(receive)
         if body is None:
             await _answer(send, 413, b"the emulator records request bodies up to 64 MiB")
@@ -116,9 +131,98 @@ class Recorder:
                     got.status_code, answer_headers, raw)
         return True
 
+    async def _relay(self, dialect: Dialect, scope: Scope, receive: Receive, send: Send, host: str) -> None:
+        """A WebSocket session relayed to the service, its messages written with their times."""
+        if (await receive())["type"] != "websocket.connect":
+            return
+        path = scope.get("path", "/")
+        operation = next((o.name for o in dialect.operations() if o.socket is not None and o.match(path) is not None),
+                         "websocket")
+        raw_path = (scope.get("raw_path") or path.encode()).decode("latin-1")
+        query = scope.get("query_string", b"").decode("latin-1")
+        target = raw_path + (f"?{query}" if query else "")
+        scheme = "wss" if scope.get("scheme") in ("https", "wss") else "ws"
+        url = (self.address.replace("http", "ws", 1) if self.address else f"{scheme}://{host}") + target
+        shown = f"{scheme}://{host}{target}"
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]
+        sent = [(k, v) for k, v in headers if k.lower() not in HOP_HEADERS and k.lower() not in _HANDSHAKE]
+        if self.address:                 # the service's host, named as the client named it
+            sent.append(("Host", host))
+        state = scope.setdefault("state", {})
+        state.setdefault("journal", {}).update(vendor=dialect.name, operation=operation)
+        started, clock = time.time(), time.perf_counter()
+        frames: list[Frame] = []
+        try:
+            upstream = await websockets.connect(url, additional_headers=sent, max_size=MAX_RECORDED_BODY,
+                                                subprotocols=scope.get("subprotocols") or None, open_timeout=30,
+                                                user_agent_header=None, compression=None, proxy=None)
+        except websockets.InvalidStatus as refused:
+            answer = refused.response
+            status, body = answer.status_code, bytes(answer.body or b"")
+            answer_headers = [(k, v) for k, v in answer.headers.raw_items() if k.lower() not in HOP_HEADERS]
+            if "websocket.http.response" in scope.get("extensions", {}):
+                await send({"type": "websocket.http.response.start", "status": status,
+                            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer_headers]
+                            + [(b"content-length", str(len(body)).encode())]})
+                await send({"type": "websocket.http.response.body", "body": body})
+            else:
+                await send({"type": "websocket.close", "code": 1008})
+            self._write(dialect.name, operation, started, (time.perf_counter() - clock) * 1000, scope, shown,
+                        headers, b"", status, answer_headers, body)
+            return
+        except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+            log.warning("recording %s %s: the upstream WebSocket did not open: %s", dialect.name, operation, exc)
+            await send({"type": "websocket.close", "code": 1011})
+            return
+        handshake = [(k, v) for k, v in upstream.response.headers.raw_items()
+                     if k.lower() not in HOP_HEADERS and k.lower() not in _HANDSHAKE] if upstream.response else []
+        await send({"type": "websocket.accept", "subprotocol": upstream.subprotocol,
+                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in handshake]})
+        closed: dict[str, Any] = {"by": "", "code": 1000}
+
+        def at() -> float:
+            return (time.perf_counter() - clock) * 1000
+
+        async def from_client() -> None:
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    closed.update(by=closed["by"] or "client", code=message.get("code", 1000))
+                    code = closed["code"] if 1000 <= closed["code"] < 5000 and closed["code"] not in (1005, 1006) \
+                        else 1000
+                    await upstream.close(code=code)
+                    return
+                if message["type"] == "websocket.receive":
+                    data = message["text"] if message.get("text") is not None else message.get("bytes") or b""
+                    frames.append(Frame.of("client", at(), data))
+                    await upstream.send(data)
+
+        async def from_upstream() -> None:
+            try:
+                async for data in upstream:
+                    frames.append(Frame.of("server", at(), data))
+                    await send({"type": "websocket.send", "text": data} if isinstance(data, str)
+                               else {"type": "websocket.send", "bytes": data})
+            except websockets.ConnectionClosed:
+                pass
+            if not closed["by"]:
+                closed.update(by="server", code=upstream.close_code or 1000)
+                await send({"type": "websocket.close", "code": closed["code"]})
+
+        tasks = [asyncio.ensure_future(from_client()), asyncio.ensure_future(from_upstream())]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(tasks, timeout=5)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await upstream.close()
+        self._write(dialect.name, operation, started, at(), scope, shown, headers, b"", 101, handshake, b"",
+                    frames=frames, close=(int(closed["code"]), str(closed["by"])))
+
     def _write(self, vendor: str, operation: str, started: float, elapsed: float, scope: Scope, url: str,
                headers: list[tuple[str, str]], body: bytes, status: int, answer_headers: list[tuple[str, str]],
-               raw: bytes) -> None:
+               raw: bytes, frames: list[Frame] | None = None, close: tuple[int, str] | None = None) -> None:
         request_text, request_encoding = clean_body(body, _header(headers, "content-type"))
         decoded, kept_headers = _decoded(raw, answer_headers)
         links: list[str] = []
@@ -130,7 +234,8 @@ class Recorder:
                             method=scope.get("method", "GET"), url=clean_url(url)),
             response=Message(headers=clean_headers(kept_headers), body=answer_text, encoding=answer_encoding,
                              status=status),
-            result_links=links)
+            result_links=links, frames=frames or [], close_code=close[0] if close else None,
+            closed_by=close[1] if close else "")
         self.cassettes.write(exchange)
 
 

@@ -5,10 +5,16 @@ the query and the body (JSON, form or text) with what naturally differs left out
 timestamps, nonces, request and trace ids. Exchanges that match the same request are its answers in the order they
 were recorded (a task's polls: PENDING, RUNNING, SUCCEEDED); each request takes the next one, and the last one is
 repeated once they are used up. A request nothing matches is answered by the emulator itself with a warning naming
-the closest recorded request, or — with ``--replay-strict`` — refused in the vendor's envelope with that name."""
+the closest recorded request, or — with ``--replay-strict`` — refused in the vendor's envelope with that name.
+
+A WebSocket session is played back message by message: the server's messages recorded after each of the client's
+text messages (its directives: run-task, StartTranscription …) follow the client's sending of that message, paced as
+recorded (``--replay-pace``: 1 as recorded, 0 at once); the client's audio is read and not compared; ids the client
+chose (a task id, a message id) replace the recorded ones in what is played back; the session closes as recorded."""
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import json
 import threading
@@ -19,7 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from emulator.record.cassette import PLACEHOLDER, SECRET_NAMES, Cassettes, Exchange
+from emulator.record.cassette import PLACEHOLDER, SECRET_NAMES, Cassettes, Exchange, Frame
 from emulator.record.recorder import _operation, _read
 from emulator.vendors.base import Call, Dialect, VendorError
 from emulator.web import replay as replayed_body
@@ -78,9 +84,10 @@ def request_key(method: str, url: str, headers: Iterable[tuple[str, str]], body:
 
 
 class Replayer:
-    def __init__(self, directory: str, strict: bool = False) -> None:
+    def __init__(self, directory: str, strict: bool = False, pace: float = 1.0) -> None:
         self.exchanges = Cassettes(directory).load()
         self.strict = strict
+        self.pace = max(0.0, pace)
         self._lock = threading.Lock()
         self._answers: dict[tuple[str, str, str], list[Exchange]] = {}
         self._used: dict[tuple[str, str, str], int] = {}
@@ -121,8 +128,8 @@ class Replayer:
         """Answer from the cassettes when one matches (True); otherwise the request, its body replayed, for the
         emulator to answer (with a warning in ``scope["state"]``), or the vendor's refusal when strict (True)."""
         state = scope.setdefault("state", {})
-        if scope["type"] != "http":
-            return False, receive
+        if scope["type"] == "websocket":
+            return await self._socket(dialect, scope, receive, send), receive
         body = await _read(receive)
         if body is None:
             return False, replayed_body(b"", receive)
@@ -158,6 +165,98 @@ class Replayer:
         await send({"type": "http.response.start", "status": found.response.status, "headers": headers_out})
         await send({"type": "http.response.body", "body": data})
         return True, receive
+
+
+    async def _socket(self, dialect: Dialect, scope: Scope, receive: Receive, send: Send) -> bool:
+        path = scope.get("path", "/")
+        operation = next((o.name for o in dialect.operations() if o.socket is not None and o.match(path) is not None),
+                         "websocket")
+        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+        query = scope.get("query_string", b"").decode("latin-1")
+        raw_path = (scope.get("raw_path") or path.encode()).decode("latin-1")
+        key = request_key("GET", f"wss://{host}{raw_path}" + (f"?{query}" if query else ""), [], b"")
+        found = self.take(dialect.name, operation, key)
+        if found is None:
+            if self.strict:
+                await receive()
+                await send({"type": "websocket.close", "code": 1008,
+                            "reason": f"replay: no recorded {operation} matches"[:120]})
+                return True
+            return False
+        await receive()                                       # websocket.connect
+        if found.response.status != 101:                      # a refused handshake, as recorded
+            if "websocket.http.response" in scope.get("extensions", {}):
+                data = found.response.data()
+                await send({"type": "websocket.http.response.start", "status": found.response.status,
+                            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in found.response.headers
+                                        if k.lower() != "content-length"]
+                            + [(b"content-length", str(len(data)).encode())]})
+                await send({"type": "websocket.http.response.body", "body": data})
+            else:
+                await send({"type": "websocket.close", "code": 1008})
+            return True
+        await send({"type": "websocket.accept"})
+        segments: list[list[Frame]] = [[]]
+        directives: list[str] = []
+        for frame in found.frames:
+            if frame.by == "client":
+                if frame.text is not None:
+                    directives.append(frame.text)
+                    segments.append([])
+            else:
+                segments[-1].append(frame)
+        ids: dict[str, str] = {}
+        await self._play(segments[0], ids, send)
+        heard = 0
+        while True:
+            if heard >= len(directives) and found.closed_by == "server":
+                await send({"type": "websocket.close", "code": found.close_code or 1000})
+                return True
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                return True
+            text = message.get("text")
+            if message["type"] != "websocket.receive" or text is None or heard >= len(directives):
+                continue                                      # audio: read, not compared
+            _chosen(directives[heard], text, ids)
+            heard += 1
+            await self._play(segments[heard], ids, send)
+
+    async def _play(self, frames: list[Frame], ids: dict[str, str], send: Send) -> None:
+        previous = frames[0].t_ms if frames else 0.0
+        for frame in frames:
+            if self.pace:
+                await asyncio.sleep(max(0.0, frame.t_ms - previous) / 1000 * self.pace)
+            previous = frame.t_ms
+            payload = frame.payload()
+            if isinstance(payload, str):
+                for recorded, chosen in ids.items():
+                    payload = payload.replace(recorded, chosen)
+                await send({"type": "websocket.send", "text": payload})
+            else:
+                await send({"type": "websocket.send", "bytes": payload})
+
+
+ID_NAMES = frozenset({"taskid", "messageid", "sessionid", "eventid", "voiceid", "itemid", "responseid"})
+
+
+def _chosen(recorded: str, sent: str, ids: dict[str, str]) -> None:
+    """Ids the client chose in a directive (a task id, a message id) where the recording had others."""
+    try:
+        before, after = json.loads(recorded), json.loads(sent)
+    except ValueError:
+        return
+
+    def walk(a: Any, b: Any, key: str = "") -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for name in a:
+                if name in b:
+                    walk(a[name], b[name], name)
+        elif isinstance(a, str) and isinstance(b, str) and a != b and len(a) >= 4 \
+                and key.lower().replace("_", "").replace("-", "") in ID_NAMES:
+            ids[a] = b
+
+    walk(before, after)
 
 
 __all__ = ["PLACEHOLDER", "Replayer", "request_key"]
