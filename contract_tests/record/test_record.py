@@ -10,175 +10,35 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from contract_tests.conftest import FIXTURES, PROXY_VARIABLES, ca_file
+from contract_tests.conftest import FIXTURES, ca_file
+from contract_tests.record.flows import (
+    API_KEY,
+    EAS_HOST,
+    Recorded,
+    cos_flow,
+    dashscope_flow,
+    eas_flow,
+    nls_flow,
+    realtime_flow,
+    record,
+    tencent_client,
+    tencent_flow,
+)
 from emulator.testing import ServerProcess
 
 pytestmark = pytest.mark.sdk
-API_KEY = "sk-recorded-secret-4242"                 # must never reach a cassette
-FIXTURE = FIXTURES / "hello_zh.wav"
-
-
-@dataclass
-class Recorded:
-    folder: Path
-    upstream: str
-    dashscope: list[str]          # what the dashscope SDK printed: task id, final status
-    tencent: tuple[int, list[str], str]
-    nls: tuple[list[str], str]    # the status texts seen, and the final result's first sentence
-    cos: tuple[bytes, str, str]   # an object read back, a CI job's state and result
-    eas: bytes                    # a PAI-EAS predict's answer
-    realtime: list[str]           # the sentences of a DashScope realtime recognition of a file
-
-
-def dashscope_flow(proxy: str, upstream: str, ca: str) -> list[str]:
-    code = textwrap.dedent(f"""
-        from dashscope.audio.asr import Transcription
-        task = Transcription.async_call(model="paraformer-v2", file_urls=["{upstream}/_emulator/fixtures/hello_zh.wav"])
-        done = Transcription.wait(task=task.output.task_id)
-        print(task.output.task_id, done.output.task_status)
-    """)
-    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES and not k.startswith("DASHSCOPE_")}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**env, "HTTPS_PROXY": proxy, "REQUESTS_CA_BUNDLE": ca, "DASHSCOPE_API_KEY": API_KEY})
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout.split()
-
-
-def tencent_client(proxy: str, ca: str) -> Any:
-    from tencentcloud.asr.v20190614 import asr_client
-    from tencentcloud.common import credential
-    from tencentcloud.common.profile.client_profile import ClientProfile
-    from tencentcloud.common.profile.http_profile import HttpProfile
-
-    from contract_tests.tencent.conftest import SECRET_ID, SECRET_KEY
-
-    http = HttpProfile(protocol="https", proxy=proxy, certification=ca)
-    return asr_client.AsrClient(credential.Credential(SECRET_ID, SECRET_KEY), "ap-guangzhou",
-                                ClientProfile(httpProfile=http))
-
-
-def tencent_flow(proxy: str, upstream: str, ca: str) -> tuple[int, list[str], str]:
-    """A task made and polled three times, then a poll of a task that does not exist (its error code)."""
-    from tencentcloud.asr.v20190614 import models
-    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-
-    client = tencent_client(proxy, ca)
-    request = models.CreateRecTaskRequest()
-    request.from_json_string(f'{{"EngineModelType": "16k_zh", "ChannelNum": 1, "ResTextFormat": 0, "SourceType": 0, '
-                             f'"Url": "{upstream}/_emulator/fixtures/hello_zh.wav"}}')
-    task_id = client.CreateRecTask(request).Data.TaskId
-    status = models.DescribeTaskStatusRequest()
-    status.TaskId = task_id
-    states = [client.DescribeTaskStatus(status).Data.StatusStr for _ in range(3)]
-    status.TaskId = 99999999
-    with pytest.raises(TencentCloudSDKException) as missing:
-        client.DescribeTaskStatus(status)
-    return task_id, states, str(missing.value.code)
-
-
-def nls_flow(proxy: str, upstream: str) -> tuple[list[str], str]:
-    """NLS recording-file recognition with aliyun-python-sdk-core, the domain unmodified, HTTP_PROXY set."""
-    from aliyunsdkcore.client import AcsClient
-
-    from contract_tests.nls.conftest import AKID, SECRET, Filetrans
-
-    before = {k: os.environ.pop(k) for k in PROXY_VARIABLES if k in os.environ}
-    os.environ["HTTP_PROXY"] = proxy
-    try:
-        sample = Filetrans(AcsClient(AKID, SECRET, "cn-shanghai"), "filetrans.cn-shanghai.aliyuncs.com")
-        submitted = sample.submit({"file_link": f"{upstream}/_emulator/fixtures/hello_zh.wav"})
-        seen, final = sample.wait(submitted["TaskId"])
-    finally:
-        os.environ.pop("HTTP_PROXY", None)
-        os.environ.update(before)
-    return seen, final["Result"]["Sentences"][0]["Text"]
-
-
-def cos_flow(proxy: str) -> tuple[bytes, str, str]:
-    """COS objects and a CI speech job with cos-python-sdk-v5, the emulator as its proxy."""
-    from qcloud_cos import CosConfig, CosS3Client
-
-    from contract_tests.tencent.conftest import BUCKET, REGION, SECRET_ID, SECRET_KEY
-
-    cos = CosS3Client(CosConfig(Region=REGION, SecretId=SECRET_ID, SecretKey=SECRET_KEY, Scheme="http",
-                                Proxies={"http": proxy}))
-    cos.put_object(Bucket=BUCKET, Key="rec/你好 #1.wav", Body=FIXTURES.joinpath("hello_zh.wav").read_bytes())
-    data = cos.get_object(Bucket=BUCKET, Key="rec/你好 #1.wav")["Body"].get_raw_stream().read()
-    queue = cos.ci_get_asr_queue(Bucket=BUCKET)["QueueList"][0]["QueueId"]
-    job = cos.ci_create_asr_job(Bucket=BUCKET, OutputBucket=BUCKET, OutputRegion=REGION, OutputObject="rec/out.txt",
-                                InputObject="rec/你好 #1.wav", QueueId=queue,
-                                SpeechRecognition={"EngineModelType": "16k_zh", "ChannelNum": 1,
-                                                   "ResTextFormat": 0})["JobsDetail"]
-    detail: Any = {}
-    for _ in range(5):
-        detail = cos.ci_get_asr_job(Bucket=BUCKET, JobID=job["JobId"])["JobsDetail"][0]
-        if detail["State"] in ("Success", "Failed"):
-            break
-    return data, detail["State"], detail["Operation"]["SpeechRecognitionResult"]["Result"]
-
-
-EAS_HOST = "1234567890.cn-shanghai.pai-eas.aliyuncs.com"
-
-
-def realtime_flow(emulator_url: str) -> list[str]:
-    """DashScope realtime recognition (Recognition.call of a WAV) over the emulator's WebSocket, relayed upstream."""
-    code = textwrap.dedent(f"""
-        import json
-        from dashscope.audio.asr import Recognition
-        result = Recognition(model="paraformer-realtime-v2", format="wav", sample_rate=16000,
-                             callback=None).call("{FIXTURE}")
-        print(json.dumps([s["text"] for s in result.get_sentence()], ensure_ascii=False))
-    """)
-    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES and not k.startswith("DASHSCOPE_")}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**env, "DASHSCOPE_API_KEY": API_KEY, "DASHSCOPE_WEBSOCKET_BASE_URL":
-                               emulator_url.replace("http://", "ws://") + "/api-ws/v1/inference"})
-    assert done.returncode == 0, done.stderr[-3000:]
-    texts: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
-    return texts
-
-
-def eas_flow(emulator_url: str, upstream: str) -> bytes:
-    """eas-prediction takes no proxy: it is pointed at the emulator, which sends its requests to the service's host
-    it was given (``--upstream eas=HOST``)."""
-    from eas_prediction import PredictClient, StringRequest
-
-    from contract_tests.eas.conftest import TOKEN
-
-    client = PredictClient(emulator_url.split("//", 1)[1], "asr_general_express")
-    client.set_token(TOKEN)
-    client.init()
-    try:
-        answer = client.predict(StringRequest(json.dumps(
-            {"input": {"url": f"{upstream}/_emulator/fixtures/hello_zh.wav"}})))
-        data: bytes = answer.response_data
-        return data
-    finally:
-        client.destroy()
 
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory, ca_dir: Path) -> Iterator[Recorded]:
-    folder = tmp_path_factory.mktemp("cassettes")
-    ca = ca_file(ca_dir)
-    env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
-    # the upstream on another seed than the replaying emulator: its ids are not ones that emulator would make itself
-    with ServerProcess(["--lifecycle", "polls:1", "--seed", "7"]) as upstream, \
-            ServerProcess(["--record", str(folder), "--upstream",
-                           f"dashscope=dashscope.aliyuncs.com,tencent_asr,nls,tencent_ci,eas={EAS_HOST}",
-                           "--upstream-address", upstream.url], env=env) as recording:
-        yield Recorded(folder, upstream.url, dashscope_flow(recording.url, upstream.url, ca),
-                       tencent_flow(recording.url, upstream.url, ca), nls_flow(recording.url, upstream.url),
-                       cos_flow(recording.url), eas_flow(recording.url, upstream.url),
-                       realtime_flow(recording.url))
+    with record(tmp_path_factory.mktemp("cassettes"), ca_dir) as done:
+        yield done
 
 
 def cassettes(folder: Path, vendor: str) -> list[dict[str, Any]]:
@@ -272,11 +132,11 @@ def test_replayed_cassettes_give_the_sdks_the_same_results(recorded: Recorded, c
     env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
     with ServerProcess(["--replay", str(recorded.folder), "--replay-strict", "--replay-pace", "0"],
                        env=env) as replaying:
-        assert dashscope_flow(replaying.url, recorded.upstream, ca) == recorded.dashscope
-        assert tencent_flow(replaying.url, recorded.upstream, ca) == recorded.tencent
-        assert nls_flow(replaying.url, recorded.upstream) == recorded.nls
+        assert dashscope_flow(replaying.url, ca) == recorded.dashscope
+        assert tencent_flow(replaying.url, ca) == recorded.tencent
+        assert nls_flow(replaying.url) == recorded.nls
         assert cos_flow(replaying.url) == recorded.cos
-        assert eas_flow(replaying.url, recorded.upstream) == recorded.eas
+        assert eas_flow(replaying.url) == recorded.eas
         assert realtime_flow(replaying.url) == recorded.realtime
 
 
@@ -368,3 +228,19 @@ def test_drift_reports_exactly_what_the_service_changed(recorded: Recorded, tmp_
                      ("stream", "messages[result-generated].payload.output.sentence", "extra", "-", "object")}
     _, _, table = drift_of(changed)
     assert "dashscope        query" in table and "$.output.taskStatus (missing" in table and table.endswith("drift\n")
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cassettes"
+
+
+def test_the_shipped_cassettes_replay_to_the_sdks_and_show_no_drift(ca_dir: Path) -> None:
+    """``examples/cassettes`` (made by ``python -m contract_tests.record.flows examples/cassettes``): a set a user can
+    replay at once — and one that keeps up with the emulator (no drift; else make it again)."""
+    submit = json.loads(next(SAMPLE.glob("*-dashscope-submit.json")).read_text("utf-8"))
+    task_id = json.loads(submit["response"]["body"])["output"]["task_id"]
+    env = {**os.environ, "ASR_EMULATOR_CA_DIR": str(ca_dir)}
+    with ServerProcess(["--replay", str(SAMPLE), "--replay-strict", "--replay-pace", "0"], env=env) as replaying:
+        assert dashscope_flow(replaying.url, ca_file(ca_dir)) == [task_id, "SUCCEEDED"]
+        assert realtime_flow(replaying.url) == ["你好，欢迎使用语音识别模拟器。今天天气很好。"]
+    status, report, _ = drift_of(SAMPLE, "--json", "-")
+    assert status == 0, json.dumps(report, ensure_ascii=False)[:3000]
