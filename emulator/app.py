@@ -89,6 +89,7 @@ class Emulator:
             self.recorder = Recorder(settings.record, settings.upstream, settings.upstream_address)
         self.replayer = Replayer(settings.replay, settings.replay_strict, settings.replay_pace) \
             if settings.replay else None
+        self._replayer_of_settings = self.replayer      # a test's replay (control plane) gives way to it at a reset
         self._resumed: list[Any] = []
         self._shared = bool(getattr(self.engine.store, "shared", False))
         self._pid = str(os.getpid()).encode()
@@ -163,6 +164,10 @@ class Emulator:
         if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
             return RedirectResponse("/_emulator/ui", 307)
         return await self._not_found(request, HTTPException(404))
+
+    def replay(self, replayer: Replayer | None) -> None:
+        """Answer from these cassettes from now on (None: as ``serve`` was started, with or without ``--replay``)."""
+        self.replayer = replayer if replayer is not None else self._replayer_of_settings
 
     def route_paths(self) -> list[str]:
         paths = [p for p, _ in walk_routes(self.routes)]

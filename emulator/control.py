@@ -25,6 +25,8 @@ from emulator.engine.faults import ACTIONS
 from emulator.engine.lifecycle import parse_policy
 from emulator.inputs import BadInput, parse_json, same_secret, whole_number
 from emulator.openapi import document
+from emulator.record.cassette import Exchange
+from emulator.record.replayer import Replayer
 from emulator.vendors.base import Dialect, Operation
 from emulator.web import base_url, complete_multipart, note, read_body, replay
 
@@ -36,8 +38,10 @@ class Host(Protocol):
     settings: Settings
     dialects: list[Dialect]
     fixtures: dict[str, Path]
+    replayer: Replayer | None
 
     def operations(self) -> Sequence[tuple[Dialect, Operation]]: ...
+    def replay(self, replayer: Replayer | None) -> None: ...
 
 MAX_UPLOAD = 512 * 1024 * 1024
 Handler = Callable[[Request], Awaitable[Response]]
@@ -177,6 +181,7 @@ class Control:
             Route("/fixtures", r(self.fixtures), methods=["GET"]),
             Route("/fixtures/{name}", r(self.fixture), methods=["GET"]),
             Route("/openapi.json", r(self.openapi), methods=["GET"]),
+            Route("/replay", r(self.replay), methods=["GET", "POST", "DELETE"]),
         ]
 
     def _op(self, handler: Handler) -> Handler:
@@ -281,6 +286,8 @@ class Control:
             self.engine.reset()
         else:
             self.engine.reset_overrides()
+        if account is None:
+            self.emulator.replay(None)              # a test's cassettes go with the rest of what it configured
         if lifecycle is not None:
             self.engine.set_policy(lifecycle, account=account)
         self._apply_settings(settings)
@@ -288,6 +295,34 @@ class Control:
             rule.account = account
             self.engine.faults.add(rule)
         return JSONResponse({"status": "ok"})
+
+    async def replay(self, request: Request) -> Response:
+        """``POST {"exchanges": [cassette, …], "strict": false, "pace": 0}``: answer matching requests from these
+        cassettes (the pytest plugin's ``replay=`` sends a folder's files); ``DELETE``: stop; ``GET``: what is
+        replayed and how far. The server's own, like its settings: not with an account."""
+        if request.method == "GET":
+            replayer = self.emulator.replayer
+            return JSONResponse({"replaying": replayer is not None, **(replayer.to_json() if replayer else {})})
+        self._server_wide(True if self._account(request) is not None else None, "cassettes replayed")
+        if request.method == "DELETE":
+            self.emulator.replay(None)
+            return JSONResponse({"status": "ok"})
+        body = await self._json(request)
+        unknown = set(body) - {"exchanges", "strict", "pace"}
+        if unknown:
+            raise ControlError(_unknown("replay field", sorted(unknown)[0], ["exchanges", "strict", "pace"]))
+        raw = body.get("exchanges")
+        if not isinstance(raw, list) or not raw:
+            raise ControlError("'exchanges' is a list of cassettes (the JSON files serve --record writes)")
+        pace = body.get("pace", 0)
+        if not isinstance(pace, (int, float)) or isinstance(pace, bool) or not 0 <= pace <= 100:
+            raise ControlError("'pace' is a number from 0 (at once) to 100")
+        try:
+            exchanges = [Exchange.from_json(e) for e in raw]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ControlError(f"'exchanges' holds something that is not a cassette: {exc}") from None
+        self.emulator.replay(Replayer(exchanges, strict=bool(body.get("strict", False)), pace=float(pace)))
+        return JSONResponse({"status": "ok", "exchanges": len(exchanges)})
 
     @staticmethod
     def _server_wide(change: object, what: str) -> None:

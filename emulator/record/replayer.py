@@ -69,7 +69,8 @@ def request_key(method: str, url: str, headers: Iterable[tuple[str, str]], body:
     parts = urlsplit(url)
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _volatile(k))
     given = {k.lower(): v for k, v in headers}
-    kept = {h: given[h].split(";")[0].strip() for h in KEY_HEADERS if h in given}
+    kept = {h: given[h].split(";")[0].strip() for h in KEY_HEADERS if h in given
+            and (body or h != "content-type")}          # a body's type, when there is a body
     text = body.decode("utf-8", "replace")
     shown: Any = text
     if text.lstrip().startswith(("{", "[")):
@@ -84,8 +85,9 @@ def request_key(method: str, url: str, headers: Iterable[tuple[str, str]], body:
 
 
 class Replayer:
-    def __init__(self, directory: str, strict: bool = False, pace: float = 1.0) -> None:
-        self.exchanges = Cassettes(directory).load()
+    def __init__(self, source: str | list[Exchange], strict: bool = False, pace: float = 1.0) -> None:
+        """``source``: a folder of cassettes, or the exchanges themselves (sent to the control plane)."""
+        self.exchanges = Cassettes(source).load() if isinstance(source, str) else sorted(source, key=lambda e: e.seq)
         self.strict = strict
         self.pace = max(0.0, pace)
         self._lock = threading.Lock()
@@ -103,6 +105,13 @@ class Replayer:
 
     def vendors(self) -> set[str]:
         return {e.vendor for e in self.exchanges}
+
+    def to_json(self) -> dict[str, Any]:
+        """What is replayed and how far (the control plane, the dashboard)."""
+        return {"exchanges": len(self.exchanges), "served": self.served, "strict": self.strict, "pace": self.pace,
+                "requests": [{"vendor": v, "operation": o, "recorded": len(found),
+                              "taken": self._used.get((v, o, k), 0)}
+                             for (v, o, k), found in self._answers.items()]}
 
     def take(self, vendor: str, operation: str, key: str) -> Exchange | None:
         """The next recorded answer to this request (the last one again when all were taken), or None."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,21 @@ class ControlClient:
                                                                       ("channels", channels)) if v is not None}}
         result: dict[str, Any] = self._call("POST", "/media", params=params)
         return result
+
+    def replay(self, cassettes: str | os.PathLike[str] | None, *, strict: bool = False,
+               pace: float = 0.0) -> None:
+        """Answer matching requests from the cassettes in this folder (``serve --record`` made them), until the
+        next reset; ``strict``: refuse what they do not hold; ``pace``: WebSocket messages at the recorded pace
+        times this (0: at once). None: stop. The files are sent: a remote emulator replays them too."""
+        if cassettes is None:
+            self._call("DELETE", "/replay")
+            return
+        folder = Path(cassettes)
+        files = sorted(folder.glob("*.json"))
+        if not files:
+            raise ValueError(f"{folder}: no cassette (*.json) there")
+        exchanges = [json.loads(f.read_text("utf-8")) for f in files]
+        self._call("POST", "/replay", json={"exchanges": exchanges, "strict": strict, "pace": pace})
 
     def journal(self, **filters: str) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._call("GET", "/journal", params=filters)["entries"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,7 +31,8 @@ from emulator.testing.client import control_headers
 from emulator.testing.handle import EmulatorHandle
 
 MARKER = "asr_emulator"
-MARKER_KEYS = frozenset({"lifecycle", "seed", "credentials", "faults", "fast_polling", "settings", "strict"})
+MARKER_KEYS = frozenset({"lifecycle", "seed", "credentials", "faults", "fast_polling", "settings", "strict", "replay",
+                         "replay_strict"})
 FIXTURES = ("asr_emulator", "asr_emulator_respx")
 _LOCAL: dict[str, Any] = {}          # URL → the LiveServer of this process serving it
 _NEXT: dict[str, Any] = {}           # the test that runs after the one being torn down
@@ -53,7 +55,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{MARKER}(lifecycle=None, seed=None, credentials=None, faults=(), fast_polling=False, "
-                   "settings=None): configure the asr_emulator or asr_emulator_respx fixture for this test")
+                   "settings=None, replay=None, replay_strict=False): configure the asr_emulator or "
+                   "asr_emulator_respx fixture for this test (replay: a folder of cassettes to answer from)")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -157,6 +160,11 @@ def asr_emulator(asr_emulator_server: str, _asr_emulator_control: httpx.Client,
                             account=asr_emulator_account)
     options = _marker_options(request)
     handle.reset(**_configuration(options))
+    if options.get("replay"):
+        folder = Path(options["replay"])
+        if not folder.is_absolute():                 # as the test's own files are named: from its folder
+            folder = Path(str(request.node.path)).parent / folder
+        handle.replay(folder, strict=bool(options.get("replay_strict")))
     if options.get("fast_polling"):
         handle.fast_polling()
     try:

@@ -311,3 +311,41 @@ def test_two_runs_share_one_server_in_accounts_of_their_own(pytester: pytest.Pyt
             assert everything.jobs() == []             # each run reset its own after its checks
         finally:
             everything.close()
+
+
+def test_the_marker_replays_a_folder_of_cassettes_for_one_test(pytester: pytest.Pytester) -> None:
+    """``replay=`` (a folder beside the test file): that test's requests are answered from the cassettes — the
+    dashscope SDK polls a recorded task to its recorded end — and the next test's emulator is itself again."""
+    import shutil
+
+    sample = Path(__file__).resolve().parents[2] / "examples" / "cassettes"
+    folder = pytester.path / "cassettes"
+    folder.mkdir()
+    for path in sample.glob("*-dashscope-*.json"):
+        if "stream" not in path.name:
+            shutil.copy(path, folder / path.name)
+    import json
+
+    submit = json.loads(next(folder.glob("*-submit.json")).read_text("utf-8"))
+    task_id = json.loads(submit["response"]["body"])["output"]["task_id"]
+    pytester.makepyfile(test_replay=f'''
+        import httpx
+        import pytest
+        from dashscope.audio.asr import Transcription
+
+        @pytest.mark.asr_emulator(replay="cassettes", replay_strict=True)
+        def test_replayed(asr_emulator):
+            asr_emulator.dashscope()
+            done = Transcription.wait(task="{task_id}")
+            assert done.output.task_status == "SUCCEEDED"
+            state = httpx.get(asr_emulator.url + "/_emulator/replay").json()
+            assert state["replaying"] and state["served"] >= 3
+
+        def test_not_replayed(asr_emulator):
+            asr_emulator.dashscope()
+            assert httpx.get(asr_emulator.url + "/_emulator/replay").json() == {{"replaying": False}}
+            done = Transcription.fetch(task="{task_id}")
+            assert done.output.task_status == "UNKNOWN"
+    ''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
