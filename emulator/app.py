@@ -35,6 +35,8 @@ from emulator.engine.faults import TRANSPORT_ACTIONS
 from emulator.fixtures import load_fixtures
 from emulator.openapi import walk_routes
 from emulator.pipeline import run
+from emulator.record.cassette import Exchange
+from emulator.record.drift import Report, drift
 from emulator.record.recorder import Recorder
 from emulator.record.replayer import Replayer
 from emulator.ui import Dashboard
@@ -164,6 +166,11 @@ class Emulator:
         if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
             return RedirectResponse("/_emulator/ui", 307)
         return await self._not_found(request, HTTPException(404))
+
+    async def drift(self, exchanges: list[Exchange]) -> Report:
+        """These exchanges sent to a fresh emulator of this one's seed and compared (``asr-emulator drift``)."""
+        fresh = Emulator(Settings(credentials="off", lifecycle="polls:1", seed=self.settings.seed))
+        return await drift(exchanges, fresh)
 
     def replay(self, replayer: Replayer | None) -> None:
         """Answer from these cassettes from now on (None: as ``serve`` was started, with or without ``--replay``)."""

@@ -218,7 +218,6 @@ def _drift(args: argparse.Namespace) -> int:
 
     from emulator.app import Emulator
     from emulator.record.cassette import Cassettes
-    from emulator.record.drift import drift
 
     folder = Path(args.directory)
     try:
@@ -230,8 +229,7 @@ def _drift(args: argparse.Namespace) -> int:
         print(f"asr-emulator drift: {folder} holds no cassette", file=sys.stderr)
         return 2
     # no secret is recorded, so no signature can be checked: credentials off; each poll moves a task one state on
-    app = Emulator(Settings(credentials="off", lifecycle="polls:1", seed=args.seed))
-    report = asyncio.run(drift(str(folder), app))
+    report = asyncio.run(Emulator(Settings(seed=args.seed, load_fixtures=False)).drift(Cassettes(folder).load()))
     if args.json == "-":
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -26,6 +26,8 @@ from emulator.engine.lifecycle import parse_policy
 from emulator.inputs import BadInput, parse_json, same_secret, whole_number
 from emulator.openapi import document
 from emulator.record.cassette import Exchange
+from emulator.record.drift import Report
+from emulator.record.recorder import Recorder
 from emulator.record.replayer import Replayer
 from emulator.vendors.base import Dialect, Operation
 from emulator.web import base_url, complete_multipart, note, read_body, replay
@@ -39,9 +41,11 @@ class Host(Protocol):
     dialects: list[Dialect]
     fixtures: dict[str, Path]
     replayer: Replayer | None
+    recorder: Recorder | None
 
     def operations(self) -> Sequence[tuple[Dialect, Operation]]: ...
     def replay(self, replayer: Replayer | None) -> None: ...
+    async def drift(self, exchanges: list[Exchange]) -> Report: ...
 
 MAX_UPLOAD = 512 * 1024 * 1024
 Handler = Callable[[Request], Awaitable[Response]]

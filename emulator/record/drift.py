@@ -73,17 +73,23 @@ class Report:
                 "exchanges": [{**asdict(o), "same": o.same} for o in self.outcomes],
                 "states": [asdict(d) for d in self.states]}
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per operation: vendor, operation, exchanges, same, differing, the paths that differ."""
+        found: dict[tuple[str, str], list[Outcome]] = {}
+        for outcome in self.outcomes:
+            found.setdefault((outcome.vendor, outcome.operation), []).append(outcome)
+        return [{"vendor": vendor, "operation": operation, "exchanges": len(outcomes),
+                 "same": sum(o.same for o in outcomes), "differ": sum(not o.same for o in outcomes),
+                 "paths": sorted({f"{d.path} ({d.kind}: {d.recorded} → {d.emulated})" for o in outcomes
+                                  for d in o.differences})}
+                for (vendor, operation), outcomes in found.items()]
+
     def table(self) -> str:
         """One line per operation: exchanges, same, differing, and the paths that differ."""
-        rows: dict[tuple[str, str], list[Outcome]] = {}
-        for outcome in self.outcomes:
-            rows.setdefault((outcome.vendor, outcome.operation), []).append(outcome)
         lines = [f"{'vendor':<16} {'operation':<28} {'exchanges':>9} {'same':>5} {'differ':>6}  paths that differ"]
-        for (vendor, operation), found in rows.items():
-            paths = sorted({f"{d.path} ({d.kind}: {d.recorded} → {d.emulated})" for o in found
-                            for d in o.differences})
-            lines.append(f"{vendor:<16} {operation:<28} {len(found):>9} {sum(o.same for o in found):>5} "
-                         f"{sum(not o.same for o in found):>6}  {'; '.join(paths) if paths else '-'}")
+        for row in self.rows():
+            lines.append(f"{row['vendor']:<16} {row['operation']:<28} {row['exchanges']:>9} {row['same']:>5} "
+                         f"{row['differ']:>6}  {'; '.join(row['paths']) if row['paths'] else '-'}")
         for d in self.states:
             lines.append(f"states of {d.path}: recorded {d.recorded}, emulator {d.emulated}")
         lines.append("drift" if self.drifted else "no drift")
@@ -318,9 +324,9 @@ def _compare_session(exchange: Exchange, status: int, texts: list[str], close: i
         outcome.differences.append(Difference("close", "value", str(exchange.close_code), str(close)))
 
 
-async def drift(directory: str, app: Any) -> Report:
-    """Send each exchange of ``directory`` to ``app`` (an ASGI emulator) and compare."""
-    exchanges = Cassettes(directory).load()
+async def drift(source: str | list[Exchange], app: Any) -> Report:
+    """Send each exchange (of a folder, or given) to ``app`` (an ASGI emulator) and compare."""
+    exchanges = Cassettes(source).load() if isinstance(source, str) else sorted(source, key=lambda e: e.seq)
     ids: dict[str, str] = {}
     outcomes: list[Outcome] = []
     recorded_states: dict[str, list[str]] = {}

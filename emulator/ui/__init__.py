@@ -23,6 +23,7 @@ from emulator import __version__
 from emulator.control import UI_COOKIE, job_page
 from emulator.engine import FetchLimits, Job, MediaProblem, Phase
 from emulator.inputs import same_secret, whole_number
+from emulator.record.cassette import Exchange
 from emulator.web import base_url, note
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ class Dashboard:
             Route("/ui/journal", self.journal, methods=["GET"], name="ui_journal"),
             Route("/ui/journal/rows", self.journal_rows, methods=["GET"], name="ui_journal_rows"),
             Route("/ui/controls", self.controls, methods=["GET"], name="ui_controls"),
+            Route("/ui/cassettes", self.cassettes, methods=["GET"], name="ui_cassettes"),
+            Route("/ui/cassettes/drift", self.cassettes_drift, methods=["POST"], name="ui_cassettes_drift"),
             Route("/ui/login", self.login, methods=["GET", "POST"], name="ui_login"),
             Route("/docs", self.docs, methods=["GET"], name="ui_docs"),
             Route("/static/{name}", self.static, methods=["GET"], name="ui_static"),
@@ -207,6 +210,32 @@ class Dashboard:
             overrides=self.engine.policies, rules=[r.to_json() for r in self.engine.faults.rules()],
             operations=operations, actions=self.control.fault_actions(), fault_fields=FAULT_FIELDS,
             warnings=[e.to_json() for e in self.engine.leniency.summary()], strict=self.engine.leniency.strict)
+
+    # ---- record, replay, drift ---------------------------------------------------------------------------
+
+    def _recorded(self) -> list[Exchange]:
+        recorder = self.host.recorder
+        return recorder.cassettes.load() if recorder is not None else []
+
+    async def cassettes(self, request: Request) -> Response:
+        recorder, replayer = self.host.recorder, self.host.replayer
+        recorded = self._recorded()
+        return self._page(request, "cassettes.html",
+                          recording=None if recorder is None else {
+                              "folder": str(recorder.cassettes.directory), "vendors": sorted(recorder.vendors),
+                              "address": recorder.address},
+                          recorded=list(reversed(recorded))[:200], replaying=None if replayer is None
+                          else replayer.to_json(), report=None)
+
+    async def cassettes_drift(self, request: Request) -> Response:
+        """Drift of what this server recorded, else of what it replays, against a fresh emulator."""
+        if not self._allowed(request):
+            return Response(status_code=401)
+        replayer = self.host.replayer
+        exchanges = self._recorded() or (replayer.exchanges if replayer is not None else [])
+        report = await self.host.drift(exchanges) if exchanges else None
+        return self._page(request, "cassettes_drift.html", report=report,
+                          rows=report.rows() if report is not None else [])
 
     # ---- API docs and assets -----------------------------------------------------------------------------
 

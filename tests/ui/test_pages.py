@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from emulator.app import Emulator
@@ -116,3 +118,27 @@ def test_job_pages_of_every_kind_of_job(app: Emulator, call: Call) -> None:
         assert job["vendor"] in ("tencent_flash", "tencent_asr")
     pages = [call("GET", f"/_emulator/ui/jobs/{j['id']}").text for j in call("GET", "/_emulator/jobs").json()["jobs"]]
     assert any("SentenceRecognition" in p for p in pages) and any("flash_result" in p for p in pages)
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cassettes"
+
+
+def test_the_cassettes_page_shows_what_is_replayed_and_its_drift() -> None:
+    call = caller(Emulator(Settings(lifecycle="instant", replay=str(SAMPLE))))
+    page = call("GET", "/_emulator/ui/cassettes").text
+    assert "Not recording" in page and "22 exchanges, 0 answers given" in page
+    assert "<td>tencent_asr</td><td>DescribeTaskStatus</td><td>3</td><td>0</td>" in page
+    report = call("POST", "/_emulator/ui/cassettes/drift").text
+    assert "No drift" in report and "<td>dashscope</td><td>query</td><td>3</td><td>3</td><td>0</td>" in report
+
+
+def test_the_cassettes_page_lists_what_is_recorded_newest_first(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "recorded"
+    shutil.copytree(SAMPLE, folder)
+    call = caller(Emulator(Settings(lifecycle="instant", record=str(folder), upstream=("dashscope",))))
+    page = call("GET", "/_emulator/ui/cassettes").text
+    assert f"Into <code>{folder}</code>: dashscope go to the real service" in page
+    assert page.index("<td>22</td>") < page.index("<td>1</td><td>dashscope</td><td>submit</td>")
+    assert "GET https://dashscope.aliyuncs.com/api/v1/tasks/" in page
