@@ -109,6 +109,20 @@ def test_readme_pytest_plugin_example_passes(pytester: pytest.Pytester, workers:
 
 
 @pytest.mark.sdk
+def test_readme_replay_example_passes(pytester: pytest.Pytester) -> None:
+    """The replay example, beside a folder of the sample's DashScope cassettes (examples/cassettes)."""
+    import shutil
+
+    folder = pytester.path / "cassettes"
+    folder.mkdir()
+    for path in (ROOT / "examples" / "cassettes").glob("*-dashscope-*.json"):
+        shutil.copy(path, folder / path.name)
+    pytester.makepyfile(test_readme_replay=example("replay"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.sdk
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["plain", "xdist"])
 def test_readme_fuzzing_example_finds_the_throttling_bug(pytester: pytest.Pytester, workers: list[str]) -> None:
     pytester.makepyfile(test_readme_fuzz=example("fuzzing"))
