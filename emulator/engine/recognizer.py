@@ -50,7 +50,24 @@ class Word:
     punctuation: str     # punctuation following the word (with its trailing space), or ""
 
 
-class Words(Sequence[Word]):
+class _Packed:
+    """A packed sequence that reads, compares and hashes as the tuple of what it packs."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (type(self), tuple, list)):
+            return tuple(self) == tuple(other)  # type: ignore[arg-type]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))  # type: ignore[arg-type]
+
+
+class Words(_Packed, Sequence[Word]):
     """A sentence's words, packed: their times in one bytes object (int32 pairs) and their texts in one string, for
     a stored job keeps every word of every sentence (a tuple of ``Word`` objects costs four times the memory). Reads
     as a tuple."""
@@ -100,17 +117,6 @@ class Words(Sequence[Word]):
             text, _, punctuation = piece.partition(self._PUNCT)
             yield Word(times[2 * i], times[2 * i + 1], text, punctuation)
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (Words, tuple, list)):
-            return tuple(self) == tuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return repr(tuple(self))
-
     def __reduce__(self) -> tuple[Any, ...]:
         return _unpacked, (self._times, self._texts, self._plain)
 
@@ -138,7 +144,7 @@ class Sentence:
             object.__setattr__(self, "words", Words(self.words))
 
 
-class Sentences(Sequence[Sentence]):
+class Sentences(_Packed, Sequence[Sentence]):
     """A channel's sentences, packed as ``Words`` packs a sentence's words: their times and word counts in one bytes
     object, the times and texts of every word of the channel in two more, a sentence's text only where it is not its
     words' text, and speakers, emotions and events only where any is given. A stored job keeps every sentence of
@@ -197,17 +203,6 @@ class Sentences(Sequence[Sentence]):
 
     def __bool__(self) -> bool:
         return len(self._times) > 0
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (Sentences, tuple, list)):
-            return tuple(self) == tuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return repr(tuple(self))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _sentences_unpacked, (self._times, self._word_times, self._word_texts, self._texts, self._extras)

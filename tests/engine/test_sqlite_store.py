@@ -143,10 +143,9 @@ def test_racing_record_changes_across_workers_lose_nothing(tmp_path: Path) -> No
     assert isinstance(found, Queue) and found.updated == 200
 
 
-def test_a_shared_store_pages_a_listing_in_sql(tmp_path: Path) -> None:
-    from emulator.engine.sqlite_store import SharedSqliteStore
-
-    store = SharedSqliteStore(tmp_path)
+def listing_by_filters(store: Any) -> None:
+    """A listing filtered by columns and by the making credential, paged, in insertion order (shared by the Redis
+    store's test)."""
     for i in range(7):
         made = job(f"j{i}")
         made.vendor, made.account = ("nls" if i % 2 else "dashscope"), f"k{i % 3}"
@@ -156,6 +155,12 @@ def test_a_shared_store_pages_a_listing_in_sql(tmp_path: Path) -> None:
     assert ([j.id for j in page], total) == (["j4", "j2"], 4)
     page, total = store.page_jobs({}, frozenset({"k0", "k2"}), newest=False, offset=0, limit=None)
     assert ([j.id for j in page], total) == (["j0", "j2", "j3", "j5", "j6"], 5)
+
+
+def test_a_shared_store_pages_a_listing_in_sql(tmp_path: Path) -> None:
+    from emulator.engine.sqlite_store import SharedSqliteStore
+
+    listing_by_filters(SharedSqliteStore(tmp_path))
 
 
 def test_a_state_directory_made_before_the_listing_columns_gets_them(tmp_path: Path) -> None:
