@@ -89,8 +89,8 @@ class Recorder:
         if scope["type"] == "websocket":
             await self._relay(dialect, scope, receive, send, host)
             return True
-        body = await _read(receive)
-        if body is None:
+        body, whole = await _read(receive)
+        if not whole:
             await _answer(send, 413, b"the emulator records request bodies up to 64 MiB")
             return True
         operation = await _operation(dialect, scope, body, receive)
@@ -263,7 +263,8 @@ def _decoded(raw: bytes, headers: list[tuple[str, str]]) -> tuple[bytes, list[tu
     return raw, [(k, v) for k, v in headers if k.lower() != "content-encoding"]
 
 
-async def _read(receive: Receive) -> bytes | None:
+async def _read(receive: Receive) -> tuple[bytes, bool]:
+    """The body, and whether that is all of it (False: more than ``MAX_RECORDED_BODY``, the rest not read yet)."""
     chunks, size, more = [], 0, True
     while more:
         message = await receive()
@@ -271,10 +272,10 @@ async def _read(receive: Receive) -> bytes | None:
             break
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
-        if size > MAX_RECORDED_BODY:
-            return None
         more = message.get("more_body", False)
-    return b"".join(chunks)
+        if size > MAX_RECORDED_BODY and more:
+            return b"".join(chunks), False
+    return b"".join(chunks), True
 
 
 async def _operation(dialect: Dialect, scope: Scope, body: bytes, receive: Receive) -> str:

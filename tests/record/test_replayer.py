@@ -1,0 +1,38 @@
+"""The replayer's edges without SDKs: a body larger than cassettes hold reaches the emulator whole."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from emulator.app import Emulator
+from emulator.config import Settings
+
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cassettes"
+COS = "http://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"
+
+
+def test_a_body_larger_than_a_cassette_holds_reaches_the_emulator_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from emulator.record import recorder
+
+    monkeypatch.setattr(recorder, "MAX_RECORDED_BODY", 10)
+    app = Emulator(Settings(lifecycle="instant", credentials="off", replay=str(SAMPLE)))
+    data = bytes(range(256)) * 40
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(data), 1000):
+            yield data[i:i + 1000]
+
+    async def go() -> tuple[httpx.Response, httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=COS) as client:
+            put = await client.put("/big.bin", content=chunks())
+            got = await client.get("/big.bin")
+            return put, got
+
+    put, got = asyncio.run(go())
+    assert put.status_code == 200 and "larger than a cassette holds" in put.headers["x-asr-emulator-warning"]
+    assert got.content == data
