@@ -23,6 +23,7 @@ import time
 import zlib
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import websockets
@@ -45,6 +46,10 @@ from emulator.web import replay
 log = logging.getLogger("asr_emulator")
 MAX_RECORDED_BODY = 64 * 1024 * 1024        # a request or answer larger than this is not recorded (nor forwarded)
 UPSTREAM_TIMEOUT_S = 120.0
+# what is not sent on: the hop-by-hop headers, but the length (a signature may name it; the body is sent whole)
+_NOT_SENT = HOP_HEADERS - {"content-length"}
+# what is not handed back: the hop-by-hop headers, and the date (the server that answers the client adds its own)
+_NOT_RETURNED = HOP_HEADERS | {"date"}
 # the handshake's own headers: made again by the connection upstream
 _HANDSHAKE = frozenset({"host", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
                         "sec-websocket-accept", "sec-websocket-protocol", "upgrade", "connection"})
@@ -101,7 +106,7 @@ class Recorder:
         scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
         url = f"{self.address}{target}" if self.address else f"{scheme}://{host}{target}"
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])
-                   if k.decode("latin-1").lower() not in HOP_HEADERS]
+                   if k.decode("latin-1").lower() not in _NOT_SENT]
         state.setdefault("journal", {}).update(vendor=dialect.name, operation=operation, error=None)
         started, clock = time.time(), time.perf_counter()
         try:
@@ -122,7 +127,7 @@ class Recorder:
             await _answer(send, 502, f"the vendor's service did not answer: {type(exc).__name__}".encode())
             return True
         elapsed = (time.perf_counter() - clock) * 1000
-        answer_headers = [(k, v) for k, v in got.headers.multi_items() if k.lower() not in HOP_HEADERS]
+        answer_headers = [(k, v) for k, v in got.headers.multi_items() if k.lower() not in _NOT_RETURNED]
         await send({"type": "http.response.start", "status": got.status_code,
                     "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer_headers]
                     + [(b"content-length", str(len(raw)).encode())]})
@@ -142,12 +147,16 @@ class Recorder:
         query = scope.get("query_string", b"").decode("latin-1")
         target = raw_path + (f"?{query}" if query else "")
         scheme = "wss" if scope.get("scheme") in ("https", "wss") else "ws"
-        url = (self.address.replace("http", "ws", 1) if self.address else f"{scheme}://{host}") + target
         shown = f"{scheme}://{host}{target}"
+        # the URL names the service's host (its Host header); --upstream-address says where the connection goes
+        where: dict[str, Any] = {}
+        if self.address:
+            address = urlsplit(self.address)
+            scheme = "wss" if address.scheme == "https" else "ws"
+            where = {"host": address.hostname, "port": address.port or (443 if scheme == "wss" else 80)}
+        url = f"{scheme}://{host}{target}"
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]
         sent = [(k, v) for k, v in headers if k.lower() not in HOP_HEADERS and k.lower() not in _HANDSHAKE]
-        if self.address:                 # the service's host, named as the client named it
-            sent.append(("Host", host))
         state = scope.setdefault("state", {})
         state.setdefault("journal", {}).update(vendor=dialect.name, operation=operation)
         started, clock = time.time(), time.perf_counter()
@@ -155,7 +164,7 @@ class Recorder:
         try:
             upstream = await websockets.connect(url, additional_headers=sent, max_size=MAX_RECORDED_BODY,
                                                 subprotocols=scope.get("subprotocols") or None, open_timeout=30,
-                                                user_agent_header=None, compression=None, proxy=None)
+                                                user_agent_header=None, compression=None, proxy=None, **where)
         except websockets.InvalidStatus as refused:
             answer = refused.response
             status, body = answer.status_code, bytes(answer.body or b"")
