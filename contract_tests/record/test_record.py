@@ -75,7 +75,7 @@ def test_nls_filetrans_is_recorded_poll_by_poll(recorded: Recorded) -> None:
     assert seen[-1] == "SUCCESS" and text
     found = cassettes(recorded.folder, "nls")
     assert [c["operation"] for c in found] == ["SubmitTask"] + ["GetTaskResult"] * (len(found) - 1)
-    assert found[0]["request"]["url"].startswith("http://filetrans.cn-shanghai.aliyuncs.com/")
+    assert found[0]["request"]["url"].startswith("https://filetrans.cn-shanghai.aliyuncs.com/")     # sent over TLS
     assert [json.loads(c["response"]["body"])["StatusText"] for c in found[1:]] == seen
 
 
@@ -95,7 +95,7 @@ def test_pai_eas_is_recorded_under_the_host_it_was_given(recorded: Recorded) -> 
     assert json.loads(recorded.eas) == {"0": "你好;欢迎使用语音识别模拟器;今天天气很好"}
     (found,) = cassettes(recorded.folder, "eas")
     assert found["operation"] == "predict"
-    assert found["request"]["url"] == f"http://{EAS_HOST}/api/predict/asr_general_express"
+    assert found["request"]["url"] == f"https://{EAS_HOST}/api/predict/asr_general_express"
     assert f"host: {EAS_HOST}" in found["request"]["headers"]
     assert TOKEN not in json.dumps(found)
 
@@ -104,7 +104,7 @@ def test_a_realtime_session_is_recorded_message_by_message(recorded: Recorded) -
     assert recorded.realtime == ["你好，欢迎使用语音识别模拟器。今天天气很好。"]
     (session,) = [c for c in cassettes(recorded.folder, "dashscope") if "frames" in c]
     assert session["operation"] == "stream"
-    assert session["request"]["url"] == "ws://dashscope.aliyuncs.com/api-ws/v1/inference"
+    assert session["request"]["url"] == "wss://dashscope.aliyuncs.com/api-ws/v1/inference"
     frames = session["frames"]
     first = json.loads(frames[0]["text"])
     assert frames[0]["by"] == "client" and first["header"]["action"] == "run-task"

@@ -1,6 +1,6 @@
 """``serve --record DIR --upstream VENDOR[,VENDOR…]``: the requests of those vendors go to the real service,
-unchanged — the client's own signatures pass through — and each exchange is written to ``DIR`` as a cassette
-(``emulator.record.cassette``: no secret is written).
+unchanged but for the scheme (always https) — the client's own signatures pass through — and each exchange is
+written to ``DIR`` as a cassette (``emulator.record.cassette``: no secret is written).
 
 The client addresses the vendor's real host (the emulator as its HTTP proxy: absolute-form requests, or ``CONNECT``
 with the local CA), since that is where the answer comes from and what its signature names. For an SDK that takes
@@ -102,9 +102,9 @@ class Recorder:
         raw_path = scope.get("raw_path") or scope.get("path", "/").encode()
         query = scope.get("query_string", b"")
         target = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
-        # the scheme the client used (https through CONNECT, http for an absolute-form request): sent on as it came
-        scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
-        url = f"{self.address}{target}" if self.address else f"{scheme}://{host}{target}"
+        # to the service over https, whatever the client used to reach the emulator (an absolute-form request through
+        # a proxy is plain http; the signatures do not cover the scheme)
+        url = f"{self.address}{target}" if self.address else f"https://{host}{target}"
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])
                    if k.decode("latin-1").lower() not in _NOT_SENT]
         state.setdefault("journal", {}).update(vendor=dialect.name, operation=operation, error=None)
@@ -132,7 +132,7 @@ class Recorder:
                     "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer_headers]
                     + [(b"content-length", str(len(raw)).encode())]})
         await send({"type": "http.response.body", "body": raw})
-        self._write(dialect.name, operation, started, elapsed, scope, f"{scheme}://{host}{target}", headers, body,
+        self._write(dialect.name, operation, started, elapsed, scope, f"https://{host}{target}", headers, body,
                     got.status_code, answer_headers, raw)
         return True
 
@@ -146,8 +146,7 @@ class Recorder:
         raw_path = (scope.get("raw_path") or path.encode()).decode("latin-1")
         query = scope.get("query_string", b"").decode("latin-1")
         target = raw_path + (f"?{query}" if query else "")
-        scheme = "wss" if scope.get("scheme") in ("https", "wss") else "ws"
-        shown = f"{scheme}://{host}{target}"
+        scheme, shown = "wss", f"wss://{host}{target}"          # the service over TLS, as for HTTP
         # the URL names the service's host (its Host header); --upstream-address says where the connection goes
         where: dict[str, Any] = {}
         if self.address:
