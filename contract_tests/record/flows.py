@@ -39,6 +39,7 @@ class Recorded:
     cos: tuple[bytes, str, str]   # an object read back, a CI job's state and result
     eas: bytes                    # a PAI-EAS predict's answer
     realtime: list[str]           # the sentences of a DashScope realtime recognition of a file
+    nls_realtime: list[str]       # the sentences of an NLS realtime transcription (the nls SDK)
 
 
 def dashscope_flow(proxy: str, ca: str) -> list[str]:
@@ -129,6 +130,35 @@ def cos_flow(proxy: str) -> tuple[bytes, str, str]:
 
 
 EAS_HOST = "1234567890.cn-shanghai.pai-eas.aliyuncs.com"
+NLS_GATEWAY = "nls-gateway-cn-shanghai.aliyuncs.com"
+
+
+def nls_realtime_flow(emulator_url: str) -> list[str]:
+    """NLS realtime transcription with the nls SDK (SpeechTranscriber) over the emulator's gateway WebSocket; the
+    recorder sends it on to the gateway's host (``--upstream nls_gateway=HOST``)."""
+    code = textwrap.dedent(f"""
+        import json, threading
+        import nls
+        sentences, done = [], threading.Event()
+        audio = open("{FIXTURE}", "rb").read()          # the WAV as it is: its script chunk says what it says
+        t = nls.NlsSpeechTranscriber(
+            url="{emulator_url.replace("http://", "ws://")}/ws/v1", token="a-token-never-written",
+            appkey="asr-emulator-appkey",
+            on_sentence_end=lambda msg, *a: sentences.append(json.loads(msg)["payload"]["result"]),
+            on_close=lambda *a: done.set())
+        t.start(aformat="wav", sample_rate=16000)
+        for i in range(0, len(audio), 3200):
+            t.send_audio(audio[i:i + 3200])
+        t.stop()
+        done.wait(10)
+        t.shutdown()
+        print(json.dumps(sentences, ensure_ascii=False))
+    """)
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    texts: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return texts
 
 
 def realtime_flow(emulator_url: str) -> list[str]:
@@ -176,11 +206,12 @@ def record(folder: Path, ca_dir: Path) -> Iterator[Recorded]:
     # the upstream on another seed than a replaying emulator: its ids are not ones that emulator would make itself
     with ServerProcess(["--lifecycle", "polls:1", "--seed", "7"]) as upstream, \
             ServerProcess(["--record", str(folder), "--upstream",
-                           f"dashscope=dashscope.aliyuncs.com,tencent_asr,nls,tencent_ci,eas={EAS_HOST}",
+                           f"dashscope=dashscope.aliyuncs.com,tencent_asr,nls,tencent_ci,eas={EAS_HOST},"
+                           f"nls_gateway={NLS_GATEWAY}",
                            "--upstream-address", upstream.url], env=env) as recording:
         yield Recorded(folder, upstream.url, dashscope_flow(recording.url, ca), tencent_flow(recording.url, ca),
                        nls_flow(recording.url), cos_flow(recording.url), eas_flow(recording.url),
-                       realtime_flow(recording.url))
+                       realtime_flow(recording.url), nls_realtime_flow(recording.url))
 
 
 def main() -> None:

@@ -20,11 +20,13 @@ from contract_tests.conftest import FIXTURES, ca_file
 from contract_tests.record.flows import (
     API_KEY,
     EAS_HOST,
+    NLS_GATEWAY,
     Recorded,
     cos_flow,
     dashscope_flow,
     eas_flow,
     nls_flow,
+    nls_realtime_flow,
     realtime_flow,
     record,
     tencent_client,
@@ -115,6 +117,16 @@ def test_a_realtime_session_is_recorded_message_by_message(recorded: Recorded) -
     assert session["close_code"] in (1000, 1005) and session["closed_by"] in ("client", "server")
 
 
+def test_an_nls_realtime_session_is_recorded_without_its_token(recorded: Recorded) -> None:
+    assert recorded.nls_realtime and "今天天气很好" in "".join(recorded.nls_realtime)
+    (session,) = cassettes(recorded.folder, "nls_gateway")
+    assert session["request"]["url"] == f"wss://{NLS_GATEWAY}/ws/v1"
+    names = [json.loads(f["text"])["header"]["name"] for f in session["frames"] if "text" in f]
+    assert names[0] == "StartTranscription" and "TranscriptionCompleted" in names
+    assert "a-token-never-written" not in json.dumps(session)
+    assert "asr-emulator-appkey" not in json.dumps(session)
+
+
 def test_no_secret_is_written(recorded: Recorded) -> None:
     from contract_tests.nls.conftest import AKID, SECRET
     from contract_tests.tencent.conftest import SECRET_ID, SECRET_KEY
@@ -138,6 +150,7 @@ def test_replayed_cassettes_give_the_sdks_the_same_results(recorded: Recorded, c
         assert cos_flow(replaying.url) == recorded.cos
         assert eas_flow(replaying.url) == recorded.eas
         assert realtime_flow(replaying.url) == recorded.realtime
+        assert nls_realtime_flow(replaying.url) == recorded.nls_realtime
 
 
 def test_strict_replay_refuses_what_was_not_recorded_naming_the_closest(recorded: Recorded, ca_dir: Path) -> None:
