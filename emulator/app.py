@@ -42,7 +42,7 @@ from emulator.record.replayer import Replayer
 from emulator.ui import Dashboard
 from emulator.vendors import registry
 from emulator.vendors.base import Dialect, Operation
-from emulator.web import replay
+from emulator.web import read_up_to, replay
 
 log = logging.getLogger("asr_emulator")
 HEADER = (b"x-asr-emulator", __version__.encode())
@@ -204,17 +204,7 @@ class Emulator:
                 undecided.append(dialect)
         if not undecided:
             return None, receive
-        limit = max(d.body_limit for d in undecided)
-        chunks: list[bytes] = []
-        size, more = 0, True
-        while more and size <= limit:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        body, more = await read_up_to(receive, max(d.body_limit for d in undecided))
         replayed = replay(body, receive, more)
         for dialect in undecided:
             if dialect.claims(scope) or dialect.claims_body(scope, body):

@@ -54,6 +54,21 @@ def base_url(request: Request, public_url: str | None) -> str:
     return f"{request.scope.get('scheme', 'http')}://{host}"
 
 
+async def read_up_to(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """The body's messages read until it ends or passes ``limit`` bytes: (what was read, whether more follows —
+    to be handed on with ``replay``)."""
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more and size <= limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        more = message.get("more_body", False)
+    return b"".join(chunks), more
+
+
 def replay(body: bytes, receive: Receive, more: bool = False) -> Receive:
     """A ``receive`` that hands out ``body`` (already read) first, then whatever the client still sends
     (``more``: the body goes on) or its disconnect."""

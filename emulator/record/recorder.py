@@ -41,7 +41,7 @@ from emulator.record.cassette import (
     clean_url,
 )
 from emulator.vendors.base import Call, Dialect, NoRoute, VendorError
-from emulator.web import replay
+from emulator.web import read_up_to, replay
 
 log = logging.getLogger("asr_emulator")
 MAX_RECORDED_BODY = 64 * 1024 * 1024        # a request or answer larger than this is not recorded (nor forwarded)
@@ -273,17 +273,8 @@ def _decoded(raw: bytes, headers: list[tuple[str, str]]) -> tuple[bytes, list[tu
 
 async def _read(receive: Receive) -> tuple[bytes, bool]:
     """The body, and whether that is all of it (False: more than ``MAX_RECORDED_BODY``, the rest not read yet)."""
-    chunks, size, more = [], 0, True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        size += len(chunks[-1])
-        more = message.get("more_body", False)
-        if size > MAX_RECORDED_BODY and more:
-            return b"".join(chunks), False
-    return b"".join(chunks), True
+    body, more = await read_up_to(receive, MAX_RECORDED_BODY)
+    return body, not more
 
 
 async def _operation(dialect: Dialect, scope: Scope, body: bytes, receive: Receive) -> str:
