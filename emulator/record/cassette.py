@@ -57,7 +57,7 @@ class Message:
     status: int = 0
 
     def data(self) -> bytes:
-        return base64.b64decode(self.body) if self.encoding == "base64" else self.body.encode("utf-8")
+        return base64.b64decode(self.body, validate=True) if self.encoding == "base64" else self.body.encode("utf-8")
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
@@ -82,7 +82,7 @@ class Frame:
     data: str | None = None                 # base64
 
     def payload(self) -> str | bytes:
-        return self.text if self.text is not None else base64.b64decode(self.data or "")
+        return self.text if self.text is not None else base64.b64decode(self.data or "", validate=True)
 
     @classmethod
     def of(cls, by: str, t_ms: float, message: str | bytes) -> Frame:
@@ -127,12 +127,22 @@ class Exchange:
     def from_json(cls, value: Mapping[str, Any]) -> Exchange:
         def message(raw: Mapping[str, Any]) -> Message:
             pairs = [str(h).partition(":") for h in raw.get("headers", [])]
-            return Message(headers=[(k.strip(), v.strip()) for k, _, v in pairs], body=raw.get("body", ""),
-                           encoding=raw.get("encoding", "text"), method=raw.get("method", ""),
-                           url=raw.get("url", ""), status=int(raw.get("status", 0)))
+            found = Message(headers=[(k.strip(), v.strip()) for k, _, v in pairs], body=str(raw.get("body", "")),
+                            encoding=str(raw.get("encoding", "text")), method=str(raw.get("method", "")),
+                            url=str(raw.get("url", "")), status=int(raw.get("status", 0)))
+            if found.encoding not in ("text", "base64"):
+                raise ValueError(f"encoding is text or base64, not {found.encoding!r}")
+            found.data()                     # base64 that does not decode is refused now, not when it is replayed
+            return found
 
         frames = [Frame(str(f["by"]), float(f.get("t_ms", 0.0)), f.get("text"), f.get("data"))
                   for f in value.get("frames", [])]
+        for frame in frames:
+            if frame.by not in ("client", "server") or (frame.text is None) == (frame.data is None):
+                raise ValueError("a frame is by the client or the server, with a text or data")
+            if frame.text is not None and not isinstance(frame.text, str):
+                raise ValueError("a frame's text is a string")
+            frame.payload()
         return cls(seq=int(value["seq"]), vendor=str(value["vendor"]), operation=str(value["operation"]),
                    started=float(value.get("started", 0.0)), elapsed_ms=float(value.get("elapsed_ms", 0.0)),
                    request=message(value["request"]), response=message(value["response"]),

@@ -36,3 +36,29 @@ def test_a_body_larger_than_a_cassette_holds_reaches_the_emulator_whole(monkeypa
     put, got = asyncio.run(go())
     assert put.status_code == 200 and "larger than a cassette holds" in put.headers["x-asr-emulator-warning"]
     assert got.content == data
+
+
+@pytest.mark.parametrize("exchanges", [
+    [],
+    "cassettes",
+    [{"seq": "one"}],
+    [{"seq": 1, "vendor": "dashscope", "operation": "query", "request": {"method": "GET"},
+      "response": {"status": 200, "body": "not base64!", "encoding": "base64"}}],
+    [{"seq": 1, "vendor": "dashscope", "operation": "query", "request": {}, "response": {"status": 200},
+      "frames": [{"by": "nobody", "t_ms": 0, "text": "x"}]}],
+    [{"seq": 1, "vendor": "dashscope", "operation": "query", "request": {}, "response": {"status": 200},
+      "frames": [{"by": "server", "t_ms": 0, "data": "%%%"}]}],
+    [{"seq": 1, "vendor": "dashscope", "operation": "query", "request": {}, "response": {"encoding": "gzip"}}],
+], ids=["empty", "a string", "no fields", "bad base64", "a frame by nobody", "a frame of bad base64",
+        "an unknown encoding"])
+def test_cassettes_the_control_plane_cannot_read_are_refused_before_anything_changes(exchanges: object) -> None:
+    app = Emulator(Settings(lifecycle="instant", load_fixtures=False))
+
+    async def go() -> tuple[httpx.Response, httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator") as client:
+            posted = await client.post("/_emulator/replay", json={"exchanges": exchanges})
+            return posted, await client.get("/_emulator/replay")
+
+    posted, state = asyncio.run(go())
+    assert posted.status_code == 400 and posted.json()["error"]
+    assert state.json() == {"replaying": False}
