@@ -186,3 +186,17 @@ def test_a_request_sent_with_the_tls_finished_message_is_answered_over_tls(live:
             break
         reply += chunk
     assert reply.startswith(b"HTTP/1.1 200") and b'"status":"ok"' in reply
+
+
+def test_answers_leave_without_waiting_for_the_clients_acknowledgement(live: LiveServer) -> None:
+    """uvicorn writes an answer's head and body separately: with Nagle's algorithm on, the body waited for the
+    client's delayed acknowledgement of the head — 40 ms on every answer of the plugin's servers (asyncio). Every
+    connection the emulator accepts has TCP_NODELAY."""
+    with socket.create_connection(("127.0.0.1", live.port), timeout=5) as sock:
+        sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        connections = list(live._server.server_state.connections)
+        assert connections
+        for protocol in connections:
+            accepted = protocol.transport.get_extra_info("socket")
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
