@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -68,30 +66,14 @@ def read_back(app: Any, target: str) -> str:
 
 @contextmanager
 def redis_server() -> Iterator[str | None]:
+    """A redis-server of the run's own, or None when Debian's package is not installed."""
     if shutil.which("redis-server") is None:
         yield None
         return
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    folder = tempfile.mkdtemp(prefix="bench-redis-")
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", folder], stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(10)
-        shutil.rmtree(folder, ignore_errors=True)
+    from emulator.testing.server import redis_server as started
+
+    with tempfile.TemporaryDirectory(prefix="bench-redis-") as folder, started(folder) as url:
+        yield url
 
 
 def main() -> None:

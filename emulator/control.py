@@ -7,7 +7,6 @@ import asyncio
 import difflib
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
@@ -18,12 +17,13 @@ from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
 from emulator.config import Settings
-from emulator.engine import Blob, Engine, Job, JobStateError, Phase, Rule, Script, accounts
+from emulator.engine import Blob, Engine, Job, JobStateError, Rule, Script, accounts
 from emulator.engine.audio import AudioProblem, probe
 from emulator.engine.credentials import MODES
 from emulator.engine.faults import ACTIONS
 from emulator.engine.lifecycle import parse_policy
-from emulator.inputs import BadInput, parse_json, same_secret, whole_number
+from emulator.inputs import BadInput, ControlError, parse_json, same_secret
+from emulator.listing import job_json, job_page
 from emulator.openapi import document
 from emulator.record.cassette import Exchange
 from emulator.record.drift import Report
@@ -74,87 +74,12 @@ def _unknown(what: str, name: str, known: Sequence[str]) -> str:
     return f"unknown {what} {name!r}{hint}; known: {', '.join(known)}"
 
 
-class ControlError(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class JobPage:
-    jobs: list[Job]
-    total: int
-    next: str | None
-
-
-PHASE_NAMES = frozenset(p.value for p in Phase)
-
-
 def account_of(request: Request) -> str | None:
     """The account the control plane acts for (``X-ASR-Emulator-Account``), or None: every account."""
     try:
         return accounts.parse(request.headers.get(accounts.ACCOUNT_HEADER))
     except accounts.AccountError as exc:
         raise ControlError(str(exc)) from None
-
-
-def job_page(engine: Engine, q: Mapping[str, str], account: str | None = None) -> JobPage:
-    """The jobs a listing asks for (vendor, model, test_id, account — the credential id that made a job —, phase;
-    order oldest|newest; limit, after), of one account (its header) or of all."""
-    for name in ("limit", "after"):
-        if q.get(name) and whole_number(q[name], 9) is None:
-            raise ControlError(f"'{name}' is a whole number")
-    if q.get("order", "oldest") not in ("oldest", "newest"):
-        raise ControlError("'order' is oldest or newest")
-    if "phase" in q and q["phase"] not in PHASE_NAMES:
-        raise ControlError(f"'phase' is one of {', '.join(sorted(PHASE_NAMES))}")
-    wanted = [(k, q[k]) for k in ("vendor", "model", "test_id", "account") if k in q]
-    offset = whole_number(q.get("after") or "0", 9) or 0
-    limit = whole_number(q["limit"], 9) if q.get("limit") else None
-    paged = getattr(engine.store, "page_jobs", None)
-    if paged is not None:       # a shared store filters and pages itself: only the page (and jobs whose phase
-        #                         moves with the clock, when a phase is asked for) is read back
-        jobs, total = paged(dict(wanted), accounts.members(account) if account is not None else None,
-                            q.get("order") == "newest", offset, limit, q.get("phase"), engine.settled)
-        end = total if limit is None else offset + limit
-        return JobPage([j if j.phase.terminal else engine.settled(j) for j in jobs], total,
-                       str(end) if end < total else None)
-    found = list(engine.store.jobs((lambda j: all(getattr(j, k) == v for k, v in wanted)
-                                    and accounts.holds(account, j.account)) if wanted or account else None))
-    if q.get("order") == "newest":
-        found.reverse()
-    if "phase" in q:           # phases move with the clock: every candidate is brought up to date
-        found = [j for j in found if (j if j.phase.terminal else engine.peek(j.id) or j).phase.value == q["phase"]]
-    end = len(found) if limit is None else offset + limit
-    page = [engine.peek(j.id) or j for j in found[offset:end]]
-    return JobPage(page, len(found), str(end) if end < len(found) else None)
-
-
-def job_json(job: Job, vendor_phase: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": job.id, "vendor": job.vendor, "model": job.model, "phase": job.phase.value, "policy": job.policy,
-        "vendor_phase": vendor_phase, "operation": job.operation,
-        "created_at": job.created_at, "phase_times": dict(job.phase_times), "reads": job.reads,
-        "test_id": job.test_id, "account": job.account,
-        "request": job.record.to_json() if job.record is not None else None, "items": [],
-    }
-    if job.forced_failure is not None:
-        out["failure"] = {"code": job.forced_failure.code, "message": job.forced_failure.message}
-    for item in job.items:
-        entry: dict[str, Any] = {"index": item.index, "source": item.source, "ok": item.ok}
-        if item.failure is not None:
-            entry["failure"] = {"code": item.failure.code, "message": item.failure.message,
-                                "http_status": item.failure.http_status}
-        if item.audio is not None:
-            a = item.audio
-            entry["audio"] = {"container": a.container, "codec": a.codec, "sample_rate": a.sample_rate,
-                              "channels": a.channels, "duration_ms": a.duration_ms, "size": a.size}
-        if item.transcript is not None:
-            entry["transcript"] = {"backend": item.transcript.backend, "language": item.transcript.language,
-                                   "channels": [{"channel_id": c.channel_id, "text": c.text,
-                                                 "sentences": len(c.sentences)} for c in item.transcript.channels]}
-        out["items"].append(entry)
-    return out
 
 
 class Control:

@@ -15,6 +15,14 @@ MAX_NUMBER_CHARS = 64   # a JSON number longer than this is refused (Python's ow
 MAX_JSON_BYTES = 64 * 1024 * 1024   # a JSON document, at most (bodies are bounded tighter by their dialect)
 
 
+class ControlError(Exception):
+    """A control-plane request refused, with the HTTP status it is answered with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class BadInput(ValueError):
     """Input that cannot be read; the message says why, in words fit for a vendor's error message."""
 

@@ -151,7 +151,7 @@ def _where(exc: BaseException) -> str:
 
 async def _run_socket(dialect: Dialect, scope: Scope, receive: Receive, send: Send) -> None:
     path = scope.get("path", "")
-    op = next((o for o in dialect.operations() if o.socket is not None and o.match(path) is not None), None)
+    op = dialect.socket_operation(path)
     if op is None or op.socket is None:
         await send({"type": "websocket.close", "code": 1008})
         return

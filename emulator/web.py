@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from starlette.requests import Request
-from starlette.types import Message, Receive
+from starlette.types import Message, Receive, Scope
 
 TEST_ID_HEADER = "x-test-id"
 
@@ -52,6 +52,18 @@ def base_url(request: Request, public_url: str | None) -> str:
         server = request.scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}"
     return f"{request.scope.get('scheme', 'http')}://{host}"
+
+
+def host_of(scope: Scope) -> str:
+    """The request's Host header ("" without one)."""
+    return next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+
+
+def target_of(scope: Scope) -> str:
+    """The request target as the client sent it: the raw path, and the query after ``?`` when there is one."""
+    raw_path: str = (scope.get("raw_path") or scope.get("path", "/").encode()).decode("latin-1")
+    query: str = scope.get("query_string", b"").decode("latin-1")
+    return raw_path + (f"?{query}" if query else "")
 
 
 async def read_up_to(receive: Receive, limit: int) -> tuple[bytes, bool]:

@@ -154,11 +154,32 @@ class Exchange:
 # ---- secrets out --------------------------------------------------------------------------------------------
 
 
+def bare(name: str) -> str:
+    """A field, parameter or header name compared without case, "-" or "_" (``X-TC-Timestamp`` ~ ``xtctimestamp``)."""
+    return name.lower().replace("-", "").replace("_", "")
+
+
+SECRET_KEYS = frozenset(bare(n) for n in SECRET_NAMES)
+
+
 def _secret(name: str) -> bool:
-    return name.lower().replace("_", "").replace("-", "") in _SECRET_KEYS or name.lower() in SECRET_NAMES
+    return bare(name) in SECRET_KEYS
 
 
-_SECRET_KEYS = frozenset(n.replace("_", "").replace("-", "") for n in SECRET_NAMES)
+def ids_at_same_places(before: Any, after: Any, names: frozenset[str], found: dict[str, str],
+                       kinds: tuple[type, ...] = (str, int), key: str = "") -> None:
+    """Ids at the same places of two documents that differ there, into ``found`` (before → after): values of the
+    fields ``names`` says (bare names), of ``kinds``, at least four characters long."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        for name in before:
+            if name in after:
+                ids_at_same_places(before[name], after[name], names, found, kinds, name)
+    elif isinstance(before, list) and isinstance(after, list):
+        for a, b in zip(before, after, strict=False):
+            ids_at_same_places(a, b, names, found, kinds, key)
+    elif bare(key) in names and isinstance(before, kinds) and isinstance(after, kinds) \
+            and not isinstance(before, bool) and str(before) != str(after) and len(str(before)) >= 4:
+        found[str(before)] = str(after)
 
 
 def clean_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -278,5 +299,17 @@ class Cassettes:
         return iter(sorted(found, key=lambda e: e.seq))
 
 
-__all__ = ["PLACEHOLDER", "Cassettes", "Exchange", "Frame", "Message", "clean_body", "clean_headers", "clean_json",
-           "clean_url"]
+__all__ = [
+    "PLACEHOLDER",
+    "SECRET_KEYS",
+    "Cassettes",
+    "Exchange",
+    "Frame",
+    "Message",
+    "bare",
+    "clean_body",
+    "clean_headers",
+    "clean_json",
+    "clean_url",
+    "ids_at_same_places",
+]

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import xmltodict
 
-from emulator.record.cassette import Cassettes, Exchange
+from emulator.record.cassette import Cassettes, Exchange, bare, ids_at_same_places
 
 # fields whose values naturally differ: compared by type only (lower case, "-" and "_" left out)
 ID_KEYS = frozenset({"taskid", "jobid", "requestid", "id", "nlsrequestid", "recid", "queueid", "uploadid",
@@ -96,10 +96,6 @@ class Report:
         return "\n".join(lines)
 
 
-def _bare(name: str) -> str:
-    return name.lower().replace("-", "").replace("_", "")
-
-
 def _kind(value: Any) -> str:
     if value is None:
         return "null"
@@ -133,7 +129,7 @@ def parsed(body: bytes, content_type: str) -> Any:
 
 
 def compare(recorded: Any, emulated: Any, path: str = "$", key: str = "") -> Iterator[Difference]:
-    bare = _bare(key)
+    name_of = bare(key)
     if _kind(recorded) != _kind(emulated):
         # XML text nodes: a lone element and a list of them are one shape; numbers written as text too
         yield Difference(path, "type", _kind(recorded), _kind(emulated))
@@ -154,7 +150,7 @@ def compare(recorded: Any, emulated: Any, path: str = "$", key: str = "") -> Ite
             yield from compare(recorded[0], emulated[0], f"{path}[0]", key)
         return
     if isinstance(recorded, str) and isinstance(emulated, str):
-        if bare in ID_KEYS or bare in STATE_KEYS or _TIME.search(key) or _TEXT.search(key):
+        if name_of in ID_KEYS or name_of in STATE_KEYS or _TIME.search(key) or _TEXT.search(key):
             return
         if recorded.startswith(("http://", "https://")) or not _ENUM.match(recorded):
             return
@@ -166,7 +162,7 @@ def _states(data: Any) -> Iterator[tuple[str, str]]:
     """(the key, the value) of state fields, depth first."""
     if isinstance(data, dict):
         for name, value in data.items():
-            if _bare(name) in STATE_KEYS and isinstance(value, (str, int)) and not isinstance(value, bool):
+            if bare(name) in STATE_KEYS and isinstance(value, (str, int)) and not isinstance(value, bool):
                 yield name, str(value)
             else:
                 yield from _states(value)
@@ -175,25 +171,11 @@ def _states(data: Any) -> Iterator[tuple[str, str]]:
             yield from _states(value)
 
 
-def _ids(recorded: Any, emulated: Any, found: dict[str, str], key: str = "") -> None:
-    """Ids at the same places in both answers: recorded → the emulator's."""
-    if isinstance(recorded, dict) and isinstance(emulated, dict):
-        for name in recorded:
-            if name in emulated:
-                _ids(recorded[name], emulated[name], found, name)
-    elif isinstance(recorded, list) and isinstance(emulated, list):
-        for a, b in zip(recorded, emulated, strict=False):
-            _ids(a, b, found, key)
-    elif _bare(key) in ID_KEYS and isinstance(recorded, (str, int)) and isinstance(emulated, (str, int)) \
-            and not isinstance(recorded, bool) and str(recorded) != str(emulated) and len(str(recorded)) >= 4:
-        found[str(recorded)] = str(emulated)
-
-
 def _subject(data: Any) -> str | None:
     """The task an answer is about: its first id field."""
     if isinstance(data, dict):
         for name, value in data.items():
-            if _bare(name) in ("taskid", "jobid") and isinstance(value, (str, int)):
+            if bare(name) in ("taskid", "jobid") and isinstance(value, (str, int)):
                 return str(value)
         for value in data.values():
             found = _subject(value)
@@ -355,7 +337,7 @@ async def drift(source: str | list[Exchange], app: Any) -> Report:
             after = parsed(answer.content, got)
             if before is not None or after is not None:
                 outcome.differences.extend(compare(before, after))
-                _ids(before, after, ids)
+                ids_at_same_places(before, after, ID_KEYS, ids)       # recorded ids → the emulator's
                 subject = _subject(before)
                 if subject is not None:
                     for store, data in ((recorded_states, before), (emulated_states, after)):

@@ -41,7 +41,7 @@ from emulator.record.cassette import (
     clean_url,
 )
 from emulator.vendors.base import Call, Dialect, NoRoute, VendorError
-from emulator.web import read_up_to, replay
+from emulator.web import host_of, read_up_to, replay, target_of
 
 log = logging.getLogger("asr_emulator")
 MAX_RECORDED_BODY = 64 * 1024 * 1024        # a request or answer larger than this is not recorded (nor forwarded)
@@ -81,7 +81,7 @@ class Recorder:
         """Send the request to the real service and its answer back, writing the exchange; False when it is not
         one to record (the caller answers it as the emulator, with the reason in ``scope["state"]``)."""
         state = scope.setdefault("state", {})
-        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+        host = host_of(scope)
         if not self.public_host(dialect, host) and dialect.name in self.hosts:
             host = self.hosts[dialect.name]
             scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k != b"host"]
@@ -99,9 +99,7 @@ class Recorder:
             await _answer(send, 413, b"the emulator records request bodies up to 64 MiB")
             return True
         operation = await _operation(dialect, scope, body, receive)
-        raw_path = scope.get("raw_path") or scope.get("path", "/").encode()
-        query = scope.get("query_string", b"")
-        target = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+        target = target_of(scope)
         # to the service over https, whatever the client used to reach the emulator (an absolute-form request through
         # a proxy is plain http; the signatures do not cover the scheme)
         url = f"{self.address}{target}" if self.address else f"https://{host}{target}"
@@ -140,12 +138,8 @@ class Recorder:
         """A WebSocket session relayed to the service, its messages written with their times."""
         if (await receive())["type"] != "websocket.connect":
             return
-        path = scope.get("path", "/")
-        operation = next((o.name for o in dialect.operations() if o.socket is not None and o.match(path) is not None),
-                         "websocket")
-        raw_path = (scope.get("raw_path") or path.encode()).decode("latin-1")
-        query = scope.get("query_string", b"").decode("latin-1")
-        target = raw_path + (f"?{query}" if query else "")
+        operation = _socket_name(dialect, scope)
+        target = target_of(scope)
         scheme, shown = "wss", f"wss://{host}{target}"          # the service over TLS, as for HTTP
         # the URL names the service's host (its Host header); --upstream-address says where the connection goes
         where: dict[str, Any] = {}
@@ -275,6 +269,12 @@ async def _read(receive: Receive) -> tuple[bytes, bool]:
     """The body, and whether that is all of it (False: more than ``MAX_RECORDED_BODY``, the rest not read yet)."""
     body, more = await read_up_to(receive, MAX_RECORDED_BODY)
     return body, not more
+
+
+def _socket_name(dialect: Dialect, scope: Scope) -> str:
+    """The WebSocket operation a session is ("websocket" when the dialect has none for its path)."""
+    op = dialect.socket_operation(scope.get("path", "/"))
+    return op.name if op is not None else "websocket"
 
 
 async def _operation(dialect: Dialect, scope: Scope, body: bytes, receive: Receive) -> str:

@@ -25,9 +25,10 @@ from urllib.parse import parse_qsl, urlsplit
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from emulator.record.cassette import PLACEHOLDER, SECRET_NAMES, Cassettes, Exchange, Frame
-from emulator.record.recorder import _operation, _read
+from emulator.record.cassette import PLACEHOLDER, SECRET_KEYS, Cassettes, Exchange, Frame, bare, ids_at_same_places
+from emulator.record.recorder import _operation, _read, _socket_name
 from emulator.vendors.base import Call, Dialect, VendorError
+from emulator.web import host_of, target_of
 from emulator.web import replay as replayed_body
 
 # what differs from one sending of a request to the next: left out of the match (compared in lower case, without
@@ -36,14 +37,12 @@ VOLATILE = frozenset({"timestamp", "xtctimestamp", "date", "xdate", "nonce", "si
                       "requestid", "xrequestid", "traceid", "xtctraceid", "expires", "qsigntime", "qkeytime",
                       "xacsdate", "xcosrequestid", "clientrequesttoken", "signaturemethod", "signatureversion",
                       "signaturetype"})
-_SECRETS = frozenset(n.replace("_", "").replace("-", "") for n in SECRET_NAMES)
 # headers that say which operation or version a request is (the rest of the headers vary with the client)
 KEY_HEADERS = ("x-tc-action", "x-tc-version", "x-acs-action", "x-acs-version", "x-dashscope-async", "content-type")
 
 
 def _volatile(name: str) -> bool:
-    bare = name.lower().replace("-", "").replace("_", "")
-    return bare in VOLATILE or bare in _SECRETS
+    return bare(name) in VOLATILE or bare(name) in SECRET_KEYS
 
 
 def _normal(value: Any) -> Any:
@@ -146,12 +145,8 @@ class Replayer:
                                                     "the emulator answered")
             return False, receive
         operation = await _operation(dialect, scope, body, receive)
-        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
-        raw_path = (scope.get("raw_path") or scope.get("path", "/").encode()).decode("latin-1")
-        query = scope.get("query_string", b"").decode("latin-1")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]
-        key = request_key(scope.get("method", "GET"), f"https://{host}{raw_path}" + (f"?{query}" if query else ""),
-                          headers, body)
+        key = request_key(scope.get("method", "GET"), f"https://{host_of(scope)}{target_of(scope)}", headers, body)
         found = self.take(dialect.name, operation, key)
         state.setdefault("journal", {}).update(vendor=dialect.name, operation=operation)
         if found is None:
@@ -179,13 +174,8 @@ class Replayer:
 
 
     async def _socket(self, dialect: Dialect, scope: Scope, receive: Receive, send: Send) -> bool:
-        path = scope.get("path", "/")
-        operation = next((o.name for o in dialect.operations() if o.socket is not None and o.match(path) is not None),
-                         "websocket")
-        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
-        query = scope.get("query_string", b"").decode("latin-1")
-        raw_path = (scope.get("raw_path") or path.encode()).decode("latin-1")
-        key = request_key("GET", f"wss://{host}{raw_path}" + (f"?{query}" if query else ""), [], b"")
+        operation = _socket_name(dialect, scope)
+        key = request_key("GET", f"wss://{host_of(scope)}{target_of(scope)}", [], b"")
         found = self.take(dialect.name, operation, key)
         if found is None:
             if self.strict:
@@ -257,17 +247,7 @@ def _chosen(recorded: str, sent: str, ids: dict[str, str]) -> None:
         before, after = json.loads(recorded), json.loads(sent)
     except ValueError:
         return
-
-    def walk(a: Any, b: Any, key: str = "") -> None:
-        if isinstance(a, dict) and isinstance(b, dict):
-            for name in a:
-                if name in b:
-                    walk(a[name], b[name], name)
-        elif isinstance(a, str) and isinstance(b, str) and a != b and len(a) >= 4 \
-                and key.lower().replace("_", "").replace("-", "") in ID_NAMES:
-            ids[a] = b
-
-    walk(before, after)
+    ids_at_same_places(before, after, ID_NAMES, ids, kinds=(str,))
 
 
 __all__ = ["PLACEHOLDER", "Replayer", "request_key"]

@@ -2,7 +2,7 @@
 
 Server-rendered with Jinja2; htmx (vendored in ``static/``, no CDN) swaps page fragments and sends the controls'
 forms as JSON to the same control API the tests use (``/_emulator/jobs/{id}/complete``, ``/_emulator/faults`` …).
-Reads go through the control plane's own functions (``job_page``, ``job_json``). When a control token is set, the
+Reads go through the control plane's own listing (``emulator.listing``). When a control token is set, the
 pages ask for it once and keep it in a same-site cookie, which the control API accepts as it accepts the header.
 """
 
@@ -20,9 +20,10 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
-from emulator.control import UI_COOKIE, job_page
+from emulator.control import UI_COOKIE
 from emulator.engine import FetchLimits, Job, MediaProblem, Phase
 from emulator.inputs import same_secret, whole_number
+from emulator.listing import job_page
 from emulator.record.cassette import Exchange
 from emulator.web import base_url, note
 

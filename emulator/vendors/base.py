@@ -411,6 +411,10 @@ class Dialect(ABC):
             allowed = True
         raise NoRoute(405 if allowed else 404)
 
+    def socket_operation(self, path: str) -> Operation | None:
+        """The WebSocket operation that answers ``path``, if any."""
+        return next((o for o in self.operations() if o.socket is not None and o.match(path) is not None), None)
+
     async def authenticate(self, call: Call) -> str:
         """The account a request's credential names; raise the vendor's auth error. Use
         ``engine.credentials.verdict`` for the mode (permissive, strict, off)."""

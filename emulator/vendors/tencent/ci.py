@@ -37,6 +37,7 @@ from emulator.vendors.tencent.ci_resources import Resources
 from emulator.vendors.tencent.cos import Objects
 from emulator.vendors.tencent.cos_auth import FIELDS, CosSignature, verify
 from emulator.vendors.tencent.cos_sub import subresource
+from emulator.web import host_of
 
 OBJECT_THREAD_BYTES = 256 * 1024
 _CI = "<bucket>.ci.<region>.myqcloud.com"
@@ -184,11 +185,7 @@ class TencentCi(Dialect):
         """The CI/COS target of a request, or None when it is not one (then the rest of the emulator answers)."""
         if scope.get("type") != "http":
             return None
-        host = ""
-        for name, value in scope.get("headers", []):
-            if name == b"host":
-                host = value.decode("latin-1")
-                break
+        host = host_of(scope)
         hostname = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
         path = scope.get("path", "/") or "/"          # decoded once, by the server or _origin_form
         if hostname.lower() in cat.SERVICE_HOSTS:    # GET Service: the account's buckets
